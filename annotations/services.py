@@ -1,0 +1,894 @@
+"""Every write in Assay goes through a function here.
+
+The pages, the API, the admin, the importers and the management commands call these functions,
+so each rule of the SPEC exists once: offsets are code points inside the body, ``text`` equals
+``body[start:end]``, line endings become ``\\n``, NUL characters and lone surrogates are refused,
+a body is frozen once spans refer to it, a change carries the ``version`` it was based on, and
+each span change is recorded in the history in the same transaction.
+
+Errors: ``django.core.exceptions.ValidationError`` (bad input, 400), ``PermissionDenied``
+(the role does not allow it, 403) and ``annotations.errors.Conflict`` (409).
+"""
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.db.models.functions import Length, Substr
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .errors import Conflict
+from .models import (
+    Actor,
+    ActorRole,
+    Article,
+    Label,
+    Membership,
+    Project,
+    Relation,
+    Role,
+    Span,
+    SpanActor,
+    SpanEvent,
+    SpanStatus,
+)
+from .selectors import user_role
+
+User = get_user_model()
+
+_FORBIDDEN_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+RESERVED_HOTKEYS = frozenset("? ")
+MAX_OFFSET = 2**31 - 1  # PositiveIntegerField's range on every backend
+REVIEW_ROLES = frozenset({Role.REVIEWER, Role.MANAGER})
+
+
+class DuplicateArticle(ValidationError):
+    """The project already holds an article with this body."""
+
+    def __init__(self, existing: Article):
+        super().__init__(
+            {"body": f"The project already has this text: article {existing.pk} "
+                     f"“{existing.title}”."}
+        )
+        self.existing = existing
+
+
+# --- validation helpers -------------------------------------------------------------------
+
+
+def normalize_newlines(text: str) -> str:
+    """CRLF and lone CR become LF, so offsets mean the same on every platform."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def check_text(value: str | None, field: str) -> None:
+    """Refuse NUL characters and lone surrogates, naming the field and the position."""
+    if not isinstance(value, str):
+        return
+    match = _FORBIDDEN_CHARACTERS.search(value)
+    if match:
+        what = "a NUL character" if match.group() == "\x00" else "a lone surrogate"
+        raise ValidationError({field: f"Contains {what} at position {match.start()}."})
+
+
+def check_json(value: Any, field: str) -> None:
+    """Apply ``check_text`` to every key and string inside a JSON value."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            check_text(item, field)
+        elif isinstance(item, Mapping):
+            for key, nested in item.items():
+                check_text(str(key), field)
+                stack.append(nested)
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+
+
+def _clean_fields(model: type[Model], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Run each model field's own validation (length, URL, date, choices) on ``values``."""
+    cleaned, errors = {}, {}
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        if isinstance(value, str):
+            try:
+                check_text(value, name)
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
+                continue
+        try:
+            cleaned[name] = field.clean(value, None)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _validate_body(body: Any) -> str:
+    if not isinstance(body, str):
+        raise ValidationError({"body": "Must be text."})
+    check_text(body, "body")
+    body = normalize_newlines(body)
+    if not body.strip():
+        raise ValidationError({"body": "The article has no text."})
+    return body
+
+
+def body_sha256(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _title_from_body(body: str) -> str:
+    first_line = next((line.strip() for line in body.split("\n") if line.strip()), "")
+    return first_line[:200]
+
+
+def _require_role(project: Project, user, allowed: Iterable[str], action: str) -> str:
+    role = user_role(project=project, user=user)
+    if role is None or role not in allowed:
+        raise PermissionDenied(f"Your role in this project does not allow you to {action}.")
+    return role
+
+
+# --- projects and members ------------------------------------------------------------------
+
+
+def _unique_slug(base: str) -> str:
+    base = base[:90] or "project"
+    slug, n = base, 2
+    while Project.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def project_create(*, name: str, creator, slug: str = "", description: str = "") -> Project:
+    """Create a project; its creator becomes its manager."""
+    data = _clean_fields(Project, {"name": name, "description": description})
+    if slug:
+        slug = _clean_fields(Project, {"slug": slug})["slug"]
+        if Project.objects.filter(slug=slug).exists():
+            raise ValidationError({"slug": f"The slug “{slug}” is taken."})
+    else:
+        slug = _unique_slug(slugify(data["name"]))
+    project = Project.objects.create(slug=slug, created_by=creator, **data)
+    Membership.objects.create(project=project, user=creator, role=Role.MANAGER)
+    return project
+
+
+@transaction.atomic
+def project_update(*, project: Project, user, **changes) -> Project:
+    _require_role(project, user, {Role.MANAGER}, "change the project")
+    data = _clean_fields(Project, changes)
+    if "slug" in data and Project.objects.filter(slug=data["slug"]).exclude(pk=project.pk).exists():
+        raise ValidationError({"slug": f"The slug “{data['slug']}” is taken."})
+    for key, value in data.items():
+        setattr(project, key, value)
+    project.save()
+    return project
+
+
+@transaction.atomic
+def project_delete(*, project: Project, user) -> None:
+    _require_role(project, user, {Role.MANAGER}, "delete the project")
+    count = Span.objects.filter(project=project).count()
+    if count:
+        raise Conflict(f"The project has {count} spans; delete them before the project.")
+    SpanEvent.objects.filter(project=project).delete()
+    Relation.objects.filter(article__project=project).delete()
+    Article.objects.filter(project=project).delete()
+    project.delete()
+
+
+@transaction.atomic
+def membership_set(*, project: Project, user, member, role: str) -> Membership:
+    """Add ``member`` to the project with ``role``, or change their role."""
+    _require_role(project, user, {Role.MANAGER}, "manage members")
+    role = _clean_fields(Membership, {"role": role})["role"]
+    membership = Membership.objects.select_for_update().filter(project=project, user=member).first()
+    if membership is None:
+        return Membership.objects.create(project=project, user=member, role=role)
+    if membership.role == Role.MANAGER and role != Role.MANAGER:
+        _ensure_another_manager(project, member)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, project: Project, user, member) -> None:
+    _require_role(project, user, {Role.MANAGER}, "manage members")
+    membership = Membership.objects.select_for_update().filter(project=project, user=member).first()
+    if membership is None:
+        return
+    if membership.role == Role.MANAGER:
+        _ensure_another_manager(project, member)
+    membership.delete()
+
+
+def _ensure_another_manager(project: Project, member) -> None:
+    others = Membership.objects.filter(project=project, role=Role.MANAGER).exclude(user=member)
+    if not others.exists():
+        raise Conflict("A project needs at least one manager.")
+
+
+# --- labels ----------------------------------------------------------------------------------
+
+
+def _check_label_unique(project: Project, name: str, hotkey: str, exclude_pk=None) -> None:
+    others = Label.objects.filter(project=project).exclude(pk=exclude_pk)
+    errors = {}
+    if others.filter(name__iexact=name).exists():
+        errors["name"] = f"The project already has a label named “{name}”."
+    if hotkey:
+        if hotkey in RESERVED_HOTKEYS:
+            errors["hotkey"] = f"“{hotkey}” is reserved for the page's own shortcuts."
+        else:
+            clash = others.filter(hotkey=hotkey).first()
+            if clash:
+                errors["hotkey"] = f"The hotkey “{hotkey}” is already used by “{clash.name}”."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def label_create(*, project: Project, user=None, **fields) -> Label:
+    """Add a label (span or relation kind) to a project; names and hotkeys stay unique."""
+    if user is not None:
+        _require_role(project, user, {Role.MANAGER}, "change the labels")
+    fields.setdefault("kind", Label.Kind.SPAN)
+    data = _clean_fields(Label, fields)
+    _check_label_unique(project, data.get("name", ""), data.get("hotkey", ""))
+    if "order" not in data:
+        data["order"] = Label.objects.filter(project=project).count()
+    label = Label(project=project, **data)
+    try:
+        with transaction.atomic():
+            label.save()
+    except IntegrityError as exc:
+        raise ValidationError("The label clashes with another (name, hotkey or color).") from exc
+    return label
+
+
+@transaction.atomic
+def label_update(*, label: Label, user=None, **changes) -> Label:
+    if user is not None:
+        _require_role(label.project, user, {Role.MANAGER}, "change the labels")
+    data = _clean_fields(Label, changes)
+    if "kind" in data and data["kind"] != label.kind and label_in_use(label):
+        raise Conflict("The label is in use; its kind cannot change.")
+    _check_label_unique(
+        label.project, data.get("name", label.name), data.get("hotkey", label.hotkey), label.pk
+    )
+    for key, value in data.items():
+        setattr(label, key, value)
+    label.save()
+    return label
+
+
+def label_in_use(label: Label) -> bool:
+    return label.spans.exists() or label.relations.exists()
+
+
+@transaction.atomic
+def label_delete(*, label: Label, user=None) -> None:
+    if user is not None:
+        _require_role(label.project, user, {Role.MANAGER}, "change the labels")
+    spans, relations = label.spans.count(), label.relations.count()
+    if spans or relations:
+        raise Conflict(
+            f"The label “{label.name}” is used by {spans} spans and {relations} relations."
+        )
+    label.delete()
+
+
+# --- articles --------------------------------------------------------------------------------
+
+ARTICLE_FIELDS = (
+    "title",
+    "source",
+    "url",
+    "published_on",
+    "author",
+    "language",
+    "external_id",
+    "metadata",
+)
+
+
+def _clean_article_fields(values: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(values) - set(ARTICLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+    values = dict(values)
+    metadata = values.pop("metadata", None)
+    for key in ("title", "source", "url", "author", "language", "external_id"):
+        if values.get(key) is None and key in values:
+            values[key] = ""
+    if isinstance(values.get("title"), str):
+        values["title"] = " ".join(normalize_newlines(values["title"]).split("\n")).strip()
+    data = _clean_fields(Article, values)
+    if metadata is not None:
+        if not isinstance(metadata, dict):
+            raise ValidationError({"metadata": "Must be a JSON object."})
+        check_json(metadata, "metadata")
+        data["metadata"] = metadata
+    return data
+
+
+@transaction.atomic
+def article_create(*, project: Project, body: str, created_by=None, **fields) -> Article:
+    """Add an article; its line endings become ``\\n``. The same text twice is refused."""
+    body = _validate_body(body)
+    data = _clean_article_fields(fields)
+    if not data.get("title"):
+        data["title"] = _title_from_body(body)
+    sha = body_sha256(body)
+    existing = Article.objects.filter(project=project, sha256=sha).first()
+    if existing:
+        raise DuplicateArticle(existing)
+    article = Article(project=project, body=body, sha256=sha, created_by=created_by, **data)
+    try:
+        with transaction.atomic():
+            article.save()
+    except IntegrityError as exc:
+        existing = Article.objects.filter(project=project, sha256=sha).first()
+        if existing:
+            raise DuplicateArticle(existing) from exc
+        raise
+    return article
+
+
+@transaction.atomic
+def article_update(*, article: Article, user=None, **changes) -> Article:
+    """Change an article's fields; its body only while no span refers to it."""
+    if user is not None:
+        _require_role(article.project, user, {Role.MANAGER}, "change articles")
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    body = changes.pop("body", None)
+    data = _clean_article_fields(changes)
+    if body is not None:
+        body = _validate_body(body)
+        if body != article.body:
+            if article.spans.exists():
+                raise Conflict("The article has spans; its text can no longer change.")
+            sha = body_sha256(body)
+            clash = Article.objects.filter(project=article.project_id, sha256=sha).first()
+            if clash:
+                raise DuplicateArticle(clash)
+            article.body, article.sha256 = body, sha
+    if "title" in data and not data["title"]:
+        data["title"] = _title_from_body(article.body)
+    for key, value in data.items():
+        setattr(article, key, value)
+    article.updated_at = timezone.now()
+    article.save()
+    return article
+
+
+@transaction.atomic
+def article_delete(*, article: Article, user=None) -> None:
+    if user is not None:
+        _require_role(article.project, user, {Role.MANAGER}, "delete articles")
+    count = article.spans.count()
+    if count:
+        raise Conflict(f"The article has {count} spans; delete them before the article.")
+    SpanEvent.objects.filter(article=article).delete()
+    article.delete()
+
+
+# --- actors ----------------------------------------------------------------------------------
+
+
+def actor_search_text(name: str, aliases: Iterable[str]) -> str:
+    """Name and aliases case-folded by Python, one a line: ``?q=путин`` finds ``Путин``."""
+    return "\n".join(item.casefold() for item in [name, *aliases])
+
+
+def _clean_aliases(aliases: Any, name: str) -> list[str]:
+    if aliases is None:
+        return []
+    if not isinstance(aliases, list | tuple) or not all(isinstance(a, str) for a in aliases):
+        raise ValidationError({"aliases": "Must be a list of strings."})
+    seen, cleaned = {name.casefold()}, []
+    for alias in aliases:
+        check_text(alias, "aliases")
+        alias = " ".join(alias.split())
+        if len(alias) > 300:
+            raise ValidationError({"aliases": "An alias is at most 300 characters."})
+        if alias and alias.casefold() not in seen:
+            seen.add(alias.casefold())
+            cleaned.append(alias)
+    return cleaned
+
+
+def _check_wikidata_unique(wikidata_id: str, exclude_pk=None) -> None:
+    if not wikidata_id:
+        return
+    clash = Actor.objects.filter(wikidata_id=wikidata_id).exclude(pk=exclude_pk).first()
+    if clash:
+        raise ValidationError({"wikidata_id": f"{wikidata_id} is already “{clash.name}”."})
+
+
+@transaction.atomic
+def actor_create(*, name: str, kind: str = Actor.Kind.OTHER, aliases=None, **fields) -> Actor:
+    data = _clean_fields(Actor, {"name": name, "kind": kind, **fields})
+    data["name"] = " ".join(data["name"].split())
+    data["aliases"] = _clean_aliases(aliases, data["name"])
+    _check_wikidata_unique(data.get("wikidata_id", ""))
+    data["search_text"] = actor_search_text(data["name"], data["aliases"])
+    return Actor.objects.create(**data)
+
+
+@transaction.atomic
+def actor_update(*, actor: Actor, **changes) -> Actor:
+    aliases = changes.pop("aliases", None)
+    data = _clean_fields(Actor, changes)
+    if "name" in data:
+        data["name"] = " ".join(data["name"].split())
+    for key, value in data.items():
+        setattr(actor, key, value)
+    if aliases is not None:
+        actor.aliases = _clean_aliases(aliases, actor.name)
+    _check_wikidata_unique(actor.wikidata_id, actor.pk)
+    actor.search_text = actor_search_text(actor.name, actor.aliases)
+    actor.save()
+    return actor
+
+
+@transaction.atomic
+def actor_delete(*, actor: Actor, user) -> None:
+    if not user.is_staff:
+        raise PermissionDenied("Only staff may delete an actor.")
+    count = actor.span_actors.values("span").distinct().count()
+    if count:
+        raise Conflict(f"“{actor.name}” is attached to {count} spans; merge it instead.")
+    actor.delete()
+
+
+# --- spans -----------------------------------------------------------------------------------
+
+
+def span_snapshot(span: Span, actors: Iterable[tuple[int, str]] | None = None) -> dict:
+    """The span as the API shows it; what the history stores before and after each change."""
+    if actors is None:
+        actors = span.span_actors.order_by("id").values_list("actor_id", "role")
+    return {
+        "id": span.pk,
+        "article": span.article_id,
+        "project": span.project_id,
+        "start": span.start,
+        "end": span.end,
+        "text": span.text,
+        "label": span.label_id,
+        "actors": [{"actor": actor_id, "role": role} for actor_id, role in actors],
+        "probability": span.probability,
+        "confidence": span.confidence,
+        "note": span.note,
+        "status": span.status,
+        "annotator": span.annotator.get_username(),
+        "version": span.version,
+        "created_at": span.created_at.isoformat(),
+        "updated_at": span.updated_at.isoformat(),
+    }
+
+
+def _record(span: Span, action: str, user, before: dict | None, after: dict | None) -> SpanEvent:
+    return SpanEvent.objects.create(
+        span_id=span.pk,
+        article_id=span.article_id,
+        project_id=span.project_id,
+        action=action,
+        user=user,
+        before=before,
+        after=after,
+    )
+
+
+def _article_slice(article: Article, start: int, end: int) -> tuple[int, str]:
+    """The body's length and ``body[start:end]``, without loading a deferred body."""
+    if "body" not in article.get_deferred_fields():
+        return len(article.body), article.body[start:end]
+    return (
+        Article.objects.filter(pk=article.pk)
+        .annotate(n=Length("body"), piece=Substr("body", start + 1, max(end - start, 0)))
+        .values_list("n", "piece")
+        .get()
+    )
+
+
+def _check_offsets(article: Article, start: Any, end: Any, text: Any) -> str:
+    """Validate ``0 <= start < end <= len(body)`` and ``text``; return the covered text."""
+    errors = {}
+    for name, value in (("start", start), ("end", end)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            errors[name] = "A whole number is required."
+    if errors:
+        raise ValidationError(errors)
+    if start < 0:
+        raise ValidationError({"start": "Must be 0 or more."})
+    if end <= start:
+        raise ValidationError({"end": "Must be greater than start."})
+    if text is not None:
+        if not isinstance(text, str):
+            raise ValidationError({"text": "Must be text."})
+        check_text(text, "text")
+    if end > MAX_OFFSET:
+        raise ValidationError({"end": "Beyond any article's length."})
+    length, piece = _article_slice(article, start, end)
+    if end > length:
+        raise ValidationError({"end": f"Must be at most {length}, the length of the article."})
+    if text is not None and text != piece:
+        raise ValidationError(
+            {"text": f"Does not match the article: body[{start}:{end}] is {piece!r}."}
+        )
+    return piece
+
+
+def _check_label(label: Label, project_id: int, kind: str = Label.Kind.SPAN) -> None:
+    if label.project_id != project_id:
+        raise ValidationError({"label": "The label belongs to another project."})
+    if label.kind != kind:
+        raise ValidationError({"label": f"The label “{label.name}” is not a {kind} label."})
+
+
+def _clean_span_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    data = {}
+    for key in ("probability", "confidence"):
+        if key in values:
+            value = values[key]
+            data[key] = None if value in (None, "") else _clean_fields(Span, {key: value})[key]
+    if "note" in values:
+        note = values["note"] or ""
+        data["note"] = _clean_fields(Span, {"note": normalize_newlines(note)})["note"]
+    if "status" in values:
+        data["status"] = _clean_fields(Span, {"status": values["status"]})["status"]
+    return data
+
+
+def _clean_actor_links(actors: Iterable[Any]) -> list[tuple[int, str]]:
+    """Accept ``[(actor, role)]`` or ``[{"actor": actor_or_id, "role": role}]``."""
+    links, seen = [], set()
+    for item in actors:
+        actor, role = (item["actor"], item.get("role")) if isinstance(item, Mapping) else item
+        actor_id = actor.pk if isinstance(actor, Actor) else actor
+        role = role or ActorRole.MENTIONED
+        if role not in ActorRole.values:
+            raise ValidationError({"actors": f"“{role}” is not a role: {', '.join(ActorRole)}."})
+        if (actor_id, role) not in seen:
+            seen.add((actor_id, role))
+            links.append((actor_id, role))
+    if links:
+        ids = {actor_id for actor_id, _ in links}
+        found = set(Actor.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        if missing := ids - found:
+            raise ValidationError({"actors": f"No actor with id {sorted(missing)}."})
+    return links
+
+
+def _save_span(span: Span, *, force_insert: bool = False) -> None:
+    try:
+        with transaction.atomic():
+            span.save(force_insert=force_insert)
+    except IntegrityError as exc:
+        raise ValidationError(
+            {
+                "non_field_errors": [
+                    f"{span.annotator.get_username()} already has a “{span.label}” span at "
+                    f"[{span.start}, {span.end}) in this article."
+                ]
+            }
+        ) from exc
+
+
+@transaction.atomic
+def span_create(
+    *,
+    article: Article,
+    start: int,
+    end: int,
+    label: Label,
+    annotator,
+    text: str | None = None,
+    actors: Iterable[Any] = (),
+    probability: str | None = None,
+    confidence: str | None = None,
+    note: str = "",
+    status: str | None = None,
+) -> Span:
+    """Annotate ``body[start:end]`` of ``article``; records a ``created`` event."""
+    role = _require_role(
+        article.project_id, annotator, set(Role.values), "annotate in this project"
+    )
+    _check_label(label, article.project_id)
+    covered = _check_offsets(article, start, end, text)
+    values = _clean_span_values(
+        {"probability": probability, "confidence": confidence, "note": note}
+    )
+    if status not in (None, SpanStatus.PENDING):
+        if role not in REVIEW_ROLES:
+            raise PermissionDenied("Only a reviewer or manager sets a span's status.")
+        values.update(_clean_span_values({"status": status}))
+    links = _clean_actor_links(actors)
+    now = timezone.now()
+    span = Span(
+        article=article,
+        project_id=article.project_id,
+        start=start,
+        end=end,
+        text=covered,
+        label=label,
+        annotator=annotator,
+        created_at=now,
+        updated_at=now,
+        **values,
+    )
+    _save_span(span)
+    SpanActor.objects.bulk_create(
+        SpanActor(span=span, actor_id=actor_id, role=role) for actor_id, role in links
+    )
+    _record(span, SpanEvent.Action.CREATED, annotator, None, span_snapshot(span, links))
+    return span
+
+
+@dataclass
+class BulkItemError(Exception):
+    index: int
+    errors: Any
+
+
+@transaction.atomic
+def span_bulk_create(*, items: list[Mapping[str, Any]], annotator) -> list[Span]:
+    """Create many spans, all or nothing; errors name the item's index."""
+    spans, errors = [], []
+    for index, item in enumerate(items):
+        try:
+            with transaction.atomic():
+                spans.append(span_create(annotator=annotator, **item))
+        except ValidationError as exc:
+            errors.append({"index": index, "errors": _error_payload(exc)})
+    if errors:
+        raise ValidationError({"items": errors})
+    return spans
+
+
+def _error_payload(exc: ValidationError):
+    return exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+
+
+def _lock_span(span: Span | int) -> Span:
+    pk = span.pk if isinstance(span, Span) else span
+    locked = (
+        Span.objects.select_for_update(of=("self",))
+        .select_related("annotator", "label", "article")
+        .defer("article__body")
+        .filter(pk=pk)
+        .first()
+    )
+    if locked is None:
+        raise Conflict("This span no longer exists; it was deleted.")
+    return locked
+
+
+SPAN_EDITABLE = ("start", "end", "text", "label", "actors", "probability", "confidence", "note")
+
+
+@transaction.atomic
+def span_update(*, span: Span | int, user, version: Any, **changes) -> Span:
+    """Change a span. ``version`` must be the one the change was based on, else ``Conflict``.
+
+    The annotator changes their own span; a reviewer or manager may set any span's status.
+    A change that changes nothing is not recorded and keeps the version.
+    """
+    unknown = set(changes) - {*SPAN_EDITABLE, "status"}
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed." for name in sorted(unknown)})
+    if version is None:
+        raise ValidationError({"version": "Required: the version your change is based on."})
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValidationError({"version": "A whole number is required."})
+    span = _lock_span(span)
+    if version != span.version:
+        raise Conflict(
+            f"Someone changed this span meanwhile: it is at version {span.version}, "
+            f"your change was based on version {version}. Reload it and try again.",
+            current=span,
+        )
+    role = _require_role(span.project_id, user, set(Role.values), "change spans")
+    own = span.annotator_id == user.pk
+    if "status" in changes and role not in REVIEW_ROLES:
+        raise PermissionDenied("Only a reviewer or manager sets a span's status.")
+    if not own and set(changes) - {"status"}:
+        raise PermissionDenied("Only its annotator changes a span; reviewers set its status.")
+
+    before = span_snapshot(span)
+    values = _clean_span_values(changes)
+    if "label" in changes:
+        label = changes["label"]
+        _check_label(label, span.project_id)
+        values["label"] = label
+    if {"start", "end", "text"} & set(changes):
+        start, end = changes.get("start", span.start), changes.get("end", span.end)
+        values["text"] = _check_offsets(span.article, start, end, changes.get("text"))
+        values["start"], values["end"] = start, end
+    links = None
+    if "actors" in changes:
+        links = _clean_actor_links(changes["actors"] or [])
+    for key, value in values.items():
+        setattr(span, key, value)
+    after_links = links if links is not None else [(a["actor"], a["role"]) for a in before["actors"]]
+    after = span_snapshot(span, after_links)
+    if _same_state(before, after):
+        return span
+    span.version += 1
+    span.updated_at = timezone.now()
+    _save_span(span)
+    if links is not None:
+        span.span_actors.all().delete()
+        SpanActor.objects.bulk_create(
+            SpanActor(span=span, actor_id=actor_id, role=role) for actor_id, role in links
+        )
+    _record(span, SpanEvent.Action.UPDATED, user, before, span_snapshot(span, after_links))
+    return span
+
+
+def _same_state(before: dict, after: dict) -> bool:
+    ignore = {"version", "updated_at"}
+    return {k: v for k, v in before.items() if k not in ignore} == {
+        k: v for k, v in after.items() if k not in ignore
+    }
+
+
+@transaction.atomic
+def span_delete(*, span: Span | int, user) -> None:
+    """Delete a span (its relations go with it); the ``deleted`` event keeps it restorable.
+
+    The annotator deletes their own spans; a manager may delete any.
+    """
+    span = _lock_span(span)
+    role = _require_role(span.project_id, user, set(Role.values), "delete spans")
+    if span.annotator_id != user.pk and role != Role.MANAGER:
+        raise PermissionDenied("Only its annotator or a manager deletes a span.")
+    before = span_snapshot(span)
+    _record(span, SpanEvent.Action.DELETED, user, before, None)
+    span.delete()
+
+
+@transaction.atomic
+def span_restore(*, event: SpanEvent, user) -> Span:
+    """Put the span back as it was before ``event``; a deleted span comes back, same id."""
+    target = event.before
+    if target is None:
+        raise Conflict("The span did not exist before this event; there is nothing to restore.")
+    role = user_role(project=event.project_id, user=user)
+    if role is None:
+        raise PermissionDenied("You are not a member of this project.")
+    if role not in REVIEW_ROLES and target["annotator"] != user.get_username():
+        raise PermissionDenied("Only the span's annotator, a reviewer or a manager restores it.")
+
+    label = Label.objects.filter(pk=target["label"], project_id=event.project_id).first()
+    if label is None:
+        raise Conflict("The span's label no longer exists.")
+    links = _clean_actor_links(target["actors"])
+    current = Span.objects.select_for_update().filter(pk=event.span_id).first()
+    versions = [
+        snapshot["version"]
+        for pair in SpanEvent.objects.filter(span_id=event.span_id).values_list("before", "after")
+        for snapshot in pair
+        if snapshot
+    ]
+    values = {
+        "start": target["start"],
+        "end": target["end"],
+        "label": label,
+        "probability": target["probability"],
+        "confidence": target["confidence"],
+        "note": target["note"],
+        "status": target["status"],
+        "version": max(versions, default=0) + 1,
+        "updated_at": timezone.now(),
+    }
+    if current is not None:
+        before = span_snapshot(current)
+        span = current
+    else:
+        before = None
+        article = Article.objects.filter(pk=event.article_id).first()
+        annotator = User.objects.filter(username=target["annotator"]).first()
+        if article is None or annotator is None:
+            raise Conflict("The span's article or annotator no longer exists.")
+        span = Span(
+            pk=event.span_id,
+            article=article,
+            project_id=event.project_id,
+            annotator=annotator,
+            created_at=datetime.fromisoformat(target["created_at"]),
+        )
+    try:
+        span.text = _check_offsets(span.article, target["start"], target["end"], target["text"])
+    except ValidationError as exc:
+        raise Conflict("The article's text changed; the span cannot be put back.") from exc
+    for key, value in values.items():
+        setattr(span, key, value)
+    try:
+        _save_span(span, force_insert=current is None)
+    except ValidationError as exc:
+        raise Conflict(_error_payload(exc)["non_field_errors"][0]) from exc
+    span.span_actors.all().delete()
+    SpanActor.objects.bulk_create(
+        SpanActor(span=span, actor_id=actor_id, role=role) for actor_id, role in links
+    )
+    _record(span, SpanEvent.Action.RESTORED, user, before, span_snapshot(span, links))
+    return span
+
+
+# --- relations -------------------------------------------------------------------------------
+
+
+def _check_relation(from_span: Span, to_span: Span, label: Label) -> None:
+    if from_span.article_id != to_span.article_id:
+        raise ValidationError({"to_span": "Both spans must be in the same article."})
+    if from_span.pk == to_span.pk:
+        raise ValidationError({"to_span": "A span cannot relate to itself."})
+    _check_label(label, from_span.project_id, Label.Kind.RELATION)
+
+
+def _save_relation(relation: Relation) -> None:
+    try:
+        with transaction.atomic():
+            relation.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"non_field_errors": ["You already linked these spans with this label."]}
+        ) from exc
+
+
+@transaction.atomic
+def relation_create(*, from_span: Span, to_span: Span, label: Label, annotator) -> Relation:
+    """Link two spans of one article with a relation-kind label."""
+    _require_role(from_span.project_id, annotator, set(Role.values), "annotate")
+    _check_relation(from_span, to_span, label)
+    relation = Relation(
+        article_id=from_span.article_id,
+        from_span=from_span,
+        to_span=to_span,
+        label=label,
+        annotator=annotator,
+    )
+    _save_relation(relation)
+    return relation
+
+
+def _require_relation_owner(relation: Relation, user) -> None:
+    _require_role(relation.article.project_id, user, set(Role.values), "change relations")
+    if relation.annotator_id != user.pk:
+        raise PermissionDenied("Only its annotator changes a relation.")
+
+
+@transaction.atomic
+def relation_update(*, relation: Relation, user, **changes) -> Relation:
+    _require_relation_owner(relation, user)
+    for key in ("from_span", "to_span", "label"):
+        if key in changes:
+            setattr(relation, key, changes[key])
+    _check_relation(relation.from_span, relation.to_span, relation.label)
+    relation.article_id = relation.from_span.article_id
+    _save_relation(relation)
+    return relation
+
+
+@transaction.atomic
+def relation_delete(*, relation: Relation, user) -> None:
+    _require_relation_owner(relation, user)
+    relation.delete()
+
