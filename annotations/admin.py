@@ -13,8 +13,10 @@ class ServiceErrorsMixin:
     """Show a service's refusal as an admin message instead of a server error."""
 
     def _refused(self, request, exc) -> None:
-        message = exc.message if isinstance(exc, Conflict) else "; ".join(
-            exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+        message = (
+            exc.message
+            if isinstance(exc, Conflict)
+            else "; ".join(exc.messages if isinstance(exc, ValidationError) else [str(exc)])
         )
         self.message_user(request, f"Not done: {message}", level=messages.ERROR)
 

@@ -55,8 +55,10 @@ class DuplicateArticle(ValidationError):
 
     def __init__(self, existing: Article):
         super().__init__(
-            {"body": f"The project already has this text: article {existing.pk} "
-                     f"“{existing.title}”."}
+            {
+                "body": f"The project already has this text: article {existing.pk} "
+                f"“{existing.title}”."
+            }
         )
         self.existing = existing
 
@@ -309,7 +311,7 @@ ARTICLE_FIELDS = (
 def _clean_article_fields(values: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(values) - set(ARTICLE_FIELDS)
     if unknown:
-        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+        raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown field."))
     values = dict(values)
     metadata = values.pop("metadata", None)
     for key in ("title", "source", "url", "author", "language", "external_id"):
@@ -692,7 +694,7 @@ def span_update(*, span: Span | int, user, version: Any, **changes) -> Span:
     """
     unknown = set(changes) - {*SPAN_EDITABLE, "status"}
     if unknown:
-        raise ValidationError({name: "This field cannot be changed." for name in sorted(unknown)})
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
     if version is None:
         raise ValidationError({"version": "Required: the version your change is based on."})
     if isinstance(version, bool) or not isinstance(version, int):
@@ -726,7 +728,9 @@ def span_update(*, span: Span | int, user, version: Any, **changes) -> Span:
         links = _clean_actor_links(changes["actors"] or [])
     for key, value in values.items():
         setattr(span, key, value)
-    after_links = links if links is not None else [(a["actor"], a["role"]) for a in before["actors"]]
+    after_links = (
+        links if links is not None else [(a["actor"], a["role"]) for a in before["actors"]]
+    )
     after = span_snapshot(span, after_links)
     if _same_state(before, after):
         return span
@@ -891,4 +895,3 @@ def relation_update(*, relation: Relation, user, **changes) -> Relation:
 def relation_delete(*, relation: Relation, user) -> None:
     _require_relation_owner(relation, user)
     relation.delete()
-

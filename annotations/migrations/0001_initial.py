@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,317 +16,791 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Actor',
+            name="Actor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=300)),
-                ('kind', models.CharField(choices=[('person', 'Person'), ('state', 'State'), ('organization', 'Organization'), ('group', 'Group'), ('other', 'Other')], default='other', max_length=16)),
-                ('aliases', models.JSONField(blank=True, default=list, help_text='A list of strings.')),
-                ('description', models.TextField(blank=True)),
-                ('wikidata_id', models.CharField(blank=True, help_text='Q followed by digits.', max_length=20)),
-                ('search_text', models.TextField(default='', editable=False, help_text='Name and aliases, case-folded in Python so that search works in every script.')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("person", "Person"),
+                            ("state", "State"),
+                            ("organization", "Organization"),
+                            ("group", "Group"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "aliases",
+                    models.JSONField(blank=True, default=list, help_text="A list of strings."),
+                ),
+                ("description", models.TextField(blank=True)),
+                (
+                    "wikidata_id",
+                    models.CharField(blank=True, help_text="Q followed by digits.", max_length=20),
+                ),
+                (
+                    "search_text",
+                    models.TextField(
+                        default="",
+                        editable=False,
+                        help_text="Name and aliases, case-folded in Python so that search works in every script.",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
             ],
             options={
-                'ordering': ['name', 'id'],
-                'indexes': [models.Index(fields=['kind'], name='annotations_kind_7fc490_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='annotations_actor_name'), models.CheckConstraint(condition=models.Q(('wikidata_id', ''), ('wikidata_id__regex', '^Q[1-9][0-9]*$'), _connector='OR'), name='annotations_actor_wikidata_id'), models.UniqueConstraint(condition=models.Q(('wikidata_id', ''), _negated=True), fields=('wikidata_id',), name='annotations_actor_wikidata_unique'), models.CheckConstraint(condition=models.Q(('kind__in', ['person', 'state', 'organization', 'group', 'other'])), name='annotations_actor_kind_valid')],
+                "ordering": ["name", "id"],
+                "indexes": [models.Index(fields=["kind"], name="annotations_kind_7fc490_idx")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("name", ""), _negated=True),
+                        name="annotations_actor_name",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("wikidata_id", ""),
+                            ("wikidata_id__regex", "^Q[1-9][0-9]*$"),
+                            _connector="OR",
+                        ),
+                        name="annotations_actor_wikidata_id",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("wikidata_id", ""), _negated=True),
+                        fields=("wikidata_id",),
+                        name="annotations_actor_wikidata_unique",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("kind__in", ["person", "state", "organization", "group", "other"])
+                        ),
+                        name="annotations_actor_kind_valid",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('annotator', 'Annotator'), ('reviewer', 'Reviewer'), ('manager', 'Manager')], default='annotator', max_length=16)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("annotator", "Annotator"),
+                            ("reviewer", "Reviewer"),
+                            ("manager", "Manager"),
+                        ],
+                        default="annotator",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['project', 'user__username'],
+                "ordering": ["project", "user__username"],
             },
         ),
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('members', models.ManyToManyField(related_name='projects', through='annotations.Membership', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        related_name="projects",
+                        through="annotations.Membership",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'id'],
+                "ordering": ["name", "id"],
             },
         ),
         migrations.AddField(
-            model_name='membership',
-            name='project',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='annotations.project'),
+            model_name="membership",
+            name="project",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to="annotations.project",
+            ),
         ),
         migrations.CreateModel(
-            name='Label',
+            name="Label",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('kind', models.CharField(choices=[('span', 'Span'), ('relation', 'Relation')], default='span', max_length=16)),
-                ('color', models.CharField(default='#93c5fd', help_text='#rrggbb', max_length=7)),
-                ('hotkey', models.CharField(blank=True, help_text='One character, unique in the project.', max_length=1)),
-                ('description', models.TextField(blank=True)),
-                ('category', models.CharField(blank=True, help_text='A group such as "Judgement" or "Rhetoric".', max_length=100)),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='labels', to='annotations.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("span", "Span"), ("relation", "Relation")],
+                        default="span",
+                        max_length=16,
+                    ),
+                ),
+                ("color", models.CharField(default="#93c5fd", help_text="#rrggbb", max_length=7)),
+                (
+                    "hotkey",
+                    models.CharField(
+                        blank=True, help_text="One character, unique in the project.", max_length=1
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                (
+                    "category",
+                    models.CharField(
+                        blank=True,
+                        help_text='A group such as "Judgement" or "Rhetoric".',
+                        max_length=100,
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0)),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="labels",
+                        to="annotations.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['project', 'order', 'name'],
+                "ordering": ["project", "order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=500)),
-                ('body', models.TextField(help_text='Line endings are \\n; offsets count code points.')),
-                ('source', models.CharField(blank=True, help_text='e.g. "ISW"', max_length=200)),
-                ('url', models.URLField(blank=True, max_length=2000)),
-                ('published_on', models.DateField(blank=True, null=True)),
-                ('author', models.CharField(blank=True, max_length=300)),
-                ('language', models.CharField(blank=True, help_text='BCP 47 tag, e.g. en', max_length=35)),
-                ('external_id', models.CharField(blank=True, max_length=200)),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('sha256', models.CharField(editable=False, max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='articles', to='annotations.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=500)),
+                (
+                    "body",
+                    models.TextField(help_text="Line endings are \\n; offsets count code points."),
+                ),
+                ("source", models.CharField(blank=True, help_text='e.g. "ISW"', max_length=200)),
+                ("url", models.URLField(blank=True, max_length=2000)),
+                ("published_on", models.DateField(blank=True, null=True)),
+                ("author", models.CharField(blank=True, max_length=300)),
+                (
+                    "language",
+                    models.CharField(blank=True, help_text="BCP 47 tag, e.g. en", max_length=35),
+                ),
+                ("external_id", models.CharField(blank=True, max_length=200)),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("sha256", models.CharField(editable=False, max_length=64)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="articles",
+                        to="annotations.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['project', '-published_on', 'id'],
+                "ordering": ["project", "-published_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Span',
+            name="Span",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.PositiveIntegerField()),
-                ('end', models.PositiveIntegerField()),
-                ('text', models.TextField(help_text='body[start:end], stored to check and export.')),
-                ('probability', models.CharField(blank=True, choices=[('almost_no_chance', 'Almost no chance (1–5 %)'), ('very_unlikely', 'Very unlikely (5–20 %)'), ('unlikely', 'Unlikely (20–45 %)'), ('roughly_even_chance', 'Roughly even chance (45–55 %)'), ('likely', 'Likely (55–80 %)'), ('very_likely', 'Very likely (80–95 %)'), ('almost_certain', 'Almost certain (95–99 %)')], max_length=32, null=True)),
-                ('confidence', models.CharField(blank=True, choices=[('low', 'Low'), ('moderate', 'Moderate'), ('high', 'High')], max_length=16, null=True)),
-                ('note', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('accepted', 'Accepted'), ('rejected', 'Rejected')], default='pending', max_length=16)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('annotator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='spans', to=settings.AUTH_USER_MODEL)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='spans', to='annotations.article')),
-                ('label', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='spans', to='annotations.label')),
-                ('project', models.ForeignKey(help_text="Always the article's project; kept here so filters need no join.", on_delete=django.db.models.deletion.PROTECT, related_name='spans', to='annotations.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start", models.PositiveIntegerField()),
+                ("end", models.PositiveIntegerField()),
+                (
+                    "text",
+                    models.TextField(help_text="body[start:end], stored to check and export."),
+                ),
+                (
+                    "probability",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("almost_no_chance", "Almost no chance (1–5 %)"),
+                            ("very_unlikely", "Very unlikely (5–20 %)"),
+                            ("unlikely", "Unlikely (20–45 %)"),
+                            ("roughly_even_chance", "Roughly even chance (45–55 %)"),
+                            ("likely", "Likely (55–80 %)"),
+                            ("very_likely", "Very likely (80–95 %)"),
+                            ("almost_certain", "Almost certain (95–99 %)"),
+                        ],
+                        max_length=32,
+                        null=True,
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        blank=True,
+                        choices=[("low", "Low"), ("moderate", "Moderate"), ("high", "High")],
+                        max_length=16,
+                        null=True,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "annotator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="spans",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="spans",
+                        to="annotations.article",
+                    ),
+                ),
+                (
+                    "label",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="spans",
+                        to="annotations.label",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        help_text="Always the article's project; kept here so filters need no join.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="spans",
+                        to="annotations.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['article', 'start', 'end', 'id'],
+                "ordering": ["article", "start", "end", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Relation',
+            name="Relation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('annotator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='relations', to=settings.AUTH_USER_MODEL)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='relations', to='annotations.article')),
-                ('label', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='relations', to='annotations.label')),
-                ('from_span', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relations_from', to='annotations.span')),
-                ('to_span', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relations_to', to='annotations.span')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "annotator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="relations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="relations",
+                        to="annotations.article",
+                    ),
+                ),
+                (
+                    "label",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="relations",
+                        to="annotations.label",
+                    ),
+                ),
+                (
+                    "from_span",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relations_from",
+                        to="annotations.span",
+                    ),
+                ),
+                (
+                    "to_span",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relations_to",
+                        to="annotations.span",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['article', 'id'],
+                "ordering": ["article", "id"],
             },
         ),
         migrations.CreateModel(
-            name='SpanActor',
+            name="SpanActor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('source', 'Source (who asserts it)'), ('subject', 'Subject (whom it is about)'), ('target', 'Target'), ('mentioned', 'Mentioned')], default='mentioned', max_length=16)),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='span_actors', to='annotations.actor')),
-                ('span', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='span_actors', to='annotations.span')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("source", "Source (who asserts it)"),
+                            ("subject", "Subject (whom it is about)"),
+                            ("target", "Target"),
+                            ("mentioned", "Mentioned"),
+                        ],
+                        default="mentioned",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="span_actors",
+                        to="annotations.actor",
+                    ),
+                ),
+                (
+                    "span",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="span_actors",
+                        to="annotations.span",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['span', 'id'],
+                "ordering": ["span", "id"],
             },
         ),
         migrations.AddField(
-            model_name='span',
-            name='actors',
-            field=models.ManyToManyField(related_name='spans', through='annotations.SpanActor', to='annotations.actor'),
+            model_name="span",
+            name="actors",
+            field=models.ManyToManyField(
+                related_name="spans", through="annotations.SpanActor", to="annotations.actor"
+            ),
         ),
         migrations.CreateModel(
-            name='SpanEvent',
+            name="SpanEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('deleted', 'Deleted'), ('restored', 'Restored')], max_length=16)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('before', models.JSONField(blank=True, null=True)),
-                ('after', models.JSONField(blank=True, null=True)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='span_events', to='annotations.article')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='span_events', to='annotations.project')),
-                ('span', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='annotations.span')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='span_events', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("updated", "Updated"),
+                            ("deleted", "Deleted"),
+                            ("restored", "Restored"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("before", models.JSONField(blank=True, null=True)),
+                ("after", models.JSONField(blank=True, null=True)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="span_events",
+                        to="annotations.article",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="span_events",
+                        to="annotations.project",
+                    ),
+                ),
+                (
+                    "span",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="annotations.span",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="span_events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.CheckConstraint(condition=models.Q(('slug', ''), _negated=True), name='annotations_project_slug'),
+            model_name="project",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slug", ""), _negated=True), name="annotations_project_slug"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='annotations_project_name'),
+            model_name="project",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("name", ""), _negated=True), name="annotations_project_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('project', 'user'), name='annotations_membership_one_per_user'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("project", "user"), name="annotations_membership_one_per_user"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['annotator', 'reviewer', 'manager'])), name='annotations_membership_role_valid'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role__in", ["annotator", "reviewer", "manager"])),
+                name="annotations_membership_role_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='label',
-            constraint=models.UniqueConstraint(models.F('project'), django.db.models.functions.text.Lower('name'), name='annotations_label_name_unique'),
+            model_name="label",
+            constraint=models.UniqueConstraint(
+                models.F("project"),
+                django.db.models.functions.text.Lower("name"),
+                name="annotations_label_name_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='label',
-            constraint=models.UniqueConstraint(condition=models.Q(('hotkey', ''), _negated=True), fields=('project', 'hotkey'), name='annotations_label_hotkey_unique'),
+            model_name="label",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("hotkey", ""), _negated=True),
+                fields=("project", "hotkey"),
+                name="annotations_label_hotkey_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='label',
-            constraint=models.CheckConstraint(condition=models.Q(('color__regex', '^#[0-9a-fA-F]{6}$')), name='annotations_label_color_hex'),
+            model_name="label",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("color__regex", "^#[0-9a-fA-F]{6}$")),
+                name="annotations_label_color_hex",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='label',
-            constraint=models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='annotations_label_name'),
+            model_name="label",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("name", ""), _negated=True), name="annotations_label_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='label',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['span', 'relation'])), name='annotations_label_kind_valid'),
+            model_name="label",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["span", "relation"])),
+                name="annotations_label_kind_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['project', 'published_on'], name='annotations_project_ba5463_idx'),
+            model_name="article",
+            index=models.Index(
+                fields=["project", "published_on"], name="annotations_project_ba5463_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['project', 'source'], name='annotations_project_25ea4c_idx'),
+            model_name="article",
+            index=models.Index(fields=["project", "source"], name="annotations_project_25ea4c_idx"),
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['project', 'external_id'], name='annotations_project_1b7831_idx'),
+            model_name="article",
+            index=models.Index(
+                fields=["project", "external_id"], name="annotations_project_1b7831_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='article',
-            constraint=models.UniqueConstraint(fields=('project', 'sha256'), name='annotations_article_body_unique'),
+            model_name="article",
+            constraint=models.UniqueConstraint(
+                fields=("project", "sha256"), name="annotations_article_body_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='article',
-            constraint=models.CheckConstraint(condition=models.Q(('body', ''), _negated=True), name='annotations_article_body'),
+            model_name="article",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("body", ""), _negated=True), name="annotations_article_body"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='article',
-            constraint=models.CheckConstraint(condition=models.Q(('sha256__regex', '^[0-9a-f]{64}$')), name='annotations_article_sha256_hex'),
+            model_name="article",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("sha256__regex", "^[0-9a-f]{64}$")),
+                name="annotations_article_sha256_hex",
+            ),
         ),
         migrations.AddIndex(
-            model_name='relation',
-            index=models.Index(fields=['article', 'label'], name='annotations_article_f7811f_idx'),
+            model_name="relation",
+            index=models.Index(fields=["article", "label"], name="annotations_article_f7811f_idx"),
         ),
         migrations.AddConstraint(
-            model_name='relation',
-            constraint=models.CheckConstraint(condition=models.Q(('from_span', models.F('to_span')), _negated=True), name='annotations_relation_not_self'),
+            model_name="relation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("from_span", models.F("to_span")), _negated=True),
+                name="annotations_relation_not_self",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='relation',
-            constraint=models.UniqueConstraint(fields=('from_span', 'to_span', 'label', 'annotator'), name='annotations_relation_no_duplicate'),
+            model_name="relation",
+            constraint=models.UniqueConstraint(
+                fields=("from_span", "to_span", "label", "annotator"),
+                name="annotations_relation_no_duplicate",
+            ),
         ),
         migrations.AddIndex(
-            model_name='spanactor',
-            index=models.Index(fields=['actor', 'role'], name='annotations_actor_i_648bf6_idx'),
+            model_name="spanactor",
+            index=models.Index(fields=["actor", "role"], name="annotations_actor_i_648bf6_idx"),
         ),
         migrations.AddConstraint(
-            model_name='spanactor',
-            constraint=models.UniqueConstraint(fields=('span', 'actor', 'role'), name='annotations_spanactor_unique'),
+            model_name="spanactor",
+            constraint=models.UniqueConstraint(
+                fields=("span", "actor", "role"), name="annotations_spanactor_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='spanactor',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['source', 'subject', 'target', 'mentioned'])), name='annotations_spanactor_role_valid'),
+            model_name="spanactor",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role__in", ["source", "subject", "target", "mentioned"])),
+                name="annotations_spanactor_role_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='span',
-            index=models.Index(fields=['article', 'start', 'end'], name='annotations_article_27ade6_idx'),
+            model_name="span",
+            index=models.Index(
+                fields=["article", "start", "end"], name="annotations_article_27ade6_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='span',
-            index=models.Index(fields=['project', 'label'], name='annotations_project_9bcefb_idx'),
+            model_name="span",
+            index=models.Index(fields=["project", "label"], name="annotations_project_9bcefb_idx"),
         ),
         migrations.AddIndex(
-            model_name='span',
-            index=models.Index(fields=['project', 'status'], name='annotations_project_8b8655_idx'),
+            model_name="span",
+            index=models.Index(fields=["project", "status"], name="annotations_project_8b8655_idx"),
         ),
         migrations.AddIndex(
-            model_name='span',
-            index=models.Index(fields=['project', 'probability'], name='annotations_project_bc0978_idx'),
+            model_name="span",
+            index=models.Index(
+                fields=["project", "probability"], name="annotations_project_bc0978_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='span',
-            index=models.Index(fields=['annotator', 'project'], name='annotations_annotat_a52beb_idx'),
+            model_name="span",
+            index=models.Index(
+                fields=["annotator", "project"], name="annotations_annotat_a52beb_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='span',
-            index=models.Index(fields=['created_at'], name='annotations_created_10ffe2_idx'),
+            model_name="span",
+            index=models.Index(fields=["created_at"], name="annotations_created_10ffe2_idx"),
         ),
         migrations.AddConstraint(
-            model_name='span',
-            constraint=models.CheckConstraint(condition=models.Q(('start__gte', 0), ('start__lt', models.F('end'))), name='annotations_span_start_lt_end'),
+            model_name="span",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("start__gte", 0), ("start__lt", models.F("end"))),
+                name="annotations_span_start_lt_end",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='span',
-            constraint=models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='annotations_span_v'),
+            model_name="span",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("version__gte", 1)), name="annotations_span_v"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='span',
-            constraint=models.UniqueConstraint(fields=('article', 'start', 'end', 'label', 'annotator'), name='annotations_span_no_duplicate'),
+            model_name="span",
+            constraint=models.UniqueConstraint(
+                fields=("article", "start", "end", "label", "annotator"),
+                name="annotations_span_no_duplicate",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='span',
-            constraint=models.CheckConstraint(condition=models.Q(('probability__in', ['almost_no_chance', 'very_unlikely', 'unlikely', 'roughly_even_chance', 'likely', 'very_likely', 'almost_certain']), ('probability__isnull', True), _connector='OR'), name='annotations_span_probability_valid'),
+            model_name="span",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "probability__in",
+                        [
+                            "almost_no_chance",
+                            "very_unlikely",
+                            "unlikely",
+                            "roughly_even_chance",
+                            "likely",
+                            "very_likely",
+                            "almost_certain",
+                        ],
+                    ),
+                    ("probability__isnull", True),
+                    _connector="OR",
+                ),
+                name="annotations_span_probability_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='span',
-            constraint=models.CheckConstraint(condition=models.Q(('confidence__in', ['low', 'moderate', 'high']), ('confidence__isnull', True), _connector='OR'), name='annotations_span_confidence_valid'),
+            model_name="span",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("confidence__in", ["low", "moderate", "high"]),
+                    ("confidence__isnull", True),
+                    _connector="OR",
+                ),
+                name="annotations_span_confidence_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='span',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'accepted', 'rejected'])), name='annotations_span_status_valid'),
+            model_name="span",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["pending", "accepted", "rejected"])),
+                name="annotations_span_status_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='spanevent',
-            index=models.Index(fields=['span', '-at'], name='annotations_span_id_c19d35_idx'),
+            model_name="spanevent",
+            index=models.Index(fields=["span", "-at"], name="annotations_span_id_c19d35_idx"),
         ),
         migrations.AddIndex(
-            model_name='spanevent',
-            index=models.Index(fields=['article', '-at'], name='annotations_article_08edde_idx'),
+            model_name="spanevent",
+            index=models.Index(fields=["article", "-at"], name="annotations_article_08edde_idx"),
         ),
         migrations.AddIndex(
-            model_name='spanevent',
-            index=models.Index(fields=['project', '-at'], name='annotations_project_66eb81_idx'),
+            model_name="spanevent",
+            index=models.Index(fields=["project", "-at"], name="annotations_project_66eb81_idx"),
         ),
         migrations.AddConstraint(
-            model_name='spanevent',
-            constraint=models.CheckConstraint(condition=models.Q(('action__in', ['created', 'updated', 'deleted', 'restored'])), name='annotations_spanevent_action_valid'),
+            model_name="spanevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("action__in", ["created", "updated", "deleted", "restored"])),
+                name="annotations_spanevent_action_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='spanevent',
-            constraint=models.CheckConstraint(condition=models.Q(('before__isnull', False), ('after__isnull', False), _connector='OR'), name='annotations_spanevent_has_state'),
+            model_name="spanevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("before__isnull", False), ("after__isnull", False), _connector="OR"
+                ),
+                name="annotations_spanevent_has_state",
+            ),
         ),
     ]

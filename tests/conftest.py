@@ -1,0 +1,60 @@
+import os
+
+# Playwright's sync API runs an event loop in the test thread; the ORM must still be usable there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import pytest
+
+from annotations.models import Membership, Role
+
+from .factories import ArticleFactory, LabelFactory, ProjectFactory, UserFactory
+
+
+@pytest.fixture
+def project(db):
+    return ProjectFactory()
+
+
+@pytest.fixture
+def make_member(project):
+    """Create a user with ``role`` in ``project`` (the default project unless given)."""
+
+    def make(role=Role.ANNOTATOR, *, in_project=None, **user_fields):
+        user = UserFactory(**user_fields)
+        Membership.objects.create(project=in_project or project, user=user, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def annotator(make_member):
+    return make_member(Role.ANNOTATOR, username="alice")
+
+
+@pytest.fixture
+def reviewer(make_member):
+    return make_member(Role.REVIEWER, username="rita")
+
+
+@pytest.fixture
+def manager(make_member):
+    return make_member(Role.MANAGER, username="max")
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(username="eve")
+
+
+@pytest.fixture
+def label(project):
+    return LabelFactory(project=project, name="Assessment", hotkey="a")
+
+
+@pytest.fixture
+def article(project):
+    return ArticleFactory(
+        project=project,
+        body="ISW assesses that Belarus' involvement in the war remains unlikely.",
+    )
