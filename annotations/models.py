@@ -263,10 +263,13 @@ class Span(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="spans"
     )
     actors = models.ManyToManyField(Actor, through="SpanActor", related_name="spans")
-    probability = models.CharField(
+    # null, not "", means "not graded": the SPEC's API and exports carry null.
+    probability = models.CharField(  # noqa: DJ001
         max_length=32, choices=Probability.choices, null=True, blank=True
     )
-    confidence = models.CharField(max_length=16, choices=Confidence.choices, null=True, blank=True)
+    confidence = models.CharField(  # noqa: DJ001
+        max_length=16, choices=Confidence.choices, null=True, blank=True
+    )
     note = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=SpanStatus.choices, default="pending")
     version = models.PositiveIntegerField(default=1)
