@@ -406,3 +406,25 @@ class SpanEvent(models.Model):
 
     def __str__(self):
         return f"span {self.span_id} {self.action} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ArticleProgress(models.Model):
+    """One user's progress on one article: ``done_at`` is set while they call it done."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="progress")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="article_progress"
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["article", "user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "user"], name="%(app_label)s_%(class)s_one_per_user"
+            ),
+        ]
+
+    def __str__(self):
+        state = "done" if self.done_at else "to do"
+        return f"{self.user} on article {self.article_id}: {state}"

@@ -1,8 +1,24 @@
 """Reads shared by the pages, the API and the exports, scoped to what a user may see."""
 
-from django.db.models import Count, QuerySet
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import NamedTuple
 
-from .models import Actor, Article, Membership, Project, Role, Span
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+
+from .models import (
+    Actor,
+    Article,
+    ArticleProgress,
+    Label,
+    Membership,
+    Project,
+    Relation,
+    Role,
+    Span,
+    SpanActor,
+)
 
 
 def user_role(*, project: Project | int, user) -> str | None:
@@ -42,3 +58,302 @@ def spans_for_user(*, user) -> QuerySet[Span]:
 
 def actors_with_counts() -> QuerySet[Actor]:
     return Actor.objects.annotate(span_count=Count("span_actors__span", distinct=True))
+
+
+# The article list and the annotate page's previous/next share this order; NULL dates sort last
+# on every backend.
+ARTICLE_ORDER = (F("published_on").desc(nulls_last=True), "id")
+
+
+def project_articles(
+    *,
+    project: Project,
+    user,
+    q: str = "",
+    source: str = "",
+    published_after=None,
+    published_before=None,
+    status: str = "",
+) -> QuerySet[Article]:
+    """A project's articles without their bodies, with ``my_span_count`` and ``my_done_at``."""
+    done_at = ArticleProgress.objects.filter(article=OuterRef("pk"), user=user).values("done_at")[
+        :1
+    ]
+    qs = (
+        Article.objects.filter(project=project)
+        .defer("body", "metadata")
+        .annotate(
+            my_span_count=Count("spans", filter=Q(spans__annotator=user)),
+            my_done_at=Subquery(done_at),
+        )
+        .order_by(*ARTICLE_ORDER)
+    )
+    if q:
+        qs = qs.filter(title__icontains=q)
+    if source:
+        qs = qs.filter(source=source)
+    if published_after:
+        qs = qs.filter(published_on__gte=published_after)
+    if published_before:
+        qs = qs.filter(published_on__lte=published_before)
+    if status == "done":
+        qs = qs.filter(my_done_at__isnull=False)
+    elif status == "todo":
+        qs = qs.filter(my_done_at__isnull=True)
+    return qs
+
+
+def article_neighbours(*, article: Article) -> tuple[int | None, int | None]:
+    """The previous and next article's ids in the project's list order (one query)."""
+    ids = list(
+        Article.objects.filter(project_id=article.project_id)
+        .order_by(*ARTICLE_ORDER)
+        .values_list("id", flat=True)
+    )
+    index = ids.index(article.pk)
+    previous = ids[index - 1] if index > 0 else None
+    following = ids[index + 1] if index + 1 < len(ids) else None
+    return previous, following
+
+
+def span_labels(*, project: Project) -> list[Label]:
+    return list(
+        Label.objects.filter(project=project, kind=Label.Kind.SPAN).order_by("order", "name")
+    )
+
+
+class SpanRow(NamedTuple):
+    """What the annotate page draws of a span: no model instance, so 2,000 of them are cheap."""
+
+    pk: int
+    start: int
+    end: int
+    label_id: int
+    text: str
+
+
+def article_span_rows(*, article: Article, user) -> list[SpanRow]:
+    """The user's spans on an article in text order (one query)."""
+    return [
+        SpanRow(*row)
+        for row in Span.objects.filter(article=article, annotator=user)
+        .order_by("start", "end", "id")
+        .values_list("id", "start", "end", "label_id", "text")
+    ]
+
+
+def span_links(*, span: Span) -> tuple[list[SpanActor], list[Relation]]:
+    """A span's actors (with the actor) and outgoing relations (with the label): two queries."""
+    actors = list(SpanActor.objects.filter(span=span).select_related("actor").order_by("id"))
+    relations = list(Relation.objects.filter(from_span=span).select_related("label").order_by("id"))
+    return actors, relations
+
+
+def actors_search(*, q: str, limit: int = 20) -> QuerySet[Actor]:
+    """Actors whose name or an alias contains ``q``, case-folded as ``search_text`` is."""
+    qs = Actor.objects.all()
+    if q.strip():
+        qs = qs.filter(search_text__contains=q.strip().casefold())
+    return qs.order_by("name", "id")[:limit]
+
+
+def scope_to_user(queryset: QuerySet, *, user, project_field: str = "project") -> QuerySet:
+    """Keep the rows of ``queryset`` that lie in the user's projects (all for a superuser).
+
+    A subquery rather than a join, so rows never repeat and lists stay one query.
+    """
+    if user.is_superuser:
+        return queryset
+    project_ids = Membership.objects.filter(user=user).values("project_id")
+    lookup = "pk" if project_field == "pk" else f"{project_field}_id"  # no join to the project
+    return queryset.filter(**{f"{lookup}__in": project_ids})
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ExportActor:
+    name: str
+    kind: str
+    wikidata_id: str
+    role: str
+
+
+@dataclass(slots=True)
+class ExportSpan:
+    id: int
+    start: int
+    end: int
+    text: str
+    label: str
+    probability: str | None
+    confidence: str | None
+    note: str
+    status: str
+    annotator: str
+    created_at: datetime
+    updated_at: datetime
+    actors: list[ExportActor] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ExportRelation:
+    """``from_index`` and ``to_index`` point into the article's exported ``spans``."""
+
+    id: int
+    from_index: int
+    to_index: int
+    label: str
+    annotator: str
+
+
+@dataclass(slots=True)
+class ExportArticle:
+    id: int
+    external_id: str
+    title: str
+    body: str
+    source: str
+    url: str
+    published_on: date | None
+    author: str
+    language: str
+    metadata: dict
+    spans: list[ExportSpan] = field(default_factory=list)
+    relations: list[ExportRelation] = field(default_factory=list)
+
+
+EXPORT_CHUNK_SIZE = 500
+
+_EXPORT_ARTICLE_FIELDS = (
+    "id",
+    "external_id",
+    "title",
+    "body",
+    "source",
+    "url",
+    "published_on",
+    "author",
+    "language",
+    "metadata",
+)
+_EXPORT_SPAN_FIELDS = (
+    "article_id",
+    "id",
+    "start",
+    "end",
+    "text",
+    "label__name",
+    "probability",
+    "confidence",
+    "note",
+    "status",
+    "annotator__username",
+    "created_at",
+    "updated_at",
+)
+
+
+def _export_span_filter(prefix: str, *, status, label, annotator) -> Q:
+    condition = Q()
+    if status:
+        condition &= Q(**{f"{prefix}status": status})
+    if label:
+        condition &= Q(**{f"{prefix}label_id": label})
+    if annotator:
+        condition &= Q(**{f"{prefix}annotator__username": annotator})
+    return condition
+
+
+def export_articles(
+    *,
+    project: Project,
+    status: str | None = None,
+    label: int | str | None = None,
+    annotator: str | None = None,
+    chunk_size: int = EXPORT_CHUNK_SIZE,
+) -> Iterator[ExportArticle]:
+    """Every article of the project, by id, with its spans that match the filters.
+
+    ``status``, ``label`` (an id) and ``annotator`` (a username) filter the spans, never the
+    articles: an article without a matching span is still exported, because it is part of the
+    dataset (a document with no entities for CoNLL and doccano). Spans come ordered by start,
+    end and id, each with its label's name, its annotator's username and its actors; relations
+    are those whose two spans are both exported.
+
+    The articles are read ``chunk_size`` at a time by keyset on their id, and each chunk costs
+    four queries (articles, spans, span actors, relations) whatever its number of spans, so
+    memory holds one chunk and the query count grows with chunks, not rows. Plain tuples
+    (``values_list``) rather than model instances keep a million spans cheap to build.
+    """
+    span_filter = _export_span_filter("", status=status, label=label, annotator=annotator)
+    link_filter = _export_span_filter("span__", status=status, label=label, annotator=annotator)
+    last_id = 0
+    while True:
+        rows = list(
+            Article.objects.filter(project=project, pk__gt=last_id)
+            .order_by("pk")
+            .values_list(*_EXPORT_ARTICLE_FIELDS)[:chunk_size]
+        )
+        if not rows:
+            return
+        articles = {row[0]: ExportArticle(*row) for row in rows}
+        first_id, last_id = rows[0][0], rows[-1][0]
+        del rows
+        # The chunk's articles are exactly the project's articles with ids in this range.
+        in_range = {"article_id__gte": first_id, "article_id__lte": last_id}
+        spans: dict[int, ExportSpan] = {}
+        positions: dict[int, int] = {}
+        for article_id, *values in (
+            Span.objects.filter(span_filter, project=project, **in_range)
+            .order_by("article_id", "start", "end", "id")
+            .values_list(*_EXPORT_SPAN_FIELDS)
+            .iterator(chunk_size=2000)
+        ):
+            # Each query sees the database as it is then: a row whose article or span
+            # appeared after the query that should have brought it is left out, not a crash.
+            if article_id not in articles:
+                continue
+            span = ExportSpan(*values)
+            spans_of_article = articles[article_id].spans
+            positions[span.id] = len(spans_of_article)
+            spans_of_article.append(span)
+            spans[span.id] = span
+        if spans:
+            links = (
+                SpanActor.objects.filter(
+                    link_filter,
+                    span__project=project,
+                    span__article_id__gte=first_id,
+                    span__article_id__lte=last_id,
+                )
+                .order_by("span_id", "id")
+                .values_list("span_id", "actor__name", "actor__kind", "actor__wikidata_id", "role")
+            )
+            for span_id, *values in links.iterator(chunk_size=2000):
+                if span_id in spans:
+                    spans[span_id].actors.append(ExportActor(*values))
+            relations = (
+                Relation.objects.filter(article__project=project, **in_range)
+                .order_by("article_id", "id")
+                .values_list(
+                    "article_id",
+                    "id",
+                    "from_span_id",
+                    "to_span_id",
+                    "label__name",
+                    "annotator__username",
+                )
+            )
+            for article_id, pk, from_id, to_id, name, username in relations.iterator(
+                chunk_size=2000
+            ):
+                if from_id in positions and to_id in positions and article_id in articles:
+                    articles[article_id].relations.append(
+                        ExportRelation(pk, positions[from_id], positions[to_id], name, username)
+                    )
+        del spans, positions
+        yield from articles.values()
+        if len(articles) < chunk_size:
+            return

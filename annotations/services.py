@@ -11,14 +11,15 @@ Errors: ``django.core.exceptions.ValidationError`` (bad input, 400), ``Permissio
 """
 
 import hashlib
+import inspect
+import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.db.models.functions import Length, Substr
@@ -30,6 +31,7 @@ from .models import (
     Actor,
     ActorRole,
     Article,
+    ArticleProgress,
     Label,
     Membership,
     Project,
@@ -45,6 +47,8 @@ from .selectors import user_role
 User = get_user_model()
 
 _FORBIDDEN_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+_WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*")
 RESERVED_HOTKEYS = frozenset("? ")
 MAX_OFFSET = 2**31 - 1  # PositiveIntegerField's range on every backend
 REVIEW_ROLES = frozenset({Role.REVIEWER, Role.MANAGER})
@@ -100,7 +104,11 @@ def _clean_fields(model: type[Model], values: Mapping[str, Any]) -> dict[str, An
     """Run each model field's own validation (length, URL, date, choices) on ``values``."""
     cleaned, errors = {}, {}
     for name, value in values.items():
-        field = model._meta.get_field(name)
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            errors[name] = ["Unknown field."]
+            continue
         if isinstance(value, str):
             try:
                 check_text(value, name)
@@ -111,6 +119,9 @@ def _clean_fields(model: type[Model], values: Mapping[str, Any]) -> dict[str, An
             cleaned[name] = field.clean(value, None)
         except ValidationError as exc:
             errors[name] = exc.messages
+        except (TypeError, ValueError):
+            # e.g. a number where a date is expected: DateField.to_python raises TypeError.
+            errors[name] = ["Invalid value."]
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -230,8 +241,14 @@ def _ensure_another_manager(project: Project, member) -> None:
 def _check_label_unique(project: Project, name: str, hotkey: str, exclude_pk=None) -> None:
     others = Label.objects.filter(project=project).exclude(pk=exclude_pk)
     errors = {}
-    if others.filter(name__iexact=name).exists():
-        errors["name"] = f"The project already has a label named “{name}”."
+    # Case-folded in Python: SQLite's LOWER() and LIKE fold ASCII only, so "Оценка" and
+    # "оценка" would both pass the database there. A project has few labels.
+    folded = name.casefold()
+    clash_name = next(
+        (n for n in others.values_list("name", flat=True) if n.casefold() == folded), None
+    )
+    if clash_name is not None:
+        errors["name"] = f"The project already has a label named “{clash_name}”."
     if hotkey:
         if hotkey in RESERVED_HOTKEYS:
             errors["hotkey"] = f"“{hotkey}” is reserved for the page's own shortcuts."
@@ -243,6 +260,12 @@ def _check_label_unique(project: Project, name: str, hotkey: str, exclude_pk=Non
         raise ValidationError(errors)
 
 
+def _check_color(data: Mapping[str, Any]) -> None:
+    """The database's ``color_hex`` check, as a 400 that names the field."""
+    if "color" in data and not _COLOR.fullmatch(data["color"]):
+        raise ValidationError({"color": f"“{data['color']}” is not a color such as #93c5fd."})
+
+
 @transaction.atomic
 def label_create(*, project: Project, user=None, **fields) -> Label:
     """Add a label (span or relation kind) to a project; names and hotkeys stay unique."""
@@ -250,6 +273,7 @@ def label_create(*, project: Project, user=None, **fields) -> Label:
         _require_role(project, user, {Role.MANAGER}, "change the labels")
     fields.setdefault("kind", Label.Kind.SPAN)
     data = _clean_fields(Label, fields)
+    _check_color(data)
     _check_label_unique(project, data.get("name", ""), data.get("hotkey", ""))
     if "order" not in data:
         data["order"] = Label.objects.filter(project=project).count()
@@ -267,6 +291,7 @@ def label_update(*, label: Label, user=None, **changes) -> Label:
     if user is not None:
         _require_role(label.project, user, {Role.MANAGER}, "change the labels")
     data = _clean_fields(Label, changes)
+    _check_color(data)
     if "kind" in data and data["kind"] != label.kind and label_in_use(label):
         raise Conflict("The label is in use; its kind cannot change.")
     _check_label_unique(
@@ -319,18 +344,33 @@ def _clean_article_fields(values: Mapping[str, Any]) -> dict[str, Any]:
             values[key] = ""
     if isinstance(values.get("title"), str):
         values["title"] = " ".join(normalize_newlines(values["title"]).split("\n")).strip()
+    # A blank title is allowed here: the callers derive one from the body's first line.
+    blank_title = "title" in values and values["title"] == ""
+    if blank_title:
+        del values["title"]
     data = _clean_fields(Article, values)
+    if blank_title:
+        data["title"] = ""
     if metadata is not None:
         if not isinstance(metadata, dict):
             raise ValidationError({"metadata": "Must be a JSON object."})
         check_json(metadata, "metadata")
+        try:
+            json.dumps(metadata, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError({"metadata": f"Not storable as JSON: {exc}."}) from exc
         data["metadata"] = metadata
     return data
 
 
 @transaction.atomic
-def article_create(*, project: Project, body: str, created_by=None, **fields) -> Article:
-    """Add an article; its line endings become ``\\n``. The same text twice is refused."""
+def article_create(*, project: Project, body: str, created_by=None, user=None, **fields) -> Article:
+    """Add an article; its line endings become ``\\n``. The same text twice is refused.
+
+    With ``user`` (the API, the pages), only a manager of the project may add one.
+    """
+    if user is not None:
+        _require_role(project, user, {Role.MANAGER}, "add articles")
     body = _validate_body(body)
     data = _clean_article_fields(fields)
     if not data.get("title"):
@@ -414,9 +454,18 @@ def _clean_aliases(aliases: Any, name: str) -> list[str]:
     return cleaned
 
 
+def _actor_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": "An actor needs a name."})
+    return name
+
+
 def _check_wikidata_unique(wikidata_id: str, exclude_pk=None) -> None:
     if not wikidata_id:
         return
+    if not _WIKIDATA_ID.fullmatch(wikidata_id):
+        raise ValidationError({"wikidata_id": f"“{wikidata_id}” is not Q followed by digits."})
     clash = Actor.objects.filter(wikidata_id=wikidata_id).exclude(pk=exclude_pk).first()
     if clash:
         raise ValidationError({"wikidata_id": f"{wikidata_id} is already “{clash.name}”."})
@@ -425,7 +474,7 @@ def _check_wikidata_unique(wikidata_id: str, exclude_pk=None) -> None:
 @transaction.atomic
 def actor_create(*, name: str, kind: str = Actor.Kind.OTHER, aliases=None, **fields) -> Actor:
     data = _clean_fields(Actor, {"name": name, "kind": kind, **fields})
-    data["name"] = " ".join(data["name"].split())
+    data["name"] = _actor_name(data["name"])
     data["aliases"] = _clean_aliases(aliases, data["name"])
     _check_wikidata_unique(data.get("wikidata_id", ""))
     data["search_text"] = actor_search_text(data["name"], data["aliases"])
@@ -437,7 +486,7 @@ def actor_update(*, actor: Actor, **changes) -> Actor:
     aliases = changes.pop("aliases", None)
     data = _clean_fields(Actor, changes)
     if "name" in data:
-        data["name"] = " ".join(data["name"].split())
+        data["name"] = _actor_name(data["name"])
     for key, value in data.items():
         setattr(actor, key, value)
     if aliases is not None:
@@ -552,6 +601,8 @@ def _clean_span_values(values: Mapping[str, Any]) -> dict[str, Any]:
             data[key] = None if value in (None, "") else _clean_fields(Span, {key: value})[key]
     if "note" in values:
         note = values["note"] or ""
+        if not isinstance(note, str):
+            raise ValidationError({"note": "Must be text."})
         data["note"] = _clean_fields(Span, {"note": normalize_newlines(note)})["note"]
     if "status" in values:
         data["status"] = _clean_fields(Span, {"status": values["status"]})["status"]
@@ -561,11 +612,20 @@ def _clean_span_values(values: Mapping[str, Any]) -> dict[str, Any]:
 def _clean_actor_links(actors: Iterable[Any]) -> list[tuple[int, str]]:
     """Accept ``[(actor, role)]`` or ``[{"actor": actor_or_id, "role": role}]``."""
     links, seen = [], set()
+    if isinstance(actors, str | bytes | Mapping) or not isinstance(actors, Iterable):
+        raise ValidationError({"actors": "Must be a list of {actor, role} items."})
     for item in actors:
-        actor, role = (item["actor"], item.get("role")) if isinstance(item, Mapping) else item
+        try:
+            actor, role = (item["actor"], item.get("role")) if isinstance(item, Mapping) else item
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValidationError({"actors": f"Not an {{actor, role}} item: {item!r}."}) from exc
         actor_id = actor.pk if isinstance(actor, Actor) else actor
+        if isinstance(actor_id, str) and actor_id.strip().isdecimal():
+            actor_id = int(actor_id)  # from a form
+        if isinstance(actor_id, bool) or not isinstance(actor_id, int):
+            raise ValidationError({"actors": f"An actor is given by its id, not {actor_id!r}."})
         role = role or ActorRole.MENTIONED
-        if role not in ActorRole.values:
+        if not isinstance(role, str) or role not in ActorRole.values:
             raise ValidationError({"actors": f"“{role}” is not a role: {', '.join(ActorRole)}."})
         if (actor_id, role) not in seen:
             seen.add((actor_id, role))
@@ -643,24 +703,50 @@ def span_create(
     return span
 
 
-@dataclass
-class BulkItemError(Exception):
-    index: int
-    errors: Any
+class BulkValidationError(ValidationError):
+    """Items of a bulk create are invalid.
+
+    ``item_errors`` is ``[{"index": 0-based, "errors": {field: [messages]}}]``; the messages
+    (``message_dict["items"]``) say the same in words. Django's ValidationError cannot hold a
+    dict per item itself: ``ValidationError({"items": [dict, ...]})`` raises AttributeError.
+    """
+
+    def __init__(self, item_errors: list[dict[str, Any]]):
+        super().__init__({"items": [_describe_item_error(error) for error in item_errors]})
+        self.item_errors = item_errors
+
+
+def _describe_item_error(error: dict[str, Any]) -> str:
+    errors = error["errors"]
+    if isinstance(errors, Mapping):
+        parts = [
+            message if field in ("non_field_errors", "__all__") else f"{field}: {message}"
+            for field, messages in errors.items()
+            for message in messages
+        ]
+    else:
+        parts = list(errors)
+    return f"Item {error['index']}: {' '.join(parts)}"
 
 
 @transaction.atomic
 def span_bulk_create(*, items: list[Mapping[str, Any]], annotator) -> list[Span]:
-    """Create many spans, all or nothing; errors name the item's index."""
+    """Create many spans, all or nothing; errors name the item's index (from 0)."""
+    allowed = set(inspect.signature(span_create).parameters) - {"annotator"}
     spans, errors = [], []
     for index, item in enumerate(items):
+        if unknown := set(item) - allowed:
+            errors.append({"index": index, "errors": {k: ["Unknown field."] for k in unknown}})
+            continue
         try:
             with transaction.atomic():
                 spans.append(span_create(annotator=annotator, **item))
+        except TypeError:
+            errors.append({"index": index, "errors": {"non_field_errors": ["Incomplete span."]}})
         except ValidationError as exc:
             errors.append({"index": index, "errors": _error_payload(exc)})
     if errors:
-        raise ValidationError({"items": errors})
+        raise BulkValidationError(errors)
     return spans
 
 
@@ -700,18 +786,20 @@ def span_update(*, span: Span | int, user, version: Any, **changes) -> Span:
     if isinstance(version, bool) or not isinstance(version, int):
         raise ValidationError({"version": "A whole number is required."})
     span = _lock_span(span)
-    if version != span.version:
-        raise Conflict(
-            f"Someone changed this span meanwhile: it is at version {span.version}, "
-            f"your change was based on version {version}. Reload it and try again.",
-            current=span,
-        )
+    # Permission first: a change that is not allowed is refused whatever its version, and
+    # the Conflict below carries the current span, which only those allowed may see.
     role = _require_role(span.project_id, user, set(Role.values), "change spans")
     own = span.annotator_id == user.pk
     if "status" in changes and role not in REVIEW_ROLES:
         raise PermissionDenied("Only a reviewer or manager sets a span's status.")
     if not own and set(changes) - {"status"}:
         raise PermissionDenied("Only its annotator changes a span; reviewers set its status.")
+    if version != span.version:
+        raise Conflict(
+            f"Someone changed this span meanwhile: it is at version {span.version}, "
+            f"your change was based on version {version}. Reload it and try again.",
+            current=span,
+        )
 
     before = span_snapshot(span)
     values = _clean_span_values(changes)
@@ -747,10 +835,14 @@ def span_update(*, span: Span | int, user, version: Any, **changes) -> Span:
 
 
 def _same_state(before: dict, after: dict) -> bool:
-    ignore = {"version", "updated_at"}
-    return {k: v for k, v in before.items() if k not in ignore} == {
-        k: v for k, v in after.items() if k not in ignore
-    }
+    """Equal but for version and timestamp; the same actors in another order are no change."""
+
+    def key(snapshot: dict) -> dict:
+        state = {k: v for k, v in snapshot.items() if k not in {"version", "updated_at"}}
+        state["actors"] = sorted((a["actor"], a["role"]) for a in snapshot["actors"])
+        return state
+
+    return key(before) == key(after)
 
 
 @transaction.atomic
@@ -783,7 +875,10 @@ def span_restore(*, event: SpanEvent, user) -> Span:
     label = Label.objects.filter(pk=target["label"], project_id=event.project_id).first()
     if label is None:
         raise Conflict("The span's label no longer exists.")
-    links = _clean_actor_links(target["actors"])
+    try:
+        links = _clean_actor_links(target["actors"])
+    except ValidationError as exc:
+        raise Conflict("An actor of the span no longer exists; it cannot be put back.") from exc
     current = Span.objects.select_for_update().filter(pk=event.span_id).first()
     versions = [
         snapshot["version"]
@@ -885,6 +980,9 @@ def relation_update(*, relation: Relation, user, **changes) -> Relation:
     for key in ("from_span", "to_span", "label"):
         if key in changes:
             setattr(relation, key, changes[key])
+    # A relation stays in its article, hence in the project whose membership was checked.
+    if relation.from_span.article_id != relation.article_id:
+        raise ValidationError({"from_span": "A relation stays in its article."})
     _check_relation(relation.from_span, relation.to_span, relation.label)
     relation.article_id = relation.from_span.article_id
     _save_relation(relation)
@@ -895,3 +993,61 @@ def relation_update(*, relation: Relation, user, **changes) -> Relation:
 def relation_delete(*, relation: Relation, user) -> None:
     _require_relation_owner(relation, user)
     relation.delete()
+
+
+# --- progress and actor merges (the analyst's pages) ------------------------------------------
+
+
+@transaction.atomic
+def article_mark_done(*, article: Article, user, done: bool) -> ArticleProgress:
+    """Record that ``user`` finished (or reopened) ``article``; any member may."""
+    _require_role(article.project_id, user, set(Role.values), "work on this project")
+    progress, _ = ArticleProgress.objects.select_for_update().get_or_create(
+        article=article, user=user
+    )
+    if bool(progress.done_at) != bool(done):
+        progress.done_at = timezone.now() if done else None
+        progress.save(update_fields=["done_at"])
+    return progress
+
+
+@transaction.atomic
+def actor_merge(*, keep: Actor, remove: Actor, user) -> Actor:
+    """Fold ``remove`` into ``keep``: its spans move over, its name and aliases become aliases.
+
+    A span that already has ``keep`` in the same role keeps one link. Each span whose actors
+    change gets a new version and an ``updated`` event, so the merge is in its history.
+    """
+    if not getattr(user, "is_authenticated", False):
+        raise PermissionDenied("Sign in to merge actors.")
+    if keep.pk == remove.pk:
+        raise ValidationError({"remove": "An actor cannot be merged into itself."})
+    keep = Actor.objects.select_for_update().get(pk=keep.pk)
+    remove = Actor.objects.select_for_update().get(pk=remove.pk)
+    span_ids = set(remove.span_actors.values_list("span_id", flat=True))
+    spans = list(
+        Span.objects.select_for_update(of=("self",))
+        .select_related("annotator")
+        .filter(pk__in=span_ids)
+        .order_by("pk")
+    )
+    befores = {span.pk: span_snapshot(span) for span in spans}
+    for link in SpanActor.objects.filter(actor=remove).order_by("pk"):
+        if SpanActor.objects.filter(span_id=link.span_id, actor=keep, role=link.role).exists():
+            link.delete()
+        else:
+            link.actor = keep
+            link.save(update_fields=["actor"])
+    now = timezone.now()
+    for span in spans:
+        span.version += 1
+        span.updated_at = now
+        span.save(update_fields=["version", "updated_at"])
+        _record(span, SpanEvent.Action.UPDATED, user, befores[span.pk], span_snapshot(span))
+    wikidata_id = keep.wikidata_id or remove.wikidata_id
+    keep.aliases = _clean_aliases([*keep.aliases, remove.name, *remove.aliases], keep.name)
+    keep.search_text = actor_search_text(keep.name, keep.aliases)
+    remove.delete()
+    keep.wikidata_id = wikidata_id
+    keep.save()
+    return keep

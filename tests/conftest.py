@@ -5,7 +5,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest
 
-from annotations.models import Membership, Role
+from annotations.models import Label, Membership, Role
 
 from .factories import ArticleFactory, LabelFactory, ProjectFactory, UserFactory
 
@@ -57,4 +57,27 @@ def article(project):
     return ArticleFactory(
         project=project,
         body="ISW assesses that Belarus' involvement in the war remains unlikely.",
+    )
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(username="sam", is_staff=True)
+
+
+@pytest.fixture
+def relation_label(project):
+    return LabelFactory(project=project, name="Responds to", kind=Label.Kind.RELATION)
+
+
+# Emoji and a flag (astral: two UTF-16 units each, the flag two code points), a combining
+# accent, CJK and two right-to-left scripts: everything that shifts offsets between counts.
+UNICODE_PREFIX = "🇺🇦 𝕏 café cafe\u0301 北京 שלום مرحبا "
+
+
+@pytest.fixture
+def unicode_article(project):
+    return ArticleFactory(
+        project=project,
+        body=UNICODE_PREFIX + "ISW assesses that Belarus' involvement remains unlikely.\nEnd.",
     )

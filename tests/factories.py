@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from annotations import services
-from annotations.models import Actor, Article, Label, Membership, Project, Role, Span
+from annotations.models import Actor, Article, Label, Membership, Project, Relation, Role, Span
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -95,3 +95,27 @@ class SpanFactory(factory.django.DjangoModelFactory):
             project=article.project, user=annotator, defaults={"role": Role.ANNOTATOR}
         )
         return services.span_create(article=article, annotator=annotator, **kwargs)
+
+
+class RelationFactory(factory.django.DjangoModelFactory):
+    """Two spans of one article, linked by their annotator with a relation-kind label."""
+
+    class Meta:
+        model = Relation
+
+    from_span = factory.SubFactory(SpanFactory)
+    to_span = factory.SubFactory(
+        SpanFactory,
+        article=factory.SelfAttribute("..from_span.article"),
+        annotator=factory.SelfAttribute("..from_span.annotator"),
+    )
+    label = factory.SubFactory(
+        LabelFactory,
+        project=factory.SelfAttribute("..from_span.project"),
+        kind=Label.Kind.RELATION,
+    )
+    annotator = factory.SelfAttribute("from_span.annotator")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return services.relation_create(**kwargs)
