@@ -1,5 +1,6 @@
 """Django admin for staff. Writes that carry a rule go through ``annotations.services``."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -94,8 +95,52 @@ class LabelAdmin(ServiceErrorsMixin, admin.ModelAdmin):
         services.label_delete(label=obj)
 
 
+class ServiceValidatedForm(forms.ModelForm):
+    """A model form that asks the service layer whether the change would be accepted, so a
+    refusal shows on the form instead of after the save."""
+
+    def service_validate(self, cleaned_data):
+        raise NotImplementedError
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if not self.errors:
+            try:
+                self.service_validate(cleaned_data)
+            except Conflict as exc:
+                self.add_error(None, exc.message)
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.message_dict.items():
+                        self.add_error(field if field in self.fields else None, errors)
+                else:
+                    self.add_error(None, exc)
+        return cleaned_data
+
+
+class ArticleAdminForm(ServiceValidatedForm):
+    url = forms.URLField(required=False, max_length=2000, assume_scheme="https")
+
+    class Meta:
+        model = Article
+        fields = ["project", "title", "body", *services.ARTICLE_FIELDS[1:]]
+
+    def service_validate(self, cleaned_data):
+        services.article_validate(
+            project=cleaned_data.get("project") or self.instance.project,
+            article=self.instance if self.instance.pk else None,
+            body=cleaned_data.get("body"),
+            **article_fields(cleaned_data),
+        )
+
+
+def article_fields(cleaned_data):
+    return {name: cleaned_data[name] for name in services.ARTICLE_FIELDS if name in cleaned_data}
+
+
 @admin.register(Article)
 class ArticleAdmin(ServiceErrorsMixin, admin.ModelAdmin):
+    form = ArticleAdminForm
     list_display = ["title", "project", "source", "published_on", "language", "span_total"]
     list_filter = ["project", "source", "language", "published_on"]
     search_fields = ["title", "external_id", "author", "url"]
@@ -117,28 +162,42 @@ class ArticleAdmin(ServiceErrorsMixin, admin.ModelAdmin):
         return fields
 
     def save_model(self, request, obj, form, change):
-        fields = {name: form.cleaned_data[name] for name in services.ARTICLE_FIELDS}
-        try:
-            if change:
-                body = form.cleaned_data.get("body", obj.body)
-                services.article_update(article=obj, body=body, **fields)
-            else:
-                created = services.article_create(
-                    project=form.cleaned_data["project"],
-                    body=form.cleaned_data["body"],
-                    created_by=request.user,
-                    **fields,
-                )
-                obj.pk = created.pk
-        except (Conflict, ValidationError) as exc:
-            self._refused(request, exc)
+        data = form.cleaned_data
+        if change:
+            saved = services.article_update(
+                article=obj, body=data.get("body"), **article_fields(data)
+            )
+        else:
+            saved = services.article_create(
+                project=data["project"],
+                body=data["body"],
+                created_by=request.user,
+                **article_fields(data),
+            )
+        obj.pk = saved.pk
 
     def service_delete(self, request, obj):
         services.article_delete(article=obj)
 
 
+ACTOR_FIELDS = ("name", "kind", "aliases", "description", "wikidata_id")
+
+
+class ActorAdminForm(ServiceValidatedForm):
+    class Meta:
+        model = Actor
+        fields = list(ACTOR_FIELDS)
+
+    def service_validate(self, cleaned_data):
+        services.actor_validate(
+            actor=self.instance if self.instance.pk else None,
+            **{key: cleaned_data[key] for key in ACTOR_FIELDS if key in cleaned_data},
+        )
+
+
 @admin.register(Actor)
 class ActorAdmin(ServiceErrorsMixin, admin.ModelAdmin):
+    form = ActorAdminForm
     list_display = ["name", "kind", "wikidata_id", "alias_list"]
     list_filter = ["kind"]
     search_fields = ["name", "search_text", "wikidata_id"]
@@ -148,17 +207,11 @@ class ActorAdmin(ServiceErrorsMixin, admin.ModelAdmin):
         return ", ".join(obj.aliases)
 
     def save_model(self, request, obj, form, change):
-        data = {
-            key: form.cleaned_data[key]
-            for key in ("name", "kind", "aliases", "description", "wikidata_id")
-        }
-        try:
-            if change:
-                services.actor_update(actor=obj, **data)
-            else:
-                obj.pk = services.actor_create(**data).pk
-        except ValidationError as exc:
-            self._refused(request, exc)
+        data = {key: form.cleaned_data[key] for key in ACTOR_FIELDS}
+        if change:
+            services.actor_update(actor=Actor.objects.get(pk=obj.pk), **data)
+        else:
+            obj.pk = services.actor_create(**data).pk
 
     def service_delete(self, request, obj):
         services.actor_delete(actor=obj, user=request.user)

@@ -363,6 +363,32 @@ def _clean_article_fields(values: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
+def article_validate(
+    *, project: Project, article: Article | None = None, body: Any = None, **fields
+) -> dict[str, Any]:
+    """Check an article's fields as ``article_create`` (no ``article``) or ``article_update``
+    would, and return them cleaned, with ``body`` and ``sha256`` when the text is new.
+
+    Raises ``ValidationError``, ``DuplicateArticle`` or ``Conflict`` (body frozen by spans).
+    """
+    data = _clean_article_fields(fields)
+    if article is None or body is not None:
+        body = _validate_body(body)
+        if article is None or body != article.body:
+            if article is not None and article.spans.exists():
+                raise Conflict("The article has spans; its text can no longer change.")
+            sha = body_sha256(body)
+            clash = Article.objects.filter(project=project, sha256=sha)
+            if article is not None:
+                clash = clash.exclude(pk=article.pk)
+            if existing := clash.first():
+                raise DuplicateArticle(existing)
+            data["body"], data["sha256"] = body, sha
+    if (article is None or "title" in data) and not data.get("title"):
+        data["title"] = _title_from_body(data.get("body") or article.body)
+    return data
+
+
 @transaction.atomic
 def article_create(*, project: Project, body: str, created_by=None, user=None, **fields) -> Article:
     """Add an article; its line endings become ``\\n``. The same text twice is refused.
@@ -371,15 +397,9 @@ def article_create(*, project: Project, body: str, created_by=None, user=None, *
     """
     if user is not None:
         _require_role(project, user, {Role.MANAGER}, "add articles")
-    body = _validate_body(body)
-    data = _clean_article_fields(fields)
-    if not data.get("title"):
-        data["title"] = _title_from_body(body)
-    sha = body_sha256(body)
-    existing = Article.objects.filter(project=project, sha256=sha).first()
-    if existing:
-        raise DuplicateArticle(existing)
-    article = Article(project=project, body=body, sha256=sha, created_by=created_by, **data)
+    data = article_validate(project=project, body=body, **fields)
+    sha = data["sha256"]
+    article = Article(project=project, created_by=created_by, **data)
     try:
         with transaction.atomic():
             article.save()
@@ -397,20 +417,7 @@ def article_update(*, article: Article, user=None, **changes) -> Article:
     if user is not None:
         _require_role(article.project, user, {Role.MANAGER}, "change articles")
     article = Article.objects.select_for_update().get(pk=article.pk)
-    body = changes.pop("body", None)
-    data = _clean_article_fields(changes)
-    if body is not None:
-        body = _validate_body(body)
-        if body != article.body:
-            if article.spans.exists():
-                raise Conflict("The article has spans; its text can no longer change.")
-            sha = body_sha256(body)
-            clash = Article.objects.filter(project=article.project_id, sha256=sha).first()
-            if clash:
-                raise DuplicateArticle(clash)
-            article.body, article.sha256 = body, sha
-    if "title" in data and not data["title"]:
-        data["title"] = _title_from_body(article.body)
+    data = article_validate(project=article.project, article=article, **changes)
     for key, value in data.items():
         setattr(article, key, value)
     article.updated_at = timezone.now()
@@ -471,28 +478,35 @@ def _check_wikidata_unique(wikidata_id: str, exclude_pk=None) -> None:
         raise ValidationError({"wikidata_id": f"{wikidata_id} is already “{clash.name}”."})
 
 
+def actor_validate(*, actor: Actor | None = None, **fields) -> dict[str, Any]:
+    """Check an actor's fields as ``actor_create`` (no ``actor``) or ``actor_update`` would;
+    return them cleaned, with the ``search_text`` they imply. Nothing is changed."""
+    aliases = fields.pop("aliases", None)
+    data = _clean_fields(Actor, fields)
+    if actor is None or "name" in data:
+        data["name"] = _actor_name(data.get("name", ""))
+    name = data.get("name") or actor.name
+    if actor is None or aliases is not None:
+        data["aliases"] = _clean_aliases(aliases, name)
+    if data.get("wikidata_id"):
+        _check_wikidata_unique(data["wikidata_id"], actor.pk if actor else None)
+    data["search_text"] = actor_search_text(name, data.get("aliases", actor and actor.aliases))
+    return data
+
+
 @transaction.atomic
 def actor_create(*, name: str, kind: str = Actor.Kind.OTHER, aliases=None, **fields) -> Actor:
-    data = _clean_fields(Actor, {"name": name, "kind": kind, **fields})
-    data["name"] = _actor_name(data["name"])
-    data["aliases"] = _clean_aliases(aliases, data["name"])
-    _check_wikidata_unique(data.get("wikidata_id", ""))
-    data["search_text"] = actor_search_text(data["name"], data["aliases"])
+    """Add an actor to the shared registry; aliases are trimmed and de-duplicated."""
+    data = actor_validate(name=name, kind=kind, aliases=aliases, **fields)
     return Actor.objects.create(**data)
 
 
 @transaction.atomic
 def actor_update(*, actor: Actor, **changes) -> Actor:
-    aliases = changes.pop("aliases", None)
-    data = _clean_fields(Actor, changes)
-    if "name" in data:
-        data["name"] = _actor_name(data["name"])
+    """Change an actor; the caller's object changes only once every field is valid."""
+    data = actor_validate(actor=actor, **changes)
     for key, value in data.items():
         setattr(actor, key, value)
-    if aliases is not None:
-        actor.aliases = _clean_aliases(aliases, actor.name)
-    _check_wikidata_unique(actor.wikidata_id, actor.pk)
-    actor.search_text = actor_search_text(actor.name, actor.aliases)
     actor.save()
     return actor
 
