@@ -1,13 +1,103 @@
-"""The analyst's pages (server-rendered, htmx)."""
+"""The analyst's pages (server-rendered, htmx).
+
+Every page looks its project up among the signed-in user's projects, so a page of another
+project answers 404. Every write is a POST that calls one function of ``annotations.services``;
+a refusal (``ValidationError``, ``PermissionDenied``, ``Conflict``) is shown inline, never as a
+server error.
+"""
+
+from collections import defaultdict
+from html import escape as escape_html
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, F
-from django.shortcuts import render
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
 
-from .selectors import projects_for_user
+from . import selectors, services
+from .errors import Conflict
+from .forms import (
+    ActorForm,
+    ArticleFilterForm,
+    LabelForm,
+    RelationForm,
+    SpanActorForm,
+    SpanCreateForm,
+    SpanEditForm,
+)
+from .models import (
+    Actor,
+    ActorRole,
+    Article,
+    ArticleProgress,
+    Label,
+    LabelKind,
+    Role,
+    Span,
+    SpanEvent,
+)
+from .selectors import projects_for_user, user_role
+
+ARTICLES_PER_PAGE = 25
+
+
+def _message(exc: Exception) -> str:
+    """One readable sentence from a service's refusal."""
+    if isinstance(exc, Conflict):
+        return exc.message
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            parts = []
+            for field, messages in exc.message_dict.items():
+                prefix = "" if field in ("__all__", "non_field_errors") else f"{field}: "
+                parts.extend(prefix + message for message in messages)
+            return " ".join(parts)
+        return " ".join(exc.messages)
+    return str(exc) or "You are not allowed to do that."
+
+
+def _status_of(exc: Exception) -> int:
+    if isinstance(exc, Conflict):
+        return 409
+    if isinstance(exc, PermissionDenied):
+        return 403
+    return 422
+
+
+def _error_response(request, message: str, status: int = 422) -> HttpResponse:
+    """An inline error: htmx puts it in the page's alert region, a plain request gets a page."""
+    if request.htmx:
+        response = HttpResponse(
+            render_to_string("annotations/partials/error.html", {"message": message}, request),
+            status=status,
+        )
+        return reswap(retarget(response, "#errors"), "innerHTML")
+    return render(
+        request,
+        "annotations/error_page.html",
+        {"message": message, "back": request.headers.get("referer", "/")},
+        status=status,
+    )
+
+
+def _project(request, slug: str):
+    return get_object_or_404(projects_for_user(user=request.user), slug=slug)
+
+
+# --- projects ------------------------------------------------------------------------------------
 
 
 @login_required
+@require_GET
 def project_list(request):
     """The projects the signed-in user belongs to."""
     projects = (
@@ -16,3 +106,800 @@ def project_list(request):
         .order_by(F("name").asc())
     )
     return render(request, "annotations/project_list.html", {"projects": projects})
+
+
+@login_required
+@require_GET
+def project_detail(request, slug):
+    """A project's articles: search, filters, my progress, pages of 25."""
+    project = _project(request, slug)
+    sources = (
+        Article.objects.filter(project=project)
+        .exclude(source="")
+        .order_by("source")
+        .values_list("source", flat=True)
+        .distinct()
+    )
+    form = ArticleFilterForm(request.GET or None, sources=list(sources))
+    filters = form.cleaned_data if form.is_valid() else {}
+    articles = selectors.project_articles(
+        project=project,
+        user=request.user,
+        q=filters.get("q") or "",
+        source=filters.get("source") or "",
+        published_after=filters.get("published_after"),
+        published_before=filters.get("published_before"),
+        status=filters.get("status") or "",
+    )
+    page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
+    query = {k: v for k, v in request.GET.items() if k != "page" and v}
+    context = {
+        "project": project,
+        "role": user_role(project=project, user=request.user),
+        "form": form,
+        "page": page,
+        "query": urlencode(query),
+        "filtered": bool(query),
+    }
+    if request.htmx:
+        return render(request, "annotations/partials/article_results.html", context)
+    return render(request, "annotations/project_detail.html", context)
+
+
+# --- the annotate page: server-side highlights ---------------------------------------------------
+
+
+def paragraph_bounds(body: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each line of the body in code points; ``end`` excludes the ``\\n``."""
+    bounds, start = [], 0
+    for line in body.split("\n"):
+        bounds.append((start, start + len(line)))
+        start += len(line) + 1
+    return bounds
+
+
+def _segment(body: str, start: int, end: int, covering: list, labels: dict) -> str:
+    text = escape_html(body[start:end], quote=False)
+    if not covering:
+        return f'<span class="seg" data-start="{start}">{text}</span>'
+    # Innermost first: the shortest span colours the background, the others underline it.
+    if len(covering) > 1:
+        covering = sorted(covering, key=lambda s: (s.end - s.start, -s.start, s.pk))
+    inner = covering[0]
+    ids = " ".join([str(s.pk) for s in covering])
+    names = escape_html(" / ".join([labels[s.label_id].name for s in covering]))
+    style = ""
+    if len(covering) > 1:
+        shadows = ",".join(
+            f"inset 0 -{3 * (depth + 1)}px 0 {escape_html(labels[s.label_id].color)}"
+            for depth, s in enumerate(covering[1:4])
+        )
+        style = f' style="box-shadow:{shadows}"'
+    classes = f"seg hl l{inner.label_id}" + (" multi" if len(covering) > 1 else "")
+    return (
+        f'<mark class="{classes}" data-start="{start}" data-spans="{ids}" '
+        f'title="{names}"{style}>{text}</mark>'
+    )
+
+
+def render_paragraphs(
+    body: str, spans: list, labels: dict, *, only: set[int] | None = None, oob: bool = False
+) -> list[str]:
+    """The body as ``<p>`` elements split on every span boundary, escaped (HTML strings).
+
+    ``spans`` have ``pk``, ``start``, ``end`` and ``label_id``; ``labels`` maps label ids to
+    labels. Each segment carries ``data-start`` (code points) and ``data-spans`` (the spans
+    covering it, innermost first), so the page can turn a selection into offsets and a click
+    into a span. ``only`` limits the output to some paragraph indexes (for htmx out-of-band
+    updates).
+    """
+    starts, ends = defaultdict(list), defaultdict(list)
+    for span in spans:
+        starts[span.start].append(span)
+        ends[span.end].append(span)
+    cuts = sorted(set(starts) | set(ends))
+    active: dict[int, object] = {}
+    out, ci = [], 0
+    oob_attr = ' hx-swap-oob="outerHTML"' if oob else ""
+    for index, (ps, pe) in enumerate(paragraph_bounds(body)):
+        wanted = only is None or index in only
+        pieces, pos = [], ps
+        while ci < len(cuts) and cuts[ci] <= pe:
+            cut = cuts[ci]
+            if wanted and cut > pos:
+                pieces.append(_segment(body, pos, cut, list(active.values()), labels))
+            pos = max(pos, cut)
+            for span in ends.get(cut, ()):
+                active.pop(span.pk, None)
+            for span in starts.get(cut, ()):
+                active[span.pk] = span
+            ci += 1
+        if not wanted:
+            continue
+        if pe > pos:
+            pieces.append(_segment(body, pos, pe, list(active.values()), labels))
+        if ps == pe:
+            pieces.append(f'<span class="seg empty" data-start="{ps}"></span>')
+        out.append(
+            f'<p id="para-{index}" class="para" data-start="{ps}"{oob_attr}>'
+            + "".join(pieces)
+            + "</p>"
+        )
+    return out
+
+
+def paragraphs_touched(body: str, *ranges: tuple[int, int]) -> set[int]:
+    """Indexes of the paragraphs that ``[start, end)`` ranges overlap."""
+    touched = set()
+    for index, (ps, pe) in enumerate(paragraph_bounds(body)):
+        for start, end in ranges:
+            if start <= pe and end >= ps:
+                touched.add(index)
+    return touched
+
+
+def label_styles(labels) -> SafeString:
+    rules = "".join(f".l{label.pk}{{--c:{escape(label.color)}}}" for label in labels)
+    return mark_safe(rules)
+
+
+def _excerpt(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _span_item(span) -> str:
+    """One entry of the span list; ``data-start`` keeps a group in text order."""
+    return (
+        f'<li id="item-{span.pk}" data-start="{span.start}">'
+        f'<a href="?span={span.pk}" data-span-link="{span.pk}">'
+        f"{escape_html(_excerpt(span.text, 90), quote=False)}</a></li>"
+    )
+
+
+def _span_groups(labels: list[Label], spans: list) -> list[dict]:
+    """The span list: a group per span label (empty ones hidden), in the scheme's order."""
+    by_label = defaultdict(list)
+    for span in spans:
+        by_label[span.label_id].append(span)
+    return [
+        {
+            "label": label,
+            "count": len(by_label[label.pk]),
+            "items": mark_safe("".join([_span_item(span) for span in by_label[label.pk]])),
+        }
+        for label in labels
+    ]
+
+
+class Workspace:
+    """What the annotate page and its fragments need, read with a fixed number of queries."""
+
+    def __init__(self, request, slug: str, article_id: int):
+        self.request = request
+        self.project = _project(request, slug)
+        self.article = get_object_or_404(Article, pk=article_id, project=self.project)
+        self.role = user_role(project=self.project, user=request.user)
+        self._spans = None
+        self._labels = None
+
+    @property
+    def labels(self) -> list[Label]:
+        if self._labels is None:
+            self._labels = list(
+                Label.objects.filter(project=self.project).order_by("order", "name")
+            )
+        return self._labels
+
+    @property
+    def span_labels(self) -> list[Label]:
+        return [label for label in self.labels if label.kind == LabelKind.SPAN]
+
+    @property
+    def relation_labels(self) -> list[Label]:
+        return [label for label in self.labels if label.kind == LabelKind.RELATION]
+
+    @property
+    def label_map(self) -> dict[int, Label]:
+        return {label.pk: label for label in self.labels}
+
+    @property
+    def spans(self) -> list[selectors.SpanRow]:
+        if self._spans is None:
+            self._spans = selectors.article_span_rows(article=self.article, user=self.request.user)
+        return self._spans
+
+    def span(self, span_id: int) -> Span:
+        """One of the user's spans on this article, as a model instance; else 404."""
+        return get_object_or_404(
+            Span.objects.select_related("label", "annotator"),
+            pk=span_id,
+            article=self.article,
+            annotator=self.request.user,
+        )
+
+    def reload(self):
+        self._spans = None
+
+    def url(self, name: str, *args) -> str:
+        return reverse(f"annotations:{name}", args=[self.project.slug, self.article.pk, *args])
+
+    def context(self, **extra) -> dict:
+        spans = self.spans
+        return {
+            "project": self.project,
+            "article": self.article,
+            "role": self.role,
+            "labels": self.span_labels,
+            "relation_labels": self.relation_labels,
+            "label_styles": label_styles(self.labels),
+            "spans": spans,
+            "span_count": len(spans),
+            "create_url": self.url("span-create"),
+            **extra,
+        }
+
+    def panel_context(self, span: Span, **extra) -> dict:
+        form = extra.pop("form", None) or SpanEditForm(
+            project=self.project,
+            initial={
+                "version": span.version,
+                "label": span.label_id,
+                "probability": span.probability or "",
+                "confidence": span.confidence or "",
+                "note": span.note,
+            },
+        )
+        form.fields["label"].queryset = Label.objects.filter(
+            project=self.project, kind=LabelKind.SPAN
+        )
+        actor_links, relations = selectors.span_links(span=span)
+        return {
+            "actor_links": actor_links,
+            "relations": relations,
+            **self.context(),
+            "span": span,
+            "form": form,
+            "roles": ActorRole.choices,
+            "edit_url": self.url("span-edit", span.pk),
+            "delete_url": self.url("span-delete", span.pk),
+            "actor_add_url": self.url("span-actor-add", span.pk),
+            "actor_remove_url": self.url("span-actor-remove", span.pk),
+            "actor_search_url": self.url("span-actor-search", span.pk),
+            "relation_url": self.url("span-relation-add", span.pk),
+            "relation_form_url": self.url("span-relation-form", span.pk),
+            "panel_url": self.url("span-panel", span.pk),
+            **extra,
+        }
+
+    def fragments(
+        self,
+        *,
+        panel: str,
+        live: str = "",
+        touched: set[int] = frozenset(),
+        removed: tuple[int, ...] = (),
+        added: tuple[int, ...] = (),
+    ) -> HttpResponse:
+        """The panel (the main swap) and, out of band, only what changed elsewhere.
+
+        The live region, the ``touched`` paragraphs, the span list's ``removed`` and ``added``
+        entries and the counters: a few kilobytes, however long the article.
+        """
+        self.reload()
+        ctx = {**self.context(live=live), "oob": True}
+        html = [panel, render_to_string("annotations/partials/live.html", ctx, self.request)]
+        if touched:
+            html += render_paragraphs(
+                self.article.body, self.spans, self.label_map, only=touched, oob=True
+            )  # escaped by render_paragraphs
+        if removed or added:
+            html += [f'<li id="item-{pk}" hx-swap-oob="delete"></li>' for pk in removed]
+            rows = {row.pk: row for row in self.spans if row.pk in added}
+            html += [
+                f'<ol hx-swap-oob="beforeend:#group-items-{row.label_id}">{_span_item(row)}</ol>'
+                for pk in added
+                if (row := rows.get(pk))
+            ]
+            counts = defaultdict(int)
+            for row in self.spans:
+                counts[row.label_id] += 1
+            html += [
+                f'<span id="group-count-{label.pk}" class="count" hx-swap-oob="true">'
+                f"{counts[label.pk]}</span>"
+                for label in self.span_labels
+            ]
+            html.append(
+                f'<span id="span-total" class="count" hx-swap-oob="true">{len(self.spans)}</span>'
+            )
+            html.append(render_to_string("annotations/partials/counters.html", ctx, self.request))
+        return HttpResponse("".join(html))
+
+
+@login_required
+@require_GET
+def annotate(request, slug, article_id):
+    """The annotate page: highlighted text, the label palette, the span list and panel."""
+    ws = Workspace(request, slug, article_id)
+    previous_id, next_id = selectors.article_neighbours(article=ws.article)
+    progress = ArticleProgress.objects.filter(article=ws.article, user=request.user).first()
+    panel_span = None
+    if request.GET.get("span", "").isdigit():
+        wanted = int(request.GET["span"])
+        panel_span = (
+            Span.objects.select_related("label", "annotator")
+            .filter(pk=wanted, article=ws.article, annotator=request.user)
+            .first()
+        )
+    context = ws.context(
+        groups=_span_groups(ws.span_labels, ws.spans),
+        paragraphs=mark_safe("".join(render_paragraphs(ws.article.body, ws.spans, ws.label_map))),
+        previous_url=previous_id and reverse("annotations:annotate", args=[slug, previous_id]),
+        next_url=next_id and reverse("annotations:annotate", args=[slug, next_id]),
+        done=bool(progress and progress.done_at),
+    )
+    if panel_span is not None:
+        context.update(ws.panel_context(panel_span))
+    return render(request, "annotations/annotate.html", context)
+
+
+@login_required
+@require_POST
+def article_done(request, slug, article_id):
+    ws = Workspace(request, slug, article_id)
+    done = request.POST.get("done") == "1"
+    try:
+        services.article_mark_done(article=ws.article, user=request.user, done=done)
+    except (ValidationError, PermissionDenied) as exc:
+        return _error_response(request, _message(exc), _status_of(exc))
+    if not request.htmx:
+        return redirect(ws.url("annotate"))
+    ctx = {**ws.context(), "done": done, "oob": False}
+    live = "Marked as done." if done else "Marked as to do."
+    html = render_to_string("annotations/partials/done_toggle.html", ctx, request)
+    html += render_to_string("annotations/partials/live.html", {"live": live, "oob": True}, request)
+    return HttpResponse(html)
+
+
+@login_required
+@require_POST
+def span_create(request, slug, article_id):
+    """Save a span over ``[start, end)`` (code points) with a label, answer the changed pieces."""
+    ws = Workspace(request, slug, article_id)
+    form = SpanCreateForm(request.POST, project=ws.project)
+    if not form.is_valid():
+        errors = "; ".join(
+            f"{field}: {' '.join(messages)}" for field, messages in form.errors.items()
+        )
+        return _error_response(request, f"The span was not saved. {errors}")
+    data = form.cleaned_data
+    try:
+        span = services.span_create(
+            article=ws.article,
+            start=data["start"],
+            end=data["end"],
+            label=data["label"],
+            annotator=request.user,
+        )
+    except (ValidationError, PermissionDenied, Conflict) as exc:
+        return _error_response(request, _message(exc), _status_of(exc))
+    if not request.htmx:
+        return redirect(f"{ws.url('annotate')}?span={span.pk}")
+    ws.reload()
+    span = ws.span(span.pk)
+    panel = render_to_string(
+        "annotations/partials/span_panel.html", ws.panel_context(span), request
+    )
+    return ws.fragments(
+        touched=paragraphs_touched(ws.article.body, (span.start, span.end)),
+        added=(span.pk,),
+        panel=panel,
+        live=f"Saved {span.label.name}: “{_excerpt(span.text)}”.",
+    )
+
+
+def _panel_response(
+    request, ws: Workspace, span: Span, *, touched=(), live="", removed=(), added=(), **extra
+):
+    panel = render_to_string(
+        "annotations/partials/span_panel.html", ws.panel_context(span, **extra), request
+    )
+    if not touched and not live:
+        return HttpResponse(panel)
+    return ws.fragments(touched=set(touched), panel=panel, live=live, removed=removed, added=added)
+
+
+@login_required
+@require_GET
+def span_panel(request, slug, article_id, span_id):
+    """The span's detail beside the text (htmx); a plain GET opens the page with it."""
+    ws = Workspace(request, slug, article_id)
+    span = ws.span(span_id)
+    if not request.htmx:
+        return redirect(f"{ws.url('annotate')}?span={span.pk}")
+    return _panel_response(request, ws, span)
+
+
+def _version(request) -> int | None:
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+@login_required
+@require_POST
+def span_edit(request, slug, article_id, span_id):
+    """Change label, probability, confidence and note; a stale version is refused inline."""
+    ws = Workspace(request, slug, article_id)
+    span = ws.span(span_id)
+    form = SpanEditForm(request.POST, project=ws.project)
+    if not form.is_valid():
+        return _panel_response(request, ws, span, form=form, error="Please correct the form.")
+    data = form.cleaned_data
+    old_range = (span.start, span.end)
+    try:
+        updated = services.span_update(
+            span=span,
+            user=request.user,
+            version=data["version"],
+            label=data["label"],
+            probability=data["probability"] or None,
+            confidence=data["confidence"] or None,
+            note=data["note"],
+        )
+    except (ValidationError, PermissionDenied, Conflict) as exc:
+        return _panel_response(request, ws, span, form=form, error=_message(exc), stale=True)
+    if not request.htmx:
+        return redirect(f"{ws.url('annotate')}?span={span.pk}")
+    ws.reload()
+    span = ws.span(updated.pk)
+    return _panel_response(
+        request,
+        ws,
+        span,
+        touched=paragraphs_touched(ws.article.body, old_range),
+        removed=(span.pk,),
+        added=(span.pk,),
+        live=f"Saved changes to {span.label.name}: “{_excerpt(span.text)}”.",
+    )
+
+
+def _links(span: Span) -> list[dict]:
+    actor_links, _ = selectors.span_links(span=span)
+    return [{"actor": link.actor_id, "role": link.role} for link in actor_links]
+
+
+@login_required
+@require_POST
+def span_actor_add(request, slug, article_id, span_id):
+    """Attach an actor (an existing one, or a new one by name) to the span in a role."""
+    ws = Workspace(request, slug, article_id)
+    span = ws.span(span_id)
+    form = SpanActorForm(request.POST)
+    if not form.is_valid():
+        return _panel_response(request, ws, span, error="Choose an actor and a role.")
+    data = form.cleaned_data
+    try:
+        if data["actor"]:
+            actor = get_object_or_404(Actor, pk=data["actor"])
+        elif (data["name"] or "").strip():
+            actor = services.actor_create(name=data["name"], kind=Actor.Kind.OTHER)
+        else:
+            raise ValidationError("Choose an actor, or type a name to create one.")
+        services.span_update(
+            span=span,
+            user=request.user,
+            version=data["version"],
+            actors=[*_links(span), {"actor": actor.pk, "role": data["role"]}],
+        )
+    except (ValidationError, PermissionDenied, Conflict) as exc:
+        return _panel_response(request, ws, span, error=_message(exc), stale=True)
+    ws.reload()
+    span = ws.span(span_id)
+    return _panel_response(
+        request, ws, span, live=f"Attached {actor.name} as {data['role']}.", focus="actor-q"
+    )
+
+
+@login_required
+@require_POST
+def span_actor_remove(request, slug, article_id, span_id):
+    ws = Workspace(request, slug, article_id)
+    span = ws.span(span_id)
+    form = SpanActorForm(request.POST)
+    if not form.is_valid() or not form.cleaned_data["actor"]:
+        return _panel_response(request, ws, span, error="Choose the actor to remove.")
+    data = form.cleaned_data
+    links = [
+        link
+        for link in _links(span)
+        if not (link["actor"] == data["actor"] and link["role"] == data["role"])
+    ]
+    try:
+        services.span_update(span=span, user=request.user, version=data["version"], actors=links)
+    except (ValidationError, PermissionDenied, Conflict) as exc:
+        return _panel_response(request, ws, span, error=_message(exc), stale=True)
+    ws.reload()
+    return _panel_response(request, ws, ws.span(span_id), live="Actor removed.")
+
+
+@login_required
+@require_GET
+def span_actor_search(request, slug, article_id, span_id):
+    """Search-as-you-type over actor names and aliases, for the span's panel."""
+    ws = Workspace(request, slug, article_id)
+    span = ws.span(span_id)
+    q = request.GET.get("q", "").strip()[:100]
+    actors = list(selectors.actors_search(q=q)) if q else []
+    return render(
+        request,
+        "annotations/partials/actor_results.html",
+        {"actors": actors, "q": q, "span": span, "add_url": ws.url("span-actor-add", span.pk)},
+    )
+
+
+@login_required
+@require_GET
+def span_relation_form(request, slug, article_id, span_id):
+    """The form that links the span to another one; loaded on demand (it lists every span)."""
+    ws = Workspace(request, slug, article_id)
+    span = ws.span(span_id)
+    labels = ws.label_map
+    targets = mark_safe(
+        "".join(
+            f'<option value="{other.pk}">{escape_html(labels[other.label_id].name)}: '
+            f"{escape_html(_excerpt(other.text, 50))}</option>"
+            for other in ws.spans
+            if other.pk != span.pk
+        )
+    )
+    return render(
+        request,
+        "annotations/partials/relation_form.html",
+        {
+            "relation_labels": ws.relation_labels,
+            "targets": targets,
+            "relation_url": ws.url("span-relation-add", span.pk),
+        },
+    )
+
+
+@login_required
+@require_POST
+def span_relation_add(request, slug, article_id, span_id):
+    ws = Workspace(request, slug, article_id)
+    span = ws.span(span_id)
+    form = RelationForm(request.POST)
+    if not form.is_valid():
+        return _panel_response(request, ws, span, error="Choose a span and a relation label.")
+    data = form.cleaned_data
+    try:
+        to_span = get_object_or_404(Span, pk=data["to_span"], article=ws.article)
+        label = get_object_or_404(Label, pk=data["label"], project=ws.project)
+        services.relation_create(
+            from_span=span, to_span=to_span, label=label, annotator=request.user
+        )
+    except (ValidationError, PermissionDenied, Conflict) as exc:
+        return _panel_response(request, ws, span, error=_message(exc))
+    ws.reload()
+    return _panel_response(request, ws, ws.span(span_id), live=f"Linked with “{label.name}”.")
+
+
+@login_required
+@require_POST
+def span_delete(request, slug, article_id, span_id):
+    """Delete a span; the answer offers Undo (a restore of the ``deleted`` event)."""
+    ws = Workspace(request, slug, article_id)
+    span = ws.span(span_id)
+    try:
+        services.span_delete(span=span, user=request.user)
+    except (ValidationError, PermissionDenied, Conflict) as exc:
+        return _error_response(request, _message(exc), _status_of(exc))
+    event = (
+        SpanEvent.objects.filter(span_id=span_id, action=SpanEvent.Action.DELETED)
+        .order_by("-at", "-id")
+        .first()
+    )
+    if not request.htmx:
+        return redirect(ws.url("annotate"))
+    ws.reload()
+    panel = render_to_string(
+        "annotations/partials/span_deleted.html",
+        {
+            **ws.context(),
+            "event": event,
+            "deleted": span,
+            "restore_url": ws.url("span-restore", event.pk),
+        },
+        request,
+    )
+    return ws.fragments(
+        touched=paragraphs_touched(ws.article.body, (span.start, span.end)),
+        removed=(span.pk,),
+        panel=panel,
+        live=f"Deleted {span.label.name}: “{_excerpt(span.text)}”. Undo is in the side panel.",
+    )
+
+
+@login_required
+@require_POST
+def span_restore(request, slug, article_id, event_id):
+    ws = Workspace(request, slug, article_id)
+    event = get_object_or_404(SpanEvent, pk=event_id, article=ws.article)
+    try:
+        span = services.span_restore(event=event, user=request.user)
+    except (ValidationError, PermissionDenied, Conflict) as exc:
+        return _error_response(request, _message(exc), _status_of(exc))
+    if not request.htmx:
+        return redirect(f"{ws.url('annotate')}?span={span.pk}")
+    ws.reload()
+    span = ws.span(span.pk)
+    return _panel_response(
+        request,
+        ws,
+        span,
+        touched=paragraphs_touched(ws.article.body, (span.start, span.end)),
+        added=(span.pk,),
+        live=f"Restored {span.label.name}: “{_excerpt(span.text)}”.",
+    )
+
+
+# --- actors --------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def actor_list(request):
+    """The actor registry shared by all projects: search, create."""
+    form = ActorForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            actor = services.actor_create(**form.cleaned_values())
+        except ValidationError as exc:
+            error = _message(exc)
+        else:
+            return redirect(reverse("annotations:actor-edit", args=[actor.pk]) + "?created=1")
+    q = request.GET.get("q", "").strip()[:100]
+    actors = selectors.actors_with_counts().order_by("name", "id")
+    if q:
+        actors = actors.filter(search_text__contains=q.casefold())
+    page = Paginator(actors, 50).get_page(request.GET.get("page"))
+    context = {"form": form, "error": error, "page": page, "q": q}
+    if request.htmx and request.method == "GET":
+        return render(request, "annotations/partials/actor_table.html", context)
+    return render(request, "annotations/actor_list.html", context, status=422 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def actor_edit(request, actor_id):
+    actor = get_object_or_404(selectors.actors_with_counts(), pk=actor_id)
+    initial = {
+        "name": actor.name,
+        "kind": actor.kind,
+        "aliases": "\n".join(actor.aliases),
+        "description": actor.description,
+        "wikidata_id": actor.wikidata_id,
+    }
+    form = ActorForm(request.POST or None, initial=initial)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.actor_update(actor=actor, **form.cleaned_values())
+        except ValidationError as exc:
+            error = _message(exc)
+        else:
+            return redirect(reverse("annotations:actor-edit", args=[actor.pk]) + "?saved=1")
+    others = Actor.objects.exclude(pk=actor.pk).order_by("name", "id").only("id", "name")
+    return render(
+        request,
+        "annotations/actor_edit.html",
+        {
+            "actor": actor,
+            "form": form,
+            "error": error,
+            "others": others,
+            "saved": "saved" in request.GET,
+            "created": "created" in request.GET,
+            "merged": request.GET.get("merged", ""),
+        },
+        status=422 if error else 200,
+    )
+
+
+@login_required
+@require_POST
+def actor_merge(request, actor_id):
+    """Merge another actor into this one (``remove`` in the form)."""
+    keep = get_object_or_404(Actor, pk=actor_id)
+    remove_id = request.POST.get("remove", "")
+    remove = get_object_or_404(Actor, pk=int(remove_id)) if remove_id.isdigit() else None
+    if remove is None:
+        return _error_response(request, "Choose the actor to merge into this one.")
+    name = remove.name
+    try:
+        services.actor_merge(keep=keep, remove=remove, user=request.user)
+    except (ValidationError, PermissionDenied, Conflict) as exc:
+        return _error_response(request, _message(exc), _status_of(exc))
+    return HttpResponseRedirect(
+        reverse("annotations:actor-edit", args=[keep.pk]) + "?" + urlencode({"merged": name})
+    )
+
+
+# --- the label scheme ----------------------------------------------------------------------------
+
+
+def _label_page(request, project, *, form=None, error="", edit_errors=None, status=200):
+    labels = list(Label.objects.filter(project=project).order_by("order", "name"))
+    role = user_role(project=project, user=request.user)
+    return render(
+        request,
+        "annotations/label_scheme.html",
+        {
+            "project": project,
+            "labels": labels,
+            "is_manager": role == Role.MANAGER,
+            "form": form or LabelForm(),
+            "error": error,
+            "edit_errors": edit_errors or {},
+            "saved": request.GET.get("saved", ""),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def label_scheme(request, slug):
+    """The project's labels; managers add, edit and reorder them."""
+    project = _project(request, slug)
+    if request.method == "GET":
+        return _label_page(request, project)
+    form = LabelForm(request.POST)
+    if not form.is_valid():
+        return _label_page(request, project, form=form, status=422)
+    try:
+        services.label_create(project=project, user=request.user, **form.cleaned_data)
+    except (ValidationError, PermissionDenied, Conflict) as exc:
+        return _label_page(request, project, form=form, error=_message(exc), status=_status_of(exc))
+    return redirect(reverse("annotations:label-scheme", args=[slug]) + "?saved=added")
+
+
+@login_required
+@require_POST
+def label_edit(request, slug, label_id):
+    project = _project(request, slug)
+    label = get_object_or_404(Label, pk=label_id, project=project)
+    form = LabelForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(f"{f}: {' '.join(m)}" for f, m in form.errors.items())
+        return _label_page(request, project, edit_errors={label.pk: errors}, status=422)
+    try:
+        services.label_update(label=label, user=request.user, **form.cleaned_data)
+    except (ValidationError, PermissionDenied, Conflict) as exc:
+        return _label_page(
+            request, project, edit_errors={label.pk: _message(exc)}, status=_status_of(exc)
+        )
+    return redirect(reverse("annotations:label-scheme", args=[slug]) + "?saved=saved")
+
+
+@login_required
+@require_POST
+def label_move(request, slug, label_id):
+    """Move a label one place up or down; the order is rewritten 0, 1, 2, ..."""
+    project = _project(request, slug)
+    labels = list(Label.objects.filter(project=project).order_by("order", "name"))
+    index = next((i for i, label in enumerate(labels) if label.pk == label_id), None)
+    if index is None:
+        return _error_response(request, "No such label.", 404)
+    step = -1 if request.POST.get("direction") == "up" else 1
+    other = index + step
+    if 0 <= other < len(labels):
+        labels[index], labels[other] = labels[other], labels[index]
+    try:
+        for position, label in enumerate(labels):
+            if label.order != position:
+                services.label_update(label=label, user=request.user, order=position)
+    except (ValidationError, PermissionDenied, Conflict) as exc:
+        return _label_page(request, project, error=_message(exc), status=_status_of(exc))
+    return redirect(reverse("annotations:label-scheme", args=[slug]) + "?saved=moved")

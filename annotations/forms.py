@@ -1,0 +1,97 @@
+"""Forms that parse the pages' input; the writes themselves happen in ``annotations.services``."""
+
+from django import forms
+
+from .models import ActorKind, ActorRole, Confidence, Label, LabelKind, Probability
+
+STATUS_CHOICES = [("", "Any status"), ("todo", "To do"), ("done", "Done")]
+
+
+class ArticleFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search titles", max_length=200)
+    source = forms.ChoiceField(required=False, label="Source")
+    published_after = forms.DateField(
+        required=False, label="Published from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    published_before = forms.DateField(
+        required=False, label="Published until", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    status = forms.ChoiceField(required=False, label="My status", choices=STATUS_CHOICES)
+
+    def __init__(self, *args, sources=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [("", "Any source")] + [(s, s) for s in sources]
+
+
+class SpanCreateForm(forms.Form):
+    start = forms.IntegerField(min_value=0)
+    end = forms.IntegerField(min_value=1)
+    label = forms.ModelChoiceField(queryset=Label.objects.none())
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["label"].queryset = Label.objects.filter(project=project, kind=LabelKind.SPAN)
+
+
+class SpanEditForm(forms.Form):
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    label = forms.ModelChoiceField(queryset=Label.objects.none(), empty_label=None)
+    probability = forms.ChoiceField(
+        required=False, choices=[("", "— not graded —"), *Probability.choices]
+    )
+    confidence = forms.ChoiceField(
+        required=False, choices=[("", "— not graded —"), *Confidence.choices]
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["label"].queryset = Label.objects.filter(project=project, kind=LabelKind.SPAN)
+
+
+class SpanActorForm(forms.Form):
+    version = forms.IntegerField(min_value=1)
+    role = forms.ChoiceField(choices=ActorRole.choices)
+    actor = forms.IntegerField(required=False)
+    name = forms.CharField(required=False, max_length=300)
+
+
+class RelationForm(forms.Form):
+    to_span = forms.IntegerField()
+    label = forms.IntegerField()
+
+
+def aliases_from_text(text: str) -> list[str]:
+    """One alias a line, or comma-separated on one line."""
+    parts = text.replace("\r", "").split("\n")
+    if len(parts) == 1:
+        parts = parts[0].split(",")
+    return [part.strip() for part in parts if part.strip()]
+
+
+class ActorForm(forms.Form):
+    name = forms.CharField(max_length=300)
+    kind = forms.ChoiceField(choices=ActorKind.choices, initial=ActorKind.PERSON)
+    aliases = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One alias a line (or separated by commas).",
+    )
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    wikidata_id = forms.CharField(required=False, max_length=20, label="Wikidata id")
+
+    def cleaned_values(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["aliases"] = aliases_from_text(data.get("aliases") or "")
+        return data
+
+
+class LabelForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    kind = forms.ChoiceField(choices=LabelKind.choices, initial=LabelKind.SPAN)
+    color = forms.CharField(
+        max_length=7, initial="#93c5fd", widget=forms.TextInput(attrs={"type": "color"})
+    )
+    hotkey = forms.CharField(required=False, max_length=1, strip=False)
+    category = forms.CharField(required=False, max_length=100)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,0 +1,571 @@
+/* Assay's annotate page.
+ *
+ * The server renders the text as <p class="para"> elements of segments (.seg) that carry
+ * data-start, the code-point offset of their first character, and, when highlighted,
+ * data-spans, the ids of the spans covering them (innermost first). The browser counts UTF-16
+ * code units; every offset sent to the server is converted to code points here, so text after
+ * an emoji or a flag annotates exactly.
+ */
+(function () {
+  "use strict";
+
+  const text = document.getElementById("doc-text");
+  if (!text) return;
+  const createForm = document.getElementById("span-create-form");
+  const palette = document.getElementById("palette");
+  const caret = document.getElementById("caret");
+  const help = document.getElementById("help");
+  const panelUrlTemplate = text.dataset.panelUrlTemplate; // ".../spans/0/"
+
+  let current = null; // the current span's id, a string
+  let segCache = null;
+  let pendingCaret = null;
+  let lastSelection = null;
+
+  // --- code points -----------------------------------------------------------------------
+
+  function cpLength(s) {
+    let n = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+        const d = s.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) i++;
+      }
+      n++;
+    }
+    return n;
+  }
+
+  function segments() {
+    if (!segCache) segCache = Array.from(text.querySelectorAll(".seg"));
+    return segCache;
+  }
+
+  function segStart(seg) {
+    return Number(seg.dataset.start);
+  }
+
+  /* The last segment that starts at or before ``offset`` (binary search). */
+  function segAt(offset) {
+    const segs = segments();
+    let lo = 0;
+    let hi = segs.length - 1;
+    let found = null;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (segStart(segs[mid]) <= offset) {
+        found = segs[mid];
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  /* The character at a code-point offset; a paragraph break reads as "\n". */
+  function charAt(offset) {
+    const seg = segAt(offset);
+    if (!seg) return "\n";
+    const chars = Array.from(seg.textContent);
+    const k = offset - segStart(seg);
+    return k < chars.length ? chars[k] : "\n";
+  }
+
+  function firstSeg(node) {
+    if (node.nodeType === Node.TEXT_NODE) return node.parentElement.closest(".seg");
+    if (node.classList && node.classList.contains("seg")) return node;
+    return node.querySelector ? node.querySelector(".seg") : null;
+  }
+
+  /* The code-point offset of a DOM boundary point inside the text, or null. */
+  function offsetOf(node, offset) {
+    if (node !== text && !text.contains(node)) return null;
+    if (node.nodeType === Node.TEXT_NODE) {
+      const seg = node.parentElement.closest(".seg");
+      if (!seg) return null;
+      return segStart(seg) + cpLength(node.data.slice(0, offset));
+    }
+    if (offset < node.childNodes.length) {
+      const seg = firstSeg(node.childNodes[offset]);
+      if (seg) return segStart(seg);
+    }
+    const segs = node.classList && node.classList.contains("seg") ? [node] : node.querySelectorAll(".seg");
+    const last = segs[segs.length - 1];
+    return last ? segStart(last) + cpLength(last.textContent) : null;
+  }
+
+  /* The DOM point (text node, UTF-16 index) of a code-point offset. */
+  function domPoint(offset) {
+    const seg = segAt(offset);
+    if (!seg) return null;
+    const node = seg.firstChild;
+    if (!node) return [seg, 0];
+    let k = offset - segStart(seg);
+    let i = 0;
+    for (const ch of node.data) {
+      if (k <= 0) break;
+      i += ch.length;
+      k--;
+    }
+    return [node, i];
+  }
+
+  /* The selection inside the text as code-point offsets, trimmed of surrounding whitespace. */
+  function selectionOffsets() {
+    const sel = window.getSelection();
+    if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return null;
+    const range = sel.getRangeAt(0);
+    if (!text.contains(range.commonAncestorContainer) && range.commonAncestorContainer !== text) {
+      return null;
+    }
+    let start = offsetOf(range.startContainer, range.startOffset);
+    let end = offsetOf(range.endContainer, range.endOffset);
+    if (start === null || end === null) return null;
+    while (start < end && /\s/u.test(charAt(start))) start++;
+    while (end > start && /\s/u.test(charAt(end - 1))) end--;
+    return end > start ? { start: start, end: end } : null;
+  }
+
+  // --- creating spans ----------------------------------------------------------------------
+
+  function announce(message) {
+    const live = document.getElementById("live");
+    if (live) live.textContent = message;
+  }
+
+  function labelButton(key) {
+    const buttons = palette ? Array.from(palette.querySelectorAll("[data-hotkey]")) : [];
+    return (
+      buttons.find((b) => b.dataset.hotkey && b.dataset.hotkey === key) ||
+      buttons.find((b) => b.dataset.hotkey && b.dataset.hotkey.toLowerCase() === key.toLowerCase())
+    );
+  }
+
+  function saveSpan(labelId) {
+    let offsets = selectionOffsets();
+    if (!offsets && lastSelection && Date.now() - lastSelection.at < 30000) offsets = lastSelection;
+    if (!offsets) {
+      announce("Select some text first, then choose a label.");
+      return;
+    }
+    createForm.elements.start.value = offsets.start;
+    createForm.elements.end.value = offsets.end;
+    createForm.elements.label.value = labelId;
+    pendingCaret = offsets.end;
+    lastSelection = null;
+    createForm.requestSubmit();
+  }
+
+  if (palette) {
+    // Keep the text selection when a label is clicked.
+    palette.addEventListener("mousedown", (e) => {
+      if (e.target.closest("[data-label]")) e.preventDefault();
+    });
+    palette.addEventListener("click", (e) => {
+      const button = e.target.closest("[data-label]");
+      if (button) saveSpan(button.dataset.label);
+    });
+  }
+
+  document.addEventListener("selectionchange", () => {
+    const offsets = selectionOffsets();
+    if (offsets) lastSelection = { start: offsets.start, end: offsets.end, at: Date.now() };
+    drawCaret();
+  });
+
+  // --- the current span ----------------------------------------------------------------------
+
+  function spanElements(id) {
+    return text.querySelectorAll('[data-spans~="' + id + '"]');
+  }
+
+  function markCurrent() {
+    text.querySelectorAll(".current").forEach((el) => el.classList.remove("current"));
+    if (current) spanElements(current).forEach((el) => el.classList.add("current"));
+    document.querySelectorAll("[data-span-link].current").forEach((el) => el.classList.remove("current"));
+    if (current) {
+      document.querySelectorAll('#span-list [data-span-link="' + current + '"]').forEach((el) => el.classList.add("current"));
+    }
+  }
+
+  function spanIdsInOrder() {
+    const seen = new Set();
+    const order = [];
+    text.querySelectorAll(".hl").forEach((seg) => {
+      const ids = seg.dataset.spans.split(" ");
+      // Outer spans begin no later than inner ones: list them first.
+      for (let i = ids.length - 1; i >= 0; i--) {
+        if (!seen.has(ids[i])) {
+          seen.add(ids[i]);
+          order.push(ids[i]);
+        }
+      }
+    });
+    return order;
+  }
+
+  function panelUrl(id) {
+    return panelUrlTemplate.replace(/\/0\/$/, "/" + id + "/");
+  }
+
+  function openPanel(id, focusField) {
+    return htmx
+      .ajax("GET", panelUrl(id), { source: text, target: "#span-panel", swap: "outerHTML" })
+      .then(() => {
+        if (focusField) {
+          const field = document.getElementById("id_label");
+          if (field) field.focus();
+        }
+      });
+  }
+
+  function flash(elements) {
+    elements.forEach((el) => {
+      el.classList.remove("flash");
+      void el.offsetWidth;
+      el.classList.add("flash");
+    });
+  }
+
+  function selectSpan(id, options) {
+    const opts = options || {};
+    current = id ? String(id) : null;
+    markCurrent();
+    if (!current) return;
+    const elements = spanElements(current);
+    if (opts.scroll && elements[0]) elements[0].scrollIntoView({ block: "center" });
+    if (opts.flash) flash(elements);
+    if (opts.announce && elements.length) {
+      const link = document.querySelector('#span-list [data-span-link="' + current + '"]');
+      const group = link && link.closest(".group");
+      const name = group ? group.getAttribute("aria-label") : "Span";
+      announce(name + ": " + Array.from(elements).map((e) => e.textContent).join("").slice(0, 80) + " (Enter opens it)");
+    }
+    if (opts.open) openPanel(current, opts.focus);
+  }
+
+  function stepSpan(delta) {
+    const ids = spanIdsInOrder();
+    if (!ids.length) {
+      announce("No spans yet.");
+      return;
+    }
+    let index = current ? ids.indexOf(current) : -1;
+    index = index === -1 ? (delta > 0 ? 0 : ids.length - 1) : (index + delta + ids.length) % ids.length;
+    selectSpan(ids[index], { scroll: true, flash: true, announce: true });
+  }
+
+  function closePanel() {
+    const panel = document.getElementById("span-panel");
+    if (!panel) return;
+    const empty = document.createElement("section");
+    empty.id = "span-panel";
+    empty.className = "panel card empty";
+    empty.setAttribute("aria-label", "Span details");
+    const p = document.createElement("p");
+    p.className = "muted";
+    p.textContent = "No span open. Click a highlight, or press j / k and Enter.";
+    empty.append(p);
+    panel.replaceWith(empty);
+  }
+
+  function deleteCurrent() {
+    if (!current) return;
+    htmx.ajax("POST", panelUrl(current) + "delete/", {
+      source: text,
+      target: "#span-panel",
+      swap: "outerHTML",
+    });
+    current = null;
+  }
+
+  text.addEventListener("click", (e) => {
+    const sel = window.getSelection();
+    if (sel && !sel.isCollapsed) return; // the end of a drag selection
+    const seg = e.target.closest(".hl");
+    if (!seg) return;
+    const ids = seg.dataset.spans.split(" ");
+    let pick = ids[0];
+    if (current && ids.includes(current)) pick = ids[(ids.indexOf(current) + 1) % ids.length];
+    selectSpan(pick, { open: true });
+  });
+
+  document.addEventListener("click", (e) => {
+    const link = e.target.closest("[data-span-link]");
+    if (link) {
+      e.preventDefault();
+      selectSpan(link.dataset.spanLink, { scroll: true, flash: true, open: true });
+      return;
+    }
+    if (e.target.closest("[data-close-panel]")) {
+      closePanel();
+      text.focus();
+    }
+  });
+
+  // --- a caret in the (non-editable) text -----------------------------------------------------
+
+  function drawCaret() {
+    if (!caret) return;
+    const sel = window.getSelection();
+    if (document.activeElement !== text || !sel || !sel.rangeCount || !sel.isCollapsed || !text.contains(sel.anchorNode)) {
+      caret.hidden = true;
+      return;
+    }
+    const range = sel.getRangeAt(0);
+    let rect = range.getClientRects()[0] || range.getBoundingClientRect();
+    if (!rect || (!rect.height && sel.anchorNode.parentElement)) {
+      rect = sel.anchorNode.nodeType === Node.TEXT_NODE ? sel.anchorNode.parentElement.getBoundingClientRect() : sel.anchorNode.getBoundingClientRect();
+    }
+    caret.hidden = false;
+    caret.style.left = rect.left + window.scrollX + "px";
+    caret.style.top = rect.top + window.scrollY + "px";
+    caret.style.height = (rect.height || 20) + "px";
+  }
+
+  function placeCaret(offset) {
+    const point = domPoint(offset);
+    if (!point) return;
+    window.getSelection().collapse(point[0], point[1]);
+    drawCaret();
+  }
+
+  function caretInText() {
+    const sel = window.getSelection();
+    return sel && sel.rangeCount && text.contains(sel.anchorNode);
+  }
+
+  text.addEventListener("focus", () => {
+    if (!caretInText()) {
+      const first = segments()[0];
+      if (first) placeCaret(segStart(first));
+    }
+    drawCaret();
+  });
+  text.addEventListener("blur", () => {
+    if (caret) caret.hidden = true;
+  });
+  window.addEventListener("resize", drawCaret);
+
+  function moveCaret(e) {
+    const sel = window.getSelection();
+    if (!caretInText()) placeCaret(0);
+    const backward = e.key === "ArrowLeft" || e.key === "ArrowUp" || e.key === "Home";
+    let granularity = e.ctrlKey ? "word" : "character";
+    if (e.key === "ArrowUp" || e.key === "ArrowDown") granularity = e.ctrlKey ? "paragraph" : "line";
+    if (e.key === "Home" || e.key === "End") granularity = e.ctrlKey ? "documentboundary" : "lineboundary";
+    sel.modify(e.shiftKey ? "extend" : "move", backward ? "backward" : "forward", granularity);
+    if (!text.contains(sel.focusNode)) {
+      // Never leave the text: undo a step that went past its edge.
+      sel.modify(e.shiftKey ? "extend" : "move", backward ? "forward" : "backward", "character");
+    }
+    drawCaret();
+  }
+
+  // --- keyboard -------------------------------------------------------------------------------
+
+  function typingIn(target) {
+    return Boolean(target.closest && target.closest("input, textarea, select, [contenteditable]"));
+  }
+
+  document.addEventListener("keydown", (e) => {
+    if (e.defaultPrevented || e.isComposing) return;
+    const target = e.target;
+    const panel = document.getElementById("span-panel");
+    if (help && help.open) return; // the dialog closes itself on Escape
+    if (e.key === "Escape" && panel && panel.contains(target) && !panel.classList.contains("empty")) {
+      e.preventDefault();
+      closePanel();
+      text.focus();
+      return;
+    }
+    if (typingIn(target)) {
+      if (target.id === "actor-q" && e.key === "ArrowDown") {
+        const first = document.querySelector("#actor-results .result");
+        if (first) {
+          e.preventDefault();
+          first.focus();
+        }
+      }
+      return;
+    }
+    if (target.classList && target.classList.contains("result") && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+      const results = Array.from(document.querySelectorAll("#actor-results .result"));
+      const i = results.indexOf(target) + (e.key === "ArrowDown" ? 1 : -1);
+      e.preventDefault();
+      if (i < 0) document.getElementById("actor-q").focus();
+      else if (results[i]) results[i].focus();
+      return;
+    }
+    const inText = target === text;
+    const onPage = inText || target === document.body || target.id === "main";
+    if (inText && ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End"].includes(e.key) && !e.altKey && !e.metaKey) {
+      e.preventDefault();
+      moveCaret(e);
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key.length === 1 && e.key !== "?" && selectionOffsets()) {
+      const button = labelButton(e.key);
+      if (button) {
+        e.preventDefault();
+        saveSpan(button.dataset.label);
+        return;
+      }
+    }
+    switch (e.key) {
+      case "?":
+        e.preventDefault();
+        if (help) help.showModal();
+        break;
+      case "Escape":
+        if (panel && !panel.classList.contains("empty")) closePanel();
+        window.getSelection().collapseToEnd && caretInText() && window.getSelection().collapseToEnd();
+        selectSpan(null);
+        break;
+      case "j":
+      case "]":
+        e.preventDefault();
+        stepSpan(1);
+        break;
+      case "k":
+      case "[":
+        e.preventDefault();
+        stepSpan(-1);
+        break;
+      case "Enter":
+        if (onPage && current) {
+          e.preventDefault();
+          openPanel(current, true);
+        }
+        break;
+      case "Delete":
+        if (onPage && current) {
+          e.preventDefault();
+          deleteCurrent();
+        }
+        break;
+      case "n":
+      case "p": {
+        const link = document.getElementById(e.key === "n" ? "next-article" : "prev-article");
+        if (link) {
+          e.preventDefault();
+          link.click();
+        } else {
+          announce(e.key === "n" ? "This is the last article." : "This is the first article.");
+        }
+        break;
+      }
+      case "d": {
+        const toggle = document.getElementById("done-toggle");
+        if (toggle) {
+          e.preventDefault();
+          toggle.requestSubmit();
+        }
+        break;
+      }
+      case "/": {
+        const filter = document.getElementById("span-filter");
+        if (filter) {
+          e.preventDefault();
+          filter.focus();
+        }
+        break;
+      }
+      default:
+    }
+  });
+
+  const helpButton = document.getElementById("help-button");
+  if (helpButton && help) helpButton.addEventListener("click", () => help.showModal());
+
+  // --- the span list filter -------------------------------------------------------------------
+
+  /* A span added over htmx lands at the end of its group: move it to its place in text order. */
+  function sortGroups() {
+    document.querySelectorAll("#span-list .group ol").forEach((list) => {
+      const last = list.lastElementChild;
+      if (!last || !last.previousElementSibling) return;
+      const start = Number(last.dataset.start);
+      let before = last.previousElementSibling;
+      if (Number(before.dataset.start) <= start) return;
+      while (before.previousElementSibling && Number(before.previousElementSibling.dataset.start) > start) {
+        before = before.previousElementSibling;
+      }
+      list.insertBefore(last, before);
+    });
+  }
+
+  let filtered = false;
+
+  function applyFilter() {
+    const input = document.getElementById("span-filter");
+    const q = input ? input.value.trim().toLowerCase() : "";
+    const empty = document.getElementById("span-list-empty");
+    if (empty) empty.hidden = document.querySelector("#span-list .group li") !== null;
+    document.querySelectorAll("#span-list .group").forEach((group) => {
+      const items = group.querySelector("ol");
+      if (!q && !filtered) {
+        group.hidden = items.childElementCount === 0;
+        return;
+      }
+      let shown = 0;
+      const labelMatch = !q || group.dataset.label.includes(q);
+      for (const li of items.children) {
+        const match = labelMatch || li.textContent.toLowerCase().includes(q);
+        li.hidden = !match;
+        if (match) shown++;
+      }
+      group.hidden = shown === 0;
+    });
+    filtered = Boolean(q);
+  }
+  const filterInput = document.getElementById("span-filter");
+  if (filterInput) filterInput.addEventListener("input", applyFilter);
+
+  // --- after htmx swaps -----------------------------------------------------------------------
+
+  // Right after the swap (out-of-band paragraphs included), before the next key is handled.
+  document.body.addEventListener("htmx:afterSwap", () => {
+    segCache = null;
+    const panel = document.getElementById("span-panel");
+    if (panel && panel.dataset.span) current = panel.dataset.span;
+    markCurrent();
+    sortGroups();
+    applyFilter();
+    if (pendingCaret !== null) {
+      const offset = pendingCaret;
+      pendingCaret = null;
+      if (document.activeElement === text || document.activeElement === document.body) {
+        placeCaret(offset);
+      } else {
+        window.getSelection().removeAllRanges();
+      }
+    }
+  });
+
+  document.body.addEventListener("htmx:afterSettle", () => {
+    const autofocus = document.querySelector("[data-autofocus]");
+    if (autofocus) {
+      autofocus.removeAttribute("data-autofocus");
+      autofocus.focus();
+    }
+    const panel = document.getElementById("span-panel");
+    if (panel && panel.dataset.focus) {
+      const field = document.getElementById(panel.dataset.focus);
+      delete panel.dataset.focus;
+      if (field) field.focus();
+    }
+  });
+
+  // Opened with ?span=: mark it.
+  const initialPanel = document.getElementById("span-panel");
+  if (initialPanel && initialPanel.dataset.span) {
+    current = initialPanel.dataset.span;
+    markCurrent();
+    const first = spanElements(current)[0];
+    if (first) first.scrollIntoView({ block: "center" });
+  }
+})();

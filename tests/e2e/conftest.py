@@ -1,0 +1,101 @@
+"""Browser tests: Debian's Chromium driven by Playwright's sync API, one browser per session.
+
+pytest-playwright is not installed; these fixtures follow STACK.md's plain ``sync_playwright``
+pattern. ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set in ``tests/conftest.py`` before any ORM call.
+"""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import sync_playwright
+
+from annotations import services
+from annotations.models import Article, Label, Membership, Project, Role
+from tests.factories import UserFactory
+
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+BODY = (
+    "Flags 🇺🇦 and 𝕏 come first. ISW assesses that Belarus remains unlikely to join the war.\n"
+    "\n"
+    "Peskov said such speculations are baseless and stupid, citing 👨‍👩‍👧 sources.\n"
+    "Lukashenko <script>alert(1)</script> met Putin in Minsk."
+)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Workspace:
+    user: object
+    project: Project
+    article: Article
+    labels: dict
+    url: str
+
+
+@pytest.fixture
+def workspace(live_server, transactional_db):
+    user = UserFactory(username="alice")
+    project = services.project_create(name="ISW on Belarus", slug="isw", creator=user)
+    labels = {
+        "Assessment": services.label_create(
+            project=project, name="Assessment", color="#93c5fd", hotkey="a"
+        ),
+        "Claim": services.label_create(project=project, name="Claim", color="#fcd34d", hotkey="c"),
+        "Denial": services.label_create(
+            project=project, name="Denial", color="#fca5a5", hotkey="x"
+        ),
+        "responds to": services.label_create(
+            project=project, name="responds to", kind=Label.Kind.RELATION, color="#64748b"
+        ),
+    }
+    Membership.objects.filter(project=project, user=user).update(role=Role.MANAGER)
+    article = services.article_create(
+        project=project, body=BODY, title="Lukashenko rejects integration", source="ISW"
+    )
+    url = f"{live_server.url}/projects/{project.slug}/articles/{article.pk}/"
+    return Workspace(user, project, article, labels, url)
+
+
+@pytest.fixture
+def page(browser, live_server, workspace):
+    """A signed-in page (the session cookie of a force-logged-in client)."""
+    client = Client()
+    client.force_login(workspace.user)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page = context.new_page()
+    page.set_default_timeout(5_000)
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"

@@ -1,0 +1,433 @@
+"""The annotate page and its htmx fragments: rendering, offsets, query counts, writes."""
+
+import re
+import time
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from annotations import services
+from annotations.models import ArticleProgress, Membership, Role, Span, SpanActor, SpanEvent
+from annotations.views import paragraph_bounds, paragraphs_touched, render_paragraphs
+
+from .factories import ArticleFactory, LabelFactory, UserFactory
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def url(name, article, *args):
+    return reverse(f"annotations:{name}", args=[article.project.slug, article.pk, *args])
+
+
+@pytest.fixture
+def client_alice(client, annotator):
+    client.force_login(annotator)
+    return client
+
+
+def make_span(article, needle, label, user, **extra):
+    start = article.body.index(needle)
+    return services.span_create(
+        article=article, start=start, end=start + len(needle), label=label, annotator=user, **extra
+    )
+
+
+# --- render_paragraphs -------------------------------------------------------------------------
+
+
+class FakeLabel:
+    def __init__(self, pk, name="L", color="#93c5fd"):
+        self.pk, self.name, self.color = pk, name, color
+
+
+class FakeSpan:
+    def __init__(self, pk, start, end, label):
+        self.pk, self.start, self.end, self.label, self.label_id = pk, start, end, label, label.pk
+
+
+def segments(html):
+    """(data-start, data-spans or "", text) of each segment."""
+    return [
+        (int(m[1]), m[2] or "", m[3])
+        for m in re.finditer(
+            r'<(?:mark|span) class="seg[^"]*" data-start="(\d+)"(?: data-spans="([\d ]+)")?[^>]*>'
+            r"([^<]*)</(?:mark|span)>",
+            html,
+        )
+    ]
+
+
+def test_render_paragraphs_splits_on_every_boundary_innermost_first():
+    label = FakeLabel(1)
+    body = "ab🇺🇦cdef\ngh"
+    outer, inner = FakeSpan(10, 0, 6, label), FakeSpan(11, 3, 5, label)
+    html = "".join(render_paragraphs(body, [outer, inner], {1: label}))
+    assert segments(html) == [
+        (0, "10", "ab🇺"),
+        (3, "11 10", "🇦c"),
+        (5, "10", "d"),
+        (6, "", "ef"),
+        (9, "", "gh"),
+    ]
+    assert html.count('<p id="para-') == 2
+    # Every segment's text is body[data-start : data-start + len(text)].
+    for start, _, text in segments(html):
+        assert body[start : start + len(text)] == text
+
+
+def test_render_paragraphs_span_across_a_line_break_shows_in_both_paragraphs():
+    label = FakeLabel(2)
+    body = "one two\nthree four\n\nfive"
+    span = FakeSpan(5, 4, 13, label)  # "two\nthree"
+    html = "".join(render_paragraphs(body, [span], {2: label}))
+    assert [s for s in segments(html) if s[1]] == [(4, "5", "two"), (8, "5", "three")]
+    assert 'id="para-2"' in html  # the empty line keeps its own paragraph
+    assert paragraphs_touched(body, (4, 13)) == {0, 1}
+    only = render_paragraphs(body, [span], {2: label}, only={1}, oob=True)
+    assert len(only) == 1 and only[0].startswith('<p id="para-1" class="para" data-start="8"')
+    assert 'hx-swap-oob="outerHTML"' in only[0]
+
+
+def test_render_paragraphs_escapes_the_text_and_label_names():
+    label = FakeLabel(3, name='<img src=x onerror="alert(1)">')
+    body = 'Say <script>alert("x")</script> & more'
+    html = "".join(render_paragraphs(body, [FakeSpan(1, 4, 12, label)], {3: label}))
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;script&gt;" in html and "&amp; more" in html
+
+
+def test_paragraph_bounds_count_code_points():
+    assert paragraph_bounds("𝕏y\n\nz") == [(0, 2), (3, 3), (4, 5)]
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+
+def test_annotate_page_renders_highlights_palette_and_list(client_alice, article, label, annotator):
+    span = make_span(article, "Belarus' involvement", label, annotator)
+    response = client_alice.get(url("annotate", article))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'data-spans="{span.pk}"' in html
+    assert 'data-hotkey="a"' in html
+    assert f'data-span-link="{span.pk}"' in html
+    assert f".l{label.pk}{{--c:#93c5fd}}" in html
+    assert 'id="span-create-form"' in html and 'hx-post="' in html
+
+
+def test_annotate_page_of_another_project_is_404(client, article, outsider, make_member):
+    client.force_login(outsider)
+    assert client.get(url("annotate", article)).status_code == 404
+    stranger_project_member = make_member(Role.ANNOTATOR, username="bob")
+    other = ArticleFactory()  # another project
+    client.force_login(stranger_project_member)
+    wrong = reverse("annotations:annotate", args=[article.project.slug, other.pk])
+    assert client.get(wrong).status_code == 404
+
+
+def test_annotate_page_requires_sign_in(client, article):
+    response = client.get(url("annotate", article))
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_script_in_title_body_label_note_and_actor_is_escaped(client, project, annotator):
+    client.force_login(annotator)
+    article = ArticleFactory(
+        project=project, title="<script>alert('t')</script>", body="A <script>alert(1)</script> B"
+    )
+    label = LabelFactory(project=project, name="<script>alert('l')</script>", hotkey="q")
+    span = make_span(article, "<script>", label, annotator, note="<script>alert('n')</script>")
+    actor = services.actor_create(name="<script>alert('a')</script>")
+    services.span_update(
+        span=span, user=annotator, version=span.version, actors=[(actor, "source")]
+    )
+    response = client.get(url("annotate", article) + f"?span={span.pk}")
+    html = response.content.decode()
+    assert "<script>alert" not in html
+    assert html.count("&lt;script&gt;alert") >= 5
+
+
+def large_article(project, user, label, *, paragraphs, spans):
+    body = "\n".join(
+        f"Paragraph {i}: ISW assesses 🇺🇦 that the situation remains unlikely to change. " * 3
+        for i in range(paragraphs)
+    )
+    article = ArticleFactory(project=project, body=body)
+    step = max(1, (len(body) - 60) // max(spans, 1))
+    Span.objects.bulk_create(
+        Span(
+            article=article,
+            project=project,
+            start=i * step,
+            end=i * step + 40 + (i % 3) * 25,  # some overlap their neighbours
+            text=body[i * step : i * step + 40 + (i % 3) * 25],
+            label=label,
+            annotator=user,
+        )
+        for i in range(spans)
+    )
+    return article
+
+
+# Session, user, project (membership), article, role, labels, spans (with labels),
+# previous/next ids, my progress: the same for 3 spans as for 2,000.
+ANNOTATE_QUERIES = 9
+
+
+@pytest.mark.parametrize(("paragraphs", "spans"), [(2, 3), (900, 2000)])
+def test_annotate_page_query_count_is_constant(
+    client_alice, project, annotator, label, django_assert_num_queries, paragraphs, spans
+):
+    article = large_article(project, annotator, label, paragraphs=paragraphs, spans=spans)
+    assert (len(article.body) > 200_000) == (paragraphs == 900)
+    with django_assert_num_queries(ANNOTATE_QUERIES):
+        response = client_alice.get(url("annotate", article))
+    assert response.content.decode().count("data-spans=") >= spans
+
+
+# --- creating spans ----------------------------------------------------------------------------
+
+
+def test_span_create_htmx_answers_only_the_touched_paragraphs(client_alice, project, annotator):
+    label = LabelFactory(project=project, name="Claim", hotkey="c")
+    article = ArticleFactory(project=project, body="First 🇺🇦 line.\nSecond line.\nThird line.")
+    start = article.body.index("Second")
+    response = client_alice.post(
+        url("span-create", article),
+        {"start": start, "end": start + 6, "label": label.pk},
+        **HX,
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    span = Span.objects.get()
+    assert (span.text, span.annotator) == ("Second", annotator)
+    assert 'id="para-1"' in html and 'id="para-0"' not in html and 'id="para-2"' not in html
+    assert 'id="span-panel"' in html and f'data-span="{span.pk}"' in html
+    # The span list gets the new entry, not a re-render; the counters follow.
+    assert f'<ol hx-swap-oob="beforeend:#group-items-{label.pk}"><li id="item-{span.pk}"' in html
+    assert f'<span id="group-count-{label.pk}" class="count" hx-swap-oob="true">1</span>' in html
+    assert 'id="counters" class="counters" hx-swap-oob="true">1 span by me' in html
+    assert "<html" not in html
+
+
+def test_span_create_without_htmx_redirects_to_the_page(client_alice, article, label):
+    response = client_alice.post(
+        url("span-create", article), {"start": 0, "end": 3, "label": label.pk}
+    )
+    span = Span.objects.get()
+    assert response.status_code == 302
+    assert response.url == url("annotate", article) + f"?span={span.pk}"
+
+
+def test_duplicate_span_answers_the_services_message_in_the_alert_region(
+    client_alice, article, label, annotator
+):
+    make_span(article, "ISW", label, annotator)
+    response = client_alice.post(
+        url("span-create", article), {"start": 0, "end": 3, "label": label.pk}, **HX
+    )
+    assert response.status_code == 422
+    assert response["HX-Retarget"] == "#errors"
+    assert "already has a “Assessment” span at [0, 3)" in response.content.decode()
+    assert Span.objects.count() == 1
+
+
+def test_span_create_refuses_a_label_of_another_project(client_alice, article):
+    foreign = LabelFactory()
+    response = client_alice.post(
+        url("span-create", article), {"start": 0, "end": 3, "label": foreign.pk}, **HX
+    )
+    assert response.status_code == 422 and not Span.objects.exists()
+
+
+def test_span_create_is_post_only_and_needs_csrf(annotator, article, label):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(annotator)
+    assert client.get(url("span-create", article)).status_code == 405
+    data = {"start": 0, "end": 3, "label": label.pk}
+    assert client.post(url("span-create", article), data, **HX).status_code == 403
+    page = client.get(url("annotate", article)).content.decode()
+    token = re.search(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'', page)[1]
+    response = client.post(url("span-create", article), data, HTTP_X_CSRFTOKEN=token, **HX)
+    assert response.status_code == 200 and Span.objects.count() == 1
+
+
+def test_outsider_cannot_write(client, outsider, article, label):
+    client.force_login(outsider)
+    data = {"start": 0, "end": 3, "label": label.pk}
+    assert client.post(url("span-create", article), data, **HX).status_code == 404
+    assert client.post(url("article-done", article), {"done": "1"}).status_code == 404
+    assert not Span.objects.exists()
+
+
+# --- the panel ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def span(article, label, annotator):
+    return make_span(article, "Belarus' involvement", label, annotator)
+
+
+def test_panel_is_a_fragment_for_htmx_and_a_page_otherwise(client_alice, article, span):
+    response = client_alice.get(url("span-panel", article, span.pk), **HX)
+    html = response.content.decode()
+    assert html.startswith('<section id="span-panel"') and "<html" not in html
+    assert 'name="version" value="1"' in html
+    plain = client_alice.get(url("span-panel", article, span.pk))
+    assert plain.status_code == 302 and plain.url.endswith(f"?span={span.pk}")
+    page = client_alice.get(plain.url).content.decode()
+    assert f'data-span="{span.pk}"' in page and "<html" in page
+
+
+def test_panel_edit_saves_and_rerenders_the_spans_paragraph(client_alice, project, article, span):
+    claim = LabelFactory(project=project, name="Claim", color="#fcd34d", hotkey="c")
+    response = client_alice.post(
+        url("span-edit", article, span.pk),
+        {
+            "version": 1,
+            "label": claim.pk,
+            "probability": "unlikely",
+            "confidence": "high",
+            "note": "n",
+        },
+        **HX,
+    )
+    assert response.status_code == 200
+    span.refresh_from_db()
+    assert (span.label, span.probability, span.confidence, span.note, span.version) == (
+        claim,
+        "unlikely",
+        "high",
+        "n",
+        2,
+    )
+    html = response.content.decode()
+    assert f'class="seg hl l{claim.pk}"' in html and 'id="para-0"' in html
+    assert "Saved changes to Claim" in html
+
+
+def test_stale_edit_is_refused_inline_and_overwrites_nothing(
+    client_alice, article, span, annotator
+):
+    services.span_update(span=span, user=annotator, version=1, note="theirs")
+    response = client_alice.post(
+        url("span-edit", article, span.pk),
+        {"version": 1, "label": span.label_id, "note": "mine"},
+        **HX,
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'role="alert"' in html and "Someone changed this span meanwhile" in html
+    assert "Load the current version" in html
+    span.refresh_from_db()
+    assert (span.note, span.version) == ("theirs", 2)
+
+
+def test_actor_search_matches_aliases_casefolded(client_alice, article, span):
+    services.actor_create(name="Лукашенко", aliases=["Lukashenka", "Alexander Lukashenko"])
+    services.actor_create(name="Putin")
+    search = url("span-actor-search", article, span.pk)
+    html = client_alice.get(search, {"q": "ЛУКАШ"}, **HX).content.decode()
+    assert "Лукашенко" in html and "Putin" not in html
+    html = client_alice.get(search, {"q": "lukashenka"}, **HX).content.decode()
+    assert "Лукашенко" in html and "Create actor “lukashenka”" in html
+
+
+def test_actor_attach_existing_and_new(client_alice, article, span):
+    putin = services.actor_create(name="Vladimir Putin")
+    add = url("span-actor-add", article, span.pk)
+    client_alice.post(add, {"actor": putin.pk, "role": "source", "version": 1}, **HX)
+    response = client_alice.post(add, {"name": "Peskov", "role": "subject", "version": 2}, **HX)
+    assert "Attached Peskov as subject" in response.content.decode()
+    assert set(SpanActor.objects.values_list("actor__name", "role")) == {
+        ("Vladimir Putin", "source"),
+        ("Peskov", "subject"),
+    }
+    client_alice.post(
+        url("span-actor-remove", article, span.pk),
+        {"actor": putin.pk, "role": "source", "version": 3},
+        **HX,
+    )
+    assert list(SpanActor.objects.values_list("actor__name", flat=True)) == ["Peskov"]
+
+
+def test_relation_between_two_spans(client_alice, project, article, span, label, annotator):
+    other = make_span(article, "remains unlikely", label, annotator)
+    rel = LabelFactory(project=project, name="responds to", kind="relation")
+    form = client_alice.get(url("span-relation-form", article, span.pk), **HX).content.decode()
+    assert f'<option value="{other.pk}">Assessment: remains unlikely</option>' in form
+    assert f'<option value="{span.pk}">' not in form
+    assert f'<option value="{rel.pk}">responds to</option>' in form
+    response = client_alice.post(
+        url("span-relation-add", article, span.pk), {"to_span": other.pk, "label": rel.pk}, **HX
+    )
+    assert "responds to" in response.content.decode()
+    assert span.relations_from.get().to_span == other
+
+
+def test_delete_offers_undo_which_restores_the_span(client_alice, article, span):
+    response = client_alice.post(url("span-delete", article, span.pk), **HX)
+    html = response.content.decode()
+    assert not Span.objects.exists()
+    event = SpanEvent.objects.get(action="deleted")
+    restore = url("span-restore", article, event.pk)
+    assert f'hx-post="{restore}"' in html and "Undo" in html
+    assert 'id="para-0"' in html and "data-spans" not in html
+    assert f'<li id="item-{span.pk}" hx-swap-oob="delete"></li>' in html
+    response = client_alice.post(restore, **HX)
+    assert response.status_code == 200
+    assert Span.objects.get().pk == span.pk
+    assert f'data-spans="{span.pk}"' in response.content.decode()
+
+
+def test_someone_elses_span_is_not_in_my_workspace(client, article, span, make_member):
+    bob = make_member(Role.ANNOTATOR, username="bob")
+    client.force_login(bob)
+    assert client.get(url("span-panel", article, span.pk), **HX).status_code == 404
+    assert client.post(url("span-delete", article, span.pk), **HX).status_code == 404
+    assert Span.objects.exists()
+
+
+# --- done, previous, next ----------------------------------------------------------------------
+
+
+def test_mark_done_and_back(client_alice, article, annotator):
+    done = url("article-done", article)
+    response = client_alice.post(done, {"done": "1"}, **HX)
+    assert 'aria-pressed="true"' in response.content.decode()
+    assert ArticleProgress.objects.get(user=annotator).done_at is not None
+    response = client_alice.post(done, {"done": "0"})
+    assert response.status_code == 302
+    assert ArticleProgress.objects.get(user=annotator).done_at is None
+
+
+def test_previous_and_next_follow_the_article_list_order(client_alice, project):
+    import datetime
+
+    old = ArticleFactory(project=project, published_on=datetime.date(2026, 1, 1))
+    new = ArticleFactory(project=project, published_on=datetime.date(2026, 6, 1))
+    undated = ArticleFactory(project=project)
+    html = client_alice.get(url("annotate", old)).content.decode()
+    assert f'href="{url("annotate", new)}" rel="prev"' in html
+    assert f'href="{url("annotate", undated)}" rel="next"' in html
+    first = client_alice.get(url("annotate", new)).content.decode()
+    assert 'id="prev-article"' not in first
+
+
+def test_membership_role_reviewer_can_annotate_too(client, article, label, make_member):
+    rita = make_member(Role.REVIEWER, username="rita2")
+    client.force_login(rita)
+    response = client.post(
+        url("span-create", article), {"start": 0, "end": 3, "label": label.pk}, **HX
+    )
+    assert response.status_code == 200
+    assert Membership.objects.filter(user=rita).exists() and Span.objects.get().annotator == rita
+
+
+def test_second_user_cannot_see_first_users_project(client, article):
+    client.force_login(UserFactory(username="zed"))
+    assert (
+        client.get(reverse("annotations:project-detail", args=[article.project.slug])).status_code
+        == 404
+    )

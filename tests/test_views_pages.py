@@ -1,0 +1,281 @@
+"""The project page, the actor registry and the label scheme."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from annotations import services
+from annotations.models import Actor, Label, Role, Span, SpanActor, SpanEvent
+
+from .factories import ArticleFactory, LabelFactory, ProjectFactory
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def project_url(project):
+    return reverse("annotations:project-detail", args=[project.slug])
+
+
+@pytest.fixture
+def signed_in(client, annotator):
+    client.force_login(annotator)
+    return client
+
+
+# --- the project list and page ---------------------------------------------------------------
+
+
+def test_project_list_links_only_my_projects(signed_in, project):
+    ProjectFactory(name="Not mine")
+    html = signed_in.get("/").content.decode()
+    assert f'href="{project_url(project)}"' in html and "Not mine" not in html
+
+
+def test_project_page_needs_membership(client, project, outsider):
+    assert client.get(project_url(project)).status_code == 302  # to sign in
+    client.force_login(outsider)
+    assert client.get(project_url(project)).status_code == 404
+    assert client.get("/projects/no-such-project/").status_code == 404
+
+
+def test_project_page_lists_articles_with_my_progress(signed_in, project, label, annotator):
+    a1 = ArticleFactory(project=project, title="Belarus update", source="ISW")
+    a2 = ArticleFactory(project=project, title="RAND brief", source="RAND")
+    services.span_create(article=a1, start=0, end=3, label=label, annotator=annotator)
+    services.article_mark_done(article=a2, user=annotator, done=True)
+    response = signed_in.get(project_url(project))
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" in html
+    assert reverse("annotations:annotate", args=[project.slug, a1.pk]) in html
+    rows = {row.title: row for row in response.context["page"].object_list}
+    assert (rows["Belarus update"].my_span_count, rows["Belarus update"].my_done_at) == (1, None)
+    assert rows["RAND brief"].my_done_at is not None
+    assert 'class="badge done"' in html and 'class="badge started"' in html
+
+
+def test_project_page_htmx_answers_the_results_fragment(signed_in, project):
+    ArticleFactory(project=project, title="Alpha")
+    response = signed_in.get(project_url(project), {"q": "alp"}, **HX)
+    html = response.content.decode()
+    assert html.startswith('<section id="article-results"') and "<html" not in html
+    assert "Alpha" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"q": "belarus"}, {"Belarus update"}),
+        ({"source": "RAND"}, {"RAND brief"}),
+        ({"published_after": "2026-05-01"}, {"RAND brief"}),
+        ({"published_before": "2026-05-01"}, {"Belarus update"}),
+        ({"status": "done"}, {"RAND brief"}),
+        ({"status": "todo"}, {"Belarus update", "Undated"}),
+        ({}, {"Belarus update", "RAND brief", "Undated"}),
+    ],
+)
+def test_project_page_filters(signed_in, project, annotator, query, expected):
+    ArticleFactory(
+        project=project,
+        title="Belarus update",
+        source="ISW",
+        published_on=datetime.date(2026, 4, 1),
+    )
+    rand = ArticleFactory(
+        project=project, title="RAND brief", source="RAND", published_on=datetime.date(2026, 6, 1)
+    )
+    ArticleFactory(project=project, title="Undated")
+    services.article_mark_done(article=rand, user=annotator, done=True)
+    response = signed_in.get(project_url(project), query)
+    assert {a.title for a in response.context["page"].object_list} == expected
+
+
+def test_project_page_paginates_by_25(signed_in, project):
+    for n in range(27):
+        ArticleFactory(project=project, title=f"Article {n:02}")
+    first = signed_in.get(project_url(project))
+    assert len(first.context["page"].object_list) == 25
+    assert "page=2" in first.content.decode()
+    second = signed_in.get(project_url(project), {"page": 2}, **HX)
+    assert len(second.context["page"].object_list) == 2
+
+
+def test_project_page_escapes_titles(signed_in, project):
+    ArticleFactory(project=project, title="<script>alert(1)</script>")
+    html = signed_in.get(project_url(project)).content.decode()
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+
+
+# --- actors ------------------------------------------------------------------------------------
+
+
+def test_actor_registry_search_and_create(signed_in):
+    services.actor_create(name="Alexander Lukashenko", aliases=["Lukashenka"])
+    services.actor_create(name="Vladimir Putin")
+    response = signed_in.get(reverse("annotations:actor-list"), {"q": "LUKASHENKA"}, **HX)
+    html = response.content.decode()
+    assert html.startswith('<div id="actor-table">')
+    assert "Alexander Lukashenko" in html and "Putin" not in html
+    response = signed_in.post(
+        reverse("annotations:actor-list"),
+        {"name": "Dmitry Peskov", "kind": "person", "aliases": "Peskov, Песков"},
+    )
+    peskov = Actor.objects.get(name="Dmitry Peskov")
+    assert response.status_code == 302 and peskov.aliases == ["Peskov", "Песков"]
+
+
+def test_actor_registry_shows_the_services_refusal(signed_in):
+    services.actor_create(name="ISW", wikidata_id="Q123")
+    response = signed_in.post(
+        reverse("annotations:actor-list"), {"name": "Other", "kind": "group", "wikidata_id": "Q123"}
+    )
+    assert response.status_code == 422
+    assert "Q123 is already “ISW”" in response.content.decode()
+
+
+def test_actor_edit_aliases(signed_in):
+    actor = services.actor_create(name="Lukashenko")
+    url = reverse("annotations:actor-edit", args=[actor.pk])
+    response = signed_in.post(
+        url, {"name": "Lukashenko", "kind": "person", "aliases": "Lukashenka\nЛукашенко"}
+    )
+    assert response.status_code == 302
+    actor.refresh_from_db()
+    assert actor.aliases == ["Lukashenka", "Лукашенко"]
+    assert "лукашенко" in actor.search_text
+
+
+def test_actor_merge_moves_spans_without_duplicates(signed_in, article, label, annotator):
+    keep = services.actor_create(name="Alexander Lukashenko", aliases=["Lukashenko"])
+    remove = services.actor_create(name="Lukashenka", aliases=["A. Lukashenka"], wikidata_id="Q1")
+    both = services.span_create(
+        article=article,
+        start=0,
+        end=3,
+        label=label,
+        annotator=annotator,
+        actors=[(keep, "subject"), (remove, "subject")],
+    )
+    only_removed = services.span_create(
+        article=article,
+        start=4,
+        end=11,
+        label=label,
+        annotator=annotator,
+        actors=[(remove, "source")],
+    )
+    response = signed_in.post(
+        reverse("annotations:actor-merge", args=[keep.pk]), {"remove": remove.pk}
+    )
+    assert response.status_code == 302 and "merged=Lukashenka" in response.url
+    assert not Actor.objects.filter(pk=remove.pk).exists()
+    assert list(SpanActor.objects.filter(span=both).values_list("actor", "role")) == [
+        (keep.pk, "subject")
+    ]
+    assert list(SpanActor.objects.filter(span=only_removed).values_list("actor", "role")) == [
+        (keep.pk, "source")
+    ]
+    keep.refresh_from_db()
+    assert keep.aliases == ["Lukashenko", "Lukashenka", "A. Lukashenka"]
+    assert keep.wikidata_id == "Q1"
+    assert "a. lukashenka" in keep.search_text
+    for span in (both, only_removed):
+        assert Span.objects.get(pk=span.pk).version == 2
+        event = SpanEvent.objects.filter(span_id=span.pk, action="updated").get()
+        assert event.after["actors"] != event.before["actors"]
+
+
+def test_actor_merge_into_itself_is_refused(signed_in):
+    actor = services.actor_create(name="ISW")
+    response = signed_in.post(
+        reverse("annotations:actor-merge", args=[actor.pk]), {"remove": actor.pk}
+    )
+    assert response.status_code == 422 and Actor.objects.filter(pk=actor.pk).exists()
+
+
+def test_actor_pages_need_sign_in(client):
+    assert client.get(reverse("annotations:actor-list")).status_code == 302
+
+
+# --- the label scheme --------------------------------------------------------------------------
+
+
+def labels_url(project):
+    return reverse("annotations:label-scheme", args=[project.slug])
+
+
+def test_label_scheme_manager_adds_edits_and_reorders(client, project, manager):
+    client.force_login(manager)
+    data = {"name": "Assessment", "kind": "span", "color": "#93c5fd", "hotkey": "a"}
+    assert client.post(labels_url(project), data).status_code == 302
+    data = {"name": "Claim", "kind": "span", "color": "#fcd34d", "hotkey": "c"}
+    assert client.post(labels_url(project), data).status_code == 302
+    _assessment, claim = Label.objects.filter(project=project).order_by("order")
+    # A hotkey clash is refused with the service's message.
+    response = client.post(
+        reverse("annotations:label-edit", args=[project.slug, claim.pk]),
+        {**data, "hotkey": "a"},
+    )
+    assert response.status_code == 422
+    assert "The hotkey “a” is already used by “Assessment”." in response.content.decode()
+    response = client.post(
+        reverse("annotations:label-edit", args=[project.slug, claim.pk]),
+        {**data, "name": "Claim by an actor", "color": "#000000"},
+    )
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert (claim.name, claim.color) == ("Claim by an actor", "#000000")
+    client.post(
+        reverse("annotations:label-move", args=[project.slug, claim.pk]), {"direction": "up"}
+    )
+    assert list(
+        Label.objects.filter(project=project).order_by("order").values_list("name", flat=True)
+    ) == [
+        "Claim by an actor",
+        "Assessment",
+    ]
+
+
+def test_label_scheme_is_read_only_for_annotators(signed_in, project, label):
+    html = signed_in.get(labels_url(project)).content.decode()
+    assert "Only the project's managers change its labels." in html and "Add a label" not in html
+    response = signed_in.post(
+        labels_url(project), {"name": "X", "kind": "span", "color": "#000000"}
+    )
+    assert response.status_code == 403
+    assert "does not allow you to change the labels" in response.content.decode()
+    assert not Label.objects.filter(name="X").exists()
+
+
+def test_label_scheme_needs_membership(client, project, outsider):
+    client.force_login(outsider)
+    assert client.get(labels_url(project)).status_code == 404
+
+
+def test_annotate_palette_follows_the_label_order(signed_in, project, article):
+    LabelFactory(project=project, name="Second", order=2, hotkey="s")
+    LabelFactory(project=project, name="First", order=1, hotkey="f")
+    LabelFactory(project=project, name="Link", order=0, kind="relation")
+    html = signed_in.get(
+        reverse("annotations:annotate", args=[project.slug, article.pk])
+    ).content.decode()
+    palette = html[html.index('id="palette"') : html.index('id="doc-text"')]
+    assert palette.index("First") < palette.index("Second") and "Link" not in palette
+
+
+def test_role_fixture_sanity(manager, project):
+    assert services.user_role(project=project, user=manager) == Role.MANAGER
+
+
+@pytest.mark.parametrize("articles", [2, 30])
+def test_project_page_query_count_is_constant(
+    signed_in, project, label, annotator, django_assert_num_queries, articles
+):
+    for n in range(articles):
+        article = ArticleFactory(project=project, title=f"A{n}", source="ISW" if n % 2 else "RAND")
+        services.span_create(article=article, start=0, end=3, label=label, annotator=annotator)
+    # Session, user, project, sources, count, page of articles (with my counts and status),
+    # my role.
+    with django_assert_num_queries(7):
+        response = signed_in.get(project_url(project))
+    assert len(response.context["page"].object_list) == min(articles, 25)
