@@ -1,7 +1,6 @@
 """The annotate page and its htmx fragments: rendering, offsets, query counts, writes."""
 
 import re
-import time
 
 import pytest
 from django.test import Client
