@@ -1,0 +1,91 @@
+"""Exports: one module per format, all behind the one ``FORMATS`` registry.
+
+A format's ``write(articles, stats)`` is a generator of ``str`` (or, for brat's zip,
+``bytes``) chunks, fed by the ``export_articles`` selector's iterator: a response streams and
+memory holds one chunk of articles, however large the project. What a format cannot hold
+(CoNLL's overlapping spans, for one) is counted in the ``ExportStats`` the caller reads
+after the stream ends, and is never dropped silently.
+"""
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+from annotations.models import Project, SpanStatus
+from annotations.selectors import EXPORT_CHUNK_SIZE, ExportArticle, export_articles
+
+from . import brat, conll, csv_format, doccano, jsonl, labelstudio, spacy, webanno
+from .base import ExportStats
+
+__all__ = ["FORMATS", "ExportFormat", "ExportStats", "export_stream"]
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    content_type: str
+    extension: str
+    write: Callable[[Iterable[ExportArticle], ExportStats], Iterator[str] | Iterator[bytes]]
+    binary: bool = False
+    timestamps: bool = False  # the format writes the spans' created_at / updated_at
+
+
+FORMATS: dict[str, ExportFormat] = {
+    "jsonl": ExportFormat("application/x-ndjson; charset=utf-8", "jsonl", jsonl.write),
+    "doccano": ExportFormat("application/x-ndjson; charset=utf-8", "jsonl", doccano.write),
+    "spacy": ExportFormat("application/x-ndjson; charset=utf-8", "jsonl", spacy.write),
+    "conll": ExportFormat("text/plain; charset=utf-8", "conll", conll.write),
+    "brat": ExportFormat("application/zip", "zip", brat.write, binary=True),
+    "webanno": ExportFormat(
+        "application/ld+json; charset=utf-8", "jsonld", webanno.write, timestamps=True
+    ),
+    "labelstudio": ExportFormat("application/json; charset=utf-8", "json", labelstudio.write),
+    "csv": ExportFormat("text/csv; charset=utf-8", "csv", csv_format.write, timestamps=True),
+}
+
+
+def _counted(articles: Iterable[ExportArticle], stats: ExportStats) -> Iterator[ExportArticle]:
+    for article in articles:
+        stats.articles += 1
+        stats.spans += len(article.spans)
+        stats.relations += len(article.relations)
+        yield article
+
+
+def export_stream(
+    project: Project,
+    fmt: str,
+    *,
+    status: str | None = None,
+    label: int | str | None = None,
+    annotator: str | None = None,
+    chunk_size: int = EXPORT_CHUNK_SIZE,
+) -> tuple[str, str, Iterator[str] | Iterator[bytes], ExportStats]:
+    """``(content_type, filename, chunks, stats)`` for an export of ``project`` in ``fmt``.
+
+    Nothing is read until ``chunks`` is iterated; ``stats`` is complete once it is exhausted.
+    A bad format or filter raises ``ValidationError`` naming the field, before any byte is
+    streamed, so that an API answers 400 rather than breaking off a response.
+    """
+    errors = {}
+    export_format = FORMATS.get(fmt) if isinstance(fmt, str) else None
+    if export_format is None:
+        errors["format"] = f"Unknown format “{fmt}”; choose one of: {', '.join(FORMATS)}."
+    if status and status not in SpanStatus.values:
+        errors["status"] = f"“{status}” is not a status: {', '.join(SpanStatus.values)}."
+    if label not in (None, "") and not str(label).strip().isdecimal():
+        errors["label"] = f"A label is given by its id, not “{label}”."
+    if errors:
+        raise ValidationError(errors)
+    stats = ExportStats()
+    articles = export_articles(
+        project=project,
+        status=status,
+        label=label,
+        annotator=annotator,
+        chunk_size=chunk_size,
+        timestamps=export_format.timestamps,
+    )
+    filename = f"{project.slug}-{fmt}.{export_format.extension}"
+    chunks = export_format.write(_counted(articles, stats), stats)
+    return export_format.content_type, filename, chunks, stats

@@ -1,0 +1,41 @@
+"""spaCy / Prodigy span JSONL: ``{"text", "spans": [{"start", "end", "label"}], "meta"}``.
+
+Character offsets in code points, which is what ``Doc.char_span`` takes. Prodigy shows
+``meta`` under the task; the span's annotator, status and ICD 203 grades go in each span as
+extra keys, which spaCy and Prodigy ignore.
+"""
+
+import json
+from collections.abc import Iterable, Iterator
+
+from annotations.selectors import ExportArticle
+
+from .base import ExportStats
+
+
+def write(articles: Iterable[ExportArticle], stats: ExportStats) -> Iterator[str]:
+    for article in articles:
+        record = {
+            "text": article.body,
+            "spans": [
+                {
+                    "start": span.start,
+                    "end": span.end,
+                    "label": span.label,
+                    "annotator": span.annotator,
+                    "status": span.status,
+                    "probability": span.probability,
+                    "confidence": span.confidence,
+                }
+                for span in article.spans
+            ],
+            "meta": {
+                "article_id": article.id,
+                "external_id": article.external_id,
+                "title": article.title,
+                "source": article.source,
+                "url": article.url,
+                "published_on": article.published_on.isoformat() if article.published_on else None,
+            },
+        }
+        yield json.dumps(record, ensure_ascii=False) + "\n"

@@ -1,0 +1,62 @@
+"""Imports: one parser per format behind the one ``FORMATS`` registry, one writer for all.
+
+A parser turns a binary file into records shaped as lines of Assay's ``jsonl`` (or line
+errors); ``article_import`` writes them all or none. See ``writer`` for the rules.
+"""
+
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+from django.core.exceptions import ValidationError
+
+from annotations.models import Project
+
+from . import brat, csv_format, doccano, jsonl, labelstudio, spacy, text
+from .base import LineError, Record, binary
+from .writer import ImportResult, write_records
+
+__all__ = ["FORMATS", "ImportResult", "article_import"]
+
+FORMATS: dict[str, Callable[[BinaryIO], Iterator[Record | LineError]]] = {
+    "jsonl": jsonl.parse,
+    "doccano": doccano.parse,
+    "spacy": spacy.parse,
+    "labelstudio": labelstudio.parse,
+    "brat": brat.parse,
+    "csv": csv_format.parse,
+    "txt": text.parse_txt,
+    "md": text.parse_md,
+    "html": text.parse_html,
+}
+
+
+def article_import(
+    *,
+    project: Project,
+    user,
+    fmt: str,
+    file,
+    create_labels: bool = True,
+    create_actors: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Import ``file`` (bytes or a binary file) in ``fmt`` into ``project``: all or nothing.
+
+    Only a manager of the project (or a superuser) imports; spans without an annotator
+    become ``user``'s. Labels and actors named in the file are matched by name (actors by
+    Wikidata id first), or created unless ``create_labels`` / ``create_actors`` is off.
+    The result lists every bad line; when there is one, nothing was written.
+    """
+    parse = FORMATS.get(fmt) if isinstance(fmt, str) else None
+    if parse is None:
+        raise ValidationError(
+            {"format": f"Unknown format “{fmt}”; choose one of: {', '.join(FORMATS)}."}
+        )
+    return write_records(
+        project=project,
+        user=user,
+        records=parse(binary(file)),
+        create_labels=create_labels,
+        create_actors=create_actors,
+        progress=progress,
+    )

@@ -1,0 +1,80 @@
+"""What every import format shares: records in the ``jsonl`` export's shape, and line errors.
+
+A parser reads a binary file and yields, for each article it finds, either a ``Record`` (the
+line it starts on, and a dict shaped as a line of Assay's ``jsonl``: the article's fields,
+``spans`` and ``relations``) or a ``LineError``. One writer, ``article_import``, then turns
+records into rows, so every format gets the same checks.
+"""
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+ARTICLE_KEYS = (
+    "title",
+    "source",
+    "url",
+    "published_on",
+    "author",
+    "language",
+    "external_id",
+    "metadata",
+)
+
+
+@dataclass(slots=True)
+class Record:
+    line: int
+    data: dict[str, Any]
+
+
+@dataclass(slots=True)
+class LineError:
+    line: int
+    error: str
+
+
+def text_lines(file: BinaryIO) -> Iterator[tuple[int, str | None]]:
+    """``(number, line)`` from 1, decoded as UTF-8 (a BOM is dropped); ``None`` for a line
+    that is not UTF-8. Reads a line at a time, so a large file is never held whole."""
+    for number, raw in enumerate(file, start=1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            yield number, raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield number, None
+
+
+def read_text(file: BinaryIO) -> str:
+    """The whole file as text; ``UnicodeDecodeError`` is left to the caller."""
+    data = file.read()
+    return data.decode("utf-8-sig") if isinstance(data, bytes) else data
+
+
+def binary(file) -> BinaryIO:
+    """Accept bytes, a binary file, or a text file (as an upload or a test may give)."""
+    if isinstance(file, bytes):
+        return io.BytesIO(file)
+    if isinstance(file, io.TextIOBase):
+        return io.BytesIO(file.read().encode("utf-8"))
+    return file
+
+
+def split_fields(source: dict[str, Any], *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Article fields out of a foreign record; every other key goes into ``metadata``."""
+    fields: dict[str, Any] = {}
+    metadata: dict[str, Any] = {}
+    for key, value in source.items():
+        if key in skip:
+            continue
+        if key in ARTICLE_KEYS and key != "metadata":
+            fields[key] = value
+        elif key == "metadata" and isinstance(value, dict):
+            metadata.update(value)
+        else:
+            metadata[key] = value
+    if metadata:
+        fields["metadata"] = metadata
+    return fields
