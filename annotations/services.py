@@ -364,12 +364,18 @@ def _clean_article_fields(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def article_validate(
-    *, project: Project, article: Article | None = None, body: Any = None, **fields
+    *,
+    project: Project,
+    article: Article | None = None,
+    body: Any = None,
+    check_duplicate: bool = True,
+    **fields,
 ) -> dict[str, Any]:
     """Check an article's fields as ``article_create`` (no ``article``) or ``article_update``
     would, and return them cleaned, with ``body`` and ``sha256`` when the text is new.
 
     Raises ``ValidationError``, ``DuplicateArticle`` or ``Conflict`` (body frozen by spans).
+    Bulk importers pass ``check_duplicate=False`` and look duplicates up a batch at a time.
     """
     data = _clean_article_fields(fields)
     if article is None or body is not None:
@@ -381,7 +387,7 @@ def article_validate(
             clash = Article.objects.filter(project=project, sha256=sha)
             if article is not None:
                 clash = clash.exclude(pk=article.pk)
-            if existing := clash.first():
+            if check_duplicate and (existing := clash.first()):
                 raise DuplicateArticle(existing)
             data["body"], data["sha256"] = body, sha
     if (article is None or "title" in data) and not data.get("title"):
@@ -572,8 +578,7 @@ def _article_slice(article: Article, start: int, end: int) -> tuple[int, str]:
     )
 
 
-def _check_offsets(article: Article, start: Any, end: Any, text: Any) -> str:
-    """Validate ``0 <= start < end <= len(body)`` and ``text``; return the covered text."""
+def _check_offset_values(start: Any, end: Any, text: Any) -> None:
     errors = {}
     for name, value in (("start", start), ("end", end)):
         if isinstance(value, bool) or not isinstance(value, int):
@@ -590,7 +595,9 @@ def _check_offsets(article: Article, start: Any, end: Any, text: Any) -> str:
         check_text(text, "text")
     if end > MAX_OFFSET:
         raise ValidationError({"end": "Beyond any article's length."})
-    length, piece = _article_slice(article, start, end)
+
+
+def _check_covered(start: int, end: int, text: Any, length: int, piece: str) -> str:
     if end > length:
         raise ValidationError({"end": f"Must be at most {length}, the length of the article."})
     if text is not None and text != piece:
@@ -600,6 +607,20 @@ def _check_offsets(article: Article, start: Any, end: Any, text: Any) -> str:
     return piece
 
 
+def span_offsets_validate(*, body: str, start: Any, end: Any, text: Any = None) -> str:
+    """The offset rules on a body in hand: ``0 <= start < end <= len(body)`` in code points
+    and ``text == body[start:end]`` when given. Returns the covered text."""
+    _check_offset_values(start, end, text)
+    return _check_covered(start, end, text, len(body), body[start:end])
+
+
+def _check_offsets(article: Article, start: Any, end: Any, text: Any) -> str:
+    """``span_offsets_validate`` on an article whose body may be deferred (sliced in the DB)."""
+    _check_offset_values(start, end, text)
+    length, piece = _article_slice(article, start, end)
+    return _check_covered(start, end, text, length, piece)
+
+
 def _check_label(label: Label, project_id: int, kind: str = Label.Kind.SPAN) -> None:
     if label.project_id != project_id:
         raise ValidationError({"label": "The label belongs to another project."})
@@ -607,7 +628,8 @@ def _check_label(label: Label, project_id: int, kind: str = Label.Kind.SPAN) -> 
         raise ValidationError({"label": f"The label “{label.name}” is not a {kind} label."})
 
 
-def _clean_span_values(values: Mapping[str, Any]) -> dict[str, Any]:
+def span_values_validate(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Clean the graded fields of a span: probability, confidence, note and status."""
     data = {}
     for key in ("probability", "confidence"):
         if key in values:
@@ -688,13 +710,13 @@ def span_create(
     )
     _check_label(label, article.project_id)
     covered = _check_offsets(article, start, end, text)
-    values = _clean_span_values(
+    values = span_values_validate(
         {"probability": probability, "confidence": confidence, "note": note}
     )
     if status not in (None, SpanStatus.PENDING):
         if role not in REVIEW_ROLES:
             raise PermissionDenied("Only a reviewer or manager sets a span's status.")
-        values.update(_clean_span_values({"status": status}))
+        values.update(span_values_validate({"status": status}))
     links = _clean_actor_links(actors)
     now = timezone.now()
     span = Span(
@@ -816,7 +838,7 @@ def span_update(*, span: Span | int, user, version: Any, **changes) -> Span:
         )
 
     before = span_snapshot(span)
-    values = _clean_span_values(changes)
+    values = span_values_validate(changes)
     if "label" in changes:
         label = changes["label"]
         _check_label(label, span.project_id)

@@ -133,7 +133,7 @@ def test_jsonl_broken_lines_import_nothing_and_are_each_reported(target, manager
     assert sorted(errors) == list(range(2, 13))
     assert errors[2].startswith("Not JSON")
     assert errors[3] == "body: Required."
-    assert errors[4].startswith("spans[0].end: [0, 99) is not inside the body")
+    assert errors[4] == "spans[0].end: Must be at most 18, the length of the article."
     assert "body[0:5] is 'Wrong'" in errors[5]
     assert errors[6] == "spans[0].label: The project has no label “Nope”."
     assert errors[7].startswith("spans[0].probability:")

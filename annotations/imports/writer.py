@@ -171,19 +171,10 @@ def _spans(
                 raise ValidationError("Must be an object.")
             if unknown := set(item) - SPAN_KEYS:
                 raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown field."))
-            start, end = _int(item.get("start"), "start"), _int(item.get("end"), "end")
-            if not 0 <= start < end <= len(body):
-                raise ValidationError(
-                    {"end": f"[{start}, {end}) is not inside the body (0 to {len(body)})."}
-                )
-            text = item.get("text")
-            if text is not None and text != body[start:end]:
-                raise ValidationError(
-                    {
-                        "text": f"Does not match the body: body[{start}:{end}] is "
-                        f"{body[start:end]!r}."
-                    }
-                )
+            start, end = item.get("start"), item.get("end")
+            text = services.span_offsets_validate(
+                body=body, start=start, end=end, text=item.get("text")
+            )
             try:
                 label = names.label(item.get("label"), Label.Kind.SPAN)
             except ValidationError as exc:
@@ -192,7 +183,7 @@ def _spans(
                 annotator = names.annotator(item.get("annotator"))
             except ValidationError as exc:
                 raise ValidationError({"annotator": exc.messages}) from exc
-            values = services._clean_span_values(
+            values = services.span_values_validate(
                 {key: item[key] for key in ("probability", "confidence", "note") if key in item}
                 | {"status": item.get("status") or SpanStatus.PENDING}
             )
@@ -221,7 +212,7 @@ def _spans(
                 project_id=article.project_id,
                 start=start,
                 end=end,
-                text=body[start:end],
+                text=text,
                 label=label,
                 annotator=annotator,
                 created_at=now,
@@ -290,15 +281,15 @@ def _prepare(line: int, record: Any, project: Project, user, names: _Names) -> _
         raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown field."))
     if "body" not in record:
         raise ValidationError({"body": "Required."})
-    body = services._validate_body(record["body"])
-    fields = services._clean_article_fields({k: record[k] for k in ARTICLE_KEYS if k in record})
-    if not fields.get("title"):
-        fields["title"] = services._title_from_body(body)
+    fields = services.article_validate(
+        project=project,
+        body=record["body"],
+        check_duplicate=False,
+        **{key: record[key] for key in ARTICLE_KEYS if key in record},
+    )
     now = timezone.now()
     article = Article(
         project=project,
-        body=body,
-        sha256=services.body_sha256(body),
         created_by=user,
         created_at=now,
         updated_at=now,
