@@ -28,11 +28,13 @@ def user_role(*, project: Project | int, user) -> str | None:
     if user.is_superuser:
         return Role.MANAGER
     project_id = project if isinstance(project, int) else project.pk
-    return (
+    # At most one row; no ordering, as Membership's default one would join project and user.
+    roles = (
         Membership.objects.filter(project_id=project_id, user=user)
-        .values_list("role", flat=True)
-        .first()
+        .order_by()
+        .values_list("role", flat=True)[:1]
     )
+    return next(iter(roles), None)
 
 
 def projects_for_user(*, user) -> QuerySet[Project]:
@@ -227,6 +229,7 @@ class ExportArticle:
 
 
 EXPORT_CHUNK_SIZE = 500
+SPAN_FETCH_SIZE = 5000  # rows a server-side cursor hands over at a time
 
 _EXPORT_ARTICLE_FIELDS = (
     "id",
@@ -311,19 +314,26 @@ def export_articles(
         in_range = {"article_id__gte": first_id, "article_id__lte": last_id}
         spans: dict[int, ExportSpan] = {}
         positions: dict[int, int] = {}
-        for article_id, *values in (
+        actor_cache: dict[tuple[int, str], ExportActor] = {}
+        rows = (
             Span.objects.filter(span_filter, project=project, **in_range)
             .order_by("article_id", "start", "end", "id")
             .values_list(*span_fields)
-        ):
+            .iterator(chunk_size=SPAN_FETCH_SIZE)
+        )
+        current_id, current = None, None
+        for article_id, *values in rows:
+            if article_id != current_id:
+                current_id = article_id
+                found = articles.get(article_id)
+                current = found.spans if found is not None else None
             # Each query sees the database as it is then: a row whose article or span
             # appeared after the query that should have brought it is left out, not a crash.
-            if article_id not in articles:
+            if current is None:
                 continue
             span = ExportSpan(*values)
-            spans_of_article = articles[article_id].spans
-            positions[span.id] = len(spans_of_article)
-            spans_of_article.append(span)
+            positions[span.id] = len(current)
+            current.append(span)
             spans[span.id] = span
         if spans:
             links = (
@@ -334,11 +344,25 @@ def export_articles(
                     span__article_id__lte=last_id,
                 )
                 .order_by("span_id", "id")
-                .values_list("span_id", "actor__name", "actor__kind", "actor__wikidata_id", "role")
+                .values_list(
+                    "span_id",
+                    "actor_id",
+                    "role",
+                    "actor__name",
+                    "actor__kind",
+                    "actor__wikidata_id",
+                )
+                .iterator(chunk_size=SPAN_FETCH_SIZE)
             )
-            for span_id, *values in links:
-                if span_id in spans:
-                    spans[span_id].actors.append(ExportActor(*values))
+            for span_id, actor_id, role, *actor in links:
+                span = spans.get(span_id)
+                if span is not None:
+                    # One object per actor and role, shared by the spans it appears on.
+                    key = (actor_id, role)
+                    shared = actor_cache.get(key)
+                    if shared is None:
+                        shared = actor_cache[key] = ExportActor(*actor, role)
+                    span.actors.append(shared)
             relations = (
                 Relation.objects.filter(article__project=project, **in_range)
                 .order_by("article_id", "id")
@@ -356,7 +380,7 @@ def export_articles(
                     articles[article_id].relations.append(
                         ExportRelation(pk, positions[from_id], positions[to_id], name, username)
                     )
-        del spans, positions
+        del spans, positions, actor_cache
         yield from articles.values()
         if len(articles) < chunk_size:
             return

@@ -10,5 +10,6 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/v1/", include("annotations.api.urls")),
     path("", include("annotations.urls")),
 ]

@@ -1,0 +1,175 @@
+"""Query parameters of the list endpoints; an invalid value answers 400, never a 500."""
+
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+from django_filters import rest_framework as filters
+
+from annotations.models import (
+    Actor,
+    ActorKind,
+    ActorRole,
+    Article,
+    Confidence,
+    Label,
+    Probability,
+    Relation,
+    Span,
+    SpanActor,
+    SpanEvent,
+    SpanStatus,
+)
+
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(filters.NumberFilter):
+    """A database id: a whole number within bigint, so no lookup overflows."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class TextFilter(filters.CharFilter):
+    """Free text, bounded in length."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 500)
+        super().__init__(*args, **kwargs)
+
+
+class ProjectFilter(filters.FilterSet):
+    project = IdFilter(field_name="project_id", help_text="Project id.")
+
+
+class LabelFilter(ProjectFilter):
+    kind = filters.ChoiceFilter(choices=Label.Kind.choices)
+
+    class Meta:
+        model = Label
+        fields = ["project", "kind"]
+
+
+class ArticleFilter(ProjectFilter):
+    q = TextFilter(method="filter_q", help_text="Case-insensitive text in the title or body.")
+    source = TextFilter(field_name="source", lookup_expr="iexact")
+    published_after = filters.DateFilter(field_name="published_on", lookup_expr="gte")
+    published_before = filters.DateFilter(field_name="published_on", lookup_expr="lte")
+
+    class Meta:
+        model = Article
+        fields = ["project", "q", "source", "published_after", "published_before"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value) | Q(body__icontains=value))
+
+
+class ActorFilter(filters.FilterSet):
+    q = TextFilter(
+        method="filter_q",
+        help_text="Matches the name or any alias, case-insensitive in every script.",
+    )
+    kind = filters.ChoiceFilter(choices=ActorKind.choices)
+
+    class Meta:
+        model = Actor
+        fields = ["q", "kind"]
+
+    def filter_q(self, queryset, name, value):
+        # search_text holds name and aliases case-folded by Python, which SQL LOWER() is not.
+        return queryset.filter(search_text__contains=value.casefold())
+
+
+def _with_actor(queryset, actor_id, role=None):
+    links = SpanActor.objects.filter(span=OuterRef("pk"), actor_id=actor_id)
+    if role:
+        links = links.filter(role=role)
+    return queryset.filter(Exists(links))
+
+
+class SpanFilter(ProjectFilter):
+    article = IdFilter(field_name="article_id")
+    label = IdFilter(field_name="label_id")
+    actor = IdFilter(method="filter_actor", help_text="Spans linked to this actor (see role).")
+    role = filters.ChoiceFilter(
+        choices=ActorRole.choices,
+        method="filter_role",
+        help_text="With actor: that actor in this role; alone: any actor in this role.",
+    )
+    source = IdFilter(method="filter_source", help_text="Short for actor=…&role=source.")
+    subject = IdFilter(method="filter_subject", help_text="Short for actor=…&role=subject.")
+    annotator = TextFilter(field_name="annotator__username", max_length=150)
+    status = filters.ChoiceFilter(choices=SpanStatus.choices)
+    probability = filters.ChoiceFilter(choices=Probability.choices)
+    probability_min = filters.ChoiceFilter(
+        choices=Probability.choices,
+        method="filter_probability_min",
+        help_text="At or above this step of the ICD 203 scale.",
+    )
+    confidence = filters.ChoiceFilter(choices=Confidence.choices)
+    q = TextFilter(field_name="text", lookup_expr="icontains")
+    created_after = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_before = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    published_after = filters.DateFilter(field_name="article__published_on", lookup_expr="gte")
+    published_before = filters.DateFilter(field_name="article__published_on", lookup_expr="lte")
+
+    class Meta:
+        model = Span
+        fields = [
+            "project",
+            "article",
+            "label",
+            "actor",
+            "role",
+            "source",
+            "subject",
+            "annotator",
+            "status",
+            "probability",
+            "probability_min",
+            "confidence",
+            "q",
+            "created_after",
+            "created_before",
+            "published_after",
+            "published_before",
+        ]
+
+    def filter_role(self, queryset, name, value):
+        if self.form.cleaned_data.get("actor") is not None:
+            return queryset  # filter_actor applies the role to that actor
+        return queryset.filter(Exists(SpanActor.objects.filter(span=OuterRef("pk"), role=value)))
+
+    def filter_actor(self, queryset, name, value):
+        return _with_actor(queryset, value, self.form.cleaned_data.get("role"))
+
+    def filter_source(self, queryset, name, value):
+        return _with_actor(queryset, value, ActorRole.SOURCE)
+
+    def filter_subject(self, queryset, name, value):
+        return _with_actor(queryset, value, ActorRole.SUBJECT)
+
+    def filter_probability_min(self, queryset, name, value):
+        return queryset.filter(probability__in=Probability.at_least(value))
+
+
+class RelationFilter(filters.FilterSet):
+    project = IdFilter(field_name="article__project_id")
+    article = IdFilter(field_name="article_id")
+    label = IdFilter(field_name="label_id")
+
+    class Meta:
+        model = Relation
+        fields = ["project", "article", "label"]
+
+
+class SpanEventFilter(filters.FilterSet):
+    article = IdFilter(field_name="article_id")
+    span = IdFilter(field_name="span_id")
+
+    class Meta:
+        model = SpanEvent
+        fields = ["article", "span"]

@@ -1,0 +1,35 @@
+"""Every list answers ``{"next", "previous", "results"}``; ``?page_size=`` up to 1000."""
+
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import CursorPagination, PageNumberPagination
+
+MAX_ID = 2**63 - 1
+
+
+class PagePagination(PageNumberPagination):
+    """Page numbers, plus ``count``, for the small lists (projects, labels, articles...)."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class SpanCursorPagination(CursorPagination):
+    """Spans page by cursor in id order: stable while others add and delete spans."""
+
+    ordering = "id"
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            # The position is compared with ids in SQL; anything but an id is a forged cursor.
+            try:
+                position = int(cursor.position)
+            except ValueError:
+                raise NotFound(self.invalid_cursor_message) from None
+            if not 0 <= position <= MAX_ID:
+                raise NotFound(self.invalid_cursor_message)
+        return cursor

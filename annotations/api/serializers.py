@@ -1,0 +1,370 @@
+"""What the API reads and answers. Validation of shape and range lives here; every rule that
+needs the database (roles, offsets inside the body, uniqueness) lives in the services.
+
+Ids in request bodies resolve only among the requesting user's objects, so another project's
+article, label or span answers 400 "does not exist" and never reveals anything about it.
+"""
+
+import json
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from annotations import selectors
+from annotations.models import (
+    ActorKind,
+    ActorRole,
+    Article,
+    Confidence,
+    Label,
+    LabelKind,
+    Membership,
+    Probability,
+    Project,
+    Role,
+    Span,
+    SpanStatus,
+)
+
+MAX_ID = 2**63 - 1
+MAX_OFFSET = 2**31 - 1
+MAX_TEXT = 10_000
+MAX_BULK = 5_000
+
+User = get_user_model()
+
+
+class CharField(serializers.CharField):
+    """Text only: a number or a boolean where text belongs is a mistake, not a string."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id among the objects of the requesting user's projects.
+
+    Resolved objects are cached per request, so a list of spans on one article and label
+    costs one query for each (plus one for the user's projects), not one per item. Another
+    project's object answers "does not exist", exactly as a missing one does.
+    """
+
+    default_error_messages = {
+        "does_not_exist": "Invalid pk “{pk_value}” - object does not exist.",
+        "incorrect_type": "Incorrect type. Expected pk value, received {data_type}.",
+    }
+
+    def __init__(self, *, project_field="project", **kwargs):
+        self.project_field = project_field
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        user = self.context["request"].user
+        return selectors.scope_to_user(
+            super().get_queryset(), user=user, project_field=self.project_field
+        )
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.isascii() and data.isdigit():
+            data = int(data)
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 1 <= data <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        cache = self.context.setdefault("_resolved", {})
+        key = (self.queryset.model, data)
+        if key not in cache:
+            # Plain lookups by pk, then the project checked against the user's (one query a
+            # request): cheaper than a subquery per field. No ordering: the models' default
+            # orderings would join the project for nothing.
+            found = list(self.queryset.filter(pk=data).order_by()[:1])
+            cache[key] = found[0] if found and self._in_scope(found[0]) else None
+        if cache[key] is None:
+            self.fail("does_not_exist", pk_value=data)
+        return cache[key]
+
+    def _in_scope(self, obj) -> bool:
+        user = self.context["request"].user
+        if user.is_superuser:
+            return True
+        if "_project_ids" not in self.context:
+            self.context["_project_ids"] = set(
+                Membership.objects.filter(user=user).values_list("project_id", flat=True)
+            )
+        project_id = obj.pk if self.project_field == "pk" else obj.project_id
+        return project_id in self.context["_project_ids"]
+
+
+class ProjectIdField(ScopedPrimaryKeyRelatedField):
+    # Querysets as class attributes: DRF deep-copies field kwargs for every serializer.
+    queryset = Project.objects.all()
+
+    def __init__(self, **kwargs):
+        super().__init__(project_field="pk", **kwargs)
+
+
+class ArticleIdField(ScopedPrimaryKeyRelatedField):
+    queryset = Article.objects.only("id", "project_id")  # never the body
+
+
+class LabelIdField(ScopedPrimaryKeyRelatedField):
+    queryset = Label.objects.all()
+
+
+class SpanIdField(ScopedPrimaryKeyRelatedField):
+    queryset = Span.objects.only("id", "article_id", "project_id")
+
+
+# --- projects and members -------------------------------------------------------------------
+
+
+class ProjectSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = CharField(max_length=200)
+    slug = serializers.SlugField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="Made from the name when not given; unique.",
+    )
+    description = CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    my_role = serializers.ChoiceField(choices=Role.choices, read_only=True, allow_null=True)
+
+
+class MemberSerializer(serializers.Serializer):
+    username = CharField(max_length=150, source="user.username")
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class MemberRoleSerializer(MemberSerializer):
+    username = CharField(source="user.username", read_only=True)
+
+
+# --- labels ---------------------------------------------------------------------------------
+
+
+class LabelSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    project = ProjectIdField()
+    name = CharField(max_length=100)
+    kind = serializers.ChoiceField(choices=LabelKind.choices, default=LabelKind.SPAN)
+    color = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", max_length=7, required=False)
+    hotkey = CharField(max_length=1, required=False, allow_blank=True, trim_whitespace=False)
+    description = CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
+    category = CharField(max_length=100, required=False, allow_blank=True)
+    order = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, required=False)
+
+
+class LabelUpdateSerializer(LabelSerializer):
+    project = serializers.IntegerField(source="project_id", read_only=True)
+    kind = serializers.ChoiceField(choices=LabelKind.choices, required=False)
+
+
+# --- articles -------------------------------------------------------------------------------
+
+
+class ArticleListSerializer(serializers.Serializer):
+    """An article without its body, as lists show it."""
+
+    id = serializers.IntegerField(read_only=True)
+    project = ProjectIdField()
+    title = CharField(max_length=500, required=False, allow_blank=True)
+    source = CharField(max_length=200, required=False, allow_blank=True)
+    url = CharField(max_length=2000, required=False, allow_blank=True)
+    published_on = serializers.DateField(required=False, allow_null=True)
+    author = CharField(max_length=300, required=False, allow_blank=True)
+    language = CharField(max_length=35, required=False, allow_blank=True)
+    external_id = CharField(max_length=200, required=False, allow_blank=True)
+    metadata = serializers.DictField(required=False)
+    span_count = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def validate_metadata(self, value):
+        try:
+            json.dumps(value, allow_nan=False)
+        except ValueError:
+            raise serializers.ValidationError("Numbers must be finite.") from None
+        return value
+
+
+class ArticleSerializer(ArticleListSerializer):
+    body = CharField(
+        trim_whitespace=False,
+        help_text="Line endings become \\n; offsets count code points. "
+        "Frozen once spans refer to the article (409).",
+    )
+
+
+class ArticleUpdateSerializer(ArticleSerializer):
+    project = serializers.IntegerField(source="project_id", read_only=True)
+
+
+# --- actors ---------------------------------------------------------------------------------
+
+
+class ActorSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = CharField(max_length=300)
+    kind = serializers.ChoiceField(choices=ActorKind.choices, default=ActorKind.OTHER)
+    aliases = serializers.ListField(child=CharField(max_length=300), max_length=200, required=False)
+    description = CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
+    wikidata_id = serializers.RegexField(
+        r"^Q[1-9][0-9]*$", max_length=20, required=False, allow_blank=True
+    )
+    span_count = serializers.IntegerField(read_only=True)
+
+
+class ActorUpdateSerializer(ActorSerializer):
+    kind = serializers.ChoiceField(choices=ActorKind.choices, required=False)
+
+
+# --- spans ----------------------------------------------------------------------------------
+
+
+class SpanActorSerializer(serializers.Serializer):
+    actor = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    role = serializers.ChoiceField(choices=ActorRole.choices, default=ActorRole.MENTIONED)
+
+    def to_representation(self, instance):
+        return {"actor": instance.actor_id, "role": instance.role}
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+class SpanSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    article = ArticleIdField(
+        help_text="Resolved among your projects' articles.",
+    )
+    project = serializers.IntegerField(source="project_id", read_only=True)
+    start = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET)
+    end = serializers.IntegerField(min_value=1, max_value=MAX_OFFSET)
+    text = CharField(
+        required=False,
+        trim_whitespace=False,
+        help_text="When given, must equal body[start:end] (code points).",
+    )
+    label = LabelIdField()
+    actors = SpanActorSerializer(many=True, required=False, source="span_actors", max_length=200)
+    probability = serializers.ChoiceField(
+        choices=Probability.choices, required=False, allow_null=True
+    )
+    confidence = serializers.ChoiceField(
+        choices=Confidence.choices, required=False, allow_null=True
+    )
+    note = CharField(max_length=MAX_TEXT, required=False, allow_blank=True, trim_whitespace=False)
+    status = serializers.ChoiceField(
+        choices=SpanStatus.choices,
+        required=False,
+        help_text="Only a reviewer or manager sets it; a new span is pending.",
+    )
+    annotator = CharField(source="annotator.username", read_only=True)
+    version = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    def to_representation(self, span):
+        # Spans are listed by the thousand (an article's page, exports over the API): the
+        # generic field-by-field path costs more than the queries, so build the dict directly.
+        # The declared fields above still define the schema and the input.
+        actors = getattr(span, "api_actors", None)  # set by a create that knows there are none
+        if actors is None:
+            actors = [{"actor": a.actor_id, "role": a.role} for a in span.span_actors.all()]
+        return {
+            "id": span.pk,
+            "article": span.article_id,
+            "project": span.project_id,
+            "start": span.start,
+            "end": span.end,
+            "text": span.text,
+            "label": span.label_id,
+            "actors": actors,
+            "probability": span.probability,
+            "confidence": span.confidence,
+            "note": span.note,
+            "status": span.status,
+            "annotator": span.annotator.get_username(),
+            "version": span.version,
+            "created_at": _DATETIME.to_representation(span.created_at),
+            "updated_at": _DATETIME.to_representation(span.updated_at),
+        }
+
+    def validate(self, attrs):
+        if "span_actors" in attrs:
+            attrs["actors"] = attrs.pop("span_actors")
+        return attrs
+
+
+class SpanUpdateSerializer(SpanSerializer):
+    """A change: ``version`` (the one it is based on) is required; the article is fixed."""
+
+    article = serializers.IntegerField(source="article_id", read_only=True)
+    start = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, required=False)
+    end = serializers.IntegerField(min_value=1, max_value=MAX_OFFSET, required=False)
+    label = LabelIdField(required=False)
+    version = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_OFFSET,
+        help_text="The version this change is based on; a stale one answers 409.",
+    )
+
+    def validate(self, attrs):
+        # PATCH makes every field optional; the version never is.
+        if "version" not in attrs:
+            raise serializers.ValidationError(
+                {"version": ["Required: the version your change is based on."]}
+            )
+        return super().validate(attrs)
+
+
+# --- relations ------------------------------------------------------------------------------
+
+
+class RelationSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    article = serializers.IntegerField(source="article_id", read_only=True)
+    from_span = SpanIdField()
+    to_span = SpanIdField()
+    label = LabelIdField(help_text="A label of kind relation.")
+    annotator = CharField(source="annotator.username", read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class RelationUpdateSerializer(RelationSerializer):
+    from_span = SpanIdField(required=False)
+    to_span = SpanIdField(required=False)
+    label = LabelIdField(required=False)
+
+
+# --- history --------------------------------------------------------------------------------
+
+
+@extend_schema_field({**{"type": "object", "additionalProperties": True}, "nullable": True})
+class SnapshotField(serializers.JSONField):
+    """A span object as the API showed it then, or null."""
+
+
+class SpanEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    span = serializers.IntegerField(source="span_id", read_only=True)
+    action = CharField(read_only=True)
+    user = CharField(source="user.username", read_only=True, allow_null=True)
+    at = serializers.DateTimeField(read_only=True)
+    before = SnapshotField(read_only=True, allow_null=True)
+    after = SnapshotField(read_only=True, allow_null=True)
+
+
+# --- auth and errors ------------------------------------------------------------------------
+
+
+class TokenSerializer(serializers.Serializer):
+    token = CharField(read_only=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = CharField()

@@ -1,0 +1,35 @@
+import os
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("projects", views.ProjectViewSet, basename="api-project")
+router.register("labels", views.LabelViewSet, basename="api-label")
+router.register("articles", views.ArticleViewSet, basename="api-article")
+router.register("actors", views.ActorViewSet, basename="api-actor")
+router.register("spans", views.SpanViewSet, basename="api-span")
+router.register("relations", views.RelationViewSet, basename="api-relation")
+router.register("history", views.SpanEventViewSet, basename="api-history")
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),
+        name="api-schema",
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
+        name="api-docs",
+    ),
+    *router.urls,
+]
+
+if os.environ.get("ASSAY_BENCH_FLOOR") == "1":  # bench/api_bench.py only, never in production
+    urlpatterns.append(path("bench/floor/", views.bench_floor, name="api-bench-floor"))

@@ -1,0 +1,528 @@
+"""The REST API v1: thin views that scope querysets to the user and call the services.
+
+Every write is one call into ``annotations.services``; its ``ValidationError``,
+``PermissionDenied`` and ``Conflict`` become 400, 403 and 409 in ``exceptions.py``. Objects of
+projects the user is not a member of are outside every queryset here, so they answer 404.
+"""
+
+import json
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, OuterRef, Prefetch, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import status, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from annotations import selectors, services
+from annotations.models import (
+    Actor,
+    Article,
+    Label,
+    Membership,
+    Project,
+    Relation,
+    Role,
+    Span,
+    SpanActor,
+    SpanEvent,
+)
+
+from . import filters, serializers
+from .pagination import PagePagination, SpanCursorPagination
+
+User = get_user_model()
+
+_ERROR = OpenApiResponse(serializers.ErrorSerializer, description='{"detail": "..."}')
+
+
+class AssaySchema(AutoSchema):
+    """Adds the error answers every operation can give, so each view need not list them."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        errors = {}
+        writes = self.method in ("POST", "PATCH", "PUT", "DELETE")
+        if self.method in ("POST", "PATCH", "PUT") or self._is_list_view():
+            errors["400"] = OpenApiResponse(
+                OpenApiTypes.OBJECT, description="Invalid input: DRF's field messages."
+            )
+        errors["401"] = OpenApiResponse(serializers.ErrorSerializer, description="Not signed in.")
+        errors["403"] = OpenApiResponse(
+            serializers.ErrorSerializer,
+            description="Not signed in, or the role does not allow it.",
+        )
+        if "{" in self.path or self._is_list_view():
+            errors["404"] = OpenApiResponse(
+                serializers.ErrorSerializer,
+                description="No such object in your projects (or an invalid page or cursor).",
+            )
+        if writes:
+            errors["409"] = OpenApiResponse(
+                serializers.ErrorSerializer,
+                description="Conflicts with the current state (stale version, in use, ...).",
+            )
+        for code, response in errors.items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(response, code)
+        return responses
+
+
+class NulGuardMixin:
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # A NUL cannot reach PostgreSQL text; refuse it in query parameters up front.
+        for key, values in request.query_params.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                raise ValidationError({key.replace("\x00", ""): ["Contains a NUL character."]})
+
+
+class ScopedMixin(NulGuardMixin):
+    """Querysets scoped to the user's projects; integer ids in paths; the error answers."""
+
+    schema = AssaySchema()
+    pagination_class = PagePagination
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the view
+            return self.queryset
+        return self.scoped_queryset(self.request.user)
+
+
+class ServiceViewSet(ScopedMixin, viewsets.GenericViewSet):
+    """CRUD whose writes are service calls; input and output serializers may differ."""
+
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    update_serializer_class = None
+
+    def get_serializer_class(self):
+        if self.action == "partial_update" and self.update_serializer_class:
+            return self.update_serializer_class
+        return self.serializer_class
+
+    def output(self, instance, serializer_class=None):
+        serializer_class = serializer_class or self.serializer_class
+        return serializer_class(instance, context=self.get_serializer_context()).data
+
+    def refetch(self, instance):
+        """The object again through the list queryset, with its annotations."""
+        return self.get_queryset().get(pk=instance.pk)
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        serializer = self.get_serializer(page, many=True)
+        return self.get_paginated_response(serializer.data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self.output(self.get_object()))
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        instance = self.perform_create(dict(serializer.validated_data))
+        return Response(self.output(instance), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        instance = self.perform_update(instance, dict(serializer.validated_data))
+        return Response(self.output(instance))
+
+    def destroy(self, request, *args, **kwargs):
+        self.perform_destroy(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- auth -----------------------------------------------------------------------------------
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for the token of ``Authorization: Token <key>``."""
+
+    schema = AssaySchema()
+
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses={
+            200: serializers.TokenSerializer,
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="Wrong credentials."),
+        },
+        auth=[],
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+# --- projects and members -------------------------------------------------------------------
+
+
+class ProjectViewSet(ServiceViewSet):
+    """Projects you are a member of; any signed-in user may create one and becomes manager."""
+
+    queryset = Project.objects.none()
+
+    serializer_class = serializers.ProjectSerializer
+
+    def scoped_queryset(self, user):
+        role = Subquery(
+            Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
+        )
+        if user.is_superuser:
+            role = Coalesce(role, Value(Role.MANAGER))
+        return selectors.scope_to_user(
+            Project.objects.all(), user=user, project_field="pk"
+        ).annotate(my_role=role)
+
+    def perform_create(self, data):
+        project = services.project_create(creator=self.request.user, **data)
+        return self.refetch(project)
+
+    def perform_update(self, project, data):
+        project = services.project_update(project=project, user=self.request.user, **data)
+        return self.refetch(project)
+
+    def perform_destroy(self, project):
+        services.project_delete(project=project, user=self.request.user)
+
+    def _member(self, username):
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise ValidationError({"username": [f"No user named “{username}”."]})
+        return user
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The project's members and their roles",
+        responses=serializers.MemberSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Add a member, or change the role of one",
+        request=serializers.MemberSerializer,
+        responses={201: serializers.MemberSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        serializer_class=serializers.MemberSerializer,
+        pagination_class=PagePagination,
+        filter_backends=[],
+    )
+    def members(self, request, pk=None):
+        project = self.get_object()
+        if request.method == "GET":
+            memberships = project.memberships.select_related("user").order_by("user__username")
+            page = self.paginate_queryset(memberships)
+            data = serializers.MemberSerializer(page, many=True).data
+            return self.get_paginated_response(data)
+        serializer = serializers.MemberSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.membership_set(
+            project=project,
+            user=request.user,
+            member=self._member(serializer.validated_data["user"]["username"]),
+            role=serializer.validated_data["role"],
+        )
+        return Response(
+            serializers.MemberSerializer(membership).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        methods=["PATCH"],
+        summary="Change a member's role",
+        request=serializers.MemberRoleSerializer,
+        responses=serializers.MemberSerializer,
+    )
+    @extend_schema(methods=["DELETE"], summary="Remove a member", responses={204: None})
+    @action(
+        detail=True,
+        methods=["patch", "delete"],
+        url_path=r"members/(?P<username>[\w.@+-]{1,150})",
+        serializer_class=serializers.MemberRoleSerializer,
+        filter_backends=[],
+    )
+    def member(self, request, pk=None, username=None):
+        project = self.get_object()
+        membership = get_object_or_404(
+            Membership.objects.select_related("user"), project=project, user__username=username
+        )
+        if request.method == "DELETE":
+            services.membership_remove(project=project, user=request.user, member=membership.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        serializer = serializers.MemberRoleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.membership_set(
+            project=project,
+            user=request.user,
+            member=membership.user,
+            role=serializer.validated_data["role"],
+        )
+        return Response(serializers.MemberSerializer(membership).data)
+
+
+# --- labels ---------------------------------------------------------------------------------
+
+
+class LabelViewSet(ServiceViewSet):
+    """A project's labels; only managers change them. A label in use cannot be deleted."""
+
+    queryset = Label.objects.none()
+
+    serializer_class = serializers.LabelSerializer
+    update_serializer_class = serializers.LabelUpdateSerializer
+    filterset_class = filters.LabelFilter
+
+    def scoped_queryset(self, user):
+        return selectors.scope_to_user(Label.objects.select_related("project"), user=user).order_by(
+            "project_id", "order", "name", "id"
+        )
+
+    def perform_create(self, data):
+        return services.label_create(user=self.request.user, **data)
+
+    def perform_update(self, label, data):
+        return services.label_update(label=label, user=self.request.user, **data)
+
+    def perform_destroy(self, label):
+        services.label_delete(label=label, user=self.request.user)
+
+
+# --- articles -------------------------------------------------------------------------------
+
+
+@extend_schema_view(list=extend_schema(responses=serializers.ArticleListSerializer(many=True)))
+class ArticleViewSet(ServiceViewSet):
+    """Articles of your projects; the list leaves the body out. Managers change them."""
+
+    queryset = Article.objects.none()
+
+    serializer_class = serializers.ArticleSerializer
+    update_serializer_class = serializers.ArticleUpdateSerializer
+    filterset_class = filters.ArticleFilter
+
+    def scoped_queryset(self, user):
+        queryset = selectors.scope_to_user(Article.objects.all(), user=user)
+        if self.action == "list":
+            queryset = queryset.defer("body")
+        return queryset.annotate(span_count=Count("spans")).order_by(
+            "project_id", "-published_on", "id"
+        )
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return serializers.ArticleListSerializer
+        return super().get_serializer_class()
+
+    def perform_create(self, data):
+        user = self.request.user
+        article = services.article_create(created_by=user, user=user, **data)
+        return self.refetch(article)
+
+    def perform_update(self, article, data):
+        article = services.article_update(article=article, user=self.request.user, **data)
+        return self.refetch(article)
+
+    def perform_destroy(self, article):
+        services.article_delete(article=article, user=self.request.user)
+
+
+# --- actors ---------------------------------------------------------------------------------
+
+
+class ActorViewSet(ServiceViewSet):
+    """The actor registry shared by all projects; only staff delete (409 while in use)."""
+
+    queryset = Actor.objects.none()
+
+    serializer_class = serializers.ActorSerializer
+    update_serializer_class = serializers.ActorUpdateSerializer
+    filterset_class = filters.ActorFilter
+
+    def scoped_queryset(self, user):
+        return selectors.actors_with_counts().order_by("name", "id")
+
+    def perform_create(self, data):
+        return self.refetch(services.actor_create(**data))
+
+    def perform_update(self, actor, data):
+        return self.refetch(services.actor_update(actor=actor, **data))
+
+    def perform_destroy(self, actor):
+        services.actor_delete(actor=actor, user=self.request.user)
+
+
+# --- spans ----------------------------------------------------------------------------------
+
+
+def spans_for_api(user):
+    """Spans of the user's projects with what the span serializer renders, in two queries."""
+    return selectors.scope_to_user(
+        Span.objects.select_related("annotator").prefetch_related(
+            Prefetch("span_actors", queryset=SpanActor.objects.order_by("id"))
+        ),
+        user=user,
+    )
+
+
+_SPAN_OR_LIST = PolymorphicProxySerializer(
+    component_name="SpanOrList",
+    serializers=[serializers.SpanSerializer, serializers.SpanSerializer(many=True)],
+    resource_type_field_name=None,
+    many=False,
+)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        description="One span, or a list of spans created all or nothing.",
+        request=_SPAN_OR_LIST,
+        responses={201: _SPAN_OR_LIST},
+    ),
+    partial_update=extend_schema(
+        description="Carries the version the change is based on: missing → 400, stale → 409.",
+    ),
+)
+class SpanViewSet(ServiceViewSet):
+    """Spans of your projects, paged by cursor in id order."""
+
+    queryset = Span.objects.none()
+
+    serializer_class = serializers.SpanSerializer
+    update_serializer_class = serializers.SpanUpdateSerializer
+    filterset_class = filters.SpanFilter
+    pagination_class = SpanCursorPagination
+
+    def scoped_queryset(self, user):
+        return spans_for_api(user)
+
+    def create(self, request, *args, **kwargs):
+        many = isinstance(request.data, list)
+        serializer = serializers.SpanSerializer(
+            data=request.data,
+            many=many,
+            context=self.get_serializer_context(),
+            **({"allow_empty": False, "max_length": serializers.MAX_BULK} if many else {}),
+        )
+        serializer.is_valid(raise_exception=True)
+        user = request.user
+        if many:
+            spans = services.span_bulk_create(
+                items=[dict(item) for item in serializer.validated_data], annotator=user
+            )
+            spans = self.get_queryset().filter(pk__in=[span.pk for span in spans]).order_by("id")
+            data = serializers.SpanSerializer(spans, many=True).data
+            return Response(data, status=status.HTTP_201_CREATED)
+        span = services.span_create(annotator=user, **serializer.validated_data)
+        if not serializer.validated_data.get("actors"):
+            span.api_actors = []  # nothing to read back: no query on the hot path
+        return Response(serializers.SpanSerializer(span).data, status=status.HTTP_201_CREATED)
+
+    def perform_update(self, span, data):
+        span = services.span_update(span=span, user=self.request.user, **data)
+        return self.refetch(span)
+
+    def perform_destroy(self, span):
+        services.span_delete(span=span, user=self.request.user)
+
+
+# --- relations ------------------------------------------------------------------------------
+
+
+class RelationViewSet(ServiceViewSet):
+    """Typed links between two spans of one article; only their annotator changes them."""
+
+    queryset = Relation.objects.none()
+
+    serializer_class = serializers.RelationSerializer
+    update_serializer_class = serializers.RelationUpdateSerializer
+    filterset_class = filters.RelationFilter
+
+    def scoped_queryset(self, user):
+        queryset = Relation.objects.select_related("annotator").order_by("id")
+        if self.action in ("partial_update", "destroy"):
+            queryset = queryset.select_related("article", "from_span", "to_span").defer(
+                "article__body"
+            )
+        return selectors.scope_to_user(queryset, user=user, project_field="article__project")
+
+    def perform_create(self, data):
+        return services.relation_create(annotator=self.request.user, **data)
+
+    def perform_update(self, relation, data):
+        return services.relation_update(relation=relation, user=self.request.user, **data)
+
+    def perform_destroy(self, relation):
+        services.relation_delete(relation=relation, user=self.request.user)
+
+
+# --- history --------------------------------------------------------------------------------
+
+
+class SpanEventViewSet(ScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """Every create, change, delete and restore of a span, newest first."""
+
+    queryset = SpanEvent.objects.none()
+
+    serializer_class = serializers.SpanEventSerializer
+    filterset_class = filters.SpanEventFilter
+
+    def scoped_queryset(self, user):
+        return selectors.scope_to_user(
+            SpanEvent.objects.select_related("user"), user=user
+        ).order_by("-at", "-id")
+
+    @extend_schema(
+        request=None,
+        responses={200: serializers.SpanSerializer},
+        summary="Put the span back as it was before this event",
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def restore(self, request, pk=None):
+        event = self.get_object()
+        span = services.span_restore(event=event, user=request.user)
+        span = spans_for_api(request.user).get(pk=span.pk)
+        return Response(serializers.SpanSerializer(span).data)
+
+
+# --- benchmark floor ------------------------------------------------------------------------
+
+
+@csrf_exempt
+def bench_floor(request):
+    """The cheapest possible span write: parse JSON, one INSERT, answer JSON.
+
+    Routed only when ASSAY_BENCH_FLOOR=1 (bench/api_bench.py): the yardstick the API's span
+    create is compared with, on the same server and database.
+    """
+    if request.method != "POST":
+        return JsonResponse({"detail": "POST only."}, status=405)
+    data = json.loads(request.body)
+    span = Span.objects.create(
+        article_id=data["article"],
+        project_id=data["project"],
+        label_id=data["label"],
+        annotator_id=data["annotator"],
+        start=data["start"],
+        end=data["end"],
+        text=data["text"],
+    )
+    return JsonResponse({"id": span.pk}, status=201)

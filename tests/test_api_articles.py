@@ -1,0 +1,187 @@
+"""articles/: the texts of a project."""
+
+import datetime
+
+import pytest
+
+from annotations.models import Article
+
+from .api_helpers import API, client_for, other_project_objects, send_json  # noqa: F401
+from .factories import ArticleFactory, SpanFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_list_leaves_the_body_out(annotator, article):
+    response = client_for(annotator).get(API + "articles/")
+    assert response.status_code == 200
+    (item,) = response.json()["results"]
+    assert "body" not in item
+    assert set(item) == {
+        "id",
+        "project",
+        "title",
+        "source",
+        "url",
+        "published_on",
+        "author",
+        "language",
+        "external_id",
+        "metadata",
+        "span_count",
+        "created_at",
+    }
+
+
+def test_detail_has_body_and_span_count(annotator, article, label):
+    SpanFactory(article=article, label=label, annotator=annotator)
+    data = client_for(annotator).get(API + f"articles/{article.pk}/").json()
+    assert data["body"] == article.body
+    assert data["span_count"] == 1
+
+
+def test_filters(annotator, project, other_project_objects):  # noqa: F811
+    isw = ArticleFactory(
+        project=project,
+        title="Belarus update",
+        body="Lukashenko spoke.",
+        source="ISW",
+        published_on=datetime.date(2026, 6, 2),
+    )
+    rand = ArticleFactory(
+        project=project,
+        title="RAND brief",
+        body="Deterrence in the Baltics.",
+        source="RAND",
+        published_on=datetime.date(2026, 5, 1),
+    )
+    client = client_for(annotator)
+
+    def ids(query):
+        response = client.get(API + "articles/" + query)
+        assert response.status_code == 200, response.content
+        return {item["id"] for item in response.json()["results"]}
+
+    assert ids("") == {isw.pk, rand.pk}
+    assert ids(f"?project={project.pk}") == {isw.pk, rand.pk}
+    assert ids(f"?project={other_project_objects['project'].pk}") == set()
+    assert ids("?q=belarus") == {isw.pk}
+    assert ids("?q=BALTICS") == {rand.pk}
+    assert ids("?source=isw") == {isw.pk}
+    assert ids("?published_after=2026-06-01") == {isw.pk}
+    assert ids("?published_before=2026-05-31") == {rand.pk}
+    assert client.get(API + "articles/?published_after=June").status_code == 400
+
+
+def test_manager_creates_article(manager, project):
+    response = client_for(manager).post(
+        API + "articles/",
+        {
+            "project": project.pk,
+            "body": "Line one\r\nLine two  ",
+            "source": "ISW",
+            "published_on": "2026-06-03",
+            "metadata": {"k": ["v"]},
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert data["body"] == "Line one\nLine two  "  # newlines normalised, spaces kept
+    assert data["title"] == "Line one"
+    assert data["span_count"] == 0
+    assert data["metadata"] == {"k": ["v"]}
+
+
+def test_annotator_cannot_create_change_or_delete(annotator, reviewer, project, article):
+    for user in (annotator, reviewer):
+        client = client_for(user)
+        response = client.post(
+            API + "articles/", {"project": project.pk, "body": "New text"}, format="json"
+        )
+        assert response.status_code == 403
+        assert client.patch(API + f"articles/{article.pk}/", {"title": "X"}).status_code == 403
+        assert client.delete(API + f"articles/{article.pk}/").status_code == 403
+    assert Article.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"body": ""}, "body"),
+        ({"body": "   "}, "body"),
+        ({"body": "a\u0000b"}, "body"),
+        ({"body": "a\ud800b"}, "body"),
+        ({"body": "ok", "title": "t\u0000"}, "title"),
+        ({"body": "ok", "metadata": {"k": "\u0000"}}, "metadata"),
+        ({"body": "ok", "metadata": ["not", "a", "dict"]}, "metadata"),
+        ({"body": "ok", "url": "not a url"}, "url"),
+        ({"body": "ok", "published_on": "2026-13-01"}, "published_on"),
+        ({"body": "ok", "title": "x" * 501}, "title"),
+        ({"body": 12}, "body"),
+        ({}, "body"),
+    ],
+)
+def test_create_validates(manager, project, payload, field):
+    response = send_json(
+        client_for(manager), "post", API + "articles/", {"project": project.pk, **payload}
+    )
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Article.objects.exists()
+
+
+def test_same_text_twice_is_refused(manager, project, article):
+    response = client_for(manager).post(
+        API + "articles/", {"project": project.pk, "body": article.body}, format="json"
+    )
+    assert response.status_code == 400
+    assert "already has this text" in response.json()["body"][0]
+
+
+def test_article_of_another_project_cannot_be_created_or_seen(manager, other_project_objects):  # noqa: F811
+    hidden = other_project_objects["article"]
+    client = client_for(manager)
+    response = client.post(
+        API + "articles/",
+        {"project": other_project_objects["project"].pk, "body": "Sneaky"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert client.get(API + f"articles/{hidden.pk}/").status_code == 404
+    assert client.patch(API + f"articles/{hidden.pk}/", {"title": "x"}).status_code == 404
+    assert client.delete(API + f"articles/{hidden.pk}/").status_code == 404
+
+
+def test_manager_changes_an_article(manager, article):
+    response = client_for(manager).patch(
+        API + f"articles/{article.pk}/",
+        {"title": "New title", "body": "A new text."},
+        format="json",
+    )
+    assert response.status_code == 200
+    article.refresh_from_db()
+    assert (article.title, article.body) == ("New title", "A new text.")
+
+
+def test_body_is_frozen_once_spans_exist(manager, annotator, article, label):
+    SpanFactory(article=article, label=label, annotator=annotator)
+    client = client_for(manager)
+    response = client.patch(API + f"articles/{article.pk}/", {"body": "Changed."}, format="json")
+    assert response.status_code == 409
+    assert "spans" in response.json()["detail"]
+    assert (
+        client.patch(
+            API + f"articles/{article.pk}/", {"title": "Still fine"}, format="json"
+        ).status_code
+        == 200
+    )
+
+
+def test_delete(manager, annotator, article, label):
+    client = client_for(manager)
+    span = SpanFactory(article=article, label=label, annotator=annotator)
+    assert client.delete(API + f"articles/{article.pk}/").status_code == 409
+    span.delete()
+    assert client.delete(API + f"articles/{article.pk}/").status_code == 204
+    assert not Article.objects.exists()
