@@ -6,16 +6,18 @@ projects the user is not a member of are outside every queryset here, so they an
 """
 
 import json
+from itertools import chain
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import JsonResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
@@ -26,9 +28,12 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from annotations import selectors, services
+from annotations.exports import FORMATS, export_stream
 from annotations.models import (
     Actor,
     Article,
@@ -40,6 +45,7 @@ from annotations.models import (
     Span,
     SpanActor,
     SpanEvent,
+    SpanStatus,
 )
 
 from . import filters, serializers
@@ -175,6 +181,18 @@ class TokenView(ObtainAuthToken):
 # --- projects and members -------------------------------------------------------------------
 
 
+MAX_ID = 2**63 - 1
+
+
+class DatasetFormatNegotiation(DefaultContentNegotiation):
+    """On the dataset endpoints ``?format=`` names a dataset format, not a renderer:
+    errors are answered in JSON, and the data itself streams in its own content type."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        renderer = next(r for r in renderers if isinstance(r, JSONRenderer))
+        return renderer, renderer.media_type
+
+
 class ProjectViewSet(ServiceViewSet):
     """Projects you are a member of; any signed-in user may create one and becomes manager."""
 
@@ -277,6 +295,57 @@ class ProjectViewSet(ServiceViewSet):
             role=serializer.validated_data["role"],
         )
         return Response(serializers.MemberSerializer(membership).data)
+
+    @extend_schema(
+        summary="Export the project's spans as a dataset, streamed",
+        description=(
+            "`format` is one of: " + ", ".join(f"`{name}`" for name in FORMATS) + ". "
+            "Filters: `status`, `label` (id) and `annotator` (username). CoNLL reports the "
+            "overlapping spans it dropped in a trailing `# assay:` comment line."
+        ),
+        parameters=[
+            OpenApiParameter("format", str, enum=list(FORMATS), default="jsonl"),
+            OpenApiParameter("status", str, enum=list(SpanStatus.values)),
+            OpenApiParameter("label", int, description="A label id of this project."),
+            OpenApiParameter("annotator", str, description="A username."),
+        ],
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            400: OpenApiResponse(description="Unknown format or a bad filter."),
+            404: OpenApiResponse(description="Not a project of yours."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        pagination_class=None,
+        content_negotiation_class=DatasetFormatNegotiation,
+    )
+    def export(self, request, pk=None):
+        project = self.get_object()
+        params = request.query_params
+        label = params.get("label") or None
+        if label is not None and not (
+            label.isdecimal()
+            and int(label) <= MAX_ID
+            and Label.objects.filter(project=project, pk=int(label)).exists()
+        ):
+            raise ValidationError({"label": [f"The project has no label {label!r}."]})
+        content_type, filename, chunks, _stats = export_stream(
+            project,
+            params.get("format", "jsonl"),
+            status=params.get("status") or None,
+            label=label,
+            annotator=params.get("annotator") or None,
+        )
+        # Read the first chunk now, so that a failure answers with an error, not a cut stream.
+        first = next(chunks, None)
+        response = StreamingHttpResponse(
+            chain([] if first is None else [first], chunks), content_type=content_type
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
 
 # --- labels ---------------------------------------------------------------------------------
