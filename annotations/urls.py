@@ -11,6 +11,13 @@ urlpatterns = [
     path("", views.project_list, name="project-list"),
     path("projects/<slug:slug>/", views.project_detail, name="project-detail"),
     path("projects/<slug:slug>/labels/", views.label_scheme, name="label-scheme"),
+    path("projects/<slug:slug>/export/", views.project_export, name="project-export"),
+    path(
+        "projects/<slug:slug>/export/download/",
+        views.project_export_download,
+        name="project-export-download",
+    ),
+    path("projects/<slug:slug>/import/", views.project_import, name="project-import"),
     path("projects/<slug:slug>/labels/<int:label_id>/", views.label_edit, name="label-edit"),
     path("projects/<slug:slug>/labels/<int:label_id>/move/", views.label_move, name="label-move"),
     path(article, views.annotate, name="annotate"),

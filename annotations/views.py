@@ -7,6 +7,7 @@ server error.
 """
 
 from collections import defaultdict
+from functools import lru_cache
 from html import escape as escape_html
 from urllib.parse import urlencode
 
@@ -14,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,6 +26,8 @@ from django_htmx.http import reswap, retarget
 
 from . import selectors, services
 from .errors import Conflict
+from .exports import FORMATS as EXPORT_FORMATS
+from .exports import export_stream
 from .forms import (
     ActorForm,
     ArticleFilterForm,
@@ -34,6 +37,8 @@ from .forms import (
     SpanCreateForm,
     SpanEditForm,
 )
+from .imports import FORMATS as IMPORT_FORMATS
+from .imports import import_file
 from .models import (
     Actor,
     ActorRole,
@@ -44,6 +49,7 @@ from .models import (
     Role,
     Span,
     SpanEvent,
+    SpanStatus,
 )
 from .selectors import projects_for_user, user_role
 
@@ -149,13 +155,16 @@ def project_detail(request, slug):
 # --- the annotate page: server-side highlights ---------------------------------------------------
 
 
-def paragraph_bounds(body: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of each line of the body in code points; ``end`` excludes the ``\\n``."""
+@lru_cache(maxsize=16)
+def paragraph_bounds(body: str) -> tuple[tuple[int, int], ...]:
+    """``(start, end)`` of each line of the body in code points; ``end`` excludes the ``\\n``.
+
+    Cached: one request asks for the same 200,000-character body's bounds several times."""
     bounds, start = [], 0
     for line in body.split("\n"):
         bounds.append((start, start + len(line)))
         start += len(line) + 1
-    return bounds
+    return tuple(bounds)
 
 
 def _segment(body: str, start: int, end: int, covering: list, labels: dict) -> str:
@@ -324,20 +333,23 @@ class Workspace:
     def url(self, name: str, *args) -> str:
         return reverse(f"annotations:{name}", args=[self.project.slug, self.article.pk, *args])
 
-    def context(self, **extra) -> dict:
-        spans = self.spans
-        return {
+    def context(self, *, with_spans: bool = True, **extra) -> dict:
+        """The page's context; fragments that draw no span list pass ``with_spans=False``
+        and skip reading every span of the article."""
+        context = {
             "project": self.project,
             "article": self.article,
             "role": self.role,
             "labels": self.span_labels,
             "relation_labels": self.relation_labels,
             "label_styles": label_styles(self.labels),
-            "spans": spans,
-            "span_count": len(spans),
             "create_url": self.url("span-create"),
             **extra,
         }
+        if with_spans:
+            context["spans"] = self.spans
+            context["span_count"] = len(self.spans)
+        return context
 
     def panel_context(self, span: Span, **extra) -> dict:
         form = extra.pop("form", None) or SpanEditForm(
@@ -357,7 +369,7 @@ class Workspace:
         return {
             "actor_links": actor_links,
             "relations": relations,
-            **self.context(),
+            **self.context(with_spans=False),
             "span": span,
             "form": form,
             "roles": ActorRole.choices,
@@ -386,32 +398,36 @@ class Workspace:
         The live region, the ``touched`` paragraphs, the span list's ``removed`` and ``added``
         entries and the counters: a few kilobytes, however long the article.
         """
-        self.reload()
-        ctx = {**self.context(live=live), "oob": True}
+        counts = selectors.article_span_counts(article=self.article, user=self.request.user)
+        total = sum(counts.values())
+        ctx = {**self.context(with_spans=False, live=live), "span_count": total, "oob": True}
         html = [panel, render_to_string("annotations/partials/live.html", ctx, self.request)]
+        bounds = paragraph_bounds(self.article.body)
         if touched:
+            first, last = bounds[min(touched)][0], bounds[max(touched)][1]
+            nearby = selectors.article_span_rows(
+                article=self.article, user=self.request.user, overlapping=(first, last)
+            )
             html += render_paragraphs(
-                self.article.body, self.spans, self.label_map, only=touched, oob=True
+                self.article.body, nearby, self.label_map, only=touched, oob=True
             )  # escaped by render_paragraphs
         if removed or added:
             html += [f'<li id="item-{pk}" hx-swap-oob="delete"></li>' for pk in removed]
-            rows = {row.pk: row for row in self.spans if row.pk in added}
+            new_rows = Span.objects.filter(
+                pk__in=added, article=self.article, annotator=self.request.user
+            ).values_list("id", "start", "end", "label_id", "text")
+            rows = {values[0]: selectors.SpanRow(*values) for values in new_rows}
             html += [
                 f'<ol hx-swap-oob="beforeend:#group-items-{row.label_id}">{_span_item(row)}</ol>'
                 for pk in added
                 if (row := rows.get(pk))
             ]
-            counts = defaultdict(int)
-            for row in self.spans:
-                counts[row.label_id] += 1
             html += [
                 f'<span id="group-count-{label.pk}" class="count" hx-swap-oob="true">'
-                f"{counts[label.pk]}</span>"
+                f"{counts.get(label.pk, 0)}</span>"
                 for label in self.span_labels
             ]
-            html.append(
-                f'<span id="span-total" class="count" hx-swap-oob="true">{len(self.spans)}</span>'
-            )
+            html.append(f'<span id="span-total" class="count" hx-swap-oob="true">{total}</span>')
             html.append(render_to_string("annotations/partials/counters.html", ctx, self.request))
         return HttpResponse("".join(html))
 
@@ -903,3 +919,142 @@ def label_move(request, slug, label_id):
     except (ValidationError, PermissionDenied, Conflict) as exc:
         return _label_page(request, project, error=_message(exc), status=_status_of(exc))
     return redirect(reverse("annotations:label-scheme", args=[slug]) + "?saved=moved")
+
+
+# --- export and import ---------------------------------------------------------------------------
+
+
+def _export_filters(request, project) -> tuple[dict, dict]:
+    """The export form's choices and the filters picked, unknown values left out."""
+    labels = list(
+        Label.objects.filter(project=project, kind=LabelKind.SPAN)
+        .order_by("order", "name")
+        .values_list("pk", "name")
+    )
+    annotators = list(
+        project.memberships.order_by("user__username").values_list("user__username", flat=True)
+    )
+    picked = {
+        "format": request.GET.get("format") or "jsonl",
+        "status": request.GET.get("status") or "",
+        "label": request.GET.get("label") or "",
+        "annotator": request.GET.get("annotator") or "",
+    }
+    if picked["format"] not in EXPORT_FORMATS:
+        picked["format"] = "jsonl"
+    if picked["status"] not in SpanStatus.values:
+        picked["status"] = ""
+    if picked["label"] not in {str(pk) for pk, _ in labels}:
+        picked["label"] = ""
+    if picked["annotator"] not in annotators:
+        picked["annotator"] = ""
+    choices = {
+        "formats": list(EXPORT_FORMATS),
+        "statuses": SpanStatus.choices,
+        "labels": labels,
+        "annotators": annotators,
+    }
+    return choices, picked
+
+
+def _export_count(project, picked: dict) -> dict:
+    """What an export with these filters holds: every article, the spans that match."""
+    spans = Span.objects.filter(project=project)
+    if picked["status"]:
+        spans = spans.filter(status=picked["status"])
+    if picked["label"]:
+        spans = spans.filter(label_id=picked["label"])
+    if picked["annotator"]:
+        spans = spans.filter(annotator__username=picked["annotator"])
+    return {
+        "articles": Article.objects.filter(project=project).count(),
+        "spans": spans.count(),
+        "format": picked["format"],
+        "query": urlencode({key: value for key, value in picked.items() if value}),
+    }
+
+
+@login_required
+@require_GET
+def project_export(request, slug):
+    """The export form: format and filters, with a live count of what the file will hold."""
+    project = _project(request, slug)
+    choices, picked = _export_filters(request, project)
+    context = {"project": project, **choices, "picked": picked, "count": None}
+    context["count"] = _export_count(project, picked)
+    if request.htmx:
+        return render(request, "annotations/partials/export_count.html", context)
+    return render(request, "annotations/project_export.html", context)
+
+
+@login_required
+@require_GET
+def project_export_download(request, slug):
+    """The export file itself, streamed as the selector reads it."""
+    project = _project(request, slug)
+    try:
+        content_type, filename, chunks, _ = export_stream(
+            project,
+            request.GET.get("format") or "jsonl",
+            status=request.GET.get("status") or None,
+            label=request.GET.get("label") or None,
+            annotator=request.GET.get("annotator") or None,
+        )
+    except ValidationError as exc:
+        return _error_response(request, _message(exc), 400)
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _import_page(request, project, *, result=None, error="", picked=None, status=200):
+    return render(
+        request,
+        "annotations/partials/import_result.html"
+        if request.htmx
+        else "annotations/project_import.html",
+        {
+            "project": project,
+            "formats": list(IMPORT_FORMATS),
+            "picked": picked or {"format": "auto", "create_labels": True, "create_actors": True},
+            "result": result,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_import(request, slug):
+    """Managers upload a file of articles: all or nothing, every bad line listed."""
+    project = _project(request, slug)
+    if user_role(project=project, user=request.user) != Role.MANAGER:
+        raise PermissionDenied("Only a manager of the project imports articles.")
+    if request.method == "GET":
+        return _import_page(request, project)
+    picked = {
+        "format": request.POST.get("format") or "auto",
+        "create_labels": bool(request.POST.get("create_labels")),
+        "create_actors": bool(request.POST.get("create_actors")),
+    }
+    upload = request.FILES.get("file")
+    if upload is None:
+        return _import_page(request, project, error="Choose a file.", picked=picked, status=422)
+    try:
+        result = import_file(
+            project,
+            request.user,
+            upload,
+            picked["format"],
+            create_labels=picked["create_labels"],
+            create_actors=picked["create_actors"],
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        return _import_page(
+            request, project, error=_message(exc), picked=picked, status=_status_of(exc)
+        )
+    return _import_page(
+        request, project, result=result, picked=picked, status=422 if result.errors else 200
+    )

@@ -10,7 +10,8 @@ and filled: point it at a scratch database). Fills it through the API, then prin
   span create  POST /api/v1/spans/ with one span (interleaved with the floor requests)
   span list    GET /api/v1/spans/?article=… one page of 100 spans of one article
   big article  GET /api/v1/articles/{id}/ of 200,000 characters plus all pages of its 2,000
-               spans (page_size=1000)
+               spans (page_size=1000), the client's JSON parsing included; then the same
+               split into the article request, the span page requests and the parsing
 
 each also as a ratio to the floor's p50. Only 127.0.0.1 is contacted; every loop is bounded.
 """
@@ -237,19 +238,29 @@ def main() -> None:
             list_times.append(elapsed)
 
         big_times, big_id = [], world["big"]["id"]
+        article_times, pages_times, parse_times = [], [], []
         for _ in range(max(1, reads // 5)):
             started = time.perf_counter()
-            status, data, _ = api.request("GET", f"/api/v1/articles/{big_id}/")
+            status, data, elapsed = api.request("GET", f"/api/v1/articles/{big_id}/")
+            parse_started = time.perf_counter()
             assert status == 200 and len(json.loads(data)["body"]) == 200_000
+            parsing = time.perf_counter() - parse_started
+            article_times.append(elapsed)
             path, spans, pages = f"/api/v1/spans/?article={big_id}&page_size=1000", 0, 0
+            paging = 0.0
             while path and pages < 10:
-                status, data, _ = api.request("GET", path)
+                status, data, elapsed = api.request("GET", path)
                 assert status == 200
+                paging += elapsed
+                parse_started = time.perf_counter()
                 page = json.loads(data)
+                parsing += time.perf_counter() - parse_started
                 spans, pages = spans + len(page["results"]), pages + 1
                 path = page["next"] and page["next"].split(f"{HOST}:{port}", 1)[-1]
             assert spans == 2000, spans
             big_times.append(time.perf_counter() - started)
+            pages_times.append(paging)
+            parse_times.append(parsing)
 
         floor_p50 = percentile(floor_times, 50)
         print()
@@ -257,6 +268,9 @@ def main() -> None:
         report("span create (POST spans/)", create_times, floor_p50)
         report("span list (one article, 100)", list_times, floor_p50)
         report("200k article + 2,000 spans", big_times, floor_p50)
+        report("  of which GET articles/{id}/", article_times, floor_p50)
+        report("  of which the 2 span pages", pages_times, floor_p50)
+        report("  of which json.loads (client)", parse_times, floor_p50)
         print(f"\nspan create p50 / floor p50 = {percentile(create_times, 50) / floor_p50:.2f}")
     finally:
         if server is not None and server.poll() is None:

@@ -9,7 +9,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 
-from annotations.imports import article_import
+from annotations import services
+from annotations.imports import article_import, detect_format, import_file
 from annotations.models import Actor, Article, Label, Membership, Relation, Role, Span, SpanEvent
 
 from . import test_exports
@@ -484,3 +485,50 @@ def test_import_command_prints_progress(target, manager, tmp_path, monkeypatch):
     call_command("import", "target", str(path), "--user", "max", stdout=io.StringIO(), stderr=err)
 
     assert err.getvalue().splitlines() == ["… 2 articles", "… 4 articles"]
+
+
+def test_import_history_snapshots_equal_span_snapshot(corpus, corpus_target, manager):
+    exported, _, _ = run(corpus.project, "jsonl")
+
+    do_import(corpus_target, manager, "jsonl", exported)
+
+    spans = Span.objects.filter(project=corpus_target).select_related("annotator")
+    assert spans.count() == 12
+    for span in spans:
+        event = SpanEvent.objects.get(span_id=span.pk)
+        assert event.before is None
+        assert event.after == services.span_snapshot(span)
+        assert event.at == span.created_at and event.article_id == span.article_id
+
+
+def test_import_remembers_grades_but_still_refuses_a_bad_one(target, manager):
+    spans = [{"start": 0, "end": 4, "label": "Word", "probability": "likely"}]
+    lines = [json.dumps({"body": f"Body {n}", "spans": spans}) for n in range(3)] + [
+        json.dumps({"body": "Odd", "spans": [{**spans[0], "end": 3, "confidence": 1}]})
+    ]
+
+    result = do_import(target, manager, "jsonl", "\n".join(lines))
+
+    assert [e["line"] for e in result.errors] == [4]
+    assert result.errors[0]["error"].startswith("spans[0].confidence:")
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [("a.jsonl", "jsonl"), ("A.JSON", "labelstudio"), ("x.zip", "brat"), ("t.htm", "html")],
+)
+def test_detect_format_from_the_extension(name, fmt):
+    assert detect_format(name) == fmt
+
+
+def test_import_file_detects_the_format_or_asks_for_it(target, manager):
+    upload = io.BytesIO(b"Title line\nsome text")
+    upload.name = "note.txt"
+
+    result = import_file(target, manager, upload, "auto", create_labels=False, create_actors=False)
+
+    assert (result.created, result.errors) == (1, [])
+    nameless = io.BytesIO(b"text")
+    with pytest.raises(ValidationError) as caught:
+        import_file(target, manager, nameless)
+    assert "format" in caught.value.message_dict

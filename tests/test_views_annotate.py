@@ -97,7 +97,7 @@ def test_render_paragraphs_escapes_the_text_and_label_names():
 
 
 def test_paragraph_bounds_count_code_points():
-    assert paragraph_bounds("𝕏y\n\nz") == [(0, 2), (3, 3), (4, 5)]
+    assert paragraph_bounds("𝕏y\n\nz") == ((0, 2), (3, 3), (4, 5))
 
 
 # --- the page ----------------------------------------------------------------------------------

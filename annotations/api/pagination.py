@@ -33,3 +33,9 @@ class SpanCursorPagination(CursorPagination):
             if not 0 <= position <= MAX_ID:
                 raise NotFound(self.invalid_cursor_message)
         return cursor
+
+    def _get_position_from_instance(self, instance, ordering):
+        # Rows may be ``values_list`` tuples with the id first (the span list's fast path).
+        if isinstance(instance, tuple):
+            return str(instance[0])
+        return super()._get_position_from_instance(instance, ordering)

@@ -21,6 +21,9 @@ def _sorted_json(value):
     return value
 
 
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def article_record(article: ExportArticle) -> dict:
     return {
         "external_id": article.external_id,
@@ -64,5 +67,4 @@ def article_record(article: ExportArticle) -> dict:
 
 def write(articles: Iterable[ExportArticle], stats: ExportStats) -> Iterator[str]:
     for article in articles:
-        yield json.dumps(article_record(article), ensure_ascii=False, separators=(",", ":"))
-        yield "\n"
+        yield _encode(article_record(article)) + "\n"

@@ -15,7 +15,14 @@ from . import brat, csv_format, doccano, jsonl, labelstudio, spacy, text
 from .base import LineError, Record, binary
 from .writer import ImportResult, write_records
 
-__all__ = ["FORMATS", "ImportResult", "article_import"]
+__all__ = [
+    "EXTENSIONS",
+    "FORMATS",
+    "ImportResult",
+    "article_import",
+    "detect_format",
+    "import_file",
+]
 
 FORMATS: dict[str, Callable[[BinaryIO], Iterator[Record | LineError]]] = {
     "jsonl": jsonl.parse,
@@ -28,6 +35,64 @@ FORMATS: dict[str, Callable[[BinaryIO], Iterator[Record | LineError]]] = {
     "md": text.parse_md,
     "html": text.parse_html,
 }
+
+
+# What a file's extension says; doccano and spaCy files are .jsonl too, so they are chosen.
+EXTENSIONS: dict[str, str] = {
+    "jsonl": "jsonl",
+    "ndjson": "jsonl",
+    "json": "labelstudio",
+    "zip": "brat",
+    "csv": "csv",
+    "txt": "txt",
+    "text": "txt",
+    "md": "md",
+    "markdown": "md",
+    "html": "html",
+    "htm": "html",
+}
+
+
+def detect_format(filename: str | None) -> str | None:
+    """The format a file name's extension says, or ``None``."""
+    if not filename or "." not in filename:
+        return None
+    return EXTENSIONS.get(filename.rsplit(".", 1)[1].lower())
+
+
+def import_file(
+    project: Project,
+    user,
+    fileobj,
+    fmt: str | None = None,
+    *,
+    create_labels: bool = True,
+    create_actors: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """``article_import`` for an uploaded file: the page's, the API's and the command's entry.
+
+    ``fmt`` of ``None`` or ``"auto"`` is detected from ``fileobj.name``'s extension; one that
+    cannot be raises ``ValidationError`` on ``format``, as an unknown format does. Raises
+    ``PermissionDenied`` unless ``user`` manages the project; bad lines come back in the
+    result's ``errors``, and then nothing was written.
+    """
+    if fmt in (None, "", "auto"):
+        name = getattr(fileobj, "name", None)
+        fmt = detect_format(name)
+        if fmt is None:
+            raise ValidationError(
+                {"format": f"Cannot tell the format of “{name or 'the file'}”; choose one."}
+            )
+    return article_import(
+        project=project,
+        user=user,
+        fmt=fmt,
+        file=fileobj,
+        create_labels=create_labels,
+        create_actors=create_actors,
+        progress=progress,
+    )
 
 
 def article_import(
