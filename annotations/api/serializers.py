@@ -561,3 +561,16 @@ class TokenSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     detail = CharField()
+
+
+class ImportLineErrorSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="Counted from 1.")
+    error = serializers.CharField()
+
+
+class ImportResultSerializer(serializers.Serializer):
+    """What an import did: all or nothing, so ``created`` is 0 whenever ``errors`` is not."""
+
+    created = serializers.IntegerField()
+    skipped_duplicates = serializers.IntegerField()
+    errors = ImportLineErrorSerializer(many=True)

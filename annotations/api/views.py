@@ -32,11 +32,14 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from annotations import selectors, services
 from annotations.exports import FORMATS, export_stream
+from annotations.imports import FORMATS as IMPORT_FORMATS
+from annotations.imports import import_file
 from annotations.models import (
     Actor,
     Article,
@@ -188,6 +191,7 @@ class TokenView(ObtainAuthToken):
 
 
 MAX_ID = 2**63 - 1
+FALSE_VALUES = {"0", "false", "no", "off"}
 
 
 class DatasetFormatNegotiation(DefaultContentNegotiation):
@@ -352,6 +356,60 @@ class ProjectViewSet(ServiceViewSet):
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
+    @extend_schema(
+        summary="Import articles (and their spans) from a file, all or nothing",
+        description=(
+            "A multipart upload in the field `file`. `format` is one of: "
+            + ", ".join(f"`{name}`" for name in IMPORT_FORMATS)
+            + "; without it the file's extension decides. Managers only. Any bad line: 400, "
+            "every bad line listed, nothing created. Articles the project already holds are "
+            "skipped and counted."
+        ),
+        parameters=[
+            OpenApiParameter("format", str, enum=list(IMPORT_FORMATS)),
+            OpenApiParameter("create_labels", bool, default=True),
+            OpenApiParameter("create_actors", bool, default=True),
+        ],
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        },
+        responses={
+            200: serializers.ImportResultSerializer,
+            400: serializers.ImportResultSerializer,
+            403: OpenApiResponse(description="Only a manager imports."),
+            404: OpenApiResponse(description="Not a project of yours."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="import",
+        filter_backends=[],
+        pagination_class=None,
+        parser_classes=[MultiPartParser],
+        content_negotiation_class=DatasetFormatNegotiation,
+    )
+    def import_(self, request, pk=None):
+        project = self.get_object()
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": ["Upload the file in the multipart field “file”."]})
+        params = request.query_params
+        result = import_file(
+            project,
+            request.user,
+            upload,
+            params.get("format") or None,
+            create_labels=params.get("create_labels", "true").lower() not in FALSE_VALUES,
+            create_actors=params.get("create_actors", "true").lower() not in FALSE_VALUES,
+        )
+        answer = status.HTTP_400_BAD_REQUEST if result.errors else status.HTTP_200_OK
+        return Response(result.as_dict(), status=answer)
 
 
 # --- labels ---------------------------------------------------------------------------------
