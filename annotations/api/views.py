@@ -380,7 +380,13 @@ class ProjectViewSet(ServiceViewSet):
         },
         responses={
             200: serializers.ImportResultSerializer,
-            400: serializers.ImportResultSerializer,
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description=(
+                    "Either the import's result with every bad line in `errors` (nothing was "
+                    "created), or field errors such as an unknown `format` or a missing `file`."
+                ),
+            ),
             403: OpenApiResponse(description="Only a manager imports."),
             404: OpenApiResponse(description="Not a project of yours."),
         },
