@@ -248,7 +248,10 @@ class Actor(models.Model):
 class Span(models.Model):
     """An annotation on one article by one annotator; offsets are code points, half-open."""
 
-    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="spans")
+    # Indexed by the (article, id) index below, which also pages an article's spans in order.
+    article = models.ForeignKey(
+        Article, on_delete=models.PROTECT, related_name="spans", db_index=False
+    )
     project = models.ForeignKey(
         Project,
         on_delete=models.PROTECT,
@@ -293,6 +296,7 @@ class Span(models.Model):
             _choice_check("status", SpanStatus.choices),
         ]
         indexes = [
+            models.Index(fields=["article", "id"]),
             models.Index(fields=["article", "start", "end"]),
             models.Index(fields=["project", "label"]),
             models.Index(fields=["project", "status"]),

@@ -265,6 +265,10 @@ def utc_text(value: str | None) -> str | None:
     UTC: ``2026-06-01T12:30:05.123450Z``, the fraction in six digits or left out when zero."""
     if value is None:
         return None
+    if len(value) > 23 and value[19] == "." and value.endswith("+00"):
+        # PostgreSQL's usual ``YYYY-MM-DD HH:MM:SS.f+00``, trailing zeros of the fraction
+        # dropped: put back to six digits. The hot path, two per span.
+        return f"{value[:10]}T{value[11:-3]:0<15}Z"
     if value.endswith("+00"):
         value = value[:-3]
     day, _, time = value.partition(" ")
