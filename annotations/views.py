@@ -806,7 +806,22 @@ def actor_edit(request, actor_id):
             error = _message(exc)
         else:
             return redirect(reverse("annotations:actor-edit", args=[actor.pk]) + "?saved=1")
-    others = Actor.objects.exclude(pk=actor.pk).order_by("name", "id").only("id", "name")
+    # Merge candidates: a search over names and aliases (the registry may hold thousands).
+    merge_q = request.GET.get("merge_q", "").strip()[:100]
+    candidates = []
+    if merge_q:
+        candidates = (
+            selectors.actors_with_counts()
+            .exclude(pk=actor.pk)
+            .filter(search_text__contains=merge_q.casefold())
+            .order_by("name", "id")[:20]
+        )
+    if request.htmx and request.method == "GET" and "merge_q" in request.GET:
+        return render(
+            request,
+            "annotations/partials/merge_candidates.html",
+            {"merge_q": merge_q, "candidates": candidates},
+        )
     return render(
         request,
         "annotations/actor_edit.html",
@@ -814,7 +829,8 @@ def actor_edit(request, actor_id):
             "actor": actor,
             "form": form,
             "error": error,
-            "others": others,
+            "merge_q": merge_q,
+            "candidates": candidates,
             "saved": "saved" in request.GET,
             "created": "created" in request.GET,
             "merged": request.GET.get("merged", ""),

@@ -279,3 +279,26 @@ def test_project_page_query_count_is_constant(
     with django_assert_num_queries(7):
         response = signed_in.get(project_url(project))
     assert len(response.context["page"].object_list) == min(articles, 25)
+
+
+def test_actor_merge_candidates_are_searched_by_name_and_alias(signed_in):
+    keep = services.actor_create(name="Alexander Lukashenko")
+    services.actor_create(name="Lukashenka", aliases=["Лукашенко"])
+    services.actor_create(name="Vladimir Putin")
+    url = reverse("annotations:actor-edit", args=[keep.pk])
+
+    page = signed_in.get(url)
+    assert page.status_code == 200
+    assert 'name="remove"' not in page.content.decode()  # nothing listed before a search
+
+    fragment = signed_in.get(url, {"merge_q": "лукашенко"}, headers={"HX-Request": "true"})
+    html = fragment.content.decode()
+    assert fragment.status_code == 200 and "<html" not in html
+    assert "Lukashenka" in html and "Putin" not in html
+    assert f'value="{keep.pk}"' not in html  # never the actor itself
+
+    full = signed_in.get(url, {"merge_q": "lukash"}).content.decode()  # without JavaScript
+    assert "<html" in full and "Lukashenka" in full and "Alexander Lukashenko #" not in full
+
+    none = signed_in.get(url, {"merge_q": "<script>"}, headers={"HX-Request": "true"})
+    assert "&lt;script&gt;" in none.content.decode() and "<script>" not in none.content.decode()
