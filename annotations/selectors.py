@@ -6,6 +6,8 @@ from datetime import date, datetime
 from functools import partial
 from typing import NamedTuple
 
+from django.contrib.auth import get_user_model
+from django.db import connection, models
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
 from .models import (
@@ -420,3 +422,272 @@ def _export_chunk(
                     ExportRelation(pk, positions[from_id], positions[to_id], name, username)
                 )
     return list(articles.values()), (last_id if len(articles) == chunk_size else None)
+
+
+# --- inter-annotator agreement -----------------------------------------------------------------
+
+
+class AgreementBasis(models.TextChoices):
+    """Which articles count as annotated by a user, hence compared for a pair."""
+
+    SPANS = "spans", "Articles on which the user has at least one span (of any label)"
+    DONE = "done", "Articles the user has marked done"
+
+
+@dataclass(slots=True)
+class AgreementCounts:
+    """One pair's spans over the articles both annotated: ``a`` is the first username in
+    alphabetical order, ``b`` the second.
+
+    ``matches`` counts exact matches: a span of each with the same article, start, end and
+    label (an annotator has at most one such span, so matches pair one to one).
+    ``overlapping_a`` counts a's spans that overlap (share at least one code point with) a
+    span of b's with the same label; ``overlapping_b`` the other way round.
+    """
+
+    spans_a: int = 0
+    spans_b: int = 0
+    matches: int = 0
+    overlapping_a: int = 0
+    overlapping_b: int = 0
+
+    @property
+    def only_a(self) -> int:
+        return self.spans_a - self.matches
+
+    @property
+    def only_b(self) -> int:
+        return self.spans_b - self.matches
+
+    @property
+    def f1(self) -> float | None:
+        """2·matches / (spans_a + spans_b): precision and recall's harmonic mean with either
+        annotator as the reference (the figure is symmetric); ``None`` when neither has a span."""
+        total = self.spans_a + self.spans_b
+        return 2 * self.matches / total if total else None
+
+    @property
+    def relaxed_f1(self) -> float | None:
+        """The harmonic mean of overlapping_a / spans_a and overlapping_b / spans_b: F1 when a
+        span counts as found if the other annotator has an overlapping one with its label."""
+        if not self.spans_a + self.spans_b:
+            return None
+        denominator = self.overlapping_a * self.spans_b + self.overlapping_b * self.spans_a
+        return 2 * self.overlapping_a * self.overlapping_b / denominator if denominator else 0.0
+
+    def add(self, other: "AgreementCounts") -> None:
+        self.spans_a += other.spans_a
+        self.spans_b += other.spans_b
+        self.matches += other.matches
+        self.overlapping_a += other.overlapping_a
+        self.overlapping_b += other.overlapping_b
+
+
+@dataclass(slots=True)
+class LabelAgreement(AgreementCounts):
+    """A pair's counts restricted to one label."""
+
+    label: int = 0
+    name: str = ""
+
+
+@dataclass(slots=True)
+class PairAgreement(AgreementCounts):
+    """A pair's counts over all their labels (sums of ``labels``), and per label."""
+
+    annotator_a: str = ""
+    annotator_b: str = ""
+    articles: int = 0
+    labels: list[LabelAgreement] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class LabelPooled:
+    """One label over every pair: ``spans`` sums spans_a + spans_b, ``f1`` = 2·matches / spans."""
+
+    label: int
+    name: str
+    pairs: int = 0
+    matches: int = 0
+    spans: int = 0
+
+    @property
+    def f1(self) -> float | None:
+        return 2 * self.matches / self.spans if self.spans else None
+
+
+@dataclass(slots=True)
+class ProjectAgreement:
+    basis: str
+    label: int | None
+    article: int | None
+    annotators: list[str]
+    pairs: list[PairAgreement]
+    labels: list[LabelPooled]
+
+    @property
+    def matches(self) -> int:
+        return sum(pair.matches for pair in self.pairs)
+
+    @property
+    def spans(self) -> int:
+        return sum(pair.spans_a + pair.spans_b for pair in self.pairs)
+
+    @property
+    def f1(self) -> float | None:
+        """Pooled over every pair and label (micro-average)."""
+        spans = self.spans
+        return 2 * self.matches / spans if spans else None
+
+
+def _agreement_sql(*, basis: str, article: bool, label: bool) -> tuple[str, str, str]:
+    """The three queries of ``project_agreement``, each starting with the ``covered`` CTE: the
+    (user, article) pairs where the user annotated the article. Placeholders, in order: the
+    project (twice in the third query), then the article, then the label, as filtered."""
+    q = connection.ops.quote_name
+    user_model = get_user_model()
+    span, art, progress = (
+        Span._meta.db_table,
+        Article._meta.db_table,
+        ArticleProgress._meta.db_table,
+    )
+    users = user_model._meta.db_table
+    username = user_model._meta.get_field(user_model.USERNAME_FIELD).column
+    end = q("end")  # a reserved word
+    if basis == AgreementBasis.DONE:
+        covered = (
+            f"SELECT p.user_id AS u, p.article_id AS art FROM {q(progress)} p "
+            f"JOIN {q(art)} a ON a.id = p.article_id "
+            "WHERE a.project_id = %s AND p.done_at IS NOT NULL"
+            + (" AND p.article_id = %s" if article else "")
+        )
+    else:
+        covered = (
+            f"SELECT DISTINCT s.annotator_id AS u, s.article_id AS art FROM {q(span)} s "
+            "WHERE s.project_id = %s" + (" AND s.article_id = %s" if article else "")
+        )
+    with_covered = f"WITH covered AS ({covered})"
+    annotators = (
+        f"{with_covered} SELECT u.id, u.{q(username)} FROM {q(users)} u "
+        "WHERE u.id IN (SELECT c.u FROM covered c)"
+    )
+    shared = (
+        "SELECT c1.u AS a, c2.u AS b, c1.art AS art FROM covered c1 "
+        "JOIN covered c2 ON c2.art = c1.art AND c1.u < c2.u"
+    )
+    pairs = f"{with_covered}, shared AS ({shared}) SELECT a, b, COUNT(*) FROM shared GROUP BY a, b"
+    # ``reach`` is the longest span of the project: a span that overlaps [st, en) starts after
+    # st - reach, so each overlap probe walks a short range of the (article, start, ...) index
+    # rather than every span that starts before en.
+    counts = f"""{with_covered}, shared AS ({shared}),
+reach AS (SELECT COALESCE(MAX(s.{end} - s.start), 0) AS n FROM {q(span)} s WHERE s.project_id = %s),
+sides AS (
+  SELECT sh.a, sh.b, s.annotator_id AS me,
+         CASE WHEN s.annotator_id = sh.a THEN sh.b ELSE sh.a END AS other,
+         s.article_id AS art, s.label_id AS label, s.start AS st, s.{end} AS en, reach.n AS reach
+  FROM shared sh
+  JOIN {q(span)} s ON s.article_id = sh.art AND (s.annotator_id = sh.a OR s.annotator_id = sh.b)
+  CROSS JOIN reach{" WHERE s.label_id = %s" if label else ""}
+),
+marked AS (
+  SELECT x.a, x.b, x.me, x.label,
+    CASE WHEN x.me = x.a AND EXISTS (
+      SELECT 1 FROM {q(span)} t WHERE t.article_id = x.art AND t.start = x.st AND t.{end} = x.en
+        AND t.label_id = x.label AND t.annotator_id = x.other
+    ) THEN 1 ELSE 0 END AS exact,
+    CASE WHEN EXISTS (
+      SELECT 1 FROM {q(span)} t WHERE t.article_id = x.art AND t.start > x.st - x.reach
+        AND t.start < x.en AND t.{end} > x.st AND t.label_id = x.label
+        AND t.annotator_id = x.other
+    ) THEN 1 ELSE 0 END AS near
+  FROM sides x
+)
+SELECT a, b, label,
+  SUM(CASE WHEN me = a THEN 1 ELSE 0 END), SUM(CASE WHEN me = b THEN 1 ELSE 0 END),
+  SUM(exact),
+  SUM(CASE WHEN me = a THEN near ELSE 0 END), SUM(CASE WHEN me = b THEN near ELSE 0 END)
+FROM marked GROUP BY a, b, label"""
+    return annotators, pairs, counts
+
+
+def project_agreement(
+    *,
+    project: Project,
+    basis: str = AgreementBasis.SPANS,
+    label: int | None = None,
+    article: int | None = None,
+) -> ProjectAgreement:
+    """Inter-annotator agreement on a project's spans, per pair of annotators and per label.
+
+    The annotators are the users who annotated at least one article of the project, where
+    *annotated* depends on ``basis``: ``spans`` (the default), the user has at least one span
+    on the article, of any label; ``done``, the user has marked the article done, so that an
+    article one of them found nothing to tag in still counts. Each pair (usernames in
+    alphabetical order, ``a`` before ``b``) is compared over the articles both annotated, and
+    only over those: an article only one of them annotated says nothing about agreement.
+
+    Over those articles, with every span counted whatever its review status:
+
+    * exact match: a span of a's and one of b's with the same article, start, end and label;
+      ``matches`` counts those pairs, ``only_a`` and ``only_b`` the spans left unmatched, and
+      ``f1`` = 2·matches / (spans_a + spans_b), the F1 of either annotator scored against the
+      other (precision and recall swap, F1 does not);
+    * relaxed match: a span counts as found when the other annotator has a span with the same
+      label sharing at least one code point; ``relaxed_f1`` is the harmonic mean of the two
+      proportions found (not one to one: one long span may find two short ones).
+
+    Figures are given per label (the labels either of them used there) and summed per pair;
+    ``labels`` pools each label over every pair (2·Σmatches / Σspans), and the top-level
+    figures pool everything. ``label`` (a label id) restricts the spans compared, not the
+    articles; ``article`` (an article id) restricts the articles. A pair whose articles hold
+    no span (after the label filter) has zero counts and ``None`` F1s.
+
+    Three queries whatever the number of spans (annotators; pairs and their article counts;
+    the counts per pair and label, a self-join computed in the database), plus one for the
+    label names. Memory holds one row per pair and label, never the spans.
+    """
+    params = [project.pk] + ([article] if article is not None else [])
+    annotators_sql, pairs_sql, counts_sql = _agreement_sql(
+        basis=basis, article=article is not None, label=label is not None
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(annotators_sql, params)
+        names = dict(cursor.fetchall())
+        cursor.execute(pairs_sql, params)
+        pair_articles = cursor.fetchall()
+        cursor.execute(counts_sql, [*params, project.pk] + ([label] if label is not None else []))
+        counts = cursor.fetchall()
+    label_names = dict(
+        Label.objects.filter(project=project).order_by("order", "name").values_list("id", "name")
+    )
+    label_order = {pk: index for index, pk in enumerate(label_names)}
+
+    pairs: dict[tuple[int, int], PairAgreement] = {}
+    for a, b, n in pair_articles:
+        if names[a] > names[b]:
+            a, b = b, a
+        pairs[a, b] = PairAgreement(annotator_a=names[a], annotator_b=names[b], articles=n)
+    pooled = {pk: LabelPooled(label=pk, name=name) for pk, name in label_names.items()}
+    for a, b, label_id, spans_a, spans_b, matches, near_a, near_b in counts:
+        if names[a] > names[b]:
+            a, b, spans_a, spans_b, near_a, near_b = b, a, spans_b, spans_a, near_b, near_a
+        row = LabelAgreement(
+            spans_a, spans_b, matches, near_a, near_b, label=label_id, name=label_names[label_id]
+        )
+        pair = pairs[a, b]
+        pair.labels.append(row)
+        pair.add(row)
+        total = pooled[label_id]
+        total.pairs += 1
+        total.matches += matches
+        total.spans += spans_a + spans_b
+    for pair in pairs.values():
+        pair.labels.sort(key=lambda row: label_order[row.label])
+    return ProjectAgreement(
+        basis=basis,
+        label=label,
+        article=article,
+        annotators=sorted(names.values()),
+        pairs=sorted(pairs.values(), key=lambda p: (p.annotator_a, p.annotator_b)),
+        labels=[total for total in pooled.values() if total.pairs],
+    )
