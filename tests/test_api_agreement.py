@@ -421,3 +421,19 @@ def test_query_count_is_constant(
     if not params:
         assert len(many["pairs"]) == 1 + 6  # the first two, and the four new ones' pairs
         assert many["spans"] > few["spans"]
+
+
+def test_the_answer_has_exactly_the_documented_fields(project, corpus):
+    schemas = client_for().get(API + "schema/?format=json").json()["components"]["schemas"]
+    data = agreement(corpus["alice"], project).json()
+    pair = data["pairs"][0]
+
+    for component, answer in [
+        ("Agreement", data),
+        ("AgreementPair", pair),
+        ("AgreementLabel", pair["labels"][0]),
+        ("AgreementLabelPooled", data["labels"][0]),
+    ]:
+        documented = schemas[component]
+        assert set(documented["properties"]) == set(answer), component
+        assert set(documented["required"]) == set(answer), component
