@@ -44,6 +44,7 @@ SPEC_PATHS = {
     "relations/{id}/": {"get", "patch", "delete"},
     "history/": {"get"},
     "history/{id}/restore/": {"post"},
+    "projects/{id}/agreement/": {"get"},
 }
 
 
@@ -115,6 +116,8 @@ def member_token(db):
     )
     second = SpanFactory(article=article, label=label, annotator=user, start=4, end=12)
     services.relation_create(from_span=first, to_span=second, label=rel, annotator=user)
+    # A second annotator, so that agreement/ answers a pair with its per-label figures.
+    SpanFactory(article=article, label=label, annotator=UserFactory(), start=0, end=3)
     return Token.objects.create(user=user).key
 
 
