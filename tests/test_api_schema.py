@@ -44,6 +44,8 @@ SPEC_PATHS = {
     "relations/{id}/": {"get", "patch", "delete"},
     "history/": {"get"},
     "history/{id}/restore/": {"post"},
+    "projects/{id}/import/": {"post"},
+    "projects/{id}/export/": {"get"},
     "projects/{id}/agreement/": {"get"},
 }
 
