@@ -1074,3 +1074,40 @@ def project_import(request, slug):
     return _import_page(
         request, project, result=result, picked=picked, status=422 if result.errors else 200
     )
+
+
+# --- agreement -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def project_agreement(request, slug):
+    """Inter-annotator agreement per pair and per label, as the API's agreement/ computes it."""
+    project = _project(request, slug)
+    labels = list(
+        Label.objects.filter(project=project, kind=LabelKind.SPAN)
+        .order_by("order", "name")
+        .values_list("pk", "name")
+    )
+    basis = request.GET.get("basis") or selectors.AgreementBasis.SPANS
+    if basis not in selectors.AgreementBasis.values:
+        basis = selectors.AgreementBasis.SPANS
+    label = request.GET.get("label") or ""
+    if label not in {str(pk) for pk, _ in labels}:
+        label = ""
+    result = selectors.project_agreement(
+        project=project, basis=basis, label=int(label) if label else None
+    )
+    context = {
+        "project": project,
+        "result": result,
+        "labels": labels,
+        "bases": [
+            (selectors.AgreementBasis.SPANS, "Both have a span on it"),
+            (selectors.AgreementBasis.DONE, "Both marked it done"),
+        ],
+        "picked": {"basis": basis, "label": label},
+    }
+    if request.htmx:
+        return render(request, "annotations/partials/agreement_tables.html", context)
+    return render(request, "annotations/project_agreement.html", context)

@@ -302,3 +302,30 @@ def test_actor_merge_candidates_are_searched_by_name_and_alias(signed_in):
 
     none = signed_in.get(url, {"merge_q": "<script>"}, headers={"HX-Request": "true"})
     assert "&lt;script&gt;" in none.content.decode() and "<script>" not in none.content.decode()
+
+
+# --- agreement ---------------------------------------------------------------------------------
+
+
+def test_agreement_page_shows_pairs_and_labels(signed_in, annotator, make_member, article, label):
+    bob = make_member(Role.ANNOTATOR, username="bob")
+    for user in (annotator, bob):
+        services.span_create(article=article, start=0, end=3, label=label, annotator=user)
+    services.span_create(article=article, start=4, end=11, label=label, annotator=bob)
+    url = reverse("annotations:project-agreement", args=[article.project.slug])
+
+    html = signed_in.get(url).content.decode()
+    # One match among 1 + 2 spans: exact F1 = 2·1 / 3.
+    assert "66.7 %" in html and "alice · bob" in html and label.name in html
+
+    fragment = signed_in.get(
+        url, {"label": label.pk, "basis": "done"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "<html" not in fragment
+    assert "No pair of annotators" in fragment  # nobody marked the article done
+
+
+def test_agreement_page_is_for_members_only(client, outsider, article):
+    client.force_login(outsider)
+    url = reverse("annotations:project-agreement", args=[article.project.slug])
+    assert client.get(url).status_code == 404

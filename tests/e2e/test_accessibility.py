@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from annotations import services
+from annotations.models import Role
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -57,6 +59,11 @@ def test_every_page_passes_the_audit(page, live_server, workspace):
     # A manager may pick a dark colour: its highlight must still leave the text readable.
     dark = services.label_create(project=workspace.project, name="Dark", color="#111111")
     services.span_create(article=article, start=0, end=5, label=dark, annotator=workspace.user)
+    bob = UserFactory(username="bob")
+    services.membership_set(
+        project=workspace.project, user=workspace.user, member=bob, role=Role.ANNOTATOR
+    )
+    services.span_create(article=article, start=35, end=82, label=label, annotator=bob)
     actor = services.actor_create(name="Alexander Lukashenko", aliases=["Lukashenka"])
     slug = workspace.project.slug
     base = live_server.url
@@ -67,6 +74,7 @@ def test_every_page_passes_the_audit(page, live_server, workspace):
         f"/projects/{slug}/labels/",
         f"/projects/{slug}/export/",
         f"/projects/{slug}/import/",
+        f"/projects/{slug}/agreement/",
         "/actors/",
         f"/actors/{actor.pk}/",
     ):
