@@ -19,6 +19,8 @@ urlpatterns = [
     ),
     path("projects/<slug:slug>/import/", views.project_import, name="project-import"),
     path("projects/<slug:slug>/agreement/", views.project_agreement, name="project-agreement"),
+    path("projects/<slug:slug>/review/", views.project_review, name="project-review"),
+    path("projects/<slug:slug>/review/<int:span_id>/", views.span_review, name="span-review"),
     path("projects/<slug:slug>/labels/<int:label_id>/", views.label_edit, name="label-edit"),
     path("projects/<slug:slug>/labels/<int:label_id>/move/", views.label_move, name="label-move"),
     path(article, views.annotate, name="annotate"),

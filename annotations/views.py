@@ -9,12 +9,13 @@ server error.
 from collections import defaultdict
 from functools import lru_cache
 from html import escape as escape_html
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F
+from django.db.models import Count, F, Value
+from django.db.models.functions import Greatest, Substr
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -1111,3 +1112,137 @@ def project_agreement(request, slug):
     if request.htmx:
         return render(request, "annotations/partials/agreement_tables.html", context)
     return render(request, "annotations/project_agreement.html", context)
+
+
+# --- review --------------------------------------------------------------------------------------
+
+REVIEW_PER_PAGE = 50
+REVIEW_CONTEXT = 60  # characters of the body shown on each side of a span
+REVIEW_FIELDS = (
+    *("id", "start", "end", "text", "status", "version", "probability", "confidence", "note"),
+    *("label__name", "label__color", "annotator__username"),
+    *("article__id", "article__title", "article__project_id"),
+)
+
+
+def _review_role(request, project) -> None:
+    if user_role(project=project, user=request.user) not in (Role.REVIEWER, Role.MANAGER):
+        raise PermissionDenied("Only a reviewer or manager of the project reviews its spans.")
+
+
+def _review_spans(project):
+    """The project's spans with what a review row shows: label, annotator, article title and
+    the body around the span, sliced in the database (never a whole body in Python)."""
+    body = "article__body"
+    before_from = Greatest(F("start") - REVIEW_CONTEXT, Value(0))
+    return (
+        Span.objects.filter(project=project)
+        .select_related("label", "annotator", "article")
+        .only(*REVIEW_FIELDS)
+        .annotate(
+            before=Substr(body, before_from + 1, F("start") - before_from),
+            after=Substr(body, F("end") + 1, REVIEW_CONTEXT),
+        )
+    )
+
+
+def _review_counts(project) -> list[tuple[str, str, int]]:
+    """``(status, its name, spans)`` for each status of the project's spans: one query."""
+    counts = dict(
+        Span.objects.filter(project=project)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return [(value, text, counts.get(value, 0)) for value, text in SpanStatus.choices]
+
+
+def _review_row(request, project, span, *, error: str = "", status: int = 200) -> HttpResponse:
+    """The span's row, and the counts per status (out of band) after a change."""
+    row = render_to_string(
+        "annotations/partials/review_row.html",
+        {"project": project, "span": span, "error": error},
+        request,
+    )
+    if not error:
+        # The queue's status filter, as the page's address holds it, stays marked.
+        query = parse_qs(urlsplit(request.htmx.current_url or "").query)
+        picked = {"status": query.get("status", [SpanStatus.PENDING])[0]}
+        row += render_to_string(
+            "annotations/partials/review_counts.html",
+            {"counts": _review_counts(project), "picked": picked, "oob": True},
+            request,
+        )
+    return HttpResponse(row, status=status)
+
+
+@login_required
+@require_GET
+def project_review(request, slug):
+    """Reviewers and managers accept or reject spans: a queue with the text around each."""
+    project = _project(request, slug)
+    _review_role(request, project)
+    labels = list(
+        Label.objects.filter(project=project, kind=LabelKind.SPAN)
+        .order_by("order", "name")
+        .values_list("pk", "name")
+    )
+    annotators = list(
+        project.memberships.order_by("user__username").values_list("user__username", flat=True)
+    )
+    picked = {
+        "status": request.GET.get("status", SpanStatus.PENDING),
+        "label": request.GET.get("label") or "",
+        "annotator": request.GET.get("annotator") or "",
+    }
+    spans = _review_spans(project)
+    if picked["status"] in SpanStatus.values:
+        spans = spans.filter(status=picked["status"])
+    else:
+        picked["status"] = ""
+    if picked["label"] in {str(pk) for pk, _ in labels}:
+        spans = spans.filter(label_id=int(picked["label"]))
+    else:
+        picked["label"] = ""
+    if picked["annotator"] in annotators:
+        spans = spans.filter(annotator__username=picked["annotator"])
+    else:
+        picked["annotator"] = ""
+    page = Paginator(spans.order_by("article_id", "start", "end", "id"), REVIEW_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    query = {k: v for k, v in picked.items() if v}
+    context = {
+        "project": project,
+        "page": page,
+        "labels": labels,
+        "annotators": annotators,
+        "statuses": SpanStatus.choices,
+        "counts": _review_counts(project),
+        "picked": picked,
+        "query": urlencode({**query, "status": picked["status"]}),
+    }
+    if request.htmx and request.headers.get("HX-Target") == "review-queue":
+        return render(request, "annotations/partials/review_queue.html", context)
+    return render(request, "annotations/project_review.html", context)
+
+
+@login_required
+@require_POST
+def span_review(request, slug, span_id):
+    """Set one span's status from the review queue; answers its row (or the row and why not)."""
+    project = _project(request, slug)
+    _review_role(request, project)
+    span = get_object_or_404(_review_spans(project), pk=span_id)
+    status, version = request.POST.get("status", ""), request.POST.get("version", "")
+    version = int(version) if version.isdecimal() else version  # else the service says why
+    try:
+        services.span_update(span=span, user=request.user, version=version, status=status)
+    except (ValidationError, PermissionDenied, Conflict) as exc:
+        span = get_object_or_404(_review_spans(project), pk=span_id)
+        return _review_row(request, project, span, error=_message(exc), status=_status_of(exc))
+    if not request.htmx:
+        return redirect(reverse("annotations:project-review", args=[project.slug]))
+    span = get_object_or_404(_review_spans(project), pk=span_id)
+    return _review_row(request, project, span)

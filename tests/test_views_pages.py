@@ -329,3 +329,56 @@ def test_agreement_page_is_for_members_only(client, outsider, article):
     client.force_login(outsider)
     url = reverse("annotations:project-agreement", args=[article.project.slug])
     assert client.get(url).status_code == 404
+
+
+# --- review -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def to_review(annotator, article, label):
+    return services.span_create(
+        article=article, start=18, end=25, label=label, annotator=annotator, note="<b>why</b>"
+    )
+
+
+def test_review_queue_shows_pending_spans_in_context(client, reviewer, to_review):
+    client.force_login(reviewer)
+    url = reverse("annotations:project-review", args=[to_review.project.slug])
+    html = client.get(url).content.decode()
+    # The span with the body around it, the note escaped.
+    assert "ISW assesses that <mark" in html and ">Belarus</mark>&#x27; involvement" in html
+    assert "&lt;b&gt;why&lt;/b&gt;" in html
+    accepted = client.get(url, {"status": "accepted"}).content.decode()
+    assert "<mark" not in accepted and "Nothing to review here." in accepted
+
+
+def test_reviewer_accepts_over_htmx_and_a_stale_version_is_refused(client, reviewer, to_review):
+    client.force_login(reviewer)
+    url = reverse("annotations:span-review", args=[to_review.project.slug, to_review.pk])
+    response = client.post(
+        url, {"status": "accepted", "version": 1}, headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "status-accepted" in html
+    # The counts change out of band, the page's filter still marked.
+    assert 'hx-swap-oob="true"' in html and "Accepted 1" in html and "Pending 0" in html
+    span = Span.objects.get(pk=to_review.pk)
+    assert (span.status, span.version) == ("accepted", 2)
+
+    stale = client.post(url, {"status": "rejected", "version": 1}, headers={"HX-Request": "true"})
+    assert stale.status_code == 409 and 'role="alert"' in stale.content.decode()
+    assert Span.objects.get(pk=to_review.pk).status == "accepted"
+
+
+def test_review_is_for_reviewers_and_managers(client, annotator, outsider, manager, to_review):
+    slug = to_review.project.slug
+    page = reverse("annotations:project-review", args=[slug])
+    post = reverse("annotations:span-review", args=[slug, to_review.pk])
+    client.force_login(annotator)
+    assert client.get(page).status_code == 403
+    assert client.post(post, {"status": "accepted", "version": 1}).status_code == 403
+    client.force_login(outsider)
+    assert client.get(page).status_code == 404
+    client.force_login(manager)
+    assert client.get(page).status_code == 200
+    assert Span.objects.get(pk=to_review.pk).status == "pending"

@@ -75,6 +75,7 @@ def test_every_page_passes_the_audit(page, live_server, workspace):
         f"/projects/{slug}/export/",
         f"/projects/{slug}/import/",
         f"/projects/{slug}/agreement/",
+        f"/projects/{slug}/review/?status=all",
         "/actors/",
         f"/actors/{actor.pk}/",
     ):
