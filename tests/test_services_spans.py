@@ -506,3 +506,49 @@ def test_any_text_round_trips(project, annotator, text, data, deferred):
 
     assert_round_trips(span, body, start, end)
     assert Article.objects.get(pk=article.pk).body == body
+
+
+@pytest.mark.parametrize("values", [{}, {"probability": "likely", "note": "a\r\nb"}])
+def test_the_created_event_holds_the_span_as_created(unicode_article, label, annotator, values):
+    """On PostgreSQL span_create is one statement that writes the event's snapshot partly in
+    SQL; on SQLite the ORM writes it: either way it is ``span_snapshot`` of the new span."""
+    start = unicode_article.body.index("北京")
+    span = services.span_create(
+        article=fetch(unicode_article, deferred=True),
+        start=start,
+        end=start + 2,
+        label=label,
+        annotator=annotator,
+        **values,
+    )
+    stored = Span.objects.get(pk=span.pk)
+    event = SpanEvent.objects.get(span_id=span.pk)
+    assert (event.action, event.before, event.user) == ("created", None, annotator)
+    assert event.after == services.span_snapshot(stored) == services.span_snapshot(span)
+    assert (stored.note, stored.probability) == (
+        values.get("note", "").replace("\r\n", "\n"),
+        values.get("probability"),
+    )
+    assert stored.created_at == stored.updated_at <= event.at
+
+
+def test_one_statement_create_refuses_as_the_general_way(unicode_article, annotator):
+    """The rules checked from the statement's facts answer the general way's errors."""
+    other = LabelFactory(project=ProjectFactory(), name="Elsewhere")
+    relation = LabelFactory(project=unicode_article.project, name="responds", kind="relation")
+    outsider = UserFactory()
+    span_label = LabelFactory(project=unicode_article.project, name="Claim")
+    cases = [
+        ({"label": other, "annotator": annotator}, ValidationError, "another project"),
+        ({"label": relation, "annotator": annotator}, ValidationError, "not a span label"),
+        ({"label": span_label, "annotator": outsider}, PermissionDenied, "role"),
+        (
+            {"label": span_label, "annotator": annotator, "text": "nope"},
+            ValidationError,
+            r"body\[0:2\] is",
+        ),
+    ]
+    for kwargs, error, words in cases:
+        with pytest.raises(error, match=words):
+            services.span_create(article=unicode_article, start=0, end=2, **kwargs)
+    assert not Span.objects.exists() and not SpanEvent.objects.exists()
