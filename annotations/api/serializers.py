@@ -340,7 +340,15 @@ def span_rows(rows, spans) -> list[dict]:
     )
     for span_id, actor_id, role in links:
         actors.setdefault(span_id, []).append({"actor": actor_id, "role": role})
-    iso = utc_text if isinstance(rows[0][-1], str) else iso_datetimes()
+    convert = utc_text if isinstance(rows[0][-1], str) else iso_datetimes()
+    seen: dict = {}  # a span never edited has created_at == updated_at: convert it once
+
+    def iso(value):
+        text = seen.get(value)
+        if text is None:
+            text = seen[value] = convert(value)
+        return text
+
     return [
         {
             "id": pk,
