@@ -941,8 +941,9 @@ def label_move(request, slug, label_id):
 # --- export and import ---------------------------------------------------------------------------
 
 
-def _export_filters(request, project) -> tuple[dict, dict]:
-    """The export form's choices and the filters picked, unknown values left out."""
+def _label_and_annotator_choices(project) -> tuple[list[tuple[int, str]], list[str]]:
+    """The project's span labels ``(id, name)`` in scheme order and its members' usernames:
+    what the export and review filters offer (partials/label_annotator_fields.html)."""
     labels = list(
         Label.objects.filter(project=project, kind=LabelKind.SPAN)
         .order_by("order", "name")
@@ -951,6 +952,12 @@ def _export_filters(request, project) -> tuple[dict, dict]:
     annotators = list(
         project.memberships.order_by("user__username").values_list("user__username", flat=True)
     )
+    return labels, annotators
+
+
+def _export_filters(request, project) -> tuple[dict, dict]:
+    """The export form's choices and the filters picked, unknown values left out."""
+    labels, annotators = _label_and_annotator_choices(project)
     picked = {
         "format": request.GET.get("format") or "jsonl",
         "status": request.GET.get("status") or "",
@@ -1085,11 +1092,7 @@ def project_import(request, slug):
 def project_agreement(request, slug):
     """Inter-annotator agreement per pair and per label, as the API's agreement/ computes it."""
     project = _project(request, slug)
-    labels = list(
-        Label.objects.filter(project=project, kind=LabelKind.SPAN)
-        .order_by("order", "name")
-        .values_list("pk", "name")
-    )
+    labels, _ = _label_and_annotator_choices(project)
     basis = request.GET.get("basis") or selectors.AgreementBasis.SPANS
     if basis not in selectors.AgreementBasis.values:
         basis = selectors.AgreementBasis.SPANS
@@ -1183,14 +1186,7 @@ def project_review(request, slug):
     """Reviewers and managers accept or reject spans: a queue with the text around each."""
     project = _project(request, slug)
     _review_role(request, project)
-    labels = list(
-        Label.objects.filter(project=project, kind=LabelKind.SPAN)
-        .order_by("order", "name")
-        .values_list("pk", "name")
-    )
-    annotators = list(
-        project.memberships.order_by("user__username").values_list("user__username", flat=True)
-    )
+    labels, annotators = _label_and_annotator_choices(project)
     picked = {
         "status": request.GET.get("status", SpanStatus.PENDING),
         "label": request.GET.get("label") or "",

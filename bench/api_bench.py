@@ -88,6 +88,12 @@ def manage(env: dict, *args: str) -> str:
     return result.stdout
 
 
+def shell(env: dict, code: str) -> str:
+    """Run ``code`` in ``manage.py shell``; its last line of output."""
+    output = manage(env, "shell", "-v", "0", "-c", code).strip()
+    return output.splitlines()[-1] if output else ""
+
+
 def start_server(env: dict, port: int, log: Path) -> subprocess.Popen:
     command = [
         GUNICORN,
@@ -171,20 +177,12 @@ def main() -> None:
     try:
         manage(env, "migrate", "--noinput", "-v", "0")
         username = f"bench{os.getpid()}"
-        token = (
-            manage(
-                env,
-                "shell",
-                "-v",
-                "0",
-                "-c",
-                "from django.contrib.auth import get_user_model;"
-                "from rest_framework.authtoken.models import Token;"
-                f"u = get_user_model().objects.create_user({username!r}, password=None);"
-                "print(Token.objects.create(user=u).key)",
-            )
-            .strip()
-            .splitlines()[-1]
+        token = shell(
+            env,
+            "from django.contrib.auth import get_user_model;"
+            "from rest_framework.authtoken.models import Token;"
+            f"u = get_user_model().objects.create_user({username!r}, password=None);"
+            "print(Token.objects.create(user=u).key)",
         )
         port = free_port()
         server = start_server(env, port, workdir / "gunicorn.log")
@@ -195,26 +193,13 @@ def main() -> None:
         print(f"filled through the API in {time.perf_counter() - started:.1f} s")
         # Planner statistics, as autovacuum (or SQLite's optimize) would have them within a
         # minute on a running server: without them the reads measure a cold planner's guess.
-        manage(
-            env,
-            "shell",
-            "-v",
-            "0",
-            "-c",
-            "from django.db import connection as c; c.cursor().execute('ANALYZE')",
-        )
+        shell(env, "from django.db import connection as c; c.cursor().execute('ANALYZE')")
         user_id = json.loads(
-            manage(
+            shell(
                 env,
-                "shell",
-                "-v",
-                "0",
-                "-c",
                 "import json; from django.contrib.auth import get_user_model;"
                 f"print(json.dumps(get_user_model().objects.get(username={username!r}).pk))",
             )
-            .strip()
-            .splitlines()[-1]
         )
 
         small, label, project = world["small"], world["label"], world["project"]
