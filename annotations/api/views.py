@@ -458,6 +458,8 @@ class ProjectViewSet(ServiceViewSet):
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def agreement(self, request, pk=None):
+        """Inter-annotator agreement per pair of annotators and per label: exact and relaxed
+        F1 over the articles both annotated (the schema at /api/v1/docs/ tells the method)."""
         project = self.get_object()
         # A blank parameter means no filter, as on the list endpoints.
         params = {key: value for key, value in request.query_params.items() if value != ""}
