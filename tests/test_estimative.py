@@ -1,0 +1,57 @@
+"""The estimative words of a span and the ICD 203 steps they state."""
+
+import pytest
+
+from annotations.estimative import CONFIDENCE_PHRASES, PROBABILITY_PHRASES, suggest
+
+
+@pytest.mark.parametrize(
+    ("text", "probability", "words"),
+    [
+        ("Belarus' involvement in the war remains unlikely", "unlikely", "unlikely"),
+        ("Russia will very likely continue", "very_likely", "very likely"),
+        ("Putin will probably not attack", "unlikely", "probably not"),
+        ("It is NOT LIKELY to happen", "unlikely", "NOT LIKELY"),
+        ("it isn't likely that Minsk joins", "unlikely", "likely"),
+        ("not very likely to matter", "unlikely", "very likely"),
+        ("a highly improbable escalation", "very_unlikely", "highly improbable"),
+        ("there is a roughly even chance of talks", "roughly_even_chance", "roughly even chance"),
+        ("Lukashenko almost certainly refused", "almost_certain", "almost certainly"),
+        ("almost no chance of a deal", "almost_no_chance", "almost no chance"),
+        ("likely, though some call it unlikely", "likely", "likely"),
+        ("very\nlikely across a line break", "very_likely", "very\nlikely"),
+    ],
+)
+def test_probability_words(text, probability, words):
+    found = suggest(text)
+    assert (found.probability, found.probability_words) == (probability, words)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ISW assesses that Belarus will join",  # an assessment, but no likelihood stated
+        "the likelihood of war",  # not an estimative expression
+        "unlikelyhood",  # inside another word
+        "remote areas of Belarus",
+        "it is not unlikely",  # litotes: no step of the scale
+        "",
+    ],
+)
+def test_no_probability(text):
+    assert suggest(text).probability is None
+
+
+def test_confidence_words():
+    found = suggest("We assess with moderate confidence that it is likely")
+    assert (found.probability, found.confidence) == ("likely", "moderate")
+    assert found.confidence_words == "moderate confidence"
+    assert not suggest("no estimative words here")
+
+
+def test_every_phrase_reads_as_its_own_step():
+    for table in (PROBABILITY_PHRASES, CONFIDENCE_PHRASES):
+        for step, phrases in table.items():
+            for phrase in phrases:
+                found = suggest(f"They said it was {phrase} in the end.")
+                assert step in (found.probability, found.confidence), phrase
