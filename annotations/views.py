@@ -6,6 +6,7 @@ a refusal (``ValidationError``, ``PermissionDenied``, ``Conflict``) is shown inl
 server error.
 """
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from functools import lru_cache
 from html import escape as escape_html
@@ -15,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F
-from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -44,8 +45,10 @@ from .models import (
     ActorRole,
     Article,
     ArticleProgress,
+    Confidence,
     Label,
     LabelKind,
+    Probability,
     Role,
     Span,
     SpanEvent,
@@ -54,6 +57,8 @@ from .models import (
 from .selectors import projects_for_user, user_role
 
 ARTICLES_PER_PAGE = 25
+PANEL_FIELDS = ("version", "label", "probability", "confidence", "note")
+NOT_GRADED = "— not graded —"
 
 
 def _message(exc: Exception) -> str:
@@ -167,10 +172,32 @@ def paragraph_bounds(body: str) -> tuple[tuple[int, int], ...]:
     return tuple(bounds)
 
 
-def _segment(body: str, start: int, end: int, covering: list, labels: dict) -> str:
-    text = escape_html(body[start:end], quote=False)
+# Paragraph bounds by article id, with the body's sha256 they were computed from: a span's
+# fragments then read only the touched paragraphs' text, not the whole body. Per process, a
+# few articles' worth (a 200,000-character article's bounds are a few kilobytes).
+_ARTICLE_BOUNDS: dict[int, tuple[str, tuple[tuple[int, int], ...]]] = {}
+ARTICLE_BOUNDS_KEPT = 64
+
+
+def remember_bounds(article_id: int, sha256: str, body: str) -> tuple[tuple[int, int], ...]:
+    """The body's paragraph bounds, remembered for ``cached_bounds``."""
+    bounds = paragraph_bounds(body)
+    _ARTICLE_BOUNDS.pop(article_id, None)
+    _ARTICLE_BOUNDS[article_id] = (sha256, bounds)
+    while len(_ARTICLE_BOUNDS) > ARTICLE_BOUNDS_KEPT:
+        del _ARTICLE_BOUNDS[next(iter(_ARTICLE_BOUNDS))]  # the oldest
+    return bounds
+
+
+def cached_bounds(article_id: int) -> tuple[str, tuple[tuple[int, int], ...]] | None:
+    """``(sha256, bounds)`` remembered for the article, or ``None``."""
+    return _ARTICLE_BOUNDS.get(article_id)
+
+
+def _segment(text: str, base: int, start: int, end: int, covering: list, labels: dict) -> str:
+    piece = escape_html(text[start - base : end - base], quote=False)
     if not covering:
-        return f'<span class="seg" data-start="{start}">{text}</span>'
+        return f'<span class="seg" data-start="{start}">{piece}</span>'
     # Innermost first: the shortest span colours the background, the others underline it.
     if len(covering) > 1:
         covering = sorted(covering, key=lambda s: (s.end - s.start, -s.start, s.pk))
@@ -187,7 +214,7 @@ def _segment(body: str, start: int, end: int, covering: list, labels: dict) -> s
     classes = f"seg hl l{inner.label_id}" + (" multi" if len(covering) > 1 else "")
     return (
         f'<mark class="{classes}" data-start="{start}" data-spans="{ids}" '
-        f'title="{names}"{style}>{text}</mark>'
+        f'title="{names}"{style}>{piece}</mark>'
     )
 
 
@@ -202,6 +229,25 @@ def render_paragraphs(
     into a span. ``only`` limits the output to some paragraph indexes (for htmx out-of-band
     updates).
     """
+    bounds = paragraph_bounds(body)
+    indexes = range(len(bounds)) if only is None else sorted(only)
+    return render_paragraph_window(
+        body, 0, [(index, *bounds[index]) for index in indexes], spans, labels, oob=oob
+    )
+
+
+def render_paragraph_window(
+    text: str,
+    base: int,
+    paragraphs: list[tuple[int, int, int]],
+    spans: list,
+    labels: dict,
+    *,
+    oob: bool = False,
+) -> list[str]:
+    """``render_paragraphs`` on a piece of the body: ``text`` is ``body[base:...]`` and
+    ``paragraphs`` lists ``(index, start, end)`` of the paragraphs it holds, in text order;
+    ``spans`` are those that overlap them."""
     starts, ends = defaultdict(list), defaultdict(list)
     for span in spans:
         starts[span.start].append(span)
@@ -210,23 +256,20 @@ def render_paragraphs(
     active: dict[int, object] = {}
     out, ci = [], 0
     oob_attr = ' hx-swap-oob="outerHTML"' if oob else ""
-    for index, (ps, pe) in enumerate(paragraph_bounds(body)):
-        wanted = only is None or index in only
+    for index, ps, pe in paragraphs:
         pieces, pos = [], ps
         while ci < len(cuts) and cuts[ci] <= pe:
             cut = cuts[ci]
-            if wanted and cut > pos:
-                pieces.append(_segment(body, pos, cut, list(active.values()), labels))
+            if cut > pos:
+                pieces.append(_segment(text, base, pos, cut, list(active.values()), labels))
             pos = max(pos, cut)
             for span in ends.get(cut, ()):
                 active.pop(span.pk, None)
             for span in starts.get(cut, ()):
                 active[span.pk] = span
             ci += 1
-        if not wanted:
-            continue
         if pe > pos:
-            pieces.append(_segment(body, pos, pe, list(active.values()), labels))
+            pieces.append(_segment(text, base, pos, pe, list(active.values()), labels))
         if ps == pe:
             pieces.append(f'<span class="seg empty" data-start="{ps}"></span>')
         out.append(
@@ -237,14 +280,17 @@ def render_paragraphs(
     return out
 
 
+def touched_range(bounds: tuple[tuple[int, int], ...], start: int, end: int) -> range:
+    """Indexes of the paragraphs that ``[start, end)`` overlaps (its ends included)."""
+    first = bisect_left(bounds, start, key=lambda b: b[1])
+    last = bisect_right(bounds, end, key=lambda b: b[0])
+    return range(first, max(first, last))
+
+
 def paragraphs_touched(body: str, *ranges: tuple[int, int]) -> set[int]:
     """Indexes of the paragraphs that ``[start, end)`` ranges overlap."""
-    touched = set()
-    for index, (ps, pe) in enumerate(paragraph_bounds(body)):
-        for start, end in ranges:
-            if start <= pe and end >= ps:
-                touched.add(index)
-    return touched
+    bounds = paragraph_bounds(body)
+    return {index for start, end in ranges for index in touched_range(bounds, start, end)}
 
 
 def label_styles(labels) -> SafeString:
@@ -291,6 +337,53 @@ class Workspace:
         self.role = user_role(project=self.project, user=request.user)
         self._spans = None
         self._labels = None
+        self._window = None
+
+    @classmethod
+    def for_write(cls, request, slug: str, article_id: int, near: tuple[int, int] | None):
+        """A workspace read in one query (article, project, role), for a write near
+        ``near`` ``(start, end)``: with the article's paragraph bounds at hand, the body is
+        not loaded, only the paragraphs around ``near`` (the fragments' text); else the body
+        is loaded once and its bounds remembered. 404 for a user outside the project."""
+        ws = cls.__new__(cls)
+        ws.request, ws._spans, ws._labels, ws._window = request, None, None, None
+        cached = cached_bounds(article_id)
+        window = None
+        if cached is not None and near is not None:
+            paragraphs = touched_range(cached[1], *near)
+            if paragraphs:
+                window = (cached[1][paragraphs[0]][0], cached[1][paragraphs[-1]][1])
+        target = selectors.article_target(
+            slug=slug,
+            article_id=article_id,
+            user=request.user,
+            window=window,
+            body=cached is None and near is not None,
+        )
+        if target is None or target.role is None:
+            raise Http404("No such article in your projects.")
+        ws.article, ws.project, ws.role = target.article, target.project, target.role
+        if cached is None and near is not None:
+            remember_bounds(ws.article.pk, ws.article.sha256, ws.article.body)
+        elif window is not None and cached[0] == ws.article.sha256:
+            ws._window = (window[0], target.piece)
+        return ws
+
+    def bounds(self) -> tuple[tuple[int, int], ...]:
+        """The article's paragraph bounds (the body is loaded if they are not known)."""
+        cached = cached_bounds(self.article.pk)
+        if cached is not None and cached[0] == self.article.sha256:
+            return cached[1]
+        return remember_bounds(self.article.pk, self.article.sha256, self.article.body)
+
+    def window(self, start: int, end: int) -> tuple[int, str]:
+        """``(start, body[start:end])``: from the piece read with the article when it covers
+        that range, else from the body (loaded if it was deferred)."""
+        if self._window is not None:
+            base, piece = self._window
+            if base <= start and end <= base + len(piece):
+                return start, piece[start - base : end - base]
+        return start, self.article.body[start:end]
 
     @property
     def labels(self) -> list[Label]:
@@ -351,27 +444,49 @@ class Workspace:
             context["span_count"] = len(self.spans)
         return context
 
-    def panel_context(self, span: Span, **extra) -> dict:
-        form = extra.pop("form", None) or SpanEditForm(
-            project=self.project,
-            initial={
+    def panel_fields(self, span, data=None) -> dict:
+        """The edit form's options and values: the span's, or those posted (``data``) when
+        the form is shown again with an error. Plain values for the template: Django's
+        widgets took longer to render this form than the rest of a span create together."""
+        if data is None:
+            values = {
                 "version": span.version,
                 "label": span.label_id,
                 "probability": span.probability or "",
                 "confidence": span.confidence or "",
                 "note": span.note,
-            },
-        )
-        form.fields["label"].queryset = Label.objects.filter(
-            project=self.project, kind=LabelKind.SPAN
-        )
-        actor_links, relations = selectors.span_links(span=span)
+            }
+        else:
+            values = {key: data.get(key, "") for key in PANEL_FIELDS}
+        picked = {key: str(value) for key, value in values.items()}
+        return {
+            "version": values["version"],
+            "labels": [
+                (label.pk, label.name, str(label.pk) == picked["label"])
+                for label in self.span_labels
+            ],
+            "probabilities": [
+                (value, text, value == picked["probability"])
+                for value, text in (("", NOT_GRADED), *Probability.choices)
+            ],
+            "confidences": [
+                (value, text, value == picked["confidence"])
+                for value, text in (("", NOT_GRADED), *Confidence.choices)
+            ],
+            "note": values["note"],
+        }
+
+    def panel_context(self, span: Span, *, new: bool = False, **extra) -> dict:
+        """The span panel's context; ``new`` for a span just created, which has no actors
+        and no relations yet (two queries saved)."""
+        form = extra.pop("form", None)
+        actor_links, relations = ([], []) if new else selectors.span_links(span=span)
         return {
             "actor_links": actor_links,
             "relations": relations,
             **self.context(with_spans=False),
             "span": span,
-            "form": form,
+            "fields": self.panel_fields(span, form.data if form is not None else None),
             "roles": ActorRole.choices,
             "edit_url": self.url("span-edit", span.pk),
             "delete_url": self.url("span-delete", span.pk),
@@ -400,23 +515,27 @@ class Workspace:
         """
         counts = selectors.article_span_counts(article=self.article, user=self.request.user)
         total = sum(counts.values())
-        ctx = {**self.context(with_spans=False, live=live), "span_count": total, "oob": True}
-        html = [panel, render_to_string("annotations/partials/live.html", ctx, self.request)]
-        bounds = paragraph_bounds(self.article.body)
+        ctx = {"live": live, "span_count": total, "oob": True}
+        html = [panel, render_to_string("annotations/partials/live.html", ctx)]
+        nearby = []
         if touched:
-            first, last = bounds[min(touched)][0], bounds[max(touched)][1]
+            bounds, indexes = self.bounds(), sorted(touched)
+            first, last = bounds[indexes[0]][0], bounds[indexes[-1]][1]
             nearby = selectors.article_span_rows(
                 article=self.article, user=self.request.user, overlapping=(first, last)
             )
-            html += render_paragraphs(
-                self.article.body, nearby, self.label_map, only=touched, oob=True
-            )  # escaped by render_paragraphs
+            base, text = self.window(first, last)
+            html += render_paragraph_window(
+                text, base, [(i, *bounds[i]) for i in indexes], nearby, self.label_map, oob=True
+            )  # escaped by render_paragraph_window
         if removed or added:
             html += [f'<li id="item-{pk}" hx-swap-oob="delete"></li>' for pk in removed]
-            new_rows = Span.objects.filter(
-                pk__in=added, article=self.article, annotator=self.request.user
-            ).values_list("id", "start", "end", "label_id", "text")
-            rows = {values[0]: selectors.SpanRow(*values) for values in new_rows}
+            rows = {row.pk: row for row in nearby if row.pk in added}
+            if missing := [pk for pk in added if pk not in rows]:
+                new_rows = Span.objects.filter(
+                    pk__in=missing, article=self.article, annotator=self.request.user
+                ).values_list("id", "start", "end", "label_id", "text")
+                rows.update((values[0], selectors.SpanRow(*values)) for values in new_rows)
             html += [
                 f'<ol hx-swap-oob="beforeend:#group-items-{row.label_id}">{_span_item(row)}</ol>'
                 for pk in added
@@ -428,7 +547,7 @@ class Workspace:
                 for label in self.span_labels
             ]
             html.append(f'<span id="span-total" class="count" hx-swap-oob="true">{total}</span>')
-            html.append(render_to_string("annotations/partials/counters.html", ctx, self.request))
+            html.append(render_to_string("annotations/partials/counters.html", ctx))
         return HttpResponse("".join(html))
 
 
@@ -449,7 +568,18 @@ def annotate(request, slug, article_id):
         )
     context = ws.context(
         groups=_span_groups(ws.span_labels, ws.spans),
-        paragraphs=mark_safe("".join(render_paragraphs(ws.article.body, ws.spans, ws.label_map))),
+        # Through ws.bounds(), so that this process remembers the bounds for span creates.
+        paragraphs=mark_safe(
+            "".join(
+                render_paragraph_window(
+                    ws.article.body,
+                    0,
+                    [(index, *bounds) for index, bounds in enumerate(ws.bounds())],
+                    ws.spans,
+                    ws.label_map,
+                )
+            )
+        ),
         previous_url=previous_id and reverse("annotations:annotate", args=[slug, previous_id]),
         next_url=next_id and reverse("annotations:annotate", args=[slug, next_id]),
         done=bool(progress and progress.done_at),
@@ -480,9 +610,22 @@ def article_done(request, slug, article_id):
 @login_required
 @require_POST
 def span_create(request, slug, article_id):
-    """Save a span over ``[start, end)`` (code points) with a label, answer the changed pieces."""
-    ws = Workspace(request, slug, article_id)
-    form = SpanCreateForm(request.POST, project=ws.project)
+    """Save a span over ``[start, end)`` (code points) with a label, answer the changed pieces.
+
+    The hot path of the page (a keypress): one query reads the article (without its body),
+    its project and the user's role, and another the labels; the service saves; then the
+    spans around the new one and the counts are read, and only the touched paragraphs, the
+    new list entry, the counters and the panel are drawn.
+    """
+    form = SpanCreateForm(request.POST)
+    valid = form.is_valid()
+    near = (form.cleaned_data["start"], form.cleaned_data["end"]) if valid else None
+    ws = Workspace.for_write(request, slug, article_id, near)
+    label = None
+    if valid:
+        label = next((x for x in ws.span_labels if x.pk == form.cleaned_data["label"]), None)
+        if label is None:
+            form.add_error("label", "Select one of the project's span labels.")
     if not form.is_valid():
         errors = "; ".join(
             f"{field}: {' '.join(messages)}" for field, messages in form.errors.items()
@@ -494,23 +637,21 @@ def span_create(request, slug, article_id):
             article=ws.article,
             start=data["start"],
             end=data["end"],
-            label=data["label"],
+            label=label,
             annotator=request.user,
         )
     except (ValidationError, PermissionDenied, Conflict) as exc:
         return _error_response(request, _message(exc), _status_of(exc))
     if not request.htmx:
         return redirect(f"{ws.url('annotate')}?span={span.pk}")
-    ws.reload()
-    span = ws.span(span.pk)
     panel = render_to_string(
-        "annotations/partials/span_panel.html", ws.panel_context(span), request
+        "annotations/partials/span_panel.html", ws.panel_context(span, new=True), request
     )
     return ws.fragments(
-        touched=paragraphs_touched(ws.article.body, (span.start, span.end)),
+        touched=set(touched_range(ws.bounds(), span.start, span.end)),
         added=(span.pk,),
         panel=panel,
-        live=f"Saved {span.label.name}: “{_excerpt(span.text)}”.",
+        live=f"Saved {label.name}: “{_excerpt(span.text)}”.",
     )
 
 
