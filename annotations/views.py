@@ -194,45 +194,38 @@ def cached_bounds(article_id: int) -> tuple[str, tuple[tuple[int, int], ...]] | 
     return _ARTICLE_BOUNDS.get(article_id)
 
 
-def _segment(text: str, base: int, start: int, end: int, covering: list, labels: dict) -> str:
+def _segment(text: str, base: int, start: int, end: int, covering: list) -> str:
     piece = escape_html(text[start - base : end - base], quote=False)
     if not covering:
         return f'<span class="seg" data-start="{start}">{piece}</span>'
-    # Innermost first: the shortest span colours the background, the others underline it.
+    # Innermost first: the shortest span colours the background, up to three others underline
+    # it (the u1-/u2-/u3- classes of ``label_styles``). Classes rather than a style and a
+    # title on each of thousands of highlights: the page is that much less to parse; the
+    # page's script gives a highlight its title (the labels' names) on hover.
+    classes = f"seg hl l{covering[0].label_id}"
     if len(covering) > 1:
         covering = sorted(covering, key=lambda s: (s.end - s.start, -s.start, s.pk))
-    inner = covering[0]
-    ids = " ".join([str(s.pk) for s in covering])
-    names = escape_html(" / ".join([labels[s.label_id].name for s in covering]))
-    style = ""
-    if len(covering) > 1:
-        shadows = ",".join(
-            f"inset 0 -{3 * (depth + 1)}px 0 {escape_html(labels[s.label_id].color)}"
-            for depth, s in enumerate(covering[1:4])
+        classes = f"seg hl l{covering[0].label_id} multi" + "".join(
+            [f" u{depth}-{s.label_id}" for depth, s in enumerate(covering[1:4], start=1)]
         )
-        style = f' style="box-shadow:{shadows}"'
-    classes = f"seg hl l{inner.label_id}" + (" multi" if len(covering) > 1 else "")
-    return (
-        f'<mark class="{classes}" data-start="{start}" data-spans="{ids}" '
-        f'title="{names}"{style}>{piece}</mark>'
-    )
+    ids = " ".join([str(s.pk) for s in covering])
+    return f'<mark class="{classes}" data-start="{start}" data-spans="{ids}">{piece}</mark>'
 
 
 def render_paragraphs(
-    body: str, spans: list, labels: dict, *, only: set[int] | None = None, oob: bool = False
+    body: str, spans: list, *, only: set[int] | None = None, oob: bool = False
 ) -> list[str]:
     """The body as ``<p>`` elements split on every span boundary, escaped (HTML strings).
 
-    ``spans`` have ``pk``, ``start``, ``end`` and ``label_id``; ``labels`` maps label ids to
-    labels. Each segment carries ``data-start`` (code points) and ``data-spans`` (the spans
-    covering it, innermost first), so the page can turn a selection into offsets and a click
-    into a span. ``only`` limits the output to some paragraph indexes (for htmx out-of-band
-    updates).
+    ``spans`` have ``pk``, ``start``, ``end`` and ``label_id``. Each segment carries
+    ``data-start`` (code points) and ``data-spans`` (the spans covering it, innermost first),
+    so the page can turn a selection into offsets and a click into a span. ``only`` limits
+    the output to some paragraph indexes (for htmx out-of-band updates).
     """
     bounds = paragraph_bounds(body)
     indexes = range(len(bounds)) if only is None else sorted(only)
     return render_paragraph_window(
-        body, 0, [(index, *bounds[index]) for index in indexes], spans, labels, oob=oob
+        body, 0, [(index, *bounds[index]) for index in indexes], spans, oob=oob
     )
 
 
@@ -241,7 +234,6 @@ def render_paragraph_window(
     base: int,
     paragraphs: list[tuple[int, int, int]],
     spans: list,
-    labels: dict,
     *,
     oob: bool = False,
 ) -> list[str]:
@@ -261,7 +253,7 @@ def render_paragraph_window(
         while ci < len(cuts) and cuts[ci] <= pe:
             cut = cuts[ci]
             if cut > pos:
-                pieces.append(_segment(text, base, pos, cut, list(active.values()), labels))
+                pieces.append(_segment(text, base, pos, cut, list(active.values())))
             pos = max(pos, cut)
             for span in ends.get(cut, ()):
                 active.pop(span.pk, None)
@@ -269,7 +261,7 @@ def render_paragraph_window(
                 active[span.pk] = span
             ci += 1
         if pe > pos:
-            pieces.append(_segment(text, base, pos, pe, list(active.values()), labels))
+            pieces.append(_segment(text, base, pos, pe, list(active.values())))
         if ps == pe:
             pieces.append(f'<span class="seg empty" data-start="{ps}"></span>')
         out.append(
@@ -294,7 +286,14 @@ def paragraphs_touched(body: str, *ranges: tuple[int, int]) -> set[int]:
 
 
 def label_styles(labels) -> SafeString:
-    rules = "".join(f".l{label.pk}{{--c:{escape(label.color)}}}" for label in labels)
+    """Each label's colour: ``--c`` for its highlights, ``--u1`` to ``--u3`` for the underlines
+    it draws beneath an inner span's highlight."""
+    rules = "".join(
+        f".l{label.pk}{{--c:{color}}}.u1-{label.pk}{{--u1:{color}}}"
+        f".u2-{label.pk}{{--u2:{color}}}.u3-{label.pk}{{--u3:{color}}}"
+        for label in labels
+        if (color := escape(label.color))
+    )
     return mark_safe(rules)
 
 
@@ -526,7 +525,7 @@ class Workspace:
             )
             base, text = self.window(first, last)
             html += render_paragraph_window(
-                text, base, [(i, *bounds[i]) for i in indexes], nearby, self.label_map, oob=True
+                text, base, [(i, *bounds[i]) for i in indexes], nearby, oob=True
             )  # escaped by render_paragraph_window
         if removed or added:
             html += [f'<li id="item-{pk}" hx-swap-oob="delete"></li>' for pk in removed]
@@ -576,7 +575,6 @@ def annotate(request, slug, article_id):
                     0,
                     [(index, *bounds) for index, bounds in enumerate(ws.bounds())],
                     ws.spans,
-                    ws.label_map,
                 )
             )
         ),

@@ -114,6 +114,9 @@ def main() -> None:
     parser.add_argument("--loads", type=int, default=10, help="page loads timed")
     parser.add_argument("--creates", type=int, default=20, help="spans created by hotkey")
     parser.add_argument("--screenshot", help="save a PNG of the page after the creates")
+    parser.add_argument(
+        "--metrics", action="store_true", help="print where one warm load's time goes (CDP)"
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="assay-browser-bench-"))
@@ -156,6 +159,32 @@ def main() -> None:
                 page.goto(url)
                 settle.append(page.evaluate("window.__settled"))
                 parts.append(page.evaluate(NAVIGATION_PARTS))
+
+            if args.metrics:
+                cdp = context.new_cdp_session(page)
+                cdp.send("Performance.enable")
+                before = {
+                    m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]
+                }
+                page.goto(url)
+                page.evaluate("window.__settled")
+                after = {
+                    m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]
+                }
+                print(
+                    "one warm load (CDP Performance metrics, ms): "
+                    + ", ".join(
+                        f"{name} {1000 * (after[name] - before[name]):.0f}"
+                        for name in (
+                            "TaskDuration",
+                            "ScriptDuration",
+                            "RecalcStyleDuration",
+                            "LayoutDuration",
+                        )
+                    )
+                    + f"; {after['Nodes']:.0f} nodes"
+                )
+                cdp.detach()
 
             shown, confirmed = [], []
             paragraph = 10

@@ -61,7 +61,7 @@ def test_render_paragraphs_splits_on_every_boundary_innermost_first():
     label = FakeLabel(1)
     body = "ab🇺🇦cdef\ngh"
     outer, inner = FakeSpan(10, 0, 6, label), FakeSpan(11, 3, 5, label)
-    html = "".join(render_paragraphs(body, [outer, inner], {1: label}))
+    html = "".join(render_paragraphs(body, [outer, inner]))
     assert segments(html) == [
         (0, "10", "ab🇺"),
         (3, "11 10", "🇦c"),
@@ -79,11 +79,11 @@ def test_render_paragraphs_span_across_a_line_break_shows_in_both_paragraphs():
     label = FakeLabel(2)
     body = "one two\nthree four\n\nfive"
     span = FakeSpan(5, 4, 13, label)  # "two\nthree"
-    html = "".join(render_paragraphs(body, [span], {2: label}))
+    html = "".join(render_paragraphs(body, [span]))
     assert [s for s in segments(html) if s[1]] == [(4, "5", "two"), (8, "5", "three")]
     assert 'id="para-2"' in html  # the empty line keeps its own paragraph
     assert paragraphs_touched(body, (4, 13)) == {0, 1}
-    only = render_paragraphs(body, [span], {2: label}, only={1}, oob=True)
+    only = render_paragraphs(body, [span], only={1}, oob=True)
     assert len(only) == 1 and only[0].startswith('<p id="para-1" class="para" data-start="8"')
     assert 'hx-swap-oob="outerHTML"' in only[0]
 
@@ -91,7 +91,7 @@ def test_render_paragraphs_span_across_a_line_break_shows_in_both_paragraphs():
 def test_render_paragraphs_escapes_the_text_and_label_names():
     label = FakeLabel(3, name='<img src=x onerror="alert(1)">')
     body = 'Say <script>alert("x")</script> & more'
-    html = "".join(render_paragraphs(body, [FakeSpan(1, 4, 12, label)], {3: label}))
+    html = "".join(render_paragraphs(body, [FakeSpan(1, 4, 12, label)]))
     assert "<script>" not in html and "<img" not in html
     assert "&lt;script&gt;" in html and "&amp; more" in html
 
