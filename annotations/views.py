@@ -362,6 +362,7 @@ class Workspace:
         if target is None or target.role is None:
             raise Http404("No such article in your projects.")
         ws.article, ws.project, ws.role = target.article, target.project, target.role
+        ws._labels = target.labels
         if cached is None and near is not None:
             remember_bounds(ws.article.pk, ws.article.sha256, ws.article.body)
         elif window is not None and cached[0] == ws.article.sha256:
@@ -512,17 +513,19 @@ class Workspace:
         The live region, the ``touched`` paragraphs, the span list's ``removed`` and ``added``
         entries and the counters: a few kilobytes, however long the article.
         """
-        counts = selectors.article_span_counts(article=self.article, user=self.request.user)
-        total = sum(counts.values())
-        ctx = {"live": live, "span_count": total, "oob": True}
-        html = [panel, render_to_string("annotations/partials/live.html", ctx)]
         nearby = []
         if touched:
             bounds, indexes = self.bounds(), sorted(touched)
             first, last = bounds[indexes[0]][0], bounds[indexes[-1]][1]
-            nearby = selectors.article_span_rows(
+            nearby, counts = selectors.article_spans_near(
                 article=self.article, user=self.request.user, overlapping=(first, last)
             )
+        else:
+            counts = selectors.article_span_counts(article=self.article, user=self.request.user)
+        total = sum(counts.values())
+        ctx = {"live": live, "span_count": total, "oob": True}
+        html = [panel, render_to_string("annotations/partials/live.html", ctx)]
+        if touched:
             base, text = self.window(first, last)
             html += render_paragraph_window(
                 text, base, [(i, *bounds[i]) for i in indexes], nearby, oob=True

@@ -91,7 +91,7 @@ SELECT = """([index, length]) => {
 # Arms the probes for one keypress: the keydown's timestamp, the first frame with a highlight
 # over the selection's text, and the first frame after htmx swapped the server's answer in.
 ARM = """(start) => {
-  const probe = {key: null, shown: null, confirmed: null};
+  const probe = {key: null, shown: null, confirmed: null, sent: null, answered: null};
   window.__probe = probe;
   addEventListener("keydown", (e) => { probe.key = e.timeStamp; }, {capture: true, once: true});
   const covered = () => document.querySelector('#doc-text mark[data-start="' + start + '"]');
@@ -103,6 +103,10 @@ ARM = """(start) => {
   });
   observer.observe(document.getElementById("doc-text"), {subtree: true, childList: true,
                                                          attributes: true});
+  document.body.addEventListener("htmx:beforeSend", () => { probe.sent = performance.now(); },
+                                 {once: true});
+  document.body.addEventListener("htmx:beforeSwap", () => { probe.answered = performance.now(); },
+                                 {once: true});
   document.body.addEventListener("htmx:afterSwap", () => {
     requestAnimationFrame(() => { probe.confirmed = performance.now(); observer.disconnect(); });
   }, {once: true});
@@ -186,7 +190,7 @@ def main() -> None:
                 )
                 cdp.detach()
 
-            shown, confirmed = [], []
+            shown, confirmed, phases = [], [], []
             paragraph = 10
             for _ in range(args.creates):
                 while (start := page.evaluate(SELECT, [paragraph, 12])) is None:
@@ -200,6 +204,13 @@ def main() -> None:
                 probe = page.evaluate("window.__probe")
                 shown.append(probe["shown"] - probe["key"])
                 confirmed.append(probe["confirmed"] - probe["key"])
+                phases.append(
+                    (
+                        probe["sent"] - probe["key"],
+                        probe["answered"] - probe["sent"],
+                        probe["confirmed"] - probe["answered"],
+                    )
+                )
                 paragraph += 7
             if page.locator("#errors .error-msg").count():
                 raise SystemExit(f"the page shows an error: {page.inner_text('#errors')}")
@@ -218,6 +229,13 @@ def main() -> None:
                 f"{step} {percentile([p[i] for p in parts], 50):.0f}"
                 for i, step in enumerate(steps)
             )
+        )
+        print(
+            "the server's fragment, p50 of each step (ms): keypress to request sent "
+            + ", then answered ".join(
+                f"{percentile([p[i] for p in phases], 50):.0f}" for i in range(2)
+            )
+            + f", then drawn {percentile([p[2] for p in phases], 50):.0f}"
         )
         for name, times, target in (
             ("page settles (navigation to first frame)", settle, 1000),
