@@ -340,10 +340,12 @@ class Workspace:
 
     @classmethod
     def for_write(cls, request, slug: str, article_id: int, near: tuple[int, int] | None):
-        """A workspace read in one query (article, project, role), for a write near
-        ``near`` ``(start, end)``: with the article's paragraph bounds at hand, the body is
-        not loaded, only the paragraphs around ``near`` (the fragments' text); else the body
-        is loaded once and its bounds remembered. 404 for a user outside the project."""
+        """A workspace for a span's fragments, read in one query (article, project, role,
+        labels) without the article's body. With ``near`` ``(start, end)`` (a new span's
+        offsets) and the article's paragraph bounds at hand, the paragraphs around it are
+        read with it; without the bounds, the body is, and its bounds are remembered. Without
+        ``near``, the body is read only if a fragment needs it. 404 for a user outside the
+        project."""
         ws = cls.__new__(cls)
         ws.request, ws._spans, ws._labels, ws._window = request, None, None, None
         cached = cached_bounds(article_id)
@@ -375,6 +377,10 @@ class Workspace:
         if cached is not None and cached[0] == self.article.sha256:
             return cached[1]
         return remember_bounds(self.article.pk, self.article.sha256, self.article.body)
+
+    def touched(self, start: int, end: int) -> set[int]:
+        """Indexes of the paragraphs that ``[start, end)`` overlaps."""
+        return set(touched_range(self.bounds(), start, end))
 
     def window(self, start: int, end: int) -> tuple[int, str]:
         """``(start, body[start:end])``: from the piece read with the article when it covers
@@ -649,7 +655,7 @@ def span_create(request, slug, article_id):
         "annotations/partials/span_panel.html", ws.panel_context(span, new=True), request
     )
     return ws.fragments(
-        touched=set(touched_range(ws.bounds(), span.start, span.end)),
+        touched=ws.touched(span.start, span.end),
         added=(span.pk,),
         panel=panel,
         live=f"Saved {label.name}: “{_excerpt(span.text)}”.",
@@ -671,7 +677,7 @@ def _panel_response(
 @require_GET
 def span_panel(request, slug, article_id, span_id):
     """The span's detail beside the text (htmx); a plain GET opens the page with it."""
-    ws = Workspace(request, slug, article_id)
+    ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
     if not request.htmx:
         return redirect(f"{ws.url('annotate')}?span={span.pk}")
@@ -687,7 +693,7 @@ def _version(request) -> int | None:
 @require_POST
 def span_edit(request, slug, article_id, span_id):
     """Change label, probability, confidence and note; a stale version is refused inline."""
-    ws = Workspace(request, slug, article_id)
+    ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
     form = SpanEditForm(request.POST, project=ws.project)
     if not form.is_valid():
@@ -714,7 +720,7 @@ def span_edit(request, slug, article_id, span_id):
         request,
         ws,
         span,
-        touched=paragraphs_touched(ws.article.body, old_range),
+        touched=ws.touched(*old_range),
         removed=(span.pk,),
         added=(span.pk,),
         live=f"Saved changes to {span.label.name}: “{_excerpt(span.text)}”.",
@@ -730,7 +736,7 @@ def _links(span: Span) -> list[dict]:
 @require_POST
 def span_actor_add(request, slug, article_id, span_id):
     """Attach an actor (an existing one, or a new one by name) to the span in a role."""
-    ws = Workspace(request, slug, article_id)
+    ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
     form = SpanActorForm(request.POST)
     if not form.is_valid():
@@ -761,7 +767,7 @@ def span_actor_add(request, slug, article_id, span_id):
 @login_required
 @require_POST
 def span_actor_remove(request, slug, article_id, span_id):
-    ws = Workspace(request, slug, article_id)
+    ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
     form = SpanActorForm(request.POST)
     if not form.is_valid() or not form.cleaned_data["actor"]:
@@ -784,7 +790,7 @@ def span_actor_remove(request, slug, article_id, span_id):
 @require_GET
 def span_actor_search(request, slug, article_id, span_id):
     """Search-as-you-type over actor names and aliases, for the span's panel."""
-    ws = Workspace(request, slug, article_id)
+    ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
     q = request.GET.get("q", "").strip()[:100]
     actors = list(selectors.actors_search(q=q)) if q else []
@@ -799,7 +805,7 @@ def span_actor_search(request, slug, article_id, span_id):
 @require_GET
 def span_relation_form(request, slug, article_id, span_id):
     """The form that links the span to another one; loaded on demand (it lists every span)."""
-    ws = Workspace(request, slug, article_id)
+    ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
     labels = ws.label_map
     targets = mark_safe(
@@ -824,7 +830,7 @@ def span_relation_form(request, slug, article_id, span_id):
 @login_required
 @require_POST
 def span_relation_add(request, slug, article_id, span_id):
-    ws = Workspace(request, slug, article_id)
+    ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
     form = RelationForm(request.POST)
     if not form.is_valid():
@@ -846,7 +852,7 @@ def span_relation_add(request, slug, article_id, span_id):
 @require_POST
 def span_delete(request, slug, article_id, span_id):
     """Delete a span; the answer offers Undo (a restore of the ``deleted`` event)."""
-    ws = Workspace(request, slug, article_id)
+    ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
     try:
         services.span_delete(span=span, user=request.user)
@@ -863,7 +869,7 @@ def span_delete(request, slug, article_id, span_id):
     panel = render_to_string(
         "annotations/partials/span_deleted.html",
         {
-            **ws.context(),
+            **ws.context(with_spans=False),
             "event": event,
             "deleted": span,
             "restore_url": ws.url("span-restore", event.pk),
@@ -871,7 +877,7 @@ def span_delete(request, slug, article_id, span_id):
         request,
     )
     return ws.fragments(
-        touched=paragraphs_touched(ws.article.body, (span.start, span.end)),
+        touched=ws.touched(span.start, span.end),
         removed=(span.pk,),
         panel=panel,
         live=f"Deleted {span.label.name}: “{_excerpt(span.text)}”. Undo is in the side panel.",
@@ -881,7 +887,7 @@ def span_delete(request, slug, article_id, span_id):
 @login_required
 @require_POST
 def span_restore(request, slug, article_id, event_id):
-    ws = Workspace(request, slug, article_id)
+    ws = Workspace.for_write(request, slug, article_id, None)
     event = get_object_or_404(SpanEvent, pk=event_id, article=ws.article)
     try:
         span = services.span_restore(event=event, user=request.user)
@@ -895,7 +901,7 @@ def span_restore(request, slug, article_id, event_id):
         request,
         ws,
         span,
-        touched=paragraphs_touched(ws.article.body, (span.start, span.end)),
+        touched=ws.touched(span.start, span.end),
         added=(span.pk,),
         live=f"Restored {span.label.name}: “{_excerpt(span.text)}”.",
     )
