@@ -6,6 +6,7 @@ a refusal (``ValidationError``, ``PermissionDenied``, ``Conflict``) is shown inl
 server error.
 """
 
+import threading
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from functools import lru_cache
@@ -176,16 +177,18 @@ def paragraph_bounds(body: str) -> tuple[tuple[int, int], ...]:
 # fragments then read only the touched paragraphs' text, not the whole body. Per process, a
 # few articles' worth (a 200,000-character article's bounds are a few kilobytes).
 _ARTICLE_BOUNDS: dict[int, tuple[str, tuple[tuple[int, int], ...]]] = {}
+_ARTICLE_BOUNDS_LOCK = threading.Lock()  # for threaded servers (runserver)
 ARTICLE_BOUNDS_KEPT = 64
 
 
 def remember_bounds(article_id: int, sha256: str, body: str) -> tuple[tuple[int, int], ...]:
     """The body's paragraph bounds, remembered for ``cached_bounds``."""
     bounds = paragraph_bounds(body)
-    _ARTICLE_BOUNDS.pop(article_id, None)
-    _ARTICLE_BOUNDS[article_id] = (sha256, bounds)
-    while len(_ARTICLE_BOUNDS) > ARTICLE_BOUNDS_KEPT:
-        del _ARTICLE_BOUNDS[next(iter(_ARTICLE_BOUNDS))]  # the oldest
+    with _ARTICLE_BOUNDS_LOCK:
+        _ARTICLE_BOUNDS.pop(article_id, None)
+        _ARTICLE_BOUNDS[article_id] = (sha256, bounds)
+        while len(_ARTICLE_BOUNDS) > ARTICLE_BOUNDS_KEPT:
+            del _ARTICLE_BOUNDS[next(iter(_ARTICLE_BOUNDS))]  # the oldest
     return bounds
 
 
