@@ -602,7 +602,7 @@ def annotate(request, slug, article_id):
 @login_required
 @require_POST
 def article_done(request, slug, article_id):
-    ws = Workspace(request, slug, article_id)
+    ws = Workspace.for_write(request, slug, article_id, None)  # neither the body nor the spans
     done = request.POST.get("done") == "1"
     try:
         services.article_mark_done(article=ws.article, user=request.user, done=done)
@@ -610,7 +610,7 @@ def article_done(request, slug, article_id):
         return _error_response(request, _message(exc), _status_of(exc))
     if not request.htmx:
         return redirect(ws.url("annotate"))
-    ctx = {**ws.context(), "done": done, "oob": False}
+    ctx = {**ws.context(with_spans=False), "done": done, "oob": False}
     live = "Marked as done." if done else "Marked as to do."
     html = render_to_string("annotations/partials/done_toggle.html", ctx, request)
     html += render_to_string("annotations/partials/live.html", {"live": live, "oob": True}, request)
