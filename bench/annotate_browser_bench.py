@@ -1,6 +1,7 @@
 """Benchmark the annotate page in Chromium: how soon it settles, how soon a new span shows.
 
-    .venv/bin/python bench/annotate_browser_bench.py [--loads 10] [--creates 20] [--screenshot PNG]
+    .venv/bin/python bench/annotate_browser_bench.py [--cold 5] [--loads 10] [--creates 20]
+                                                     [--screenshot PNG] [--metrics]
 
 Starts gunicorn on the same data as ``annotate_bench.py`` (a 200,000-character article with
 2,000 spans; a fresh SQLite file, or DATABASE_URL when set: a scratch database, migrated and
@@ -9,7 +10,9 @@ sync API and prints p50/p95 of:
 
   settle     from the start of the navigation to the first frame drawn after the ``load``
              event, when the page's scripts have run (server time, transfer, parse, style,
-             layout and paint of the first screen, all included)
+             layout and paint of the first screen, all included); cold: in a new browser
+             context (nothing cached: the scripts and the stylesheet are fetched too), warm:
+             the same page again (as when going on to the next article)
   new span   from the label's keypress (the event's timestamp) to the first frame drawn
              with a highlight over the selected text, in a paragraph scrolled into view
   confirmed  the same keypress to the first frame after the server's answer was swapped in
@@ -115,7 +118,10 @@ ARM = """(start) => {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--loads", type=int, default=10, help="page loads timed")
+    parser.add_argument("--loads", type=int, default=10, help="warm page loads timed")
+    parser.add_argument(
+        "--cold", type=int, default=5, help="cold page loads timed (a new context each)"
+    )
     parser.add_argument("--creates", type=int, default=20, help="spans created by hotkey")
     parser.add_argument("--screenshot", help="save a PNG of the page after the creates")
     parser.add_argument(
@@ -146,18 +152,27 @@ def main() -> None:
 
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport={"width": 1280, "height": 800})
-            context.add_cookies(
-                [{"name": k, "value": v, "url": url} for k, v in client.cookies.items()]
-            )
-            context.add_init_script(SETTLE_PROBE)
-            page = context.new_page()
-            page.set_default_timeout(30_000)
             errors = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
 
-            page.goto(url)  # cold: nothing cached yet
-            cold = page.evaluate("window.__settled")
+            def new_page():
+                context = browser.new_context(viewport={"width": 1280, "height": 800})
+                context.add_cookies(
+                    [{"name": k, "value": v, "url": url} for k, v in client.cookies.items()]
+                )
+                context.add_init_script(SETTLE_PROBE)
+                page = context.new_page()
+                page.set_default_timeout(30_000)
+                page.on("pageerror", lambda exc: errors.append(str(exc)))
+                return context, page
+
+            cold = []
+            for _ in range(args.cold):  # cold: a new context, nothing cached
+                context, page = new_page()
+                page.goto(url)
+                cold.append(page.evaluate("window.__settled"))
+                context.close()
+            context, page = new_page()
+            page.goto(url)
             settle, parts = [], []
             for _ in range(args.loads):  # warm: static files cached, as for the next article
                 page.goto(url)
@@ -221,7 +236,7 @@ def main() -> None:
             raise SystemExit(f"JavaScript errors on the page: {errors}")
 
         print()
-        print(f"first (cold) load settles at {cold:.0f} ms; warm loads, p50 of each step (ms):")
+        print("warm loads, p50 of each step (ms):")
         steps = ("first byte", "last byte", "parsed", "DOMContentLoaded", "load")
         print(
             "  "
@@ -238,7 +253,8 @@ def main() -> None:
             + f", then drawn {percentile([p[2] for p in phases], 50):.0f}"
         )
         for name, times, target in (
-            ("page settles (navigation to first frame)", settle, 1000),
+            ("page settles, cold (empty cache)", cold, 1000),
+            ("page settles, warm (navigation to first frame)", settle, 1000),
             ("new span shows (keypress to frame)", shown, 100),
             ("server's fragment swapped (keypress to frame)", confirmed, None),
         ):
