@@ -24,13 +24,12 @@ class ArticleFilterForm(forms.Form):
 
 
 class SpanCreateForm(forms.Form):
+    """A new span's offsets and label id; the view checks that the label is one of the
+    project's span labels, which it has read already (no query here)."""
+
     start = forms.IntegerField(min_value=0)
     end = forms.IntegerField(min_value=1)
-    label = forms.ModelChoiceField(queryset=Label.objects.none())
-
-    def __init__(self, *args, project, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["label"].queryset = Label.objects.filter(project=project, kind=LabelKind.SPAN)
+    label = forms.IntegerField(min_value=1)
 
 
 class SpanEditForm(forms.Form):

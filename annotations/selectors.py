@@ -1,5 +1,6 @@
 """Reads shared by the pages, the API and the exports, scoped to what a user may see."""
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast
 
@@ -166,6 +167,146 @@ def article_span_counts(*, article: Article, user) -> dict[int, int]:
         .annotate(n=Count("id"))
         .values_list("label_id", "n")
     )
+
+
+class ArticleTarget(NamedTuple):
+    """An article as a write on the annotate page needs it, read in one query."""
+
+    article: Article  # without its body, unless asked for
+    project: Project  # id, name and slug
+    role: str | None  # the user's role in the project (``manager`` for superusers)
+    piece: str | None  # ``body[start:end]`` of the window asked for, else ``None``
+    labels: list[Label]  # the project's labels, both kinds, in the scheme's order
+
+
+LABEL_FIELDS = ("id", "project_id", "name", "kind", "color", "hotkey", "description", "category")
+
+
+def _labels_json_sql(project_column: str) -> str:
+    """A subquery of the project's labels as one JSON array of arrays (``LABEL_FIELDS`` and
+    the order), in the scheme's order on PostgreSQL (SQLite's are sorted by the caller)."""
+    quote = connection.ops.quote_name
+    meta = Label._meta
+    columns = ", ".join(
+        f"l.{quote(meta.get_field(f.removesuffix('_id')).column)}" for f in LABEL_FIELDS
+    )
+    order = f"l.{quote(meta.get_field('order').column)}"
+    where = f"FROM {quote(meta.db_table)} l WHERE l.{quote(meta.get_field('project').column)} "
+    if connection.vendor == "postgresql":
+        name = f"l.{quote(meta.get_field('name').column)}"
+        return (
+            f"(SELECT json_agg(json_build_array({columns}, {order}) ORDER BY {order}, {name}) "
+            f"{where}= {project_column})"
+        )
+    return f"(SELECT json_group_array(json_array({columns}, {order})) {where}= {project_column})"
+
+
+def _article_target_sql(body: str) -> str:
+    quote = connection.ops.quote_name
+    article, project, membership = Article._meta, Project._meta, Membership._meta
+
+    def column(meta, name):
+        return quote(meta.get_field(name).column)
+
+    labels = _labels_json_sql("a." + column(article, "project"))
+    return (
+        f"SELECT a.{column(article, 'id')}, a.{column(article, 'title')}, "
+        f"a.{column(article, 'sha256')}, a.{column(article, 'project')}, "
+        f"p.{column(project, 'name')}, p.{column(project, 'slug')}, "
+        f"(SELECT m.{column(membership, 'role')} FROM {quote(membership.db_table)} m "
+        f"WHERE m.{column(membership, 'project')} = a.{column(article, 'project')} "
+        f"AND m.{column(membership, 'user')} = %s LIMIT 1), "
+        f"{labels}, {body} "
+        f"FROM {quote(article.db_table)} a INNER JOIN {quote(project.db_table)} p "
+        f"ON p.{column(project, 'id')} = a.{column(article, 'project')} "
+        f"WHERE a.{column(article, 'id')} = %s AND p.{column(project, 'slug')} = %s"
+    )
+
+
+def _partial(model, loaded: dict):
+    """A model instance with the ``loaded`` fields (by attname), the others deferred."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in loaded]
+    return model.from_db(connection.alias, names, [loaded[name] for name in names])
+
+
+def article_target(
+    *, slug: str, article_id: int, user, window: tuple[int, int] | None = None, body=False
+) -> ArticleTarget | None:
+    """The article ``article_id`` of the project ``slug``, that project, the user's role in
+    it and its labels, in one query; ``None`` when there is no such article. With ``window``
+    ``(start, end)``, also ``body[start:end]`` (sliced by the database, in code points);
+    with ``body``, the whole body (the article then has it, not deferred).
+
+    Written out rather than built with the ORM: the annotate page's span create runs it on
+    every keypress, and building the query (a join, a subquery, a function) took longer
+    than answering it.
+    """
+    column = connection.ops.quote_name(Article._meta.get_field("body").column)
+    params: list = [user.pk]
+    if body:
+        expression = f"a.{column}"
+    elif window is not None:
+        expression = f"SUBSTR(a.{column}, %s, %s)"
+        params += [window[0] + 1, max(window[1] - window[0], 0)]
+    else:
+        expression = "NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(_article_target_sql(expression), [*params, article_id, slug])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, title, sha256, project_id, name, project_slug, role, labels_json, piece = row
+    if isinstance(labels_json, str | bytes):
+        labels_json = json.loads(labels_json)
+    label_rows = labels_json or []
+    if connection.vendor != "postgresql":
+        label_rows.sort(key=lambda values: (values[-1], values[2]))  # order, name
+    labels = [
+        _partial(Label, {**dict(zip(LABEL_FIELDS, values, strict=False)), "order": values[-1]})
+        for values in label_rows
+    ]
+    loaded = {"id": pk, "title": title, "sha256": sha256, "project_id": project_id}
+    if body:
+        loaded["body"], piece = piece, None
+    article = _partial(Article, loaded)
+    project = _partial(Project, {"id": project_id, "name": name, "slug": project_slug})
+    article.project = project
+    if user.is_superuser:
+        role = Role.MANAGER
+    return ArticleTarget(article, project, role, piece, labels)
+
+
+def article_spans_near(
+    *, article: Article, user, overlapping: tuple[int, int]
+) -> tuple[list[SpanRow], dict[int, int]]:
+    """``article_span_rows`` with ``overlapping`` and ``article_span_counts`` in one query:
+    what an htmx answer on the annotate page redraws after a write (the paragraphs around
+    it, the counters). Written out, as a ``UNION ALL`` of the two."""
+    quote = connection.ops.quote_name
+    meta = Span._meta
+
+    def column(name):
+        return quote(meta.get_field(name).column)
+
+    table, mine = quote(meta.db_table), f"{column('article')} = %s AND {column('annotator')} = %s"
+    sql = (
+        f"SELECT {column('id')}, {column('start')}, {column('end')}, {column('label')}, "
+        f"{column('text')}, NULL FROM {table} "
+        f"WHERE {mine} AND {column('start')} <= %s AND {column('end')} >= %s "
+        f"UNION ALL SELECT NULL, NULL, NULL, {column('label')}, NULL, COUNT(*) FROM {table} "
+        f"WHERE {mine} GROUP BY {column('label')}"
+    )
+    params = [article.pk, user.pk, overlapping[1], overlapping[0], article.pk, user.pk]
+    rows, counts = [], {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for pk, start, end, label_id, text, count in cursor.fetchall():
+            if pk is None:
+                counts[label_id] = count
+            else:
+                rows.append(SpanRow(pk, start, end, label_id, text))
+    rows.sort(key=lambda row: (row.start, row.end, row.pk))
+    return rows, counts
 
 
 def span_links(*, span: Span) -> tuple[list[SpanActor], list[Relation]]:

@@ -6,6 +6,8 @@ a refusal (``ValidationError``, ``PermissionDenied``, ``Conflict``) is shown inl
 server error.
 """
 
+import threading
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from functools import lru_cache
 from html import escape as escape_html
@@ -16,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Value
 from django.db.models.functions import Greatest, Substr
-from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -45,8 +47,10 @@ from .models import (
     ActorRole,
     Article,
     ArticleProgress,
+    Confidence,
     Label,
     LabelKind,
+    Probability,
     Role,
     Span,
     SpanEvent,
@@ -55,6 +59,8 @@ from .models import (
 from .selectors import projects_for_user, user_role
 
 ARTICLES_PER_PAGE = 25
+PANEL_FIELDS = ("version", "label", "probability", "confidence", "note")
+NOT_GRADED = "— not graded —"
 
 
 def _message(exc: Exception) -> str:
@@ -168,41 +174,76 @@ def paragraph_bounds(body: str) -> tuple[tuple[int, int], ...]:
     return tuple(bounds)
 
 
-def _segment(body: str, start: int, end: int, covering: list, labels: dict) -> str:
-    text = escape_html(body[start:end], quote=False)
+# Paragraph bounds by article id, with the body's sha256 they were computed from: a span's
+# fragments then read only the touched paragraphs' text, not the whole body. Per process, a
+# few articles' worth (a 200,000-character article's bounds are a few kilobytes).
+_ARTICLE_BOUNDS: dict[int, tuple[str, tuple[tuple[int, int], ...]]] = {}
+_ARTICLE_BOUNDS_LOCK = threading.Lock()  # for threaded servers (runserver)
+ARTICLE_BOUNDS_KEPT = 64
+
+
+def remember_bounds(article_id: int, sha256: str, body: str) -> tuple[tuple[int, int], ...]:
+    """The body's paragraph bounds, remembered for ``cached_bounds``."""
+    bounds = paragraph_bounds(body)
+    with _ARTICLE_BOUNDS_LOCK:
+        _ARTICLE_BOUNDS.pop(article_id, None)
+        _ARTICLE_BOUNDS[article_id] = (sha256, bounds)
+        while len(_ARTICLE_BOUNDS) > ARTICLE_BOUNDS_KEPT:
+            del _ARTICLE_BOUNDS[next(iter(_ARTICLE_BOUNDS))]  # the oldest
+    return bounds
+
+
+def cached_bounds(article_id: int) -> tuple[str, tuple[tuple[int, int], ...]] | None:
+    """``(sha256, bounds)`` remembered for the article, or ``None``."""
+    return _ARTICLE_BOUNDS.get(article_id)
+
+
+def _segment(text: str, base: int, start: int, end: int, covering: list) -> str:
+    piece = escape_html(text[start - base : end - base], quote=False)
     if not covering:
-        return f'<span class="seg" data-start="{start}">{text}</span>'
-    # Innermost first: the shortest span colours the background, the others underline it.
+        return f'<span class="seg" data-start="{start}">{piece}</span>'
+    # Innermost first: the shortest span colours the background, up to three others underline
+    # it (the u1-/u2-/u3- classes of ``label_styles``). Classes rather than a style and a
+    # title on each of thousands of highlights: the page is that much less to parse; the
+    # page's script gives a highlight its title (the labels' names) on hover.
+    classes = f"seg hl l{covering[0].label_id}"
     if len(covering) > 1:
         covering = sorted(covering, key=lambda s: (s.end - s.start, -s.start, s.pk))
-    inner = covering[0]
-    ids = " ".join([str(s.pk) for s in covering])
-    names = escape_html(" / ".join([labels[s.label_id].name for s in covering]))
-    style = ""
-    if len(covering) > 1:
-        shadows = ",".join(
-            f"inset 0 -{3 * (depth + 1)}px 0 {escape_html(labels[s.label_id].color)}"
-            for depth, s in enumerate(covering[1:4])
+        classes = f"seg hl l{covering[0].label_id} multi" + "".join(
+            [f" u{depth}-{s.label_id}" for depth, s in enumerate(covering[1:4], start=1)]
         )
-        style = f' style="box-shadow:{shadows}"'
-    classes = f"seg hl l{inner.label_id}" + (" multi" if len(covering) > 1 else "")
-    return (
-        f'<mark class="{classes}" data-start="{start}" data-spans="{ids}" '
-        f'title="{names}"{style}>{text}</mark>'
-    )
+    ids = " ".join([str(s.pk) for s in covering])
+    return f'<mark class="{classes}" data-start="{start}" data-spans="{ids}">{piece}</mark>'
 
 
 def render_paragraphs(
-    body: str, spans: list, labels: dict, *, only: set[int] | None = None, oob: bool = False
+    body: str, spans: list, *, only: set[int] | None = None, oob: bool = False
 ) -> list[str]:
     """The body as ``<p>`` elements split on every span boundary, escaped (HTML strings).
 
-    ``spans`` have ``pk``, ``start``, ``end`` and ``label_id``; ``labels`` maps label ids to
-    labels. Each segment carries ``data-start`` (code points) and ``data-spans`` (the spans
-    covering it, innermost first), so the page can turn a selection into offsets and a click
-    into a span. ``only`` limits the output to some paragraph indexes (for htmx out-of-band
-    updates).
+    ``spans`` have ``pk``, ``start``, ``end`` and ``label_id``. Each segment carries
+    ``data-start`` (code points) and ``data-spans`` (the spans covering it, innermost first),
+    so the page can turn a selection into offsets and a click into a span. ``only`` limits
+    the output to some paragraph indexes (for htmx out-of-band updates).
     """
+    bounds = paragraph_bounds(body)
+    indexes = range(len(bounds)) if only is None else sorted(only)
+    return render_paragraph_window(
+        body, 0, [(index, *bounds[index]) for index in indexes], spans, oob=oob
+    )
+
+
+def render_paragraph_window(
+    text: str,
+    base: int,
+    paragraphs: list[tuple[int, int, int]],
+    spans: list,
+    *,
+    oob: bool = False,
+) -> list[str]:
+    """``render_paragraphs`` on a piece of the body: ``text`` is ``body[base:...]`` and
+    ``paragraphs`` lists ``(index, start, end)`` of the paragraphs it holds, in text order;
+    ``spans`` are those that overlap them."""
     starts, ends = defaultdict(list), defaultdict(list)
     for span in spans:
         starts[span.start].append(span)
@@ -211,23 +252,20 @@ def render_paragraphs(
     active: dict[int, object] = {}
     out, ci = [], 0
     oob_attr = ' hx-swap-oob="outerHTML"' if oob else ""
-    for index, (ps, pe) in enumerate(paragraph_bounds(body)):
-        wanted = only is None or index in only
+    for index, ps, pe in paragraphs:
         pieces, pos = [], ps
         while ci < len(cuts) and cuts[ci] <= pe:
             cut = cuts[ci]
-            if wanted and cut > pos:
-                pieces.append(_segment(body, pos, cut, list(active.values()), labels))
+            if cut > pos:
+                pieces.append(_segment(text, base, pos, cut, list(active.values())))
             pos = max(pos, cut)
             for span in ends.get(cut, ()):
                 active.pop(span.pk, None)
             for span in starts.get(cut, ()):
                 active[span.pk] = span
             ci += 1
-        if not wanted:
-            continue
         if pe > pos:
-            pieces.append(_segment(body, pos, pe, list(active.values()), labels))
+            pieces.append(_segment(text, base, pos, pe, list(active.values())))
         if ps == pe:
             pieces.append(f'<span class="seg empty" data-start="{ps}"></span>')
         out.append(
@@ -238,18 +276,28 @@ def render_paragraphs(
     return out
 
 
+def touched_range(bounds: tuple[tuple[int, int], ...], start: int, end: int) -> range:
+    """Indexes of the paragraphs that ``[start, end)`` overlaps (its ends included)."""
+    first = bisect_left(bounds, start, key=lambda b: b[1])
+    last = bisect_right(bounds, end, key=lambda b: b[0])
+    return range(first, max(first, last))
+
+
 def paragraphs_touched(body: str, *ranges: tuple[int, int]) -> set[int]:
     """Indexes of the paragraphs that ``[start, end)`` ranges overlap."""
-    touched = set()
-    for index, (ps, pe) in enumerate(paragraph_bounds(body)):
-        for start, end in ranges:
-            if start <= pe and end >= ps:
-                touched.add(index)
-    return touched
+    bounds = paragraph_bounds(body)
+    return {index for start, end in ranges for index in touched_range(bounds, start, end)}
 
 
 def label_styles(labels) -> SafeString:
-    rules = "".join(f".l{label.pk}{{--c:{escape(label.color)}}}" for label in labels)
+    """Each label's colour: ``--c`` for its highlights, ``--u1`` to ``--u3`` for the underlines
+    it draws beneath an inner span's highlight."""
+    rules = "".join(
+        f".l{label.pk}{{--c:{color}}}.u1-{label.pk}{{--u1:{color}}}"
+        f".u2-{label.pk}{{--u2:{color}}}.u3-{label.pk}{{--u3:{color}}}"
+        for label in labels
+        if (color := escape(label.color))
+    )
     return mark_safe(rules)
 
 
@@ -292,6 +340,60 @@ class Workspace:
         self.role = user_role(project=self.project, user=request.user)
         self._spans = None
         self._labels = None
+        self._window = None
+
+    @classmethod
+    def for_write(cls, request, slug: str, article_id: int, near: tuple[int, int] | None):
+        """A workspace for a span's fragments, read in one query (article, project, role,
+        labels) without the article's body. With ``near`` ``(start, end)`` (a new span's
+        offsets) and the article's paragraph bounds at hand, the paragraphs around it are
+        read with it; without the bounds, the body is, and its bounds are remembered. Without
+        ``near``, the body is read only if a fragment needs it. 404 for a user outside the
+        project."""
+        ws = cls.__new__(cls)
+        ws.request, ws._spans, ws._labels, ws._window = request, None, None, None
+        cached = cached_bounds(article_id)
+        window = None
+        if cached is not None and near is not None:
+            paragraphs = touched_range(cached[1], *near)
+            if paragraphs:
+                window = (cached[1][paragraphs[0]][0], cached[1][paragraphs[-1]][1])
+        target = selectors.article_target(
+            slug=slug,
+            article_id=article_id,
+            user=request.user,
+            window=window,
+            body=cached is None and near is not None,
+        )
+        if target is None or target.role is None:
+            raise Http404("No such article in your projects.")
+        ws.article, ws.project, ws.role = target.article, target.project, target.role
+        ws._labels = target.labels
+        if cached is None and near is not None:
+            remember_bounds(ws.article.pk, ws.article.sha256, ws.article.body)
+        elif window is not None and cached[0] == ws.article.sha256:
+            ws._window = (window[0], target.piece)
+        return ws
+
+    def bounds(self) -> tuple[tuple[int, int], ...]:
+        """The article's paragraph bounds (the body is loaded if they are not known)."""
+        cached = cached_bounds(self.article.pk)
+        if cached is not None and cached[0] == self.article.sha256:
+            return cached[1]
+        return remember_bounds(self.article.pk, self.article.sha256, self.article.body)
+
+    def touched(self, start: int, end: int) -> set[int]:
+        """Indexes of the paragraphs that ``[start, end)`` overlaps."""
+        return set(touched_range(self.bounds(), start, end))
+
+    def window(self, start: int, end: int) -> tuple[int, str]:
+        """``(start, body[start:end])``: from the piece read with the article when it covers
+        that range, else from the body (loaded if it was deferred)."""
+        if self._window is not None:
+            base, piece = self._window
+            if base <= start and end <= base + len(piece):
+                return start, piece[start - base : end - base]
+        return start, self.article.body[start:end]
 
     @property
     def labels(self) -> list[Label]:
@@ -352,27 +454,49 @@ class Workspace:
             context["span_count"] = len(self.spans)
         return context
 
-    def panel_context(self, span: Span, **extra) -> dict:
-        form = extra.pop("form", None) or SpanEditForm(
-            project=self.project,
-            initial={
+    def panel_fields(self, span, data=None) -> dict:
+        """The edit form's options and values: the span's, or those posted (``data``) when
+        the form is shown again with an error. Plain values for the template: Django's
+        widgets took longer to render this form than the rest of a span create together."""
+        if data is None:
+            values = {
                 "version": span.version,
                 "label": span.label_id,
                 "probability": span.probability or "",
                 "confidence": span.confidence or "",
                 "note": span.note,
-            },
-        )
-        form.fields["label"].queryset = Label.objects.filter(
-            project=self.project, kind=LabelKind.SPAN
-        )
-        actor_links, relations = selectors.span_links(span=span)
+            }
+        else:
+            values = {key: data.get(key, "") for key in PANEL_FIELDS}
+        picked = {key: str(value) for key, value in values.items()}
+        return {
+            "version": values["version"],
+            "labels": [
+                (label.pk, label.name, str(label.pk) == picked["label"])
+                for label in self.span_labels
+            ],
+            "probabilities": [
+                (value, text, value == picked["probability"])
+                for value, text in (("", NOT_GRADED), *Probability.choices)
+            ],
+            "confidences": [
+                (value, text, value == picked["confidence"])
+                for value, text in (("", NOT_GRADED), *Confidence.choices)
+            ],
+            "note": values["note"],
+        }
+
+    def panel_context(self, span: Span, *, new: bool = False, **extra) -> dict:
+        """The span panel's context; ``new`` for a span just created, which has no actors
+        and no relations yet (two queries saved)."""
+        form = extra.pop("form", None)
+        actor_links, relations = ([], []) if new else selectors.span_links(span=span)
         return {
             "actor_links": actor_links,
             "relations": relations,
             **self.context(with_spans=False),
             "span": span,
-            "form": form,
+            "fields": self.panel_fields(span, form.data if form is not None else None),
             "roles": ActorRole.choices,
             "edit_url": self.url("span-edit", span.pk),
             "delete_url": self.url("span-delete", span.pk),
@@ -399,25 +523,31 @@ class Workspace:
         The live region, the ``touched`` paragraphs, the span list's ``removed`` and ``added``
         entries and the counters: a few kilobytes, however long the article.
         """
-        counts = selectors.article_span_counts(article=self.article, user=self.request.user)
-        total = sum(counts.values())
-        ctx = {**self.context(with_spans=False, live=live), "span_count": total, "oob": True}
-        html = [panel, render_to_string("annotations/partials/live.html", ctx, self.request)]
-        bounds = paragraph_bounds(self.article.body)
+        nearby = []
         if touched:
-            first, last = bounds[min(touched)][0], bounds[max(touched)][1]
-            nearby = selectors.article_span_rows(
+            bounds, indexes = self.bounds(), sorted(touched)
+            first, last = bounds[indexes[0]][0], bounds[indexes[-1]][1]
+            nearby, counts = selectors.article_spans_near(
                 article=self.article, user=self.request.user, overlapping=(first, last)
             )
-            html += render_paragraphs(
-                self.article.body, nearby, self.label_map, only=touched, oob=True
-            )  # escaped by render_paragraphs
+        else:
+            counts = selectors.article_span_counts(article=self.article, user=self.request.user)
+        total = sum(counts.values())
+        ctx = {"live": live, "span_count": total, "oob": True}
+        html = [panel, render_to_string("annotations/partials/live.html", ctx)]
+        if touched:
+            base, text = self.window(first, last)
+            html += render_paragraph_window(
+                text, base, [(i, *bounds[i]) for i in indexes], nearby, oob=True
+            )  # escaped by render_paragraph_window
         if removed or added:
             html += [f'<li id="item-{pk}" hx-swap-oob="delete"></li>' for pk in removed]
-            new_rows = Span.objects.filter(
-                pk__in=added, article=self.article, annotator=self.request.user
-            ).values_list("id", "start", "end", "label_id", "text")
-            rows = {values[0]: selectors.SpanRow(*values) for values in new_rows}
+            rows = {row.pk: row for row in nearby if row.pk in added}
+            if missing := [pk for pk in added if pk not in rows]:
+                new_rows = Span.objects.filter(
+                    pk__in=missing, article=self.article, annotator=self.request.user
+                ).values_list("id", "start", "end", "label_id", "text")
+                rows.update((values[0], selectors.SpanRow(*values)) for values in new_rows)
             html += [
                 f'<ol hx-swap-oob="beforeend:#group-items-{row.label_id}">{_span_item(row)}</ol>'
                 for pk in added
@@ -429,7 +559,7 @@ class Workspace:
                 for label in self.span_labels
             ]
             html.append(f'<span id="span-total" class="count" hx-swap-oob="true">{total}</span>')
-            html.append(render_to_string("annotations/partials/counters.html", ctx, self.request))
+            html.append(render_to_string("annotations/partials/counters.html", ctx))
         return HttpResponse("".join(html))
 
 
@@ -450,7 +580,17 @@ def annotate(request, slug, article_id):
         )
     context = ws.context(
         groups=_span_groups(ws.span_labels, ws.spans),
-        paragraphs=mark_safe("".join(render_paragraphs(ws.article.body, ws.spans, ws.label_map))),
+        # Through ws.bounds(), so that this process remembers the bounds for span creates.
+        paragraphs=mark_safe(
+            "".join(
+                render_paragraph_window(
+                    ws.article.body,
+                    0,
+                    [(index, *bounds) for index, bounds in enumerate(ws.bounds())],
+                    ws.spans,
+                )
+            )
+        ),
         previous_url=previous_id and reverse("annotations:annotate", args=[slug, previous_id]),
         next_url=next_id and reverse("annotations:annotate", args=[slug, next_id]),
         done=bool(progress and progress.done_at),
@@ -463,7 +603,7 @@ def annotate(request, slug, article_id):
 @login_required
 @require_POST
 def article_done(request, slug, article_id):
-    ws = Workspace(request, slug, article_id)
+    ws = Workspace.for_write(request, slug, article_id, None)  # neither the body nor the spans
     done = request.POST.get("done") == "1"
     try:
         services.article_mark_done(article=ws.article, user=request.user, done=done)
@@ -471,7 +611,7 @@ def article_done(request, slug, article_id):
         return _error_response(request, _message(exc), _status_of(exc))
     if not request.htmx:
         return redirect(ws.url("annotate"))
-    ctx = {**ws.context(), "done": done, "oob": False}
+    ctx = {**ws.context(with_spans=False), "done": done, "oob": False}
     live = "Marked as done." if done else "Marked as to do."
     html = render_to_string("annotations/partials/done_toggle.html", ctx, request)
     html += render_to_string("annotations/partials/live.html", {"live": live, "oob": True}, request)
@@ -481,9 +621,22 @@ def article_done(request, slug, article_id):
 @login_required
 @require_POST
 def span_create(request, slug, article_id):
-    """Save a span over ``[start, end)`` (code points) with a label, answer the changed pieces."""
-    ws = Workspace(request, slug, article_id)
-    form = SpanCreateForm(request.POST, project=ws.project)
+    """Save a span over ``[start, end)`` (code points) with a label, answer the changed pieces.
+
+    The hot path of the page (a keypress): one query reads the article (without its body),
+    its project and the user's role, and another the labels; the service saves; then the
+    spans around the new one and the counts are read, and only the touched paragraphs, the
+    new list entry, the counters and the panel are drawn.
+    """
+    form = SpanCreateForm(request.POST)
+    valid = form.is_valid()
+    near = (form.cleaned_data["start"], form.cleaned_data["end"]) if valid else None
+    ws = Workspace.for_write(request, slug, article_id, near)
+    label = None
+    if valid:
+        label = next((x for x in ws.span_labels if x.pk == form.cleaned_data["label"]), None)
+        if label is None:
+            form.add_error("label", "Select one of the project's span labels.")
     if not form.is_valid():
         errors = "; ".join(
             f"{field}: {' '.join(messages)}" for field, messages in form.errors.items()
@@ -495,23 +648,21 @@ def span_create(request, slug, article_id):
             article=ws.article,
             start=data["start"],
             end=data["end"],
-            label=data["label"],
+            label=label,
             annotator=request.user,
         )
     except (ValidationError, PermissionDenied, Conflict) as exc:
         return _error_response(request, _message(exc), _status_of(exc))
     if not request.htmx:
         return redirect(f"{ws.url('annotate')}?span={span.pk}")
-    ws.reload()
-    span = ws.span(span.pk)
     panel = render_to_string(
-        "annotations/partials/span_panel.html", ws.panel_context(span), request
+        "annotations/partials/span_panel.html", ws.panel_context(span, new=True), request
     )
     return ws.fragments(
-        touched=paragraphs_touched(ws.article.body, (span.start, span.end)),
+        touched=ws.touched(span.start, span.end),
         added=(span.pk,),
         panel=panel,
-        live=f"Saved {span.label.name}: “{_excerpt(span.text)}”.",
+        live=f"Saved {label.name}: “{_excerpt(span.text)}”.",
     )
 
 
@@ -530,7 +681,7 @@ def _panel_response(
 @require_GET
 def span_panel(request, slug, article_id, span_id):
     """The span's detail beside the text (htmx); a plain GET opens the page with it."""
-    ws = Workspace(request, slug, article_id)
+    ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
     if not request.htmx:
         return redirect(f"{ws.url('annotate')}?span={span.pk}")
@@ -546,7 +697,7 @@ def _version(request) -> int | None:
 @require_POST
 def span_edit(request, slug, article_id, span_id):
     """Change label, probability, confidence and note; a stale version is refused inline."""
-    ws = Workspace(request, slug, article_id)
+    ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
     form = SpanEditForm(request.POST, project=ws.project)
     if not form.is_valid():
@@ -573,7 +724,7 @@ def span_edit(request, slug, article_id, span_id):
         request,
         ws,
         span,
-        touched=paragraphs_touched(ws.article.body, old_range),
+        touched=ws.touched(*old_range),
         removed=(span.pk,),
         added=(span.pk,),
         live=f"Saved changes to {span.label.name}: “{_excerpt(span.text)}”.",
@@ -589,7 +740,7 @@ def _links(span: Span) -> list[dict]:
 @require_POST
 def span_actor_add(request, slug, article_id, span_id):
     """Attach an actor (an existing one, or a new one by name) to the span in a role."""
-    ws = Workspace(request, slug, article_id)
+    ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
     form = SpanActorForm(request.POST)
     if not form.is_valid():
@@ -620,7 +771,7 @@ def span_actor_add(request, slug, article_id, span_id):
 @login_required
 @require_POST
 def span_actor_remove(request, slug, article_id, span_id):
-    ws = Workspace(request, slug, article_id)
+    ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
     form = SpanActorForm(request.POST)
     if not form.is_valid() or not form.cleaned_data["actor"]:
@@ -643,7 +794,7 @@ def span_actor_remove(request, slug, article_id, span_id):
 @require_GET
 def span_actor_search(request, slug, article_id, span_id):
     """Search-as-you-type over actor names and aliases, for the span's panel."""
-    ws = Workspace(request, slug, article_id)
+    ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
     q = request.GET.get("q", "").strip()[:100]
     actors = list(selectors.actors_search(q=q)) if q else []
@@ -658,7 +809,7 @@ def span_actor_search(request, slug, article_id, span_id):
 @require_GET
 def span_relation_form(request, slug, article_id, span_id):
     """The form that links the span to another one; loaded on demand (it lists every span)."""
-    ws = Workspace(request, slug, article_id)
+    ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
     labels = ws.label_map
     targets = mark_safe(
@@ -683,7 +834,7 @@ def span_relation_form(request, slug, article_id, span_id):
 @login_required
 @require_POST
 def span_relation_add(request, slug, article_id, span_id):
-    ws = Workspace(request, slug, article_id)
+    ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
     form = RelationForm(request.POST)
     if not form.is_valid():
@@ -705,7 +856,7 @@ def span_relation_add(request, slug, article_id, span_id):
 @require_POST
 def span_delete(request, slug, article_id, span_id):
     """Delete a span; the answer offers Undo (a restore of the ``deleted`` event)."""
-    ws = Workspace(request, slug, article_id)
+    ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
     try:
         services.span_delete(span=span, user=request.user)
@@ -722,7 +873,7 @@ def span_delete(request, slug, article_id, span_id):
     panel = render_to_string(
         "annotations/partials/span_deleted.html",
         {
-            **ws.context(),
+            **ws.context(with_spans=False),
             "event": event,
             "deleted": span,
             "restore_url": ws.url("span-restore", event.pk),
@@ -730,7 +881,7 @@ def span_delete(request, slug, article_id, span_id):
         request,
     )
     return ws.fragments(
-        touched=paragraphs_touched(ws.article.body, (span.start, span.end)),
+        touched=ws.touched(span.start, span.end),
         removed=(span.pk,),
         panel=panel,
         live=f"Deleted {span.label.name}: “{_excerpt(span.text)}”. Undo is in the side panel.",
@@ -740,7 +891,7 @@ def span_delete(request, slug, article_id, span_id):
 @login_required
 @require_POST
 def span_restore(request, slug, article_id, event_id):
-    ws = Workspace(request, slug, article_id)
+    ws = Workspace.for_write(request, slug, article_id, None)
     event = get_object_or_404(SpanEvent, pk=event_id, article=ws.article)
     try:
         span = services.span_restore(event=event, user=request.user)
@@ -754,7 +905,7 @@ def span_restore(request, slug, article_id, event_id):
         request,
         ws,
         span,
-        touched=paragraphs_touched(ws.article.body, (span.start, span.end)),
+        touched=ws.touched(span.start, span.end),
         added=(span.pk,),
         live=f"Restored {span.label.name}: “{_excerpt(span.text)}”.",
     )

@@ -3,12 +3,21 @@
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from annotations import services
-from annotations.models import ArticleProgress, Membership, Role, Span, SpanActor, SpanEvent
-from annotations.views import paragraph_bounds, paragraphs_touched, render_paragraphs
+from annotations import services, views
+from annotations.models import (
+    ArticleProgress,
+    Label,
+    Membership,
+    Role,
+    Span,
+    SpanActor,
+    SpanEvent,
+)
+from annotations.views import label_styles, paragraph_bounds, paragraphs_touched, render_paragraphs
 
 from .factories import ArticleFactory, LabelFactory, UserFactory
 
@@ -61,7 +70,7 @@ def test_render_paragraphs_splits_on_every_boundary_innermost_first():
     label = FakeLabel(1)
     body = "ab🇺🇦cdef\ngh"
     outer, inner = FakeSpan(10, 0, 6, label), FakeSpan(11, 3, 5, label)
-    html = "".join(render_paragraphs(body, [outer, inner], {1: label}))
+    html = "".join(render_paragraphs(body, [outer, inner]))
     assert segments(html) == [
         (0, "10", "ab🇺"),
         (3, "11 10", "🇦c"),
@@ -79,11 +88,11 @@ def test_render_paragraphs_span_across_a_line_break_shows_in_both_paragraphs():
     label = FakeLabel(2)
     body = "one two\nthree four\n\nfive"
     span = FakeSpan(5, 4, 13, label)  # "two\nthree"
-    html = "".join(render_paragraphs(body, [span], {2: label}))
+    html = "".join(render_paragraphs(body, [span]))
     assert [s for s in segments(html) if s[1]] == [(4, "5", "two"), (8, "5", "three")]
     assert 'id="para-2"' in html  # the empty line keeps its own paragraph
     assert paragraphs_touched(body, (4, 13)) == {0, 1}
-    only = render_paragraphs(body, [span], {2: label}, only={1}, oob=True)
+    only = render_paragraphs(body, [span], only={1}, oob=True)
     assert len(only) == 1 and only[0].startswith('<p id="para-1" class="para" data-start="8"')
     assert 'hx-swap-oob="outerHTML"' in only[0]
 
@@ -91,9 +100,21 @@ def test_render_paragraphs_span_across_a_line_break_shows_in_both_paragraphs():
 def test_render_paragraphs_escapes_the_text_and_label_names():
     label = FakeLabel(3, name='<img src=x onerror="alert(1)">')
     body = 'Say <script>alert("x")</script> & more'
-    html = "".join(render_paragraphs(body, [FakeSpan(1, 4, 12, label)], {3: label}))
+    html = "".join(render_paragraphs(body, [FakeSpan(1, 4, 12, label)]))
     assert "<script>" not in html and "<img" not in html
     assert "&lt;script&gt;" in html and "&amp; more" in html
+
+
+def test_overlapping_spans_underline_with_the_outer_labels_classes():
+    inner_label, outer_label = FakeLabel(1, color="#111111"), FakeLabel(2, color="#222222")
+    body = "abcdef"
+    outer, inner = FakeSpan(10, 0, 6, outer_label), FakeSpan(11, 2, 4, inner_label)
+    html = "".join(render_paragraphs(body, [outer, inner]))
+    assert '<mark class="seg hl l1 multi u1-2" data-start="2" data-spans="11 10">cd</mark>' in html
+    assert '<mark class="seg hl l2" data-start="0" data-spans="10">ab</mark>' in html
+    assert "style=" not in html and "title=" not in html
+    rules = label_styles([outer_label])
+    assert ".l2{--c:#222222}" in rules and ".u1-2{--u1:#222222}" in rules
 
 
 def test_paragraph_bounds_count_code_points():
@@ -208,6 +229,107 @@ def test_span_create_htmx_answers_only_the_touched_paragraphs(client_alice, proj
     assert f'<span id="group-count-{label.pk}" class="count" hx-swap-oob="true">1</span>' in html
     assert 'id="counters" class="counters" hx-swap-oob="true">1 span by me' in html
     assert "<html" not in html
+
+
+# Session, user, article with project, role and labels (one), then the service's span create,
+# then the spans near the new one with the counts (one): the same for 3 spans as for 2,000,
+# with the article's paragraph bounds known to this process (the body is not read) or not (it
+# is read in the same query). The create: on PostgreSQL one statement in a savepoint (three),
+# elsewhere a savepoint, the role and slice, the span, its event, the release (five).
+def create_queries() -> int:
+    return 3 + (3 if connection.vendor == "postgresql" else 5) + 1
+
+
+@pytest.mark.parametrize(("paragraphs", "spans"), [(2, 3), (900, 2000)])
+def test_span_create_htmx_query_count_is_constant(
+    client_alice, project, annotator, label, django_assert_num_queries, paragraphs, spans
+):
+    article = large_article(project, annotator, label, paragraphs=paragraphs, spans=spans)
+    views._ARTICLE_BOUNDS.clear()
+    for attempt, start in enumerate((1, 41)):  # the bounds unknown, then known
+        start = article.body.index("ISW", start)
+        with django_assert_num_queries(create_queries()):
+            response = client_alice.post(
+                url("span-create", article),
+                {"start": start, "end": start + 3, "label": label.pk},
+                **HX,
+            )
+        assert response.status_code == 200, response.content
+        assert views.cached_bounds(article.pk) is not None
+        html = response.content.decode()
+        assert html.count('hx-swap-oob="outerHTML"') == 1  # one paragraph, not the article
+        assert f"{spans + attempt + 1} spans by me" in html
+
+
+def without_id(html: str, pk: str) -> str:
+    """``html`` with the span id ``pk`` in data-spans written NEW."""
+    return re.sub(
+        r'data-spans="([^"]*)"',
+        lambda m: 'data-spans="' + " ".join("NEW" if i == pk else i for i in m[1].split()) + '"',
+        html,
+    )
+
+
+def test_span_create_fragment_is_the_same_with_the_bounds_known_or_not(
+    client_alice, project, annotator, label
+):
+    article = ArticleFactory(project=project, body="First 🇺🇦 line.\nSecond line 𝕏 here.\nThird.")
+    make_span(article, "line 𝕏", label, annotator)
+    start = article.body.index("Second")
+    answers = []
+    for known in (False, True):
+        if not known:
+            views._ARTICLE_BOUNDS.clear()
+        Span.objects.filter(text="Second").delete()
+        response = client_alice.post(
+            url("span-create", article), {"start": start, "end": start + 6, "label": label.pk}, **HX
+        )
+        new = str(Span.objects.get(text="Second").pk)
+        paragraphs = re.findall(r'<p id="para-.*?</p>', response.content.decode())
+        answers.append([without_id(paragraph, new) for paragraph in paragraphs])
+    assert answers[0] == answers[1] and len(answers[1]) == 1
+    assert answers[1][0].startswith('<p id="para-1" class="para" data-start="15" hx-swap-oob=')
+    assert ">Second</mark>" in answers[1][0] and ">line 𝕏</mark>" in answers[1][0]
+
+
+def test_span_create_reads_the_body_again_when_it_changed_since_its_bounds_were_kept(
+    client_alice, project, annotator, label
+):
+    article = ArticleFactory(project=project, body="One line.\nTwo lines.")
+    client_alice.get(url("annotate", article))  # keeps the bounds of this body
+    assert views.cached_bounds(article.pk)[1] == ((0, 9), (10, 20))
+    body = "A much longer first line.\nSecond."
+    article = services.article_update(article=article, body=body)  # no spans yet: allowed
+    assert views.cached_bounds(article.pk)[0] != article.sha256
+    start = body.index("Second")
+    response = client_alice.post(
+        url("span-create", article), {"start": start, "end": start + 6, "label": label.pk}, **HX
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<p id="para-1" class="para" data-start="26" hx-swap-oob="outerHTML">' in html
+    assert ">Second</mark>" in html
+    assert views.cached_bounds(article.pk)[1] == ((0, 25), (26, 33))
+
+
+def test_span_create_panel_lists_the_project_span_labels_in_the_scheme_order(
+    client_alice, project, article, annotator
+):
+    labels = [
+        LabelFactory(project=project, name=name, order=order, hotkey="")
+        for name, order in (("beta", 1), ("Alpha", 1), ("zulu", 0))
+    ]
+    LabelFactory(project=project, name="links to", kind="relation", hotkey="")
+    response = client_alice.post(
+        url("span-create", article), {"start": 0, "end": 3, "label": labels[0].pk}, **HX
+    )
+    html = response.content.decode()
+    options = re.findall(r'<option value="(\d+)"( selected)?>([^<]+)</option>', html)
+    names = [name for _, _, name in options]
+    assert names == [label.name for label in Label.objects.filter(project=project, kind="span")]
+    assert names.index("zulu") == 0 and "links to" not in names
+    assert [name for _, picked, name in options if picked] == ["beta"]
+    assert 'id="relation-open"' in html  # the project has a relation label
 
 
 def test_span_create_without_htmx_redirects_to_the_page(client_alice, article, label):

@@ -5,6 +5,10 @@
  * data-spans, the ids of the spans covering them (innermost first). The browser counts UTF-16
  * code units; every offset sent to the server is converted to code points here, so text after
  * an emoji or a flag annotates exactly.
+ *
+ * A new span is drawn at once over the selection (a "pending" highlight), before the server
+ * answers; the server's paragraphs replace it when the answer is swapped in, and a refusal or
+ * a lost connection puts the paragraphs back as the server last drew them.
  */
 (function () {
   "use strict";
@@ -18,9 +22,10 @@
   const panelUrlTemplate = text.dataset.panelUrlTemplate; // ".../spans/0/"
 
   let current = null; // the current span's id, a string
-  let segCache = null;
   let pendingCaret = null;
   let lastSelection = null;
+  const pending = []; // spans saved but not answered yet, in request order: {start, end, label, sent}
+  const serverParas = new Map(); // paragraph id -> [the element drawn over, the server's version]
 
   // --- code points -----------------------------------------------------------------------
 
@@ -37,31 +42,33 @@
     return n;
   }
 
-  function segments() {
-    if (!segCache) segCache = Array.from(text.querySelectorAll(".seg"));
-    return segCache;
-  }
-
   function segStart(seg) {
     return Number(seg.dataset.start);
   }
 
-  /* The last segment that starts at or before ``offset`` (binary search). */
-  function segAt(offset) {
-    const segs = segments();
+  /* The last element of a live collection whose data-start is at or before ``offset``
+     (binary search; paragraphs and their segments are in text order). */
+  function lastAtOrBefore(elements, offset) {
     let lo = 0;
-    let hi = segs.length - 1;
+    let hi = elements.length - 1;
     let found = null;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (segStart(segs[mid]) <= offset) {
-        found = segs[mid];
+      if (segStart(elements[mid]) <= offset) {
+        found = elements[mid];
         lo = mid + 1;
       } else {
         hi = mid - 1;
       }
     }
     return found;
+  }
+
+  /* The last segment that starts at or before ``offset``: its paragraph, then the segment.
+     No index of all segments to keep up to date when htmx swaps paragraphs. */
+  function segAt(offset) {
+    const para = lastAtOrBefore(text.children, offset);
+    return para ? lastAtOrBefore(para.children, offset) : null;
   }
 
   /* The character at a code-point offset; a paragraph break reads as "\n". */
@@ -153,10 +160,93 @@
     createForm.elements.start.value = offsets.start;
     createForm.elements.end.value = offsets.end;
     createForm.elements.label.value = labelId;
+    const item = { start: offsets.start, end: offsets.end, label: String(labelId), sent: false };
+    pending.push(item);
+    drawPending(item);
     pendingCaret = offsets.end;
     lastSelection = null;
+    if (document.activeElement === text) placeCaret(offsets.end);
     createForm.requestSubmit();
   }
+
+  // --- pending spans, drawn before the server answers -----------------------------------------
+
+  /* The UTF-16 index of the code point ``k`` of ``s``. */
+  function cpIndex(s, k) {
+    let i = 0;
+    for (const ch of s) {
+      if (k <= 0) break;
+      i += ch.length;
+      k--;
+    }
+    return i;
+  }
+
+  /* A copy of a segment holding ``part`` of its text, starting at code point ``start``. */
+  function segPiece(seg, part, start) {
+    const piece = seg.cloneNode(false);
+    piece.dataset.start = start;
+    piece.textContent = part;
+    return piece;
+  }
+
+  /* Split the segments under ``[start, end)`` and highlight that part with the label's colour.
+     The paragraph's server version is kept first, to be put back by ``reconcile``. */
+  function drawPending(item) {
+    let para = lastAtOrBefore(text.children, item.start);
+    while (para && segStart(para) <= item.end) {
+      if (!serverParas.has(para.id)) serverParas.set(para.id, [para, para.cloneNode(true)]);
+      for (const seg of Array.from(para.children)) {
+        const data = seg.textContent;
+        const from = segStart(seg);
+        const to = from + cpLength(data);
+        const a = Math.max(item.start, from);
+        const b = Math.min(item.end, to);
+        if (a >= b) continue;
+        const ia = cpIndex(data, a - from);
+        const ib = cpIndex(data, b - from);
+        const mark = document.createElement("mark");
+        mark.className = "seg hl pending l" + item.label + (seg.dataset.spans ? " multi" : "");
+        mark.dataset.start = a;
+        mark.dataset.spans = seg.dataset.spans || "";
+        mark.textContent = data.slice(ia, ib);
+        const parts = [];
+        if (ia > 0) parts.push(segPiece(seg, data.slice(0, ia), from));
+        parts.push(mark);
+        if (ib < data.length) parts.push(segPiece(seg, data.slice(ib), b));
+        seg.replaceWith(...parts);
+      }
+      para = para.nextElementSibling;
+    }
+  }
+
+  /* After an answer (or its failure): paragraphs still drawn over go back to the server's
+     version (the server swapped in new ones for the span it saved: other elements, though
+     htmx gives them the old ones' attributes until it settles), then the spans still waiting
+     for an answer are drawn again. */
+  function reconcile() {
+    serverParas.forEach(([drawn, copy], id) => {
+      if (document.getElementById(id) === drawn) drawn.replaceWith(copy);
+    });
+    serverParas.clear();
+    pending.forEach(drawPending);
+  }
+
+  // Each request of the create form carries its own span, even when queued behind another
+  // (htmx reads a queued request's values when it is sent, not when it was made).
+  createForm.addEventListener("htmx:configRequest", (e) => {
+    const item = pending.find((p) => !p.sent);
+    if (!item) return;
+    item.sent = true;
+    e.detail.parameters.start = item.start;
+    e.detail.parameters.end = item.end;
+    e.detail.parameters.label = item.label;
+  });
+  createForm.addEventListener("htmx:afterRequest", () => {
+    const index = pending.findIndex((p) => p.sent);
+    if (index !== -1) pending.splice(index, 1);
+    reconcile();
+  });
 
   if (palette) {
     // Keep the text selection when a label is clicked.
@@ -292,6 +382,21 @@
     selectSpan(pick, { open: true });
   });
 
+  // A highlight's title (its spans' labels) is given on hover, not sent with each of them.
+  text.addEventListener("mouseover", (e) => {
+    const seg = e.target.closest ? e.target.closest(".hl") : null;
+    if (!seg || seg.title || !seg.dataset.spans) return;
+    seg.title = seg.dataset.spans
+      .split(" ")
+      .map((id) => {
+        const item = document.getElementById("item-" + id);
+        const group = item && item.closest(".group");
+        return group ? group.getAttribute("aria-label") : "";
+      })
+      .filter(Boolean)
+      .join(" / ");
+  });
+
   document.addEventListener("click", (e) => {
     const link = e.target.closest("[data-span-link]");
     if (link) {
@@ -339,7 +444,7 @@
 
   text.addEventListener("focus", () => {
     if (!caretInText()) {
-      const first = segments()[0];
+      const first = text.querySelector(".seg");
       if (first) placeCaret(segStart(first));
     }
     drawCaret();
@@ -529,7 +634,6 @@
 
   // Right after the swap (out-of-band paragraphs included), before the next key is handled.
   document.body.addEventListener("htmx:afterSwap", () => {
-    segCache = null;
     const panel = document.getElementById("span-panel");
     if (panel && panel.dataset.span) current = panel.dataset.span;
     markCurrent();

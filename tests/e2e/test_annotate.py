@@ -298,6 +298,80 @@ def test_label_hotkeys_do_not_fire_while_typing(page, workspace):
     assert not Span.objects.exists()
 
 
+def held_requests(page):
+    """Hold every span create the page sends: ``routes`` fills as they are sent, and each is
+    sent on with ``routes[i].continue_()``."""
+    routes = []
+    page.route("**/spans/", lambda route: routes.append(route))
+    return routes
+
+
+def wait_for(page, condition):
+    for _ in range(100):
+        if condition():
+            return
+        page.wait_for_timeout(20)
+    pytest.fail("timed out")
+
+
+def test_a_new_span_shows_at_the_keypress_and_a_refusal_takes_it_back(page, workspace):
+    page.goto(workspace.url)
+    routes = held_requests(page)
+    pending = page.locator("#doc-text mark.pending")
+    select(page, "Belarus remains unlikely")
+    page.keyboard.press("a")
+    # Drawn before the server has even received the request.
+    expect(pending).to_have_text("Belarus remains unlikely")
+    expect(pending).to_have_class(re.compile(rf"\bl{workspace.labels['Assessment'].pk}\b"))
+    wait_for(page, lambda: len(routes) == 1)
+    assert not Span.objects.exists()
+    routes[0].continue_()
+    expect(page.locator("#counters")).to_have_text("1 span by me")
+    expect(pending).to_have_count(0)
+    span_mark = page.locator(f'#doc-text mark[data-spans~="{Span.objects.get().pk}"]')
+    expect(span_mark).to_have_text("Belarus remains unlikely")
+
+    # The same span again: drawn, then refused (a duplicate), then taken back.
+    text_before = page.inner_html("#para-0")
+    select(page, "Belarus remains unlikely")
+    page.keyboard.press("a")
+    expect(pending).to_have_count(1)
+    wait_for(page, lambda: len(routes) == 2)
+    routes[1].continue_()
+    expect(page.locator("#errors")).to_contain_text("already has a “Assessment” span")
+    expect(pending).to_have_count(0)
+    assert page.inner_html("#para-0") == text_before
+    assert Span.objects.count() == 1
+
+
+def test_spans_saved_in_quick_succession_each_keep_their_own_text(page, workspace):
+    page.goto(workspace.url)
+    routes = held_requests(page)
+    select(page, "Belarus remains unlikely")
+    page.keyboard.press("a")
+    wait_for(page, lambda: len(routes) == 1)
+    # The next two wait behind the first (hx-sync queue): all three are drawn meanwhile, and
+    # each is sent with its own offsets and label, not with the last ones.
+    select(page, "speculations")
+    page.keyboard.press("c")
+    select(page, "baseless")
+    page.keyboard.press("x")
+    expect(page.locator("#doc-text mark.pending")).to_have_count(3)
+    for index in range(3):
+        wait_for(page, lambda index=index: len(routes) == index + 1)
+        routes[index].continue_()
+    expect(page.locator("#counters")).to_have_text("3 spans by me")
+    expect(page.locator("#doc-text mark.pending")).to_have_count(0)
+    body = workspace.article.body
+    saved = {s.label.name: body[s.start : s.end] for s in Span.objects.select_related("label")}
+    assert saved == {
+        "Assessment": "Belarus remains unlikely",
+        "Claim": "speculations",
+        "Denial": "baseless",
+    }
+    expect(page.locator("#errors")).to_be_empty()
+
+
 def test_lost_connection_is_reported_inline(page, workspace):
     page.goto(workspace.url)
     page.route("**/spans/", lambda route: route.abort())
