@@ -34,6 +34,7 @@ urlpatterns = [
     path(span + "actors/search/", views.span_actor_search, name="span-actor-search"),
     path(span + "relations/", views.span_relation_add, name="span-relation-add"),
     path(span + "relations/form/", views.span_relation_form, name="span-relation-form"),
+    path(span + "relations/remove/", views.span_relation_remove, name="span-relation-remove"),
     path(article + "history/<int:event_id>/restore/", views.span_restore, name="span-restore"),
     path("actors/", views.actor_list, name="actor-list"),
     path("actors/<int:actor_id>/", views.actor_edit, name="actor-edit"),

@@ -27,7 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from . import selectors, services
+from . import estimative, selectors, services
 from .errors import Conflict
 from .exports import FORMATS as EXPORT_FORMATS
 from .exports import export_stream
@@ -51,6 +51,7 @@ from .models import (
     Label,
     LabelKind,
     Probability,
+    Relation,
     Role,
     Span,
     SpanEvent,
@@ -505,7 +506,9 @@ class Workspace:
             "actor_search_url": self.url("span-actor-search", span.pk),
             "relation_url": self.url("span-relation-add", span.pk),
             "relation_form_url": self.url("span-relation-form", span.pk),
+            "relation_remove_url": self.url("span-relation-remove", span.pk),
             "panel_url": self.url("span-panel", span.pk),
+            "suggestion": _suggestion(span),
             **extra,
         }
 
@@ -828,6 +831,42 @@ def span_relation_form(request, slug, article_id, span_id):
             "targets": targets,
             "relation_url": ws.url("span-relation-add", span.pk),
         },
+    )
+
+
+def _suggestion(span: Span) -> dict | None:
+    """What the span's words state on ICD 203's scales and the panel does not hold yet, as
+    ``{"probability": (value, name, words), "confidence": …}``; None when nothing is new."""
+    found = estimative.suggest(span.text)
+    offer = {}
+    if found.probability and found.probability != span.probability:
+        name = Probability(found.probability).label
+        offer["probability"] = (found.probability, name, found.probability_words)
+    if found.confidence and found.confidence != span.confidence:
+        name = Confidence(found.confidence).label
+        offer["confidence"] = (found.confidence, name, found.confidence_words)
+    return offer or None
+
+
+@login_required
+@require_POST
+def span_relation_remove(request, slug, article_id, span_id):
+    """Remove one of the span's outgoing relations (only their annotator may)."""
+    ws = Workspace.for_write(request, slug, article_id, None)
+    span = ws.span(span_id)
+    relation_id = request.POST.get("relation", "")
+    if not relation_id.isdecimal():
+        return _panel_response(request, ws, span, error="Choose the relation to remove.")
+    relation = get_object_or_404(
+        Relation.objects.select_related("label"), pk=int(relation_id), from_span=span
+    )
+    try:
+        services.relation_delete(relation=relation, user=request.user)
+    except (ValidationError, PermissionDenied, Conflict) as exc:
+        return _panel_response(request, ws, span, error=_message(exc))
+    ws.reload()
+    return _panel_response(
+        request, ws, ws.span(span_id), live=f"Removed the “{relation.label.name}” link."
     )
 
 

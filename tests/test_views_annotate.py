@@ -552,3 +552,43 @@ def test_second_user_cannot_see_first_users_project(client, article):
         client.get(reverse("annotations:project-detail", args=[article.project.slug])).status_code
         == 404
     )
+
+
+def test_a_relation_is_removed_from_the_panel_by_its_annotator_only(
+    client, client_alice, project, article, span, label, annotator, make_member
+):
+    other = make_span(article, "remains unlikely", label, annotator)
+    rel = LabelFactory(project=project, name="responds to", kind="relation")
+    relation = services.relation_create(
+        from_span=span, to_span=other, label=rel, annotator=annotator
+    )
+    remove = url("span-relation-remove", article, span.pk)
+    panel = client_alice.get(url("span-panel", article, span.pk), **HX).content.decode()
+    assert f'hx-post="{remove}"' in panel and f'value="{relation.pk}"' in panel
+
+    bob = make_member(Role.ANNOTATOR, username="bob")
+    client.force_login(bob)
+    refused = client.post(remove, {"relation": relation.pk}, **HX)
+    assert refused.status_code in (403, 404, 422) and span.relations_from.exists()
+
+    client.force_login(annotator)
+    bad = client.post(remove, {"relation": "x"}, **HX).content.decode()
+    assert "Choose the relation to remove." in bad and span.relations_from.exists()
+    response = client.post(remove, {"relation": relation.pk}, **HX)
+    assert (
+        response.status_code == 200
+        and "Removed the “responds to” link." in response.content.decode()
+    )
+    assert not span.relations_from.exists()
+
+
+def test_the_panel_offers_the_probability_and_confidence_the_words_state(
+    client_alice, article, label, annotator
+):
+    span = make_span(article, "remains unlikely", label, annotator)
+    html = client_alice.get(url("span-panel", article, span.pk), **HX).content.decode()
+    assert "The text says" in html and "“unlikely”" in html
+    assert 'data-set-field="id_probability" data-value="unlikely"' in html
+    services.span_update(span=span, user=annotator, version=1, probability="unlikely")
+    html = client_alice.get(url("span-panel", article, span.pk), **HX).content.decode()
+    assert "The text says" not in html  # already holds it

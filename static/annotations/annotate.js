@@ -407,6 +407,14 @@
     if (e.target.closest("[data-close-panel]")) {
       closePanel();
       text.focus();
+      return;
+    }
+    // A suggestion from the span's words: set that field; its change saves the form.
+    const set = e.target.closest("[data-set-field]");
+    const field = set && document.getElementById(set.dataset.setField);
+    if (field) {
+      field.value = set.dataset.value;
+      field.dispatchEvent(new Event("change", { bubbles: true }));
     }
   });
 

@@ -195,6 +195,30 @@ def test_panel_edits_label_probability_and_actors(page, workspace):
     page.screenshot(path=str(DOCS / "panel.png"))
 
 
+def test_the_words_suggestion_sets_the_probability_and_a_relation_is_removed(page, workspace):
+    span = make_span(workspace, "Belarus remains unlikely", "Assessment")
+    claim = make_span(workspace, "baseless and stupid", "Claim")
+    services.relation_create(
+        from_span=span,
+        to_span=claim,
+        label=workspace.labels["responds to"],
+        annotator=workspace.user,
+    )
+    page.goto(workspace.url)
+    page.locator(f'#doc-text mark[data-spans~="{span.pk}"]').first.click()
+    panel = page.locator("#span-panel")
+    expect(panel.locator("#suggestion")).to_contain_text("“unlikely”")
+    panel.get_by_role("button", name="Probability Unlikely (20–45 %)").click()
+    expect(panel).to_have_attribute("data-version", "2")
+    expect(panel.locator("#suggestion")).to_have_count(0)
+    span.refresh_from_db()
+    assert span.probability == "unlikely"
+
+    panel.get_by_role("button", name=re.compile("Remove the “responds to” link")).click()
+    expect(panel.locator(".relations")).to_have_count(0)
+    assert not span.relations_from.exists()
+
+
 def test_delete_then_undo_restores_the_span(page, workspace):
     span = make_span(workspace, "baseless and stupid", "Denial")
     page.goto(workspace.url)
