@@ -4,8 +4,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
+from itertools import groupby
+from operator import itemgetter
 from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
 from .models import (
@@ -246,7 +249,8 @@ class ExportArticle:
     relations: list[ExportRelation] = field(default_factory=list)
 
 
-EXPORT_CHUNK_SIZE = 500
+EXPORT_CHUNK_SIZE = 2000  # articles a chunk, streamed (PostgreSQL)
+EXPORT_CHUNK_SIZE_BUFFERED = 500  # articles a chunk, read whole (SQLite)
 SPAN_FETCH_SIZE = 5000  # rows a server-side cursor hands over at a time
 
 _EXPORT_ARTICLE_FIELDS = (
@@ -293,7 +297,7 @@ def export_articles(
     status: str | None = None,
     label: int | str | None = None,
     annotator: str | None = None,
-    chunk_size: int = EXPORT_CHUNK_SIZE,
+    chunk_size: int | None = None,
     timestamps: bool = True,
 ) -> Iterator[ExportArticle]:
     """Every article of the project, by id, with its spans that match the filters.
@@ -306,11 +310,19 @@ def export_articles(
 
     The articles are read ``chunk_size`` at a time by keyset on their id, and each chunk costs
     four queries (articles, spans, span actors, relations) whatever its number of spans, so
-    memory holds one chunk and the query count grows with chunks, not rows. Plain tuples
-    (``values_list``) rather than model instances keep a million spans cheap to build, and
-    ``timestamps=False`` leaves ``created_at`` and ``updated_at`` as ``None``: turning them into
-    datetimes is half the cost of reading a span, and most formats do not carry them.
+    the query count grows with chunks, not rows. The four come ordered by article and are
+    merged as they are read: on PostgreSQL each is a server-side cursor, so memory holds one
+    article and its spans however large the chunk, and a chunk can be large (each costs a pass
+    over the span actors). SQLite's cursors see the connection's own writes while they are
+    read, so there each chunk's rows are read whole before they are merged, and chunks are
+    smaller. Plain tuples (``values_list``) rather than model instances keep a million spans
+    cheap to build, and ``timestamps=False`` leaves ``created_at`` and ``updated_at`` as
+    ``None``: turning them into datetimes is half the cost of reading a span, and most
+    formats do not carry them.
     """
+    streaming = connection.vendor == "postgresql"
+    if chunk_size is None:
+        chunk_size = EXPORT_CHUNK_SIZE if streaming else EXPORT_CHUNK_SIZE_BUFFERED
     read = partial(
         _export_chunk,
         project=project,
@@ -322,68 +334,87 @@ def export_articles(
         span_filter=_export_span_filter("", status=status, label=label, annotator=annotator),
         link_filter=_export_span_filter("span__", status=status, label=label, annotator=annotator),
         chunk_size=chunk_size,
+        rows=_stream if streaming else _buffer,
     )
-    last_id = 0
-    while last_id is not None:
-        articles, last_id = read(last_id)
-        yield from articles
-        del articles  # before the next chunk is read: memory holds one chunk, not two
+    after: int | None = 0
+    while after is not None:
+        chunk = read(after)
+        after = None
+        count = 0
+        for article in chunk:
+            count += 1
+            yield article
+        if count == chunk_size:
+            after = article.id
+        del chunk
+
+
+def _stream(queryset: QuerySet) -> Iterator[tuple]:
+    return queryset.iterator(chunk_size=SPAN_FETCH_SIZE)
+
+
+def _buffer(queryset: QuerySet) -> Iterator[tuple]:
+    return iter(list(queryset))
+
+
+class _ByArticle:
+    """Rows ordered by their first item, an article id, handed out an article at a time.
+
+    Creating it reads the first row, so its query has run by then. Rows of an article that
+    is never asked for (one created after the chunk's articles query) are passed over.
+    """
+
+    def __init__(self, rows: Iterator[tuple]):
+        self._groups = groupby(rows, key=itemgetter(0))
+        self._group = next(self._groups, None)
+        self._handed = False
+
+    def rows(self, article_id: int) -> Iterator[tuple] | None:
+        # groupby drops a group's rows once it moves on: move only when they are asked for.
+        if self._handed:
+            self._group, self._handed = next(self._groups, None), False
+        while self._group is not None and self._group[0] < article_id:
+            self._group = next(self._groups, None)
+        if self._group is None or self._group[0] != article_id:
+            return None
+        self._handed = True
+        return self._group[1]
 
 
 def _export_chunk(
-    last_id: int, *, project, span_fields, span_filter, link_filter, chunk_size
-) -> tuple[list[ExportArticle], int | None]:
-    """The articles after ``last_id`` (at most ``chunk_size``) with their spans, actors and
-    relations, in four queries; and the id to read on from, ``None`` after the last chunk."""
-    rows = list(
-        Article.objects.filter(project=project, pk__gt=last_id)
+    after: int, *, project, span_fields, span_filter, link_filter, chunk_size, rows
+) -> Iterator[ExportArticle]:
+    """The articles after ``after`` (at most ``chunk_size``) with their spans, actors and
+    relations, in four queries, all run before the first article is handed over."""
+    articles = list(
+        Article.objects.filter(project=project, pk__gt=after)
         .order_by("pk")
         .values_list(*_EXPORT_ARTICLE_FIELDS)[:chunk_size]
     )
-    if not rows:
-        return [], None
-    articles = {row[0]: ExportArticle(*row) for row in rows}
-    first_id, last_id = rows[0][0], rows[-1][0]
-    del rows
+    if not articles:
+        return
     # The chunk's articles are exactly the project's articles with ids in this range.
-    in_range = {"article_id__gte": first_id, "article_id__lte": last_id}
-    spans: dict[int, ExportSpan] = {}
-    positions: dict[int, int] = {}
-    actor_cache: dict[tuple[int, str], ExportActor] = {}
-    rows = (
-        Span.objects.filter(span_filter, project=project, **in_range)
-        .order_by("article_id", "start", "end", "id")
-        .values_list(*span_fields)
-        .iterator(chunk_size=SPAN_FETCH_SIZE)
+    first, last = articles[0][0], articles[-1][0]
+    in_range = {"article_id__gte": first, "article_id__lte": last}
+    spans = _ByArticle(
+        rows(
+            Span.objects.filter(span_filter, project=project, **in_range)
+            .order_by("article_id", "start", "end", "id")
+            .values_list(*span_fields)
+        )
     )
-    current_id, current = None, None
-    for article_id, *values in rows:
-        if article_id != current_id:
-            current_id = article_id
-            found = articles.get(article_id)
-            current = found.spans if found is not None else None
-        # Each query sees the database as it is then: a row whose article or span
-        # appeared after the query that should have brought it is left out, not a crash.
-        if current is None:
-            continue
-        span = ExportSpan(*values)
-        positions[span.id] = len(current)
-        current.append(span)
-        spans[span.id] = span
-    if spans:
-        # The span id range lets PostgreSQL walk the span_id index: without it, it scans
-        # every span actor of every project for each chunk (0.7 s a chunk at a million spans).
-        links = (
+    # Ordered by article, then by id: each span's actors in id order, as they are appended.
+    links = _ByArticle(
+        rows(
             SpanActor.objects.filter(
                 link_filter,
                 span__project=project,
-                span__article_id__gte=first_id,
-                span__article_id__lte=last_id,
-                span_id__gte=min(spans),
-                span_id__lte=max(spans),
+                span__article_id__gte=first,
+                span__article_id__lte=last,
             )
-            .order_by("id")  # each span's actors in id order, as they are appended
+            .order_by("span__article_id", "id")
             .values_list(
+                "span__article_id",
                 "span_id",
                 "actor_id",
                 "role",
@@ -391,18 +422,10 @@ def _export_chunk(
                 "actor__kind",
                 "actor__wikidata_id",
             )
-            .iterator(chunk_size=SPAN_FETCH_SIZE)
         )
-        for span_id, actor_id, role, *actor in links:
-            span = spans.get(span_id)
-            if span is not None:
-                # One object per actor and role, shared by the spans it appears on.
-                key = (actor_id, role)
-                shared = actor_cache.get(key)
-                if shared is None:
-                    shared = actor_cache[key] = ExportActor(*actor, role)
-                span.actors.append(shared)
-        relations = (
+    )
+    relations = _ByArticle(
+        _buffer(
             Relation.objects.filter(article__project=project, **in_range)
             .order_by("article_id", "id")
             .values_list(
@@ -414,9 +437,34 @@ def _export_chunk(
                 "annotator__username",
             )
         )
-        for article_id, pk, from_id, to_id, name, username in relations:
-            if from_id in positions and to_id in positions and article_id in articles:
-                articles[article_id].relations.append(
-                    ExportRelation(pk, positions[from_id], positions[to_id], name, username)
-                )
-    return list(articles.values()), (last_id if len(articles) == chunk_size else None)
+    )
+    # One object per actor and role, shared by the spans it appears on.
+    actor_cache: dict[tuple[int, str], ExportActor] = {}
+    for row in articles:
+        article = ExportArticle(*row)
+        article_id = article.id
+        # Each query sees the database as it is then: a row whose article or span
+        # appeared after the query that should have brought it is left out, not a crash.
+        group = spans.rows(article_id)
+        if group is not None:
+            article.spans = [ExportSpan(*span[1:]) for span in group]
+        group = links.rows(article_id)
+        if group is not None and article.spans:
+            by_id = {span.id: span for span in article.spans}
+            for _, span_id, actor_id, role, *actor in group:
+                span = by_id.get(span_id)
+                if span is not None:
+                    key = (actor_id, role)
+                    shared = actor_cache.get(key)
+                    if shared is None:
+                        shared = actor_cache[key] = ExportActor(*actor, role)
+                    span.actors.append(shared)
+        group = relations.rows(article_id)
+        if group is not None and article.spans:
+            positions = {span.id: index for index, span in enumerate(article.spans)}
+            article.relations = [
+                ExportRelation(pk, positions[from_id], positions[to_id], name, username)
+                for _, pk, from_id, to_id, name, username in group
+                if from_id in positions and to_id in positions
+            ]
+        yield article

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from annotations.models import Project, SpanStatus
-from annotations.selectors import EXPORT_CHUNK_SIZE, ExportArticle, export_articles
+from annotations.selectors import ExportArticle, export_articles
 
 from . import brat, conll, csv_format, doccano, jsonl, labelstudio, spacy, webanno
 from .base import ExportStats
@@ -59,7 +59,7 @@ def export_stream(
     status: str | None = None,
     label: int | str | None = None,
     annotator: str | None = None,
-    chunk_size: int = EXPORT_CHUNK_SIZE,
+    chunk_size: int | None = None,
 ) -> tuple[str, str, Iterator[str] | Iterator[bytes], ExportStats]:
     """``(content_type, filename, chunks, stats)`` for an export of ``project`` in ``fmt``.
 
