@@ -1,6 +1,6 @@
 """Reads shared by the pages, the API and the exports, scoped to what a user may see."""
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -249,9 +249,10 @@ class ExportArticle:
     relations: list[ExportRelation] = field(default_factory=list)
 
 
-EXPORT_CHUNK_SIZE = 2000  # articles a chunk, streamed (PostgreSQL)
+EXPORT_CHUNK_SIZE = 10_000  # articles a chunk, streamed (PostgreSQL)
 EXPORT_CHUNK_SIZE_BUFFERED = 500  # articles a chunk, read whole (SQLite)
 SPAN_FETCH_SIZE = 5000  # rows a server-side cursor hands over at a time
+ARTICLE_BATCH = 500  # articles (and their relations) a query, within a chunk
 
 _EXPORT_ARTICLE_FIELDS = (
     "id",
@@ -335,18 +336,11 @@ def export_articles(
         link_filter=_export_span_filter("span__", status=status, label=label, annotator=annotator),
         chunk_size=chunk_size,
         rows=_stream if streaming else _buffer,
+        actors={},
     )
     after: int | None = 0
     while after is not None:
-        chunk = read(after)
-        after = None
-        count = 0
-        for article in chunk:
-            count += 1
-            yield article
-        if count == chunk_size:
-            after = article.id
-        del chunk
+        after = yield from read(after)
 
 
 def _stream(queryset: QuerySet) -> Iterator[tuple]:
@@ -382,19 +376,33 @@ class _ByArticle:
 
 
 def _export_chunk(
-    after: int, *, project, span_fields, span_filter, link_filter, chunk_size, rows
-) -> Iterator[ExportArticle]:
+    after: int, *, project, span_fields, span_filter, link_filter, chunk_size, rows, actors
+) -> Generator[ExportArticle, None, int | None]:
     """The articles after ``after`` (at most ``chunk_size``) with their spans, actors and
-    relations, in four queries, all run before the first article is handed over."""
-    articles = list(
-        Article.objects.filter(project=project, pk__gt=after)
-        .order_by("pk")
-        .values_list(*_EXPORT_ARTICLE_FIELDS)[:chunk_size]
+    relations; returns the id to read on from, ``None`` after the last chunk.
+
+    The articles and their relations are read ``ARTICLE_BATCH`` articles at a time, so a chunk
+    of up to that many costs four queries: articles, spans, span actors, relations, all run
+    before its first article is handed over. ``actors`` holds one ``ExportActor`` per actor
+    and role, shared by every span it appears on.
+    """
+    chunk = Article.objects.filter(project=project, pk__gt=after).order_by("pk")
+    batch_size = min(chunk_size, ARTICLE_BATCH)
+    # The chunk ends at its ``chunk_size``-th article, or else at the project's last one: the
+    # first batch brings both ids along, so the other queries are bounded by a known id.
+    batch = list(
+        chunk.annotate(
+            nth=Subquery(chunk.values("pk")[chunk_size - 1 : chunk_size]),
+            end=Subquery(Article.objects.filter(project=project).order_by("-pk").values("pk")[:1]),
+        ).values_list(*_EXPORT_ARTICLE_FIELDS, "nth", "end")[:batch_size]
     )
-    if not articles:
-        return
+    if not batch:
+        return None
+    *_, nth, end = batch[0]
+    last = end if nth is None else nth
+    batch = [row[:-2] for row in batch]
     # The chunk's articles are exactly the project's articles with ids in this range.
-    first, last = articles[0][0], articles[-1][0]
+    first = batch[0][0]
     in_range = {"article_id__gte": first, "article_id__lte": last}
     spans = _ByArticle(
         rows(
@@ -424,47 +432,52 @@ def _export_chunk(
             )
         )
     )
-    relations = _ByArticle(
-        _buffer(
-            Relation.objects.filter(article__project=project, **in_range)
-            .order_by("article_id", "id")
-            .values_list(
-                "article_id",
-                "id",
-                "from_span_id",
-                "to_span_id",
-                "label__name",
-                "annotator__username",
-            )
+    relation_rows = (
+        Relation.objects.filter(article__project=project)
+        .order_by("article_id", "id")
+        .values_list(
+            "article_id", "id", "from_span_id", "to_span_id", "label__name", "annotator__username"
         )
     )
-    # One object per actor and role, shared by the spans it appears on.
-    actor_cache: dict[tuple[int, str], ExportActor] = {}
-    for row in articles:
-        article = ExportArticle(*row)
-        article_id = article.id
-        # Each query sees the database as it is then: a row whose article or span
-        # appeared after the query that should have brought it is left out, not a crash.
-        group = spans.rows(article_id)
-        if group is not None:
-            article.spans = [ExportSpan(*span[1:]) for span in group]
-        group = links.rows(article_id)
-        if group is not None and article.spans:
-            by_id = {span.id: span for span in article.spans}
-            for _, span_id, actor_id, role, *actor in group:
-                span = by_id.get(span_id)
-                if span is not None:
-                    key = (actor_id, role)
-                    shared = actor_cache.get(key)
-                    if shared is None:
-                        shared = actor_cache[key] = ExportActor(*actor, role)
-                    span.actors.append(shared)
-        group = relations.rows(article_id)
-        if group is not None and article.spans:
-            positions = {span.id: index for index, span in enumerate(article.spans)}
-            article.relations = [
-                ExportRelation(pk, positions[from_id], positions[to_id], name, username)
-                for _, pk, from_id, to_id, name, username in group
-                if from_id in positions and to_id in positions
+    while batch:
+        relations = _ByArticle(
+            _buffer(relation_rows.filter(article_id__gte=batch[0][0], article_id__lte=batch[-1][0]))
+        )
+        for row in batch:
+            article = ExportArticle(*row)
+            article_id = article.id
+            # Each query sees the database as it is then: a row whose article or span
+            # appeared after the query that should have brought it is left out, not a crash.
+            group = spans.rows(article_id)
+            if group is not None:
+                article.spans = [ExportSpan(*span[1:]) for span in group]
+            group = links.rows(article_id)
+            if group is not None and article.spans:
+                by_id = {span.id: span for span in article.spans}
+                for link in group:
+                    span = by_id.get(link[1])
+                    if span is not None:
+                        key = link[2:4]  # actor id and role
+                        shared = actors.get(key)
+                        if shared is None:
+                            shared = actors[key] = ExportActor(link[4], link[5], link[6], link[3])
+                        span.actors.append(shared)
+            group = relations.rows(article_id)
+            if group is not None and article.spans:
+                positions = {span.id: index for index, span in enumerate(article.spans)}
+                article.relations = [
+                    ExportRelation(pk, positions[from_id], positions[to_id], name, username)
+                    for _, pk, from_id, to_id, name, username in group
+                    if from_id in positions and to_id in positions
+                ]
+            yield article
+        after_batch = batch[-1][0]
+        del batch, relations
+        if after_batch >= last:
+            break
+        batch = list(
+            chunk.filter(pk__gt=after_batch, pk__lte=last).values_list(*_EXPORT_ARTICLE_FIELDS)[
+                :batch_size
             ]
-        yield article
+        )
+    return None if nth is None else last

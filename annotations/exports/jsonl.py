@@ -48,29 +48,37 @@ class _Strings(dict):
         return text
 
 
+def _actor(actor) -> str:
+    return (
+        f'{{"name":{_string(actor.name)},"kind":{_string(actor.kind)},'
+        f'"wikidata_id":{_string(actor.wikidata_id)},"role":{_string(actor.role)}}}'
+    )
+
+
 def write(articles: Iterable[ExportArticle], stats: ExportStats) -> Iterator[str]:
     strings = _Strings()
-    actors: dict[tuple, str] = {}
+    # By identity: the selector shares one object per actor and role across the export, and
+    # each is kept alive here with its text, so that its id cannot pass to another object.
+    actors: dict[int, tuple[object, str]] = {}
     for article in articles:
         spans = []
         for span in article.spans:
-            names = []
-            for actor in span.actors:
-                key = (actor.name, actor.kind, actor.wikidata_id, actor.role)
-                text = actors.get(key)
-                if text is None:
-                    text = actors[key] = (
-                        f'{{"name":{_string(actor.name)},"kind":{_string(actor.kind)},'
-                        f'"wikidata_id":{_string(actor.wikidata_id)},'
-                        f'"role":{_string(actor.role)}}}'
-                    )
-                names.append(text)
+            names = ""
+            if span.actors:
+                texts = []
+                for actor in span.actors:
+                    known = actors.get(id(actor))
+                    if known is None:
+                        known = actors[id(actor)] = (actor, _actor(actor))
+                    texts.append(known[1])
+                names = ",".join(texts)
             spans.append(
-                f'{{"start":{span.start:d},"end":{span.end:d},"text":{_string(span.text)},'
-                f'"label":{strings[span.label]},"actors":[{",".join(names)}],'
-                f'"probability":{strings[span.probability]},'
-                f'"confidence":{strings[span.confidence]},"note":{_string(span.note)},'
-                f'"status":{strings[span.status]},"annotator":{strings[span.annotator]}}}'
+                f'{{"start":{span.start:d},"end":{span.end:d},'
+                f'"text":{encode_basestring(span.text)},"label":{strings[span.label]},'
+                f'"actors":[{names}],"probability":{strings[span.probability]},'
+                f'"confidence":{strings[span.confidence]},'
+                f'"note":{encode_basestring(span.note)},"status":{strings[span.status]},'
+                f'"annotator":{strings[span.annotator]}}}'
             )
         relations = [
             f'{{"from":{relation.from_index:d},"to":{relation.to_index:d},'
