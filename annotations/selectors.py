@@ -1,6 +1,6 @@
 """Reads shared by the pages, the API and the exports, scoped to what a user may see."""
 
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -9,7 +9,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Count, F, Func, OuterRef, Q, QuerySet, Subquery, Value
 
 from .models import (
     Actor,
@@ -249,7 +249,7 @@ class ExportArticle:
     relations: list[ExportRelation] = field(default_factory=list)
 
 
-EXPORT_CHUNK_SIZE = 10_000  # articles a chunk, streamed (PostgreSQL)
+EXPORT_CHUNK_SIZE = 2000  # articles a chunk, streamed (PostgreSQL)
 EXPORT_CHUNK_SIZE_BUFFERED = 500  # articles a chunk, read whole (SQLite)
 SPAN_FETCH_SIZE = 5000  # rows a server-side cursor hands over at a time
 ARTICLE_BATCH = 500  # articles (and their relations) a query, within a chunk
@@ -327,11 +327,7 @@ def export_articles(
     read = partial(
         _export_chunk,
         project=project,
-        span_fields=(
-            (*_EXPORT_SPAN_FIELDS, "created_at", "updated_at")
-            if timestamps
-            else _EXPORT_SPAN_FIELDS
-        ),
+        spans=_export_spans(timestamps=timestamps, streaming=streaming),
         span_filter=_export_span_filter("", status=status, label=label, annotator=annotator),
         link_filter=_export_span_filter("span__", status=status, label=label, annotator=annotator),
         chunk_size=chunk_size,
@@ -341,6 +337,39 @@ def export_articles(
     after: int | None = 0
     while after is not None:
         after = yield from read(after)
+
+
+def _export_spans(*, timestamps: bool, streaming: bool) -> tuple[QuerySet, Callable]:
+    """The spans' rows, and what makes an ``ExportSpan`` of one.
+
+    psycopg reads a timestamp through Django's loader, in Python, at a few microseconds each;
+    on PostgreSQL they come as ISO 8601 text instead (``to_char`` is the same whatever the
+    session's ``DateStyle``), which ``datetime.fromisoformat`` reads in C into the same
+    aware datetime, in the session's time zone, which Django sets to UTC.
+    """
+    spans = Span.objects.all()
+    if not timestamps:
+        return spans.values_list(*_EXPORT_SPAN_FIELDS), _span
+    if not streaming:
+        return spans.values_list(*_EXPORT_SPAN_FIELDS, "created_at", "updated_at"), _span
+    iso = {
+        f"{name}_iso": Func(
+            F(name), Value(_ISO_TIMESTAMP), function="to_char", output_field=CharField()
+        )
+        for name in ("created_at", "updated_at")
+    }
+    return spans.annotate(**iso).values_list(*_EXPORT_SPAN_FIELDS, *iso), _span_from_iso
+
+
+_ISO_TIMESTAMP = "YYYY-MM-DD HH24:MI:SS.USOF"
+
+
+def _span(row: tuple) -> ExportSpan:
+    return ExportSpan(*row[1:])
+
+
+def _span_from_iso(row: tuple) -> ExportSpan:
+    return ExportSpan(*row[1:-2], datetime.fromisoformat(row[-2]), datetime.fromisoformat(row[-1]))
 
 
 def _stream(queryset: QuerySet) -> Iterator[tuple]:
@@ -376,7 +405,7 @@ class _ByArticle:
 
 
 def _export_chunk(
-    after: int, *, project, span_fields, span_filter, link_filter, chunk_size, rows, actors
+    after: int, *, project, spans, span_filter, link_filter, chunk_size, rows, actors
 ) -> Generator[ExportArticle, None, int | None]:
     """The articles after ``after`` (at most ``chunk_size``) with their spans, actors and
     relations; returns the id to read on from, ``None`` after the last chunk.
@@ -404,11 +433,12 @@ def _export_chunk(
     # The chunk's articles are exactly the project's articles with ids in this range.
     first = batch[0][0]
     in_range = {"article_id__gte": first, "article_id__lte": last}
+    span_rows, make_span = spans
     spans = _ByArticle(
         rows(
-            Span.objects.filter(span_filter, project=project, **in_range)
-            .order_by("article_id", "start", "end", "id")
-            .values_list(*span_fields)
+            span_rows.filter(span_filter, project=project, **in_range).order_by(
+                "article_id", "start", "end", "id"
+            )
         )
     )
     # Ordered by article, then by id: each span's actors in id order, as they are appended.
@@ -450,7 +480,7 @@ def _export_chunk(
             # appeared after the query that should have brought it is left out, not a crash.
             group = spans.rows(article_id)
             if group is not None:
-                article.spans = [ExportSpan(*span[1:]) for span in group]
+                article.spans = [make_span(span) for span in group]
             group = links.rows(article_id)
             if group is not None and article.spans:
                 by_id = {span.id: span for span in article.spans}
