@@ -2,7 +2,8 @@
 
 A format's ``write(articles, stats)`` is a generator of ``str`` (or, for brat's zip,
 ``bytes``) chunks, fed by the ``export_articles`` selector's iterator: a response streams and
-memory holds one chunk of articles, however large the project. What a format cannot hold
+memory holds a batch of articles and one article's spans (a chunk's spans on SQLite), however
+large the project. What a format cannot hold
 (CoNLL's overlapping spans, for one) is counted in the ``ExportStats`` the caller reads
 after the stream ends, and is never dropped silently.
 """
