@@ -259,6 +259,7 @@ def export_child(fmt: str, use_tracemalloc: bool) -> None:
                 "articles": stats.articles,
                 "spans": stats.spans,
                 "bytes": sink.bytes,
+                "sha256": sink.hash.hexdigest(),
                 "dropped": stats.dropped,
                 "rss_growth_kb": rss_growth,
                 "tracemalloc_peak": peak,
@@ -403,7 +404,7 @@ def main() -> None:
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
     formats = args.formats.split(",") if args.formats else list(FORMATS)
     header = f"{'format':<12}{'spans':>10}{'time s':>9}{'spans/s':>10}{'MB out':>8}"
-    header += f"{'RSS +MB':>9}{'tracemalloc MB':>16}{'dropped':>9}"
+    header += f"{'RSS +MB':>9}{'tracemalloc MB':>16}{'dropped':>9}  sha256 (the output's)"
     print(header)
     for fmt in formats:
         row = run_export(url, fmt, not args.no_tracemalloc)
@@ -412,7 +413,8 @@ def main() -> None:
             f"{fmt:<12}{row['spans']:>10,}{row['seconds']:>9.2f}"
             f"{row['spans'] / row['seconds']:>10,.0f}{row['bytes'] / 1e6:>8.1f}"
             f"{row['rss_growth_kb'] / 1024:>9.1f}"
-            f"{'-' if peak is None else f'{peak / 2**20:.1f}':>16}{row['dropped']:>9,}",
+            f"{'-' if peak is None else f'{peak / 2**20:.1f}':>16}{row['dropped']:>9,}"
+            f"  {row['sha256'][:16]}",
             flush=True,
         )
     if not args.no_import:
