@@ -20,7 +20,7 @@ from django.db import connection
 
 from annotations import services
 from annotations.exports import FORMATS, conll, export_stream
-from annotations.models import Label, Role, Span
+from annotations.models import Label, Relation, Role, Span
 from annotations.selectors import export_articles
 
 from .factories import ActorFactory, ArticleFactory, LabelFactory, ProjectFactory, SpanFactory
@@ -252,6 +252,30 @@ def test_export_articles_merges_batches_of_articles_within_a_chunk(
         assert [(r.from_index, r.to_index) for r in article.relations] == [(0, 1)]
         assert article.body.startswith(f"Putin spoke to Lukashenko {exported.index(article)} ")
     assert exported[7].spans == [] and exported[7].relations == []
+
+
+def test_export_leaves_out_a_relation_whose_spans_are_in_two_articles(
+    project, annotator, label, relation_label
+):
+    """``relation_create`` refuses one, but the database does not: the bench's fill made
+    them. Its ``to`` would have pointed at whatever span of the first article sits at the
+    second span's index in its own article."""
+    first = ArticleFactory(project=project, body="Putin spoke.")
+    second = ArticleFactory(project=project, body="Lukashenko listened.")
+    putin = SpanFactory(article=first, label=label, annotator=annotator, start=0, end=5)
+    lukashenko = SpanFactory(article=second, label=label, annotator=annotator, start=0, end=10)
+    Relation.objects.create(
+        article=first,
+        from_span=putin,
+        to_span=lukashenko,
+        label=relation_label,
+        annotator=annotator,
+    )
+
+    exported = list(export_articles(project=project))
+
+    assert [len(a.spans) for a in exported] == [1, 1]
+    assert [a.relations for a in exported] == [[], []]
 
 
 def test_export_timestamps_are_the_models_own(corpus):
