@@ -73,8 +73,9 @@ def fill(articles: int, spans_per_article: int) -> None:
     """The bench project: ``articles`` articles of ``spans_per_article`` spans, in bulk SQL.
 
     Every span has one actor (the source), every other one a second (the subject), and each
-    article one relation between its first two spans; the spans do not overlap except for a
-    nested one in ten, so that CoNLL has something to drop.
+    article one relation between its first two spans (by id: the spans are not inserted
+    article by article, so ``id + 1`` is another article's span); the spans do not overlap
+    except for a nested one in ten, so that CoNLL has something to drop.
     """
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
@@ -164,10 +165,10 @@ def fill(articles: int, spans_per_article: int) -> None:
             """
             INSERT INTO annotations_relation (article_id, from_span_id, to_span_id, label_id,
                 annotator_id, created_at)
-            SELECT f.article_id, f.first_id, f.first_id + 1, %s, %s, now()
-            FROM (SELECT article_id, min(id) AS first_id, count(*) AS n FROM annotations_span
-                  WHERE project_id = %s GROUP BY article_id) AS f
-            WHERE f.n >= 2
+            SELECT f.article_id, f.ids[1], f.ids[2], %s, %s, now()
+            FROM (SELECT article_id, (array_agg(id ORDER BY id))[1:2] AS ids
+                  FROM annotations_span WHERE project_id = %s GROUP BY article_id) AS f
+            WHERE cardinality(f.ids) = 2
             """,
             [relation.pk, user.pk, project.pk],
         )
