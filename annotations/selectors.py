@@ -2,7 +2,7 @@
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -12,7 +12,18 @@ from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import connection, models
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Cast
 
 from .models import (
@@ -393,8 +404,10 @@ class ExportArticle:
     relations: list[ExportRelation] = field(default_factory=list)
 
 
-EXPORT_CHUNK_SIZE = 500
+EXPORT_CHUNK_SIZE = 2000  # articles a chunk, streamed (PostgreSQL)
+EXPORT_CHUNK_SIZE_BUFFERED = 500  # articles a chunk, read whole (SQLite)
 SPAN_FETCH_SIZE = 5000  # rows a server-side cursor hands over at a time
+ARTICLE_BATCH = 500  # articles (and their relations) a query, within a chunk
 
 _EXPORT_ARTICLE_FIELDS = (
     "id",
@@ -440,7 +453,7 @@ def export_articles(
     status: str | None = None,
     label: int | str | None = None,
     annotator: str | None = None,
-    chunk_size: int = EXPORT_CHUNK_SIZE,
+    chunk_size: int | None = None,
     timestamps: bool = True,
 ) -> Iterator[ExportArticle]:
     """Every article of the project, by id, with its spans that match the filters.
@@ -453,84 +466,148 @@ def export_articles(
 
     The articles are read ``chunk_size`` at a time by keyset on their id, and each chunk costs
     four queries (articles, spans, span actors, relations) whatever its number of spans, so
-    memory holds one chunk and the query count grows with chunks, not rows. Plain tuples
-    (``values_list``) rather than model instances keep a million spans cheap to build, and
-    ``timestamps=False`` leaves ``created_at`` and ``updated_at`` as ``None``: turning them into
-    datetimes is half the cost of reading a span, and most formats do not carry them.
+    the query count grows with chunks, not rows. The four come ordered by article and are
+    merged as they are read: on PostgreSQL each is a server-side cursor, so memory holds one
+    article and its spans however large the chunk, and a chunk can be large (each costs a pass
+    over the span actors). SQLite's cursors see the connection's own writes while they are
+    read, so there each chunk's rows are read whole before they are merged, and chunks are
+    smaller. Plain tuples (``values_list``) rather than model instances keep a million spans
+    cheap to build, and ``timestamps=False`` leaves ``created_at`` and ``updated_at`` as
+    ``None``: turning them into datetimes is half the cost of reading a span, and most
+    formats do not carry them.
     """
+    streaming = connection.vendor == "postgresql"
+    if chunk_size is None:
+        chunk_size = EXPORT_CHUNK_SIZE if streaming else EXPORT_CHUNK_SIZE_BUFFERED
     read = partial(
         _export_chunk,
         project=project,
-        span_fields=(
-            (*_EXPORT_SPAN_FIELDS, "created_at", "updated_at")
-            if timestamps
-            else _EXPORT_SPAN_FIELDS
-        ),
+        spans=_export_spans(timestamps=timestamps, streaming=streaming),
         span_filter=_export_span_filter("", status=status, label=label, annotator=annotator),
         link_filter=_export_span_filter("span__", status=status, label=label, annotator=annotator),
         chunk_size=chunk_size,
+        rows=_stream if streaming else _buffer,
+        actors={},
     )
-    last_id = 0
-    while last_id is not None:
-        articles, last_id = read(last_id)
-        yield from articles
-        del articles  # before the next chunk is read: memory holds one chunk, not two
+    after: int | None = 0
+    while after is not None:
+        after = yield from read(after)
+
+
+def _export_spans(*, timestamps: bool, streaming: bool) -> tuple[QuerySet, Callable]:
+    """The spans' rows, and what makes an ``ExportSpan`` of one.
+
+    psycopg reads a timestamp through Django's loader, in Python, at a few microseconds each;
+    on PostgreSQL they come as ISO 8601 text instead (``to_char`` is the same whatever the
+    session's ``DateStyle``), which ``datetime.fromisoformat`` reads in C into the same
+    aware datetime, in the session's time zone, which Django sets to UTC.
+    """
+    spans = Span.objects.all()
+    if not timestamps:
+        return spans.values_list(*_EXPORT_SPAN_FIELDS), _span
+    if not streaming:
+        return spans.values_list(*_EXPORT_SPAN_FIELDS, "created_at", "updated_at"), _span
+    iso = {
+        f"{name}_iso": Func(
+            F(name), Value(_ISO_TIMESTAMP), function="to_char", output_field=CharField()
+        )
+        for name in ("created_at", "updated_at")
+    }
+    return spans.annotate(**iso).values_list(*_EXPORT_SPAN_FIELDS, *iso), _span_from_iso
+
+
+_ISO_TIMESTAMP = "YYYY-MM-DD HH24:MI:SS.USOF"
+
+
+def _span(row: tuple) -> ExportSpan:
+    return ExportSpan(*row[1:])
+
+
+def _span_from_iso(row: tuple) -> ExportSpan:
+    return ExportSpan(*row[1:-2], datetime.fromisoformat(row[-2]), datetime.fromisoformat(row[-1]))
+
+
+def _stream(queryset: QuerySet) -> Iterator[tuple]:
+    return queryset.iterator(chunk_size=SPAN_FETCH_SIZE)
+
+
+def _buffer(queryset: QuerySet) -> Iterator[tuple]:
+    return iter(list(queryset))
+
+
+class _ByArticle:
+    """Rows ordered by their first item, an article id, handed out an article at a time.
+
+    Creating it reads the first row, so its query has run by then. Rows of an article that
+    is never asked for (one created after the chunk's articles query) are passed over.
+    """
+
+    def __init__(self, rows: Iterator[tuple]):
+        self._groups = groupby(rows, key=itemgetter(0))
+        self._group = next(self._groups, None)
+        self._handed = False
+
+    def rows(self, article_id: int) -> Iterator[tuple] | None:
+        # groupby drops a group's rows once it moves on: move only when they are asked for.
+        if self._handed:
+            self._group, self._handed = next(self._groups, None), False
+        while self._group is not None and self._group[0] < article_id:
+            self._group = next(self._groups, None)
+        if self._group is None or self._group[0] != article_id:
+            return None
+        self._handed = True
+        return self._group[1]
 
 
 def _export_chunk(
-    last_id: int, *, project, span_fields, span_filter, link_filter, chunk_size
-) -> tuple[list[ExportArticle], int | None]:
-    """The articles after ``last_id`` (at most ``chunk_size``) with their spans, actors and
-    relations, in four queries; and the id to read on from, ``None`` after the last chunk."""
-    rows = list(
-        Article.objects.filter(project=project, pk__gt=last_id)
-        .order_by("pk")
-        .values_list(*_EXPORT_ARTICLE_FIELDS)[:chunk_size]
+    after: int, *, project, spans, span_filter, link_filter, chunk_size, rows, actors
+) -> Generator[ExportArticle, None, int | None]:
+    """The articles after ``after`` (at most ``chunk_size``) with their spans, actors and
+    relations; returns the id to read on from, ``None`` after the last chunk.
+
+    The articles and their relations are read ``ARTICLE_BATCH`` articles at a time, so a chunk
+    of up to that many costs four queries: articles, spans, span actors, relations, all run
+    before its first article is handed over. ``actors`` holds one ``ExportActor`` per actor
+    and role, shared by every span it appears on.
+    """
+    chunk = Article.objects.filter(project=project, pk__gt=after).order_by("pk")
+    batch_size = min(chunk_size, ARTICLE_BATCH)
+    # The chunk ends at its ``chunk_size``-th article, or else at the project's last one: the
+    # first batch brings both ids along, so the other queries are bounded by a known id.
+    batch = list(
+        chunk.annotate(
+            nth=Subquery(chunk.values("pk")[chunk_size - 1 : chunk_size]),
+            end=Subquery(Article.objects.filter(project=project).order_by("-pk").values("pk")[:1]),
+        ).values_list(*_EXPORT_ARTICLE_FIELDS, "nth", "end")[:batch_size]
     )
-    if not rows:
-        return [], None
-    articles = {row[0]: ExportArticle(*row) for row in rows}
-    first_id, last_id = rows[0][0], rows[-1][0]
-    del rows
+    if not batch:
+        return None
+    *_, nth, end = batch[0]
+    last = end if nth is None else nth
+    batch = [row[:-2] for row in batch]
     # The chunk's articles are exactly the project's articles with ids in this range.
-    in_range = {"article_id__gte": first_id, "article_id__lte": last_id}
-    spans: dict[int, ExportSpan] = {}
-    positions: dict[int, int] = {}
-    actor_cache: dict[tuple[int, str], ExportActor] = {}
-    rows = (
-        Span.objects.filter(span_filter, project=project, **in_range)
-        .order_by("article_id", "start", "end", "id")
-        .values_list(*span_fields)
-        .iterator(chunk_size=SPAN_FETCH_SIZE)
+    first = batch[0][0]
+    in_range = {"article_id__gte": first, "article_id__lte": last}
+    span_rows, make_span = spans
+    spans = _ByArticle(
+        rows(
+            span_rows.filter(span_filter, project=project, **in_range).order_by(
+                "article_id", "start", "end", "id"
+            )
+        )
     )
-    current_id, current = None, None
-    for article_id, *values in rows:
-        if article_id != current_id:
-            current_id = article_id
-            found = articles.get(article_id)
-            current = found.spans if found is not None else None
-        # Each query sees the database as it is then: a row whose article or span
-        # appeared after the query that should have brought it is left out, not a crash.
-        if current is None:
-            continue
-        span = ExportSpan(*values)
-        positions[span.id] = len(current)
-        current.append(span)
-        spans[span.id] = span
-    if spans:
-        # The span id range lets PostgreSQL walk the span_id index: without it, it scans
-        # every span actor of every project for each chunk (0.7 s a chunk at a million spans).
-        links = (
+    # Ordered by article, then by id: each span's actors in id order, as they are appended.
+    links = _ByArticle(
+        rows(
             SpanActor.objects.filter(
                 link_filter,
                 span__project=project,
-                span__article_id__gte=first_id,
-                span__article_id__lte=last_id,
-                span_id__gte=min(spans),
-                span_id__lte=max(spans),
+                span__article_id__gte=first,
+                span__article_id__lte=last,
             )
-            .order_by("id")  # each span's actors in id order, as they are appended
+            .order_by("span__article_id", "id")
             .values_list(
+                "span__article_id",
                 "span_id",
                 "actor_id",
                 "role",
@@ -538,35 +615,57 @@ def _export_chunk(
                 "actor__kind",
                 "actor__wikidata_id",
             )
-            .iterator(chunk_size=SPAN_FETCH_SIZE)
         )
-        for span_id, actor_id, role, *actor in links:
-            span = spans.get(span_id)
-            if span is not None:
-                # One object per actor and role, shared by the spans it appears on.
-                key = (actor_id, role)
-                shared = actor_cache.get(key)
-                if shared is None:
-                    shared = actor_cache[key] = ExportActor(*actor, role)
-                span.actors.append(shared)
-        relations = (
-            Relation.objects.filter(article__project=project, **in_range)
-            .order_by("article_id", "id")
-            .values_list(
-                "article_id",
-                "id",
-                "from_span_id",
-                "to_span_id",
-                "label__name",
-                "annotator__username",
-            )
+    )
+    relation_rows = (
+        Relation.objects.filter(article__project=project)
+        .order_by("article_id", "id")
+        .values_list(
+            "article_id", "id", "from_span_id", "to_span_id", "label__name", "annotator__username"
         )
-        for article_id, pk, from_id, to_id, name, username in relations:
-            if from_id in positions and to_id in positions and article_id in articles:
-                articles[article_id].relations.append(
+    )
+    while batch:
+        relations = _ByArticle(
+            _buffer(relation_rows.filter(article_id__gte=batch[0][0], article_id__lte=batch[-1][0]))
+        )
+        for row in batch:
+            article = ExportArticle(*row)
+            article_id = article.id
+            # Each query sees the database as it is then: a row whose article or span
+            # appeared after the query that should have brought it is left out, not a crash.
+            group = spans.rows(article_id)
+            if group is not None:
+                article.spans = [make_span(span) for span in group]
+            group = links.rows(article_id)
+            if group is not None and article.spans:
+                by_id = {span.id: span for span in article.spans}
+                for link in group:
+                    span = by_id.get(link[1])
+                    if span is not None:
+                        key = link[2:4]  # actor id and role
+                        shared = actors.get(key)
+                        if shared is None:
+                            shared = actors[key] = ExportActor(link[4], link[5], link[6], link[3])
+                        span.actors.append(shared)
+            group = relations.rows(article_id)
+            if group is not None and article.spans:
+                positions = {span.id: index for index, span in enumerate(article.spans)}
+                article.relations = [
                     ExportRelation(pk, positions[from_id], positions[to_id], name, username)
-                )
-    return list(articles.values()), (last_id if len(articles) == chunk_size else None)
+                    for _, pk, from_id, to_id, name, username in group
+                    if from_id in positions and to_id in positions
+                ]
+            yield article
+        after_batch = batch[-1][0]
+        del batch, relations
+        if after_batch >= last:
+            break
+        batch = list(
+            chunk.filter(pk__gt=after_batch, pk__lte=last).values_list(*_EXPORT_ARTICLE_FIELDS)[
+                :batch_size
+            ]
+        )
+    return None if nth is None else last
 
 
 # --- inter-annotator agreement -----------------------------------------------------------------

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import zipfile
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -19,7 +20,7 @@ from django.db import connection
 
 from annotations import services
 from annotations.exports import FORMATS, conll, export_stream
-from annotations.models import Label, Role
+from annotations.models import Label, Relation, Role, Span
 from annotations.selectors import export_articles
 
 from .factories import ActorFactory, ArticleFactory, LabelFactory, ProjectFactory, SpanFactory
@@ -229,6 +230,75 @@ def test_export_articles_reads_in_chunks_without_losing_an_article(corpus, chunk
     assert sum(len(a.relations) for a in exported) == 2
 
 
+def test_export_articles_merges_batches_of_articles_within_a_chunk(
+    project, annotator, label, relation_label, monkeypatch, django_assert_num_queries
+):
+    """Articles and relations come in batches inside a chunk; spans and actors, a query a
+    chunk, must still land on their own article across the batches' seams."""
+    monkeypatch.setattr("annotations.selectors.ARTICLE_BATCH", 2)
+    _articles_with_spans(project, annotator, label, relation_label, 7)
+    ArticleFactory(project=project, body="No spans here.")  # the last of the second chunk
+
+    # Two chunks of five and three articles; each: spans, actors, then its batches of two
+    # articles, each with its relations: 2 + 3 * 2 and 2 + 2 * 2 queries.
+    with django_assert_num_queries(14):
+        exported = list(export_articles(project=project, chunk_size=5))
+
+    assert [a.id for a in exported] == sorted(a.id for a in exported)
+    assert len(exported) == 8
+    for article in exported[:7]:
+        assert [s.text for s in article.spans] == ["Putin", "Lukashenko"]
+        assert [len(s.actors) for s in article.spans] == [0, 1]
+        assert [(r.from_index, r.to_index) for r in article.relations] == [(0, 1)]
+        assert article.body.startswith(f"Putin spoke to Lukashenko {exported.index(article)} ")
+    assert exported[7].spans == [] and exported[7].relations == []
+
+
+def test_export_leaves_out_a_relation_whose_spans_are_in_two_articles(
+    project, annotator, label, relation_label
+):
+    """``relation_create`` refuses one, but the database does not: the bench's fill made
+    them. Its ``to`` would have pointed at whatever span of the first article sits at the
+    second span's index in its own article."""
+    first = ArticleFactory(project=project, body="Putin spoke.")
+    second = ArticleFactory(project=project, body="Lukashenko listened.")
+    putin = SpanFactory(article=first, label=label, annotator=annotator, start=0, end=5)
+    lukashenko = SpanFactory(article=second, label=label, annotator=annotator, start=0, end=10)
+    Relation.objects.create(
+        article=first,
+        from_span=putin,
+        to_span=lukashenko,
+        label=relation_label,
+        annotator=annotator,
+    )
+
+    exported = list(export_articles(project=project))
+
+    assert [len(a.spans) for a in exported] == [1, 1]
+    assert [a.relations for a in exported] == [[], []]
+
+
+def test_export_timestamps_are_the_models_own(corpus):
+    """On PostgreSQL they are read from ISO text: the same instants, with no microsecond or
+    offset lost, whether the microseconds are zero or not."""
+    spans = Span.objects.filter(project=corpus.project).order_by("pk")
+    spans.filter(pk=corpus.spans["flag"].pk).update(
+        created_at=datetime(2026, 6, 2, 9, 30, tzinfo=UTC),
+        updated_at=datetime(2026, 6, 2, 9, 30, 0, 120000, tzinfo=UTC),
+    )
+    expected = {span.pk: (span.created_at, span.updated_at) for span in spans}
+
+    exported = {s.id: s for a in export_articles(project=corpus.project) for s in a.spans}
+
+    assert {pk: (s.created_at, s.updated_at) for pk, s in exported.items()} == expected
+    flag = exported[corpus.spans["flag"].pk]
+    assert (flag.created_at.isoformat(), flag.updated_at.isoformat()) == (
+        "2026-06-02T09:30:00+00:00",
+        "2026-06-02T09:30:00.120000+00:00",
+    )
+    assert all(s.created_at.utcoffset() == timedelta(0) for s in exported.values())
+
+
 def test_export_filters_keep_every_article_and_only_matching_spans(corpus):
     by_status = list(export_articles(project=corpus.project, status="accepted"))
     by_label = list(export_articles(project=corpus.project, label=corpus.labels["Claim"].pk))
@@ -423,6 +493,21 @@ def test_jsonl_is_the_specs_line_shape_with_every_field(corpus):
     ]
     note = next(s for s in spans if s["label"] == "Assessment" and s["actors"])["note"]
     assert note == "北京 note\nsecond line"
+
+
+def test_jsonl_lines_are_what_json_dumps_gives_even_for_awkward_strings(corpus):
+    """The lines are put together from pieces: each must be exactly the compact ``dumps`` of
+    the record it holds, escaping included."""
+    awkward = 'quote " backslash \\ tab \t nul-ish \x01 \x1f del \x7f \u2028 \U0001f1fa\U0001f1e6'
+    Span.objects.filter(pk=corpus.spans["assessment"].pk).update(note=awkward)
+    Label.objects.filter(pk=corpus.labels["Claim"].pk).update(name='Cl"aim \\ \u00e9')
+    text, _, _ = run(corpus.project, "jsonl")
+
+    for line in text.split("\n")[:-1]:
+        record = json.loads(line)
+        assert line == json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    notes = [s["note"] for record in json_lines(text) for s in record["spans"]]
+    assert awkward in notes
 
 
 def test_jsonl_is_deterministic(corpus):

@@ -2,7 +2,8 @@
 
 A format's ``write(articles, stats)`` is a generator of ``str`` (or, for brat's zip,
 ``bytes``) chunks, fed by the ``export_articles`` selector's iterator: a response streams and
-memory holds one chunk of articles, however large the project. What a format cannot hold
+memory holds a batch of articles and one article's spans (a chunk's spans on SQLite), however
+large the project. What a format cannot hold
 (CoNLL's overlapping spans, for one) is counted in the ``ExportStats`` the caller reads
 after the stream ends, and is never dropped silently.
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from annotations.models import Project, SpanStatus
-from annotations.selectors import EXPORT_CHUNK_SIZE, ExportArticle, export_articles
+from annotations.selectors import ExportArticle, export_articles
 
 from . import brat, conll, csv_format, doccano, jsonl, labelstudio, spacy, webanno
 from .base import ExportStats
@@ -59,7 +60,7 @@ def export_stream(
     status: str | None = None,
     label: int | str | None = None,
     annotator: str | None = None,
-    chunk_size: int = EXPORT_CHUNK_SIZE,
+    chunk_size: int | None = None,
 ) -> tuple[str, str, Iterator[str] | Iterator[bytes], ExportStats]:
     """``(content_type, filename, chunks, stats)`` for an export of ``project`` in ``fmt``.
 

@@ -1,9 +1,14 @@
 """What every export format shares: the stats a stream fills in, and label names as tags."""
 
+import json
 import re
 from dataclasses import dataclass
 
 _WHITESPACE = re.compile(r"\s+")
+
+# What ``json.dumps(value, ensure_ascii=False)`` gives, without building an encoder a call
+# (``dumps`` does, for any non-default option); the records are trees, never cycles.
+encode_json = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
 @dataclass

@@ -6,12 +6,11 @@ along. Every annotator's spans go into the one ``label`` list: filter by annotat
 person's view. Relations and actors have no place in this format and are left out.
 """
 
-import json
 from collections.abc import Iterable, Iterator
 
 from annotations.selectors import ExportArticle
 
-from .base import ExportStats
+from .base import ExportStats, encode_json
 
 
 def write(articles: Iterable[ExportArticle], stats: ExportStats) -> Iterator[str]:
@@ -25,4 +24,4 @@ def write(articles: Iterable[ExportArticle], stats: ExportStats) -> Iterator[str
             "source": article.source,
             "url": article.url,
         }
-        yield json.dumps(record, ensure_ascii=False) + "\n"
+        yield encode_json(record) + "\n"

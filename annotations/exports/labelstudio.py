@@ -19,12 +19,11 @@ spans belong to different annotators cannot be drawn in either's annotation and 
 The task list streams: ``[``, the tasks joined by commas, ``]``.
 """
 
-import json
 from collections.abc import Iterable, Iterator
 
 from annotations.selectors import ExportArticle
 
-from .base import ExportStats
+from .base import ExportStats, encode_json
 
 
 def task(article: ExportArticle, stats: ExportStats) -> dict:
@@ -82,6 +81,6 @@ def write(articles: Iterable[ExportArticle], stats: ExportStats) -> Iterator[str
     yield "["
     first = True
     for article in articles:
-        yield ("\n" if first else ",\n") + json.dumps(task(article, stats), ensure_ascii=False)
+        yield ("\n" if first else ",\n") + encode_json(task(article, stats))
         first = False
     yield "\n]\n"

@@ -5,12 +5,11 @@ Character offsets in code points, which is what ``Doc.char_span`` takes. Prodigy
 extra keys, which spaCy and Prodigy ignore.
 """
 
-import json
 from collections.abc import Iterable, Iterator
 
 from annotations.selectors import ExportArticle
 
-from .base import ExportStats
+from .base import ExportStats, encode_json
 
 
 def write(articles: Iterable[ExportArticle], stats: ExportStats) -> Iterator[str]:
@@ -38,4 +37,4 @@ def write(articles: Iterable[ExportArticle], stats: ExportStats) -> Iterator[str
                 "published_on": article.published_on.isoformat() if article.published_on else None,
             },
         }
-        yield json.dumps(record, ensure_ascii=False) + "\n"
+        yield encode_json(record) + "\n"

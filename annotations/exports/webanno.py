@@ -15,12 +15,11 @@ The collection streams: its opening, the annotations joined by commas, then its 
 the ``total``.
 """
 
-import json
 from collections.abc import Iterable, Iterator
 
 from annotations.selectors import ExportArticle, ExportSpan
 
-from .base import ExportStats
+from .base import ExportStats, encode_json
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 QUOTE_CONTEXT = 32
@@ -73,14 +72,12 @@ def article_source(article: ExportArticle) -> str:
 
 def write(articles: Iterable[ExportArticle], stats: ExportStats) -> Iterator[str]:
     opening = {"@context": CONTEXT, "type": "AnnotationCollection", "label": "Assay export"}
-    yield json.dumps(opening, ensure_ascii=False)[:-1]
+    yield encode_json(opening)[:-1]
     yield ', "first": {"type": "AnnotationPage", "startIndex": 0, "items": [\n'
     total = 0
     for article in articles:
         for span in article.spans:
-            yield (",\n" if total else "") + json.dumps(
-                span_annotation(article, span), ensure_ascii=False
-            )
+            yield (",\n" if total else "") + encode_json(span_annotation(article, span))
             total += 1
         for relation in article.relations:
             source, target = article.spans[relation.from_index], article.spans[relation.to_index]
@@ -92,6 +89,6 @@ def write(articles: Iterable[ExportArticle], stats: ExportStats) -> Iterator[str
                 "body": [_body("tagging", relation.label)],
                 "target": [f"urn:assay:span:{source.id}", f"urn:assay:span:{target.id}"],
             }
-            yield (",\n" if total else "") + json.dumps(item, ensure_ascii=False)
+            yield (",\n" if total else "") + encode_json(item)
             total += 1
     yield f'\n]}}, "total": {total}}}\n'
