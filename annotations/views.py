@@ -6,7 +6,9 @@ a refusal (``ValidationError``, ``PermissionDenied``, ``Conflict``) is shown inl
 server error.
 """
 
+import json
 import threading
+import time
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from functools import lru_cache
@@ -41,7 +43,7 @@ from .forms import (
     SpanEditForm,
 )
 from .imports import FORMATS as IMPORT_FORMATS
-from .imports import import_file
+from .imports import import_file_steps, run_steps
 from .models import (
     Actor,
     ActorRole,
@@ -1226,7 +1228,7 @@ def _import_page(request, project, *, result=None, error="", picked=None, status
     return render(
         request,
         "annotations/partials/import_result.html"
-        if request.htmx
+        if request.htmx or request.headers.get("Accept") == IMPORT_PROGRESS_TYPE
         else "annotations/project_import.html",
         {
             "project": project,
@@ -1257,7 +1259,7 @@ def project_import(request, slug):
     if upload is None:
         return _import_page(request, project, error="Choose a file.", picked=picked, status=422)
     try:
-        result = import_file(
+        steps = import_file_steps(
             project,
             request.user,
             upload,
@@ -1265,6 +1267,13 @@ def project_import(request, slug):
             create_labels=picked["create_labels"],
             create_actors=picked["create_actors"],
         )
+        if request.headers.get("Accept") == IMPORT_PROGRESS_TYPE:
+            return StreamingHttpResponse(
+                _import_progress(request, project, upload, steps, picked),
+                content_type=IMPORT_PROGRESS_TYPE,
+                headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+            )
+        result = run_steps(steps)
     except (ValidationError, PermissionDenied) as exc:
         return _import_page(
             request, project, error=_message(exc), picked=picked, status=_status_of(exc)
@@ -1272,6 +1281,38 @@ def project_import(request, slug):
     return _import_page(
         request, project, result=result, picked=picked, status=422 if result.errors else 200
     )
+
+
+IMPORT_PROGRESS_TYPE = "application/x-ndjson"
+IMPORT_PROGRESS_EVERY = 0.25  # seconds between two progress lines
+
+
+def _import_progress(request, project, upload, steps, picked):
+    """The import page's answer when its script asks for progress (``Accept:
+    application/x-ndjson``): a JSON line ``{"done", "read"}`` every quarter second while the
+    import runs (records read so far, the share of the file read), then ``{"status", "html"}``
+    with the result's fragment. The import is the same one transaction: a client that goes
+    away closes this generator, and that rolls it back."""
+    size, last = upload.size or 0, time.monotonic()
+    try:
+        while True:
+            try:
+                done = next(steps)
+            except StopIteration as stop:
+                result, error, status = stop.value, "", 422 if stop.value.errors else 200
+                break
+            if time.monotonic() - last >= IMPORT_PROGRESS_EVERY:
+                last = time.monotonic()
+                read = min(upload.tell() / size, 1.0) if size else None
+                yield json.dumps({"done": done, "read": read}) + "\n"
+    except (ValidationError, PermissionDenied) as exc:
+        result, error, status = None, _message(exc), _status_of(exc)
+    html = render_to_string(
+        "annotations/partials/import_result.html",
+        {"project": project, "result": result, "error": error},
+        request,
+    )
+    yield json.dumps({"status": status, "html": html}) + "\n"
 
 
 # --- agreement -----------------------------------------------------------------------------------

@@ -6,9 +6,11 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.urls import reverse
 
-from annotations import services
+from annotations import services, views
 from annotations.models import Article, Label, Role, Span, SpanEvent
 
 from .factories import ArticleFactory, LabelFactory
@@ -158,7 +160,7 @@ def test_import_page_shows_the_upload_form(client, manager, project):
     html = client.get(import_url(project)).content.decode()
 
     assert 'type="file"' in html and 'enctype="multipart/form-data"' in html
-    assert 'hx-indicator="#import-progress"' in html
+    assert "data-import-progress" in html and 'id="import-progress"' in html
     assert 'name="create_labels"' in html and 'name="create_actors"' in html
 
 
@@ -279,3 +281,71 @@ def test_import_page_is_404_for_outsiders(client, project, outsider):
     client.force_login(outsider)
     assert client.get(import_url(project)).status_code == 404
     assert client.post(import_url(project), {"file": _upload("a.txt", "Text")}).status_code == 404
+
+
+# --- import progress, streamed to the page's script ---------------------------------------------
+
+PROGRESS = {"HTTP_ACCEPT": "application/x-ndjson"}
+
+
+def _lines(response) -> list[dict]:
+    return [json.loads(line) for line in _body(response).decode().splitlines()]
+
+
+def test_import_streams_its_progress_then_the_result(client, manager, project, monkeypatch):
+    monkeypatch.setattr(views, "IMPORT_PROGRESS_EVERY", 0)  # a line after every record
+    client.force_login(manager)
+    data = "\n".join(json.dumps({"body": f"Article {n}."}) for n in range(5))
+
+    response = client.post(import_url(project), {"file": _upload("a.jsonl", data)}, **PROGRESS)
+
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Type"] == "application/x-ndjson"
+    *progress, last = _lines(response)
+    assert [line["done"] for line in progress] == [1, 2, 3, 4, 5]
+    assert all(0 < line["read"] <= 1 for line in progress)
+    assert last["status"] == 200 and "Imported <strong>5 articles</strong>" in last["html"]
+    assert Article.objects.filter(project=project).count() == 5
+
+
+def test_a_streamed_import_with_a_bad_line_ends_with_422_and_creates_nothing(
+    client, manager, project
+):
+    client.force_login(manager)
+    data = json.dumps({"body": "Fine."}) + "\n{not json\n"
+
+    response = client.post(import_url(project), {"file": _upload("a.jsonl", data)}, **PROGRESS)
+
+    last = _lines(response)[-1]
+    assert last["status"] == 422 and "nothing was imported" in last["html"]
+    assert not Article.objects.filter(project=project).exists()
+
+
+def test_a_streamed_import_left_half_way_imports_nothing(rf, manager, project, monkeypatch):
+    monkeypatch.setattr(views, "IMPORT_PROGRESS_EVERY", 0)
+    monkeypatch.setattr("annotations.imports.writer.BATCH", 2)  # writes begin at once
+    data = "\n".join(json.dumps({"body": f"Article {n}."}) for n in range(6))
+    request = rf.post(import_url(project), {"file": _upload("a.jsonl", data)}, **PROGRESS)
+    request.user, request.htmx = manager, False
+
+    response = views.project_import.__wrapped__(request, project.slug)
+    stream = iter(response.streaming_content)
+    for _ in range(4):
+        next(stream)  # two batches written inside the import's transaction
+    assert Article.objects.filter(project=project).count() == 4
+    # The client went away: the server closes the response (request_finished must not close
+    # the test's database connection meanwhile).
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+    assert not Article.objects.filter(project=project).exists()
+
+
+def test_a_refusal_before_the_import_answers_the_fragment(client, manager, project):
+    client.force_login(manager)
+    response = client.post(import_url(project), {"file": _upload("a.xyz", "x")}, **PROGRESS)
+    html = response.content.decode()
+    assert response.status_code == 422 and "<html" not in html and "Cannot tell the format" in html

@@ -4,7 +4,7 @@ A parser turns a binary file into records shaped as lines of Assay's ``jsonl`` (
 errors); ``article_import`` writes them all or none. See ``writer`` for the rules.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
@@ -13,7 +13,7 @@ from annotations.models import Project
 
 from . import brat, csv_format, doccano, jsonl, labelstudio, spacy, text
 from .base import LineError, Record, binary
-from .writer import ImportResult, write_records
+from .writer import ImportResult, run_steps, write_records, write_records_steps
 
 __all__ = [
     "EXTENSIONS",
@@ -77,6 +77,24 @@ def import_file(
     ``PermissionDenied`` unless ``user`` manages the project; bad lines come back in the
     result's ``errors``, and then nothing was written.
     """
+    steps = import_file_steps(
+        project, user, fileobj, fmt, create_labels=create_labels, create_actors=create_actors
+    )
+    return run_steps(steps, progress)
+
+
+def import_file_steps(
+    project: Project,
+    user,
+    fileobj,
+    fmt: str | None = None,
+    *,
+    create_labels: bool = True,
+    create_actors: bool = True,
+) -> Generator[int, None, ImportResult]:
+    """``import_file`` step by step: a generator of the number of records read so far that
+    returns the result (``write_records_steps``). An unknown or undetectable format raises
+    at once, before the first step."""
     if fmt in (None, "", "auto"):
         name = getattr(fileobj, "name", None)
         fmt = detect_format(name)
@@ -84,14 +102,17 @@ def import_file(
             raise ValidationError(
                 {"format": f"Cannot tell the format of “{name or 'the file'}”; choose one."}
             )
-    return article_import(
+    parse = FORMATS.get(fmt) if isinstance(fmt, str) else None
+    if parse is None:
+        raise ValidationError(
+            {"format": f"Unknown format “{fmt}”; choose one of: {', '.join(FORMATS)}."}
+        )
+    return write_records_steps(
         project=project,
         user=user,
-        fmt=fmt,
-        file=fileobj,
+        records=parse(binary(fileobj)),
         create_labels=create_labels,
         create_actors=create_actors,
-        progress=progress,
     )
 
 

@@ -14,7 +14,7 @@ counted, with its spans.
 """
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -600,7 +600,6 @@ def _write_copy(batch: list[_Prepared], project: Project, user) -> None:
 BATCH = 500
 
 
-@transaction.atomic
 def write_records(
     *,
     project: Project,
@@ -610,7 +609,48 @@ def write_records(
     create_actors: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Write every record, or none: see the module's docstring."""
+    """Write every record, or none: see the module's docstring. ``progress`` is called with
+    the number of records read so far, after each."""
+    return run_steps(
+        write_records_steps(
+            project=project,
+            user=user,
+            records=records,
+            create_labels=create_labels,
+            create_actors=create_actors,
+        ),
+        progress,
+    )
+
+
+def run_steps(steps: Generator[int, None, ImportResult], progress=None) -> ImportResult:
+    """Drive an import's steps to its result, telling ``progress`` of each."""
+    while True:
+        try:
+            done = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        if progress is not None:
+            progress(done)
+
+
+def write_records_steps(
+    *,
+    project: Project,
+    user,
+    records: Iterable[Record | LineError],
+    create_labels: bool = True,
+    create_actors: bool = True,
+) -> Generator[int, None, ImportResult]:
+    """``write_records`` as a generator: yields the number of records read after each, and
+    returns the result. The page streams these as progress. One transaction spans it all:
+    closing the generator before its end (the client went away) rolls everything back."""
+    with transaction.atomic():
+        return (yield from _write_steps(project, user, records, create_labels, create_actors))
+
+
+def _write_steps(project, user, records, create_labels, create_actors):
+    """The body of ``write_records_steps``, inside its transaction."""
     if user_role(project=project, user=user) != Role.MANAGER:
         raise PermissionDenied("Only a manager of the project imports articles.")
     names = _Names(project, user, create_labels=create_labels, create_actors=create_actors)
@@ -648,8 +688,7 @@ def write_records(
                     batch.append(prepared)
                     if len(batch) >= BATCH:
                         flush()
-        if progress is not None:
-            progress(done)
+        yield done
     if batch and not result.errors:
         flush()
     if result.errors:

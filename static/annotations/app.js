@@ -41,3 +41,66 @@
     }
   });
 })();
+
+// The import page: the upload's progress, then the import's, which the server streams as JSON
+// lines ({"done", "read"} while it runs, {"status", "html"} at the end). Without this script
+// the form posts as usual and the page answers with the result.
+document.addEventListener("submit", function (event) {
+  const form = event.target.closest("form[data-import-progress]");
+  if (!form) return;
+  event.preventDefault();
+  const box = document.getElementById("import-progress");
+  const bar = document.getElementById("upload-bar");
+  const status = document.getElementById("import-status");
+  const button = form.querySelector("button[type=submit]");
+  const show = function (message, percent) {
+    status.textContent = message;
+    if (percent == null) bar.removeAttribute("value");
+    else bar.value = percent;
+  };
+  const finish = function (html) {
+    const result = document.getElementById("import-result");
+    result.outerHTML = html;
+    box.hidden = true;
+    button.disabled = false;
+    const fresh = document.getElementById("import-result");
+    if (fresh && window.htmx) window.htmx.process(fresh);
+  };
+  const xhr = new XMLHttpRequest();
+  let seen = 0;
+  const read = function () {
+    const text = xhr.responseText;
+    const end = text.lastIndexOf("\n");
+    if (end < seen) return;
+    const lines = text.slice(seen, end).split("\n").filter(Boolean);
+    seen = end + 1;
+    for (const line of lines) {
+      const message = JSON.parse(line);
+      if (message.html !== undefined) finish(message.html);
+      else {
+        const share = message.read == null ? "" : " (" + Math.round(message.read * 100) + " % of the file)";
+        show("Importing… " + message.done.toLocaleString() + " records read" + share, message.read == null ? null : message.read * 100);
+      }
+    }
+  };
+  xhr.open("POST", form.action);
+  xhr.setRequestHeader("Accept", "application/x-ndjson");
+  xhr.upload.onprogress = function (e) {
+    if (e.lengthComputable) show("Uploading… " + Math.round((e.loaded / e.total) * 100) + " %", (e.loaded / e.total) * 100);
+  };
+  xhr.upload.onload = function () { show("Uploaded; importing…", null); };
+  xhr.onprogress = read;
+  xhr.onload = function () {
+    if ((xhr.getResponseHeader("Content-Type") || "").startsWith("application/x-ndjson")) read();
+    else finish(xhr.responseText); // refused before the import began: the result fragment
+  };
+  xhr.onerror = function () {
+    box.hidden = true;
+    button.disabled = false;
+    finish('<section id="import-result" aria-live="polite"><p class="error-box" role="alert">The connection was lost. An import that did not finish imported nothing; reload the project to see.</p></section>');
+  };
+  box.hidden = false;
+  button.disabled = true;
+  show("Uploading…", 0);
+  xhr.send(new FormData(form));
+});
