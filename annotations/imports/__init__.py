@@ -13,7 +13,7 @@ from annotations.models import Project
 
 from . import brat, csv_format, doccano, jsonl, labelstudio, spacy, text
 from .base import LineError, Record, binary
-from .writer import ImportResult, run_steps, write_records, write_records_steps
+from .writer import ImportResult, run_steps, write_records_steps
 
 __all__ = [
     "EXTENSIONS",
@@ -102,6 +102,11 @@ def import_file_steps(
             raise ValidationError(
                 {"format": f"Cannot tell the format of “{name or 'the file'}”; choose one."}
             )
+    return _import_steps(project, user, fmt, fileobj, create_labels, create_actors)
+
+
+def _import_steps(project, user, fmt, file, create_labels, create_actors):
+    """The steps of an import of ``file`` in ``fmt``; an unknown format raises at once."""
     parse = FORMATS.get(fmt) if isinstance(fmt, str) else None
     if parse is None:
         raise ValidationError(
@@ -110,7 +115,7 @@ def import_file_steps(
     return write_records_steps(
         project=project,
         user=user,
-        records=parse(binary(fileobj)),
+        records=parse(binary(file)),
         create_labels=create_labels,
         create_actors=create_actors,
     )
@@ -133,16 +138,5 @@ def article_import(
     Wikidata id first), or created unless ``create_labels`` / ``create_actors`` is off.
     The result lists every bad line; when there is one, nothing was written.
     """
-    parse = FORMATS.get(fmt) if isinstance(fmt, str) else None
-    if parse is None:
-        raise ValidationError(
-            {"format": f"Unknown format “{fmt}”; choose one of: {', '.join(FORMATS)}."}
-        )
-    return write_records(
-        project=project,
-        user=user,
-        records=parse(binary(file)),
-        create_labels=create_labels,
-        create_actors=create_actors,
-        progress=progress,
-    )
+    steps = _import_steps(project, user, fmt, file, create_labels, create_actors)
+    return run_steps(steps, progress)
