@@ -14,7 +14,7 @@ counted, with its spans.
 """
 
 import json
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -600,29 +600,6 @@ def _write_copy(batch: list[_Prepared], project: Project, user) -> None:
 BATCH = 500
 
 
-def write_records(
-    *,
-    project: Project,
-    user,
-    records: Iterable[Record | LineError],
-    create_labels: bool = True,
-    create_actors: bool = True,
-    progress: Callable[[int], None] | None = None,
-) -> ImportResult:
-    """Write every record, or none: see the module's docstring. ``progress`` is called with
-    the number of records read so far, after each."""
-    return run_steps(
-        write_records_steps(
-            project=project,
-            user=user,
-            records=records,
-            create_labels=create_labels,
-            create_actors=create_actors,
-        ),
-        progress,
-    )
-
-
 def run_steps(steps: Generator[int, None, ImportResult], progress=None) -> ImportResult:
     """Drive an import's steps to its result, telling ``progress`` of each."""
     while True:
@@ -642,9 +619,10 @@ def write_records_steps(
     create_labels: bool = True,
     create_actors: bool = True,
 ) -> Generator[int, None, ImportResult]:
-    """``write_records`` as a generator: yields the number of records read after each, and
-    returns the result. The page streams these as progress. One transaction spans it all:
-    closing the generator before its end (the client went away) rolls everything back."""
+    """Write every record, or none (see the module's docstring), as a generator: yields the
+    number of records read after each, and returns the result (``run_steps`` drives it; the
+    import page streams the steps as progress). One transaction spans it all: closing the
+    generator before its end (the client went away) rolls everything back."""
     with transaction.atomic():
         return (yield from _write_steps(project, user, records, create_labels, create_actors))
 
