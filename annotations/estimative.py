@@ -68,7 +68,7 @@ OPPOSITE = {
     Probability.LIKELY: Probability.UNLIKELY,
     Probability.VERY_LIKELY: Probability.UNLIKELY,
 }
-NEGATION = re.compile(r"\b(?:not|no|never|hardly|isn't|aren't|wasn't|won't|n't)\s+$", re.I)
+NEGATION = re.compile(r"(?:\b(?:not|no|never|hardly)|n't)\s+$", re.I)
 
 
 def _pattern(phrases: dict) -> tuple[re.Pattern, dict[str, str]]:
@@ -99,7 +99,10 @@ def _key(words: str) -> str:
 
 def _probability(text: str) -> tuple[str | None, str]:
     for match in _PROBABILITY.finditer(text):
-        step = _PROBABILITY_STEP[_key(match.group())]
+        # re.I also matches what lower() does not map back ("LİKELY", "almoſt"): not a phrase.
+        step = _PROBABILITY_STEP.get(_key(match.group()))
+        if step is None:
+            continue
         if NEGATION.search(text[max(0, match.start() - 12) : match.start()]):
             step = OPPOSITE.get(step)
             if step is None:
@@ -111,7 +114,9 @@ def _probability(text: str) -> tuple[str | None, str]:
 def suggest(text: str) -> Suggestion:
     """The probability and confidence that ``text``'s words state (``None`` where none)."""
     probability, probability_words = _probability(text)
-    confidence_match = _CONFIDENCE.search(text)
+    confidence_match = next(
+        (m for m in _CONFIDENCE.finditer(text) if _key(m.group()) in _CONFIDENCE_STEP), None
+    )
     confidence = _CONFIDENCE_STEP[_key(confidence_match.group())] if confidence_match else None
     return Suggestion(
         probability=probability,

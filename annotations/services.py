@@ -846,7 +846,8 @@ def _span_create_in_one_statement(
             cursor.execute(_span_create_sql(), params)
             row = cursor.fetchone()
     except IntegrityError as exc:
-        span.label = Label.objects.get(pk=label.pk)  # its name, for the message
+        # Its name, for the message (the general way says "duplicate" for any conflict too).
+        span.label = Label.objects.filter(pk=label.pk).first() or label
         raise _duplicate_span(span) from exc
     if row is None:
         raise Article.DoesNotExist("Article matching query does not exist.")
@@ -890,10 +891,19 @@ def span_create(
 ) -> Span:
     """Annotate ``body[start:end]`` of ``article``; records a ``created`` event."""
     _check_offset_values(start, end, text)
+    general = {"actors": actors, "probability": probability, "confidence": confidence}
+    general |= {"note": note, "status": status}
     if connection.vendor == "postgresql" and not actors and status in (None, SpanStatus.PENDING):
-        values = span_values_validate(
-            {"probability": probability, "confidence": confidence, "note": note}
-        )
+        try:
+            values = span_values_validate(
+                {"probability": probability, "confidence": confidence, "note": note}
+            )
+        except ValidationError:
+            # The general way checks role, label and offsets first: its first error it is.
+            return _span_create(
+                article=article, start=start, end=end, label=label, annotator=annotator,
+                text=text, **general,
+            )  # fmt: skip
         return _span_create_in_one_statement(
             article=article,
             label=label,
@@ -910,11 +920,7 @@ def span_create(
         label=label,
         annotator=annotator,
         text=text,
-        actors=actors,
-        probability=probability,
-        confidence=confidence,
-        note=note,
-        status=status,
+        **general,
     )
 
 

@@ -857,7 +857,7 @@ def span_relation_remove(request, slug, article_id, span_id):
     ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
     relation_id = request.POST.get("relation", "")
-    if not relation_id.isdecimal():
+    if not (relation_id.isdecimal() and len(relation_id) <= 18):
         return _panel_response(request, ws, span, error="Choose the relation to remove.")
     relation = get_object_or_404(
         Relation.objects.select_related("label"), pk=int(relation_id), from_span=span
@@ -1307,6 +1307,8 @@ def _import_progress(request, project, upload, steps, picked):
                 yield json.dumps({"done": done, "read": read}) + "\n"
     except (ValidationError, PermissionDenied) as exc:
         result, error, status = None, _message(exc), _status_of(exc)
+    finally:
+        steps.close()  # left before its end (the client went away): rolled back, at once
     html = render_to_string(
         "annotations/partials/import_result.html",
         {"project": project, "result": result, "error": error},
@@ -1463,7 +1465,8 @@ def span_review(request, slug, span_id):
     _review_role(request, project)
     span = get_object_or_404(_review_spans(project), pk=span_id)
     status, version = request.POST.get("status", ""), request.POST.get("version", "")
-    version = int(version) if version.isdecimal() else version  # else the service says why
+    # A whole number (within bigint), else the service says why it is not a version.
+    version = int(version) if version.isdecimal() and len(version) <= 18 else version
     try:
         services.span_update(span=span, user=request.user, version=version, status=status)
     except (ValidationError, PermissionDenied, Conflict) as exc:

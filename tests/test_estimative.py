@@ -13,6 +13,7 @@ from annotations.estimative import CONFIDENCE_PHRASES, PROBABILITY_PHRASES, sugg
         ("Putin will probably not attack", "unlikely", "probably not"),
         ("It is NOT LIKELY to happen", "unlikely", "NOT LIKELY"),
         ("it isn't likely that Minsk joins", "unlikely", "likely"),
+        ("Minsk doesn't likely want it", "unlikely", "likely"),
         ("not very likely to matter", "unlikely", "very likely"),
         ("a highly improbable escalation", "very_unlikely", "highly improbable"),
         ("there is a roughly even chance of talks", "roughly_even_chance", "roughly even chance"),
@@ -35,6 +36,9 @@ def test_probability_words(text, probability, words):
         "unlikelyhood",  # inside another word
         "remote areas of Belarus",
         "it is not unlikely",  # litotes: no step of the scale
+        "LİKELY",  # re.I matches it, lower() does not give "likely" back
+        "lıkely",
+        "almoſt certain",
         "",
     ],
 )
@@ -47,6 +51,7 @@ def test_confidence_words():
     assert (found.probability, found.confidence) == ("likely", "moderate")
     assert found.confidence_words == "moderate confidence"
     assert not suggest("no estimative words here")
+    assert suggest("with moderate confidence").confidence == "moderate"
 
 
 def test_every_phrase_reads_as_its_own_step():

@@ -548,6 +548,12 @@ def test_one_statement_create_refuses_as_the_general_way(unicode_article, annota
             r"body\[0:2\] is",
         ),
     ]
+    # With a bad probability too, the first rule broken still answers (the role, the label).
+    bogus = {"probability": "bogus"}
+    cases += [
+        ({"label": span_label, "annotator": outsider, **bogus}, PermissionDenied, "role"),
+        ({"label": other, "annotator": annotator, **bogus}, ValidationError, "another project"),
+    ]
     for kwargs, error, words in cases:
         with pytest.raises(error, match=words):
             services.span_create(article=unicode_article, start=0, end=2, **kwargs)

@@ -572,8 +572,9 @@ def test_a_relation_is_removed_from_the_panel_by_its_annotator_only(
     assert refused.status_code in (403, 404, 422) and span.relations_from.exists()
 
     client.force_login(annotator)
-    bad = client.post(remove, {"relation": "x"}, **HX).content.decode()
-    assert "Choose the relation to remove." in bad and span.relations_from.exists()
+    for bad_id in ("x", "9" * 5000):
+        bad = client.post(remove, {"relation": bad_id}, **HX).content.decode()
+        assert "Choose the relation to remove." in bad and span.relations_from.exists()
     response = client.post(remove, {"relation": relation.pk}, **HX)
     assert (
         response.status_code == 200

@@ -333,6 +333,8 @@ def test_agreement_page_is_for_members_only(client, outsider, article):
 
 # --- review -----------------------------------------------------------------------------------
 
+HX_HEADERS = {"HX-Request": "true"}
+
 
 @pytest.fixture
 def to_review(annotator, article, label):
@@ -364,6 +366,9 @@ def test_reviewer_accepts_over_htmx_and_a_stale_version_is_refused(client, revie
     assert 'hx-swap-oob="true"' in html and "Accepted 1" in html and "Pending 0" in html
     span = Span.objects.get(pk=to_review.pk)
     assert (span.status, span.version) == ("accepted", 2)
+
+    huge = client.post(url, {"status": "rejected", "version": "9" * 5000}, headers=HX_HEADERS)
+    assert huge.status_code == 422 and 'role="alert"' in huge.content.decode()
 
     stale = client.post(url, {"status": "rejected", "version": 1}, headers={"HX-Request": "true"})
     assert stale.status_code == 409 and 'role="alert"' in stale.content.decode()

@@ -18,8 +18,10 @@ class FastJSONRenderer(JSONRenderer):
     What orjson would write differently is handed to DRF's encoder (``default``):
     datetimes (orjson writes ``+00:00`` where DRF writes ``Z``), dataclasses, lazy
     translations, decimals. Whatever orjson refuses (an integer beyond 64 bits in an
-    article's metadata, a float that is not a number) goes the standard library's way, which
-    answers as DRF always did. Indented output (``; indent=4``, the browsable API) too.
+    article's metadata, a string with a lone surrogate) goes the standard library's way, which
+    answers as DRF always did. Indented output (``; indent=4``, the browsable API) too. One
+    difference: a float that is not a number (none of Assay's data holds one) is written
+    ``null``, where DRF's strict encoder raised.
     """
 
     def render(self, data, accepted_media_type=None, renderer_context=None):

@@ -90,14 +90,23 @@ document.addEventListener("submit", function (event) {
   };
   xhr.upload.onload = function () { show("Uploaded; importing…", null); };
   xhr.onprogress = read;
+  const failed = function (why) {
+    finish('<section id="import-result" aria-live="polite"><p class="error-box" role="alert">' + why + "</p></section>");
+  };
   xhr.onload = function () {
-    if ((xhr.getResponseHeader("Content-Type") || "").startsWith("application/x-ndjson")) read();
-    else finish(xhr.responseText); // refused before the import began: the result fragment
+    const type = xhr.getResponseHeader("Content-Type") || "";
+    if (type.startsWith("application/x-ndjson")) {
+      read();
+      if (!box.hidden) failed("The import stopped before its end: nothing was imported. Try again.");
+    } else if (/^<section id="import-result"/.test(xhr.responseText.trim())) {
+      finish(xhr.responseText); // refused before the import began: the result fragment
+    } else {
+      // A login page (the session ended), a refused request, a server error.
+      failed("The import could not start (HTTP " + xhr.status + "). Reload the page and try again.");
+    }
   };
   xhr.onerror = function () {
-    box.hidden = true;
-    button.disabled = false;
-    finish('<section id="import-result" aria-live="polite"><p class="error-box" role="alert">The connection was lost. An import that did not finish imported nothing; reload the project to see.</p></section>');
+    failed("The connection was lost. An import that did not finish imported nothing; reload the project to see.");
   };
   box.hidden = false;
   button.disabled = true;

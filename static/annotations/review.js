@@ -23,8 +23,9 @@
     if (event.key === "j" || event.key === "ArrowDown") move(1);
     else if (event.key === "k" || event.key === "ArrowUp") move(-1);
     else if (status) {
-      const row = current() || rows()[0];
-      const button = row?.querySelector(`button[value="${status}"]:not([disabled])`);
+      const row = current(); // only the span in focus: j or a click picks one
+      if (!row) return;
+      const button = row.querySelector(`button[value="${status}"]:not([disabled])`);
       if (!button) return;
       advanceFrom = status === "pending" ? null : row.id;
       button.click();
