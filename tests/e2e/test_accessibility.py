@@ -99,3 +99,43 @@ def test_sign_in_page_passes_the_audit(browser, live_server):
         audit(context.new_page(), live_server.url + "/accounts/login/", nav=False)
     finally:
         context.close()
+
+
+def test_fragments_loaded_over_htmx_pass_the_audit(page, live_server, workspace):
+    """The span panel (with a words suggestion and a relation to remove) and the actor merge
+    candidates arrive over htmx after the first render: audited as they are shown."""
+    article = workspace.article
+    span = services.span_create(
+        article=article,
+        start=article.body.index("Belarus remains unlikely"),
+        end=article.body.index("Belarus remains unlikely") + len("Belarus remains unlikely"),
+        label=workspace.labels["Assessment"],
+        annotator=workspace.user,
+    )
+    other = services.span_create(
+        article=article,
+        start=article.body.index("baseless"),
+        end=article.body.index("baseless") + len("baseless"),
+        label=workspace.labels["Claim"],
+        annotator=workspace.user,
+    )
+    services.relation_create(
+        from_span=span,
+        to_span=other,
+        label=workspace.labels["responds to"],
+        annotator=workspace.user,
+    )
+    page.goto(workspace.url)
+    page.locator(f'#doc-text mark[data-spans~="{span.pk}"]').first.click()
+    page.locator("#span-panel #suggestion").wait_for()
+    page.locator("#span-panel .relations").wait_for()
+    problems = page.evaluate(AUDIT, {"nav": True})
+    assert not problems, problems
+
+    keep = services.actor_create(name="Alexander Lukashenko")
+    services.actor_create(name="Lukashenka", aliases=["Лукашенко"])
+    page.goto(f"{live_server.url}/actors/{keep.pk}/")
+    page.fill("#merge-search", "лукашенко")
+    page.locator("#merge-candidates input[type=radio]").first.wait_for()
+    problems = page.evaluate(AUDIT, {"nav": True})
+    assert not problems, problems
