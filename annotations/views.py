@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Value
+from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Greatest, Substr
 from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -1382,6 +1382,14 @@ def _review_spans(project):
     )
 
 
+def _review_key(text: str) -> tuple[int, int, int, int] | None:
+    """``article-start-end-id`` of the last span a review page showed, or None."""
+    parts = text.split("-")
+    if len(parts) != 4 or not all(part.isdecimal() and len(part) <= 18 for part in parts):
+        return None
+    return tuple(int(part) for part in parts)
+
+
 def _review_counts(project) -> list[tuple[str, str, int]]:
     """``(status, its name, spans)`` for each status of the project's spans: one query."""
     counts = dict(
@@ -1438,19 +1446,38 @@ def project_review(request, slug):
         spans = spans.filter(annotator__username=picked["annotator"])
     else:
         picked["annotator"] = ""
-    page = Paginator(spans.order_by("article_id", "start", "end", "id"), REVIEW_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    total = spans.count()
+    # Keyset pages: spans after the last one shown, in the queue's order. A page number would
+    # skip spans once those of the page before are accepted and leave a filtered queue.
+    after = _review_key(request.GET.get("after", ""))
+    if after is not None:
+        a, st, en, pk = after
+        spans = spans.filter(
+            Q(article_id__gt=a)
+            | Q(article_id=a, start__gt=st)
+            | Q(article_id=a, start=st, end__gt=en)
+            | Q(article_id=a, start=st, end=en, id__gt=pk)
+        )
+    rows = list(spans.order_by("article_id", "start", "end", "id")[: REVIEW_PER_PAGE + 1])
+    rows, more = rows[:REVIEW_PER_PAGE], len(rows) > REVIEW_PER_PAGE
     query = {k: v for k, v in picked.items() if v}
+    base = {**query, "status": picked["status"]}
+    last = rows[-1] if rows else None
     context = {
         "project": project,
-        "page": page,
+        "spans": rows,
+        "total": total,
+        "first_query": urlencode(base) if after is not None else "",
+        "next_query": urlencode(
+            {**base, "after": f"{last.article_id}-{last.start}-{last.end}-{last.pk}"}
+        )
+        if more
+        else "",
         "labels": labels,
         "annotators": annotators,
         "statuses": SpanStatus.choices,
         "counts": _review_counts(project),
         "picked": picked,
-        "query": urlencode({**query, "status": picked["status"]}),
     }
     if request.htmx and request.headers.get("HX-Target") == "review-queue":
         return render(request, "annotations/partials/review_queue.html", context)

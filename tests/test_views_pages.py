@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from annotations import services
+from annotations import services, views
 from annotations.models import Actor, Label, Role, Span, SpanActor, SpanEvent
 
 from .factories import ArticleFactory, LabelFactory, ProjectFactory
@@ -387,3 +387,27 @@ def test_review_is_for_reviewers_and_managers(client, annotator, outsider, manag
     client.force_login(manager)
     assert client.get(page).status_code == 200
     assert Span.objects.get(pk=to_review.pk).status == "pending"
+
+
+def test_review_pages_follow_the_last_span_shown_not_a_page_number(
+    client, reviewer, annotator, article, label, monkeypatch
+):
+    """Accepting the spans of a pending queue's first page must not make the next skip any."""
+    monkeypatch.setattr(views, "REVIEW_PER_PAGE", 2)
+    spans = [
+        services.span_create(article=article, start=n, end=n + 3, label=label, annotator=annotator)
+        for n in range(5)
+    ]
+    client.force_login(reviewer)
+    url = reverse("annotations:project-review", args=[article.project.slug])
+    first = client.get(url)
+    assert [span.pk for span in first.context["spans"]] == [spans[0].pk, spans[1].pk]
+    for span in spans[:2]:
+        services.span_update(span=span, user=reviewer, version=1, status="accepted")
+    following = client.get(url + "?" + first.context["next_query"])
+    assert [span.pk for span in following.context["spans"]] == [spans[2].pk, spans[3].pk]
+    assert following.context["total"] == 3 and following.context["first_query"]
+    last = client.get(url + "?" + following.context["next_query"])
+    assert [span.pk for span in last.context["spans"]] == [spans[4].pk]
+    assert not last.context["next_query"]
+    assert client.get(url, {"after": "9" * 5000}).status_code == 200  # a bad key: the start
