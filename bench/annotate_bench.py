@@ -93,13 +93,9 @@ def sign_in(browser: Browser) -> None:
         raise SystemExit(f"sign-in failed: {status} {data[:300]!r}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pages", type=int, default=50, help="annotate page loads")
-    parser.add_argument("--creates", type=int, default=200, help="spans created over htmx")
-    args = parser.parse_args()
-
-    workdir = Path(tempfile.mkdtemp(prefix="assay-annotate-bench-"))
+def bench_env(prefix: str) -> tuple[Path, dict]:
+    """A scratch directory and the server's environment: DATABASE_URL, or SQLite in there."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
     env = {
         **os.environ,
         "DJANGO_DEBUG": "0",
@@ -107,16 +103,29 @@ def main() -> None:
         "DJANGO_LOG_LEVEL": "WARNING",
     }
     env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
+    return workdir, env
+
+
+def prepare(env: dict) -> tuple[str, str, str, str]:
+    """Migrate, collect the static files and FILL: ``(slug, article id, spans, label id)``."""
+    manage(env, "migrate", "--noinput")
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+    slug, article_id, length, spans, label_id = manage(env, "shell", "-v", "0", "-c", FILL).split()
+    print(f"database: {env['DATABASE_URL'].split('@')[-1]}")
+    print(f"article: {int(length):,} characters, {int(spans):,} spans")
+    return slug, article_id, spans, label_id
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=50, help="annotate page loads")
+    parser.add_argument("--creates", type=int, default=200, help="spans created over htmx")
+    args = parser.parse_args()
+
+    workdir, env = bench_env("assay-annotate-bench-")
     server = None
     try:
-        manage(env, "migrate", "--noinput")
-        manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-        slug, article_id, length, spans, label_id = manage(
-            env, "shell", "-v", "0", "-c", FILL
-        ).split()
-        print(f"database: {env['DATABASE_URL'].split('@')[-1]}")
-        print(f"article: {int(length):,} characters, {int(spans):,} spans")
-
+        slug, article_id, spans, label_id = prepare(env)
         port = free_port()
         server = start_server(env, port, workdir / "gunicorn.log")
         browser = Browser(port)

@@ -28,14 +28,13 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from annotate_bench import FILL, Browser, sign_in
-from api_bench import HOST, free_port, manage, percentile, start_server
+from annotate_bench import Browser, bench_env, prepare, sign_in
+from api_bench import HOST, free_port, percentile, start_server
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [  # as tests/e2e/conftest.py and STACK.md
@@ -129,21 +128,10 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="assay-browser-bench-"))
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "bench-" + "k" * 60,
-        "DJANGO_LOG_LEVEL": "WARNING",
-    }
-    env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
+    workdir, env = bench_env("assay-browser-bench-")
     server = None
     try:
-        manage(env, "migrate", "--noinput")
-        manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-        slug, article_id, length, spans, _ = manage(env, "shell", "-v", "0", "-c", FILL).split()
-        print(f"database: {env['DATABASE_URL'].split('@')[-1]}")
-        print(f"article: {int(length):,} characters, {int(spans):,} spans")
+        slug, article_id, _, _ = prepare(env)
         port = free_port()
         server = start_server(env, port, workdir / "gunicorn.log")
         client = Browser(port)

@@ -105,20 +105,19 @@ def test_fragments_loaded_over_htmx_pass_the_audit(page, live_server, workspace)
     """The span panel (with a words suggestion and a relation to remove) and the actor merge
     candidates arrive over htmx after the first render: audited as they are shown."""
     article = workspace.article
-    span = services.span_create(
-        article=article,
-        start=article.body.index("Belarus remains unlikely"),
-        end=article.body.index("Belarus remains unlikely") + len("Belarus remains unlikely"),
-        label=workspace.labels["Assessment"],
-        annotator=workspace.user,
-    )
-    other = services.span_create(
-        article=article,
-        start=article.body.index("baseless"),
-        end=article.body.index("baseless") + len("baseless"),
-        label=workspace.labels["Claim"],
-        annotator=workspace.user,
-    )
+
+    def annotate(needle, label):
+        start = article.body.index(needle)
+        return services.span_create(
+            article=article,
+            start=start,
+            end=start + len(needle),
+            label=workspace.labels[label],
+            annotator=workspace.user,
+        )
+
+    span = annotate("Belarus remains unlikely", "Assessment")
+    other = annotate("baseless", "Claim")
     services.relation_create(
         from_span=span,
         to_span=other,
