@@ -1,5 +1,6 @@
 """Reads shared by the pages, the API and the exports, scoped to what a user may see."""
 
+import functools
 import json
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
@@ -285,6 +286,37 @@ def article_target(
     if user.is_superuser:
         role = Role.MANAGER
     return ArticleTarget(article, project, role, piece, labels)
+
+
+@functools.cache
+def _article_detail_sql(member_check: bool) -> str:
+    quote = connection.ops.quote_name
+    article, span, membership = Article._meta, Span._meta, Membership._meta
+    project = quote(article.get_field("project").column)
+    columns = ", ".join(f"a.{quote(f.column)}" for f in article.concrete_fields)
+    sql = (
+        f"SELECT {columns}, (SELECT COUNT(*) FROM {quote(span.db_table)} s "
+        f"WHERE s.{quote(span.get_field('article').column)} = a.{quote(article.pk.column)}) "
+        f"AS span_count FROM {quote(article.db_table)} a WHERE a.{quote(article.pk.column)} = %s"
+    )
+    if member_check:
+        sql += (
+            f" AND a.{project} IN (SELECT m.{quote(membership.get_field('project').column)} "
+            f"FROM {quote(membership.db_table)} m "
+            f"WHERE m.{quote(membership.get_field('user').column)} = %s)"
+        )
+    return sql
+
+
+def article_detail(*, pk: int, user) -> Article | None:
+    """The article ``pk`` with its ``span_count``, if it is in one of the user's projects.
+
+    Written out (through ``raw``, which still applies the fields' conversions) because the
+    ORM took longer to build the scoped, annotated query than the database takes to answer
+    it, on a request that is mostly the body's bytes.
+    """
+    params = [pk] if user.is_superuser else [pk, user.pk]
+    return next(iter(Article.objects.raw(_article_detail_sql(not user.is_superuser), params)), None)
 
 
 def article_spans_near(

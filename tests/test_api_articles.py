@@ -40,6 +40,34 @@ def test_detail_has_body_and_span_count(annotator, article, label):
     assert data["span_count"] == 1
 
 
+@pytest.mark.parametrize("who", ["annotator", "superuser"])
+def test_detail_answers_as_the_general_way(who, annotator, article, label, django_user_model):
+    """A plain GET reads the article with one written-out query; with a query parameter the
+    ORM's scoped queryset does. Both answer the same."""
+    Article.objects.filter(pk=article.pk).update(
+        published_on=datetime.date(2026, 6, 1),
+        metadata={"b": [1, {"c": None}], "a": "Лукашенко 🇺🇦"},
+        title="A “title”",
+    )
+    SpanFactory(article=article, label=label, annotator=annotator)
+    if who == "superuser":
+        user = django_user_model.objects.create_superuser("root", password=None)
+    else:
+        user = annotator
+    client = client_for(user)
+    plain = client.get(API + f"articles/{article.pk}/")
+    general = client.get(API + f"articles/{article.pk}/?format=json")
+    assert plain.status_code == general.status_code == 200
+    assert plain.json() == general.json()
+    assert plain.json()["metadata"] == {"b": [1, {"c": None}], "a": "Лукашенко 🇺🇦"}
+    assert plain.json()["span_count"] == 1
+
+
+@pytest.mark.parametrize("pk", ["0", "9223372036854775807", "9223372036854775808", "9" * 40])
+def test_detail_of_no_article_is_404(annotator, article, pk):
+    assert client_for(annotator).get(API + f"articles/{pk}/").status_code == 404
+
+
 def test_filters(annotator, project, other_project_objects):  # noqa: F811
     isw = ArticleFactory(
         project=project,
