@@ -104,6 +104,86 @@ def test_pages_by_cursor_equal_the_serializer(annotator, spans, page_size):
     assert back == listed
 
 
+def _pages(client, url):
+    """Every page from ``url`` on by the next links, then back by the previous links: the
+    results and whether each page had a next and a previous link."""
+    seen, pages = [], 0
+    while url and pages < 20:
+        body = client.get(url).json()
+        seen.append((body["results"], bool(body["next"]), bool(body["previous"])))
+        url, pages = body["next"] or None, pages + 1
+    url = body["previous"]
+    while url and pages < 40:
+        body = client.get(url).json()
+        seen.append((body["results"], bool(body["next"]), bool(body["previous"])))
+        url, pages = body["previous"], pages + 1
+    return seen
+
+
+@pytest.fixture
+def article_rows_used(monkeypatch):
+    """How many times the span list read ``ArticleSpanRows``, the written-out query."""
+    calls = []
+    read = serializers.ArticleSpanRows.__getitem__
+
+    def spy(self, item):
+        calls.append(item)
+        return read(self, item)
+
+    monkeypatch.setattr(serializers.ArticleSpanRows, "__getitem__", spy)
+    return calls
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 1000])
+@pytest.mark.parametrize("who", ["annotator", "superuser", "outsider"])
+def test_article_pages_equal_the_filter_sets(
+    who, page_size, annotator, outsider, spans, django_user_model, article_rows_used
+):
+    """``?article=`` alone is read by ``ArticleSpanRows``; with any filter more (here the
+    article's own project, which changes nothing) by the filter set. Same pages, same links."""
+    article, _ = spans
+    other_label = LabelFactory()  # and another project's span
+    other = SpanFactory(
+        label=other_label, article=ArticleFactory(project=other_label.project), start=0, end=1
+    )
+    users = {"annotator": annotator, "outsider": outsider}
+    users["superuser"] = django_user_model.objects.create_superuser("root", password=None)
+    client = client_for(users[who])
+    url = API + f"spans/?article={article.pk}&page_size={page_size}"
+    plain = _pages(client, url)
+    assert article_rows_used
+    article_rows_used.clear()
+    general = _pages(client, url + f"&project={article.project_id}")
+    assert not article_rows_used
+    assert plain == general
+    listed = [span for results, _, _ in plain for span in results][: len(spans[1])]
+    if who == "outsider":
+        assert listed == []
+    else:
+        assert listed == _serializer_output(annotator, article=article)
+        assert other.pk not in [span["id"] for span in listed]
+    other_url = API + f"spans/?article={other.article_id}"
+    assert client.get(other_url).json()["results"] == (
+        _serializer_output(users[who], pk=other.pk) if who == "superuser" else []
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["article=x", "article=0", "article=-1", "article=%20" + "1", "article=1.0",
+     "article=٣", "article=99999999999999999999", "article=1&article=2", "article=1&q=a",
+     "article=1&format=json"],
+)  # fmt: skip
+def test_anything_but_a_plain_article_id_goes_the_filter_sets_way(
+    annotator, spans, query, article_rows_used
+):
+    article, _ = spans
+    query = query.replace("article=1", f"article={article.pk}")
+    response = client_for(annotator).get(API + f"spans/?{query}")
+    assert not article_rows_used
+    assert response.status_code in (200, 400)
+
+
 def test_list_with_filters_equals_the_serializer(annotator, spans):
     _, made = spans
     isw = made[1].span_actors.get(role="source").actor

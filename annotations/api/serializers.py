@@ -5,6 +5,7 @@ Ids in request bodies resolve only among the requesting user's objects, so anoth
 article, label or span answers 400 "does not exist" and never reveals anything about it.
 """
 
+import dataclasses
 import functools
 import json
 import re
@@ -252,13 +253,20 @@ class UtcText(Func):
 
     output_field = models.CharField()
     arity = 1
+    # An expression on SQLite, not the bare column: sqlite3 would parse a "datetime" column.
+    TEMPLATES = {"postgresql": "(%(expressions)s)::text", "sqlite": "(%(expressions)s || '')"}
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(compiler, connection, template="(%(expressions)s)::text")
+        return self.as_sql(compiler, connection, template=self.TEMPLATES["postgresql"])
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        # An expression, not the bare column: sqlite3 would parse a "datetime" column.
-        return self.as_sql(compiler, connection, template="(%(expressions)s || '')")
+        return self.as_sql(compiler, connection, template=self.TEMPLATES["sqlite"])
+
+
+def _stamps_as_utc_text() -> bool:
+    """Whether span rows may carry their timestamps as ``UtcText``: both the current time
+    zone and the database connection's are UTC (the settings)."""
+    return timezone.get_current_timezone_name() == "UTC" and connection.timezone_name == "UTC"
 
 
 def utc_text(value: str | None) -> str | None:
@@ -282,7 +290,7 @@ def span_row_columns() -> tuple:
     position). The timestamps come as ``UtcText`` while both the current time zone and the
     database connection's are UTC (the settings), else as datetimes."""
     stamps = ("created_at", "updated_at")
-    if timezone.get_current_timezone_name() == "UTC" and connection.timezone_name == "UTC":
+    if _stamps_as_utc_text():
         stamps = tuple(UtcText(name) for name in stamps)
     return (
         "id",
@@ -317,14 +325,108 @@ def iso_datetimes():
     return iso
 
 
+_ARTICLE_PAGE_PARAMETERS = frozenset({"article", "page_size", "cursor"})
+
+
+def plain_article_page(query_params) -> int | None:
+    """The article id of a span list asked for by ``?article=`` alone (``page_size`` and
+    ``cursor`` aside, which the paginator reads either way), when ``ArticleSpanRows`` can
+    answer it; else ``None``, and the filter set decides (with its error messages)."""
+    if not query_params.keys() <= _ARTICLE_PAGE_PARAMETERS or not _stamps_as_utc_text():
+        return None
+    values = query_params.getlist("article")
+    if len(values) != 1 or not (values[0].isascii() and values[0].isdigit()):
+        return None
+    article = int(values[0])
+    return article if 1 <= article <= MAX_ID else None
+
+
+@functools.cache
+def _article_span_rows_sql(vendor: str, member_check: bool) -> str:
+    quote = connection.ops.quote_name
+    span, user, membership = Span._meta, User._meta, Membership._meta
+    columns = []
+    for name in span_row_columns():
+        if isinstance(name, UtcText):
+            (stamp,) = name.source_expressions
+            column = f"s.{quote(span.get_field(stamp.name).column)}"
+            columns.append(UtcText.TEMPLATES[vendor] % {"expressions": column})
+        elif name == "annotator__username":
+            columns.append(f"u.{quote(user.get_field('username').column)}")
+        else:
+            columns.append(f"s.{quote(span.get_field(name.removesuffix('_id')).column)}")
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {quote(span.db_table)} s "
+        f"INNER JOIN {quote(user.db_table)} u "
+        f"ON u.{quote(user.pk.column)} = s.{quote(span.get_field('annotator').column)} "
+        f"WHERE s.{quote(span.get_field('article').column)} = %s"
+    )
+    if member_check:
+        sql += (
+            f" AND s.{quote(span.get_field('project').column)} IN "
+            f"(SELECT m.{quote(membership.get_field('project').column)} "
+            f"FROM {quote(membership.db_table)} m "
+            f"WHERE m.{quote(membership.get_field('user').column)} = %s)"
+        )
+    return sql
+
+
+@dataclasses.dataclass(frozen=True)
+class ArticleSpanRows:
+    """One article's spans in the user's projects as ``span_row_columns`` rows, by one
+    written-out query: the span list of ``?article=`` alone, what a client reading an
+    article asks for page after page. The ORM took longer to build the scoped, filtered
+    query than the database takes to answer it.
+
+    It offers what ``SpanCursorPagination`` asks of a queryset and nothing more: ordering
+    by ``id`` either way, a bound on the id, a slice.
+    """
+
+    article: int
+    user: object
+    descending: bool = False
+    bound: tuple[str, int] | None = None  # ("gt" or "lt", id)
+
+    def order_by(self, *ordering):
+        if ordering not in (("id",), ("-id",)):
+            raise ValueError(f"Span rows are ordered by id, not {ordering}.")
+        return dataclasses.replace(self, descending=ordering == ("-id",))
+
+    def filter(self, **lookup):
+        ((key, value),) = lookup.items()
+        if key not in ("id__gt", "id__lt"):
+            raise ValueError(f"Span rows are bounded by id, not {key}.")
+        return dataclasses.replace(self, bound=(key[-2:], int(value)))
+
+    def __getitem__(self, item: slice) -> list[tuple]:
+        start, stop = item.start or 0, item.stop
+        member_check = not self.user.is_superuser
+        sql = _article_span_rows_sql(connection.vendor, member_check)
+        params = [self.article] + ([self.user.pk] if member_check else [])
+        if self.bound is not None:
+            sql += f" AND s.{connection.ops.quote_name(Span._meta.pk.column)} "
+            sql += "> %s" if self.bound[0] == "gt" else "< %s"
+            params.append(self.bound[1])
+        order = "DESC" if self.descending else "ASC"
+        sql += f" ORDER BY s.{connection.ops.quote_name(Span._meta.pk.column)} {order}"
+        sql += " LIMIT %s OFFSET %s"
+        params += [stop - start, start]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+
 @functools.cache
 def _span_actor_sql(vendor: str) -> str:
     quote = connection.ops.quote_name
     meta = SpanActor._meta
     span, actor, role = (quote(meta.get_field(name).column) for name in ("span", "actor", "role"))
-    # The ids as one parameter: an array on PostgreSQL, a JSON list on SQLite. A thousand
-    # placeholders (the ORM's ``__in``) cost more to build and send than the query takes.
-    ids = "= ANY(%s)" if vendor == "postgresql" else "IN (SELECT value FROM json_each(%s))"
+    # The ids as one text parameter: an array literal on PostgreSQL, a JSON list on SQLite.
+    # A thousand placeholders (the ORM's ``__in``), or a list the driver adapts item by
+    # item, cost more to build and send than the query takes.
+    ids = (
+        "= ANY(%s::bigint[])" if vendor == "postgresql" else "IN (SELECT value FROM json_each(%s))"
+    )
     return (
         f"SELECT {span}, {actor}, {role} FROM {quote(meta.db_table)} "
         f"WHERE {span} {ids} ORDER BY {quote(meta.pk.column)}"
@@ -334,7 +436,8 @@ def _span_actor_sql(vendor: str) -> str:
 def _span_actor_rows(span_ids: list[int]) -> list[tuple]:
     """``(span_id, actor_id, role)`` of the spans' actor links, in link order. The ids are
     spans the caller has already read through its scoped queryset."""
-    param = span_ids if connection.vendor == "postgresql" else json.dumps(span_ids)
+    param = ",".join(map(str, span_ids))
+    param = f"{{{param}}}" if connection.vendor == "postgresql" else f"[{param}]"
     with connection.cursor() as cursor:
         cursor.execute(_span_actor_sql(connection.vendor), [param])
         return cursor.fetchall()

@@ -664,9 +664,13 @@ class SpanViewSet(ServiceViewSet):
     def list(self, request, *args, **kwargs):
         # Rows, not model instances: a page of 1,000 spans is built in one pass by span_rows,
         # which answers exactly what SpanSerializer does (tests/test_api_spans_fast.py).
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset.values_list(*serializers.span_row_columns()))
-        return self.get_paginated_response(serializers.span_rows(page))
+        article = serializers.plain_article_page(request.query_params)
+        if article is not None:
+            rows = serializers.ArticleSpanRows(article=article, user=request.user)
+        else:
+            queryset = self.filter_queryset(self.get_queryset())
+            rows = queryset.values_list(*serializers.span_row_columns())
+        return self.get_paginated_response(serializers.span_rows(self.paginate_queryset(rows)))
 
     def _plain_create(self, request):
         """A one-span create the fast way, or None when the input needs the serializer.
