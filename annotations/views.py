@@ -25,6 +25,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
@@ -89,19 +90,23 @@ def _status_of(exc: Exception) -> int:
     return 422
 
 
-def _error_response(request, message: str, status: int = 422) -> HttpResponse:
-    """An inline error: htmx puts it in the page's alert region, a plain request gets a page."""
+def _error_response(request, message: str, status: int = 422, back: str = "") -> HttpResponse:
+    """An inline error: htmx puts it in the page's alert region, a plain request gets a page
+    that leads ``back`` (by default to the page it came from, if that is one of ours)."""
     if request.htmx:
         response = HttpResponse(
             render_to_string("annotations/partials/error.html", {"message": message}, request),
             status=status,
         )
         return reswap(retarget(response, "#errors"), "innerHTML")
+    if not back:
+        referer = request.headers.get("referer", "")
+        ours = url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        back = referer if ours else "/"
     return render(
-        request,
-        "annotations/error_page.html",
-        {"message": message, "back": request.headers.get("referer", "/")},
-        status=status,
+        request, "annotations/error_page.html", {"message": message, "back": back}, status=status
     )
 
 
@@ -1497,6 +1502,9 @@ def span_review(request, slug, span_id):
     try:
         services.span_update(span=span, user=request.user, version=version, status=status)
     except (ValidationError, PermissionDenied, Conflict) as exc:
+        if not request.htmx:  # a page saying why, rather than a bare row
+            queue = reverse("annotations:project-review", args=[project.slug])
+            return _error_response(request, _message(exc), _status_of(exc), back=queue)
         span = get_object_or_404(_review_spans(project), pk=span_id)
         return _review_row(request, project, span, error=_message(exc), status=_status_of(exc))
     if not request.htmx:

@@ -375,6 +375,33 @@ def test_reviewer_accepts_over_htmx_and_a_stale_version_is_refused(client, revie
     assert Span.objects.get(pk=to_review.pk).status == "accepted"
 
 
+def test_review_without_javascript_redirects_or_says_why_on_a_page(client, reviewer, to_review):
+    client.force_login(reviewer)
+    slug = to_review.project.slug
+    url = reverse("annotations:span-review", args=[slug, to_review.pk])
+    queue = reverse("annotations:project-review", args=[slug])
+    done = client.post(url, {"status": "accepted", "version": 1})
+    assert done.status_code == 302 and done.url == queue
+    stale = client.post(url, {"status": "rejected", "version": 1})
+    html = stale.content.decode()
+    assert stale.status_code == 409
+    assert "<html" in html and "changed" in html.lower() and f'href="{queue}"' in html
+    assert Span.objects.get(pk=to_review.pk).status == "accepted"
+
+
+def test_an_error_page_leads_back_only_to_our_own_pages(signed_in):
+    actor = services.actor_create(name="ISW")
+    url = reverse("annotations:actor-merge", args=[actor.pk])
+    for referer, back in (
+        ("https://evil.example/actors/", "/"),
+        ("//evil.example/actors/", "/"),
+        ("http://testserver/actors/", "http://testserver/actors/"),
+    ):
+        response = signed_in.post(url, {"remove": actor.pk}, headers={"referer": referer})
+        assert response.status_code == 422
+        assert f'<a href="{back}">Go back</a>' in response.content.decode()
+
+
 def test_review_is_for_reviewers_and_managers(client, annotator, outsider, manager, to_review):
     slug = to_review.project.slug
     page = reverse("annotations:project-review", args=[slug])
