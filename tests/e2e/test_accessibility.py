@@ -131,10 +131,25 @@ def test_fragments_loaded_over_htmx_pass_the_audit(page, live_server, workspace)
     problems = page.evaluate(AUDIT, {"nav": True})
     assert not problems, problems
 
-    keep = services.actor_create(name="Alexander Lukashenko")
+    keep = services.actor_create(name="Alexander Lukashenko")  # the merge candidates
     services.actor_create(name="Lukashenka", aliases=["Лукашенко"])
     page.goto(f"{live_server.url}/actors/{keep.pk}/")
     page.fill("#merge-search", "лукашенко")
     page.locator("#merge-candidates input[type=radio]").first.wait_for()
     problems = page.evaluate(AUDIT, {"nav": True})
     assert not problems, problems
+
+
+def test_import_results_pass_the_audit(page, live_server, workspace, tmp_path):
+    """What the import page shows once its streamed import ends: the counts, and the list of
+    bad lines when the file is refused."""
+    good, bad = tmp_path / "good.jsonl", tmp_path / "bad.jsonl"
+    good.write_text('{"title": "One", "body": "Belarus remains unlikely to join."}\n')
+    bad.write_text('{"title": "One", "body": "Fine."}\n{"title": 5}\nnot json\n')
+    page.goto(f"{live_server.url}/projects/{workspace.project.slug}/import/")
+    for path, shown in ((good, "Imported 1 article"), (bad, "2 bad lines")):
+        page.set_input_files("#id_file", str(path))
+        page.get_by_role("button", name="Import").click()
+        page.locator("#import-result", has_text=shown).wait_for(timeout=30_000)
+        problems = page.evaluate(AUDIT, {"nav": True})
+        assert not problems, problems
