@@ -42,8 +42,8 @@ def test_the_user_and_token_are_complete(annotator):
 @pytest.mark.parametrize("key", ["0" * 40, "x"])
 def test_an_unknown_token_is_refused(annotator, key):
     response = _client(key).get(API + "projects/")
-    # 403, not 401: session authentication comes first and sends no WWW-Authenticate.
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Token"
     assert response.json() == {"detail": "Invalid token."}
 
 
@@ -52,5 +52,20 @@ def test_an_inactive_user_is_refused(annotator):
     annotator.is_active = False
     annotator.save()
     response = _client(token.key).get(API + "projects/")
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json() == {"detail": "User inactive or deleted."}
+
+
+def test_no_credentials_answer_401_with_the_scheme_to_use(db):
+    response = APIClient().get(API + "projects/")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Token"
+    assert response.json() == {"detail": "Authentication credentials were not provided."}
+
+
+def test_a_signed_in_session_still_reads_and_writes_with_its_csrf_token(annotator, project):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(annotator)
+    assert client.get(API + "projects/").status_code == 200
+    refused = client.post(API + "projects/", {"name": "No CSRF"}, format="json")
+    assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]

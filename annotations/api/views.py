@@ -77,10 +77,13 @@ class AssaySchema(AutoSchema):
             errors["400"] = OpenApiResponse(
                 OpenApiTypes.OBJECT, description="Invalid input: DRF's field messages."
             )
-        errors["401"] = OpenApiResponse(serializers.ErrorSerializer, description="Not signed in.")
+        errors["401"] = OpenApiResponse(
+            serializers.ErrorSerializer,
+            description="No credentials, or a bad token (`WWW-Authenticate: Token`).",
+        )
         errors["403"] = OpenApiResponse(
             serializers.ErrorSerializer,
-            description="Not signed in, or the role does not allow it.",
+            description="The role does not allow it, or a session's CSRF token is missing.",
         )
         if "{" in self.path or self._is_list_view():
             errors["404"] = OpenApiResponse(
@@ -112,7 +115,10 @@ class ScopedMixin(NulGuardMixin):
 
     schema = AssaySchema()
     # The settings' classes, with the token read in one written-out query (authentication.py).
-    authentication_classes = [SessionAuthentication, TokenAuthentication]
+    # The token first: a request without credentials, or with a bad token, answers 401 with
+    # ``WWW-Authenticate: Token`` (DRF asks the first class for that header; a session has
+    # none, which made it 403).
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
     pagination_class = PagePagination
     lookup_value_regex = "[0-9]+"
 
