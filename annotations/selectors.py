@@ -78,8 +78,16 @@ def spans_for_user(*, user) -> QuerySet[Span]:
     return qs
 
 
-def actors_with_counts() -> QuerySet[Actor]:
-    return Actor.objects.annotate(span_count=Count("span_actors__span", distinct=True))
+def actors_with_counts(*, user) -> QuerySet[Actor]:
+    """Every actor (the registry is shared), with ``span_count``: its spans in the user's
+    projects (all for a superuser), so that no count tells of another project's work."""
+    spans = Q()
+    if not user.is_superuser:
+        projects = Membership.objects.filter(user=user).values("project_id")
+        spans = Q(span_actors__span__project_id__in=projects)
+    return Actor.objects.annotate(
+        span_count=Count("span_actors__span", filter=spans, distinct=True)
+    )
 
 
 # The article list and the annotate page's previous/next share this order; NULL dates sort last

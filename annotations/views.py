@@ -974,7 +974,7 @@ def actor_list(request):
         else:
             return redirect(reverse("annotations:actor-edit", args=[actor.pk]) + "?created=1")
     q = request.GET.get("q", "").strip()[:100]
-    actors = selectors.actors_with_counts().order_by("name", "id")
+    actors = selectors.actors_with_counts(user=request.user).order_by("name", "id")
     if q:
         actors = actors.filter(search_text__contains=q.casefold())
     page = Paginator(actors, 50).get_page(request.GET.get("page"))
@@ -987,7 +987,7 @@ def actor_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def actor_edit(request, actor_id):
-    actor = get_object_or_404(selectors.actors_with_counts(), pk=actor_id)
+    actor = get_object_or_404(selectors.actors_with_counts(user=request.user), pk=actor_id)
     initial = {
         "name": actor.name,
         "kind": actor.kind,
@@ -1009,7 +1009,7 @@ def actor_edit(request, actor_id):
     candidates = []
     if merge_q:
         candidates = (
-            selectors.actors_with_counts()
+            selectors.actors_with_counts(user=request.user)
             .exclude(pk=actor.pk)
             .filter(search_text__contains=merge_q.casefold())
             .order_by("name", "id")[:20]

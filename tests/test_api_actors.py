@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from annotations.models import Actor
 
 from .api_helpers import API, client_for, send_json
-from .factories import ActorFactory, SpanFactory
+from .factories import ActorFactory, SpanFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -62,6 +62,23 @@ def test_span_count(annotator, article, label):
     SpanFactory(article=article, label=label, annotator=annotator, actors=[(actor, "subject")])
     data = client_for(annotator).get(API + f"actors/{actor.pk}/").json()
     assert data["span_count"] == 1
+
+
+def test_span_count_tells_only_of_my_projects(annotator, outsider, article, label):
+    actor = ActorFactory(name="Belarus", kind="state")
+    for start in (0, 4):
+        SpanFactory(
+            article=article, label=label, annotator=annotator, start=start, end=start + 3,
+            actors=[(actor, "subject"), (actor, "source")],
+        )  # fmt: skip
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    for user, count in ((annotator, 2), (outsider, 0), (root, 2)):
+        client = client_for(user)
+        assert client.get(API + f"actors/{actor.pk}/").json()["span_count"] == count
+        (listed,) = client.get(API + "actors/?q=belarus").json()["results"]
+        assert listed["span_count"] == count
+    # Still in use, whoever asks: only the count is scoped.
+    assert client_for(root).delete(API + f"actors/{actor.pk}/").status_code == 409
 
 
 def test_change(outsider):

@@ -222,7 +222,9 @@ class ActorSerializer(serializers.Serializer):
     wikidata_id = serializers.RegexField(
         r"^Q[1-9][0-9]*$", max_length=20, required=False, allow_blank=True
     )
-    span_count = serializers.IntegerField(read_only=True)
+    span_count = serializers.IntegerField(
+        read_only=True, help_text="Spans naming this actor in your projects."
+    )
 
 
 class ActorUpdateSerializer(ActorSerializer):

@@ -576,7 +576,7 @@ class ActorViewSet(ServiceViewSet):
     filterset_class = filters.ActorFilter
 
     def scoped_queryset(self, user):
-        return selectors.actors_with_counts().order_by("name", "id")
+        return selectors.actors_with_counts(user=user).order_by("name", "id")
 
     def perform_create(self, data):
         return self.refetch(services.actor_create(**data))
