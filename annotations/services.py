@@ -158,25 +158,56 @@ def _require_role(project: Project, user, allowed: Iterable[str], action: str) -
 # --- projects and members ------------------------------------------------------------------
 
 
+SLUG_ATTEMPTS = 5  # a new slug is tried this often when others take it at the same instant
+
+
+def _slug_taken(slug: str, *, project: Project | None = None) -> bool:
+    others = Project.objects.filter(slug=slug)
+    return (others.exclude(pk=project.pk) if project else others).exists()
+
+
 def _unique_slug(base: str) -> str:
     base = base[:90] or "project"
     slug, n = base, 2
-    while Project.objects.filter(slug=slug).exists():
+    while _slug_taken(slug):
         slug, n = f"{base}-{n}", n + 1
     return slug
 
 
+def _save_unless_slug_taken(project: Project, **save) -> bool:
+    """Save ``project`` in a savepoint: ``False`` (and nothing saved) when another request
+    took its slug between the check and the write, which only the unique index can tell."""
+    try:
+        with transaction.atomic():
+            project.save(**save)
+    except IntegrityError:
+        if _slug_taken(project.slug, project=project if project.pk else None):
+            return False
+        raise
+    return True
+
+
 @transaction.atomic
 def project_create(*, name: str, creator, slug: str = "", description: str = "") -> Project:
-    """Create a project; its creator becomes its manager."""
+    """Create a project; its creator becomes its manager. Without a ``slug``, one is made
+    from the name, numbered (``-2``, ``-3``...) past those taken."""
     data = _clean_fields(Project, {"name": name, "description": description})
-    if slug:
+    given = bool(slug)
+    if given:
         slug = _clean_fields(Project, {"slug": slug})["slug"]
-        if Project.objects.filter(slug=slug).exists():
+        if _slug_taken(slug):
             raise ValidationError({"slug": f"The slug “{slug}” is taken."})
     else:
         slug = _unique_slug(slugify(data["name"]))
-    project = Project.objects.create(slug=slug, created_by=creator, **data)
+    project = Project(slug=slug, created_by=creator, **data)
+    for _ in range(SLUG_ATTEMPTS):
+        if _save_unless_slug_taken(project, force_insert=True):
+            break
+        if given:
+            raise ValidationError({"slug": f"The slug “{slug}” is taken."})
+        project.slug = _unique_slug(slugify(data["name"]))
+    else:
+        raise ValidationError({"slug": "Others are creating projects of this name; try again."})
     Membership.objects.create(project=project, user=creator, role=Role.MANAGER)
     return project
 
@@ -185,11 +216,13 @@ def project_create(*, name: str, creator, slug: str = "", description: str = "")
 def project_update(*, project: Project, user, **changes) -> Project:
     _require_role(project, user, {Role.MANAGER}, "change the project")
     data = _clean_fields(Project, changes)
-    if "slug" in data and Project.objects.filter(slug=data["slug"]).exclude(pk=project.pk).exists():
-        raise ValidationError({"slug": f"The slug “{data['slug']}” is taken."})
+    taken = ValidationError({"slug": f"The slug “{data.get('slug')}” is taken."})
+    if "slug" in data and _slug_taken(data["slug"], project=project):
+        raise taken
     for key, value in data.items():
         setattr(project, key, value)
-    project.save()
+    if not _save_unless_slug_taken(project):
+        raise taken
     return project
 
 

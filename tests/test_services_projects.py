@@ -85,6 +85,59 @@ def test_project_update_refuses_a_taken_slug_and_unknown_fields(project, manager
     assert caught.value.message_dict == {"colour": ["Unknown field."]}
 
 
+@pytest.fixture
+def slug_race(monkeypatch):
+    """Make the slug checks miss ``misses`` times, as when another request takes the slug
+    between the check and the write: only the unique index can tell then."""
+    state = {"misses": 0}
+    check = services._slug_taken
+
+    def late(slug, **kwargs):
+        if state["misses"] > 0:
+            state["misses"] -= 1
+            return False
+        return check(slug, **kwargs)
+
+    monkeypatch.setattr(services, "_slug_taken", late)
+    return state
+
+
+def test_a_slug_taken_at_the_same_instant_gets_the_next_number(outsider, slug_race):
+    services.project_create(name="Belarus", creator=outsider)
+    slug_race["misses"] = 1
+    project = services.project_create(name="Belarus", creator=outsider)
+    assert project.slug == "belarus-2"
+    assert Membership.objects.get(project=project).role == Role.MANAGER
+    assert Project.objects.count() == 2
+
+
+def test_a_given_slug_taken_at_the_same_instant_is_refused(outsider, project, slug_race):
+    slug_race["misses"] = 1
+    with pytest.raises(ValidationError) as caught:
+        services.project_create(name="B", slug=project.slug, creator=outsider)
+    assert caught.value.message_dict == {"slug": [f"The slug “{project.slug}” is taken."]}
+    assert Project.objects.count() == 1
+
+
+def test_a_slug_race_lost_every_time_is_refused_not_a_crash(outsider, monkeypatch):
+    services.project_create(name="Belarus", creator=outsider)
+    # Each slug made is taken by another request before it is written.
+    monkeypatch.setattr(services, "_unique_slug", lambda base: "belarus")
+    with pytest.raises(ValidationError) as caught:
+        services.project_create(name="Belarus", creator=outsider)
+    assert "try again" in caught.value.message_dict["slug"][0]
+    assert Project.objects.count() == 1
+
+
+def test_a_slug_taken_at_the_same_instant_by_an_update_is_refused(project, manager, slug_race):
+    other = ProjectFactory()
+    slug_race["misses"] = 1
+    with pytest.raises(ValidationError) as caught:
+        services.project_update(project=project, user=manager, slug=other.slug)
+    assert "slug" in caught.value.message_dict
+    assert Project.objects.get(pk=project.pk).slug != other.slug
+
+
 def test_project_delete_refused_while_spans_exist(project, manager, article):
     SpanFactory(article=article)
     with pytest.raises(Conflict):
