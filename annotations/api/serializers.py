@@ -347,16 +347,16 @@ def plain_article_page(query_params) -> int | None:
 def _article_span_rows_sql(vendor: str, member_check: bool) -> str:
     quote = connection.ops.quote_name
     span, user, membership = Span._meta, User._meta, Membership._meta
-    columns = []
-    for name in span_row_columns():
-        if isinstance(name, UtcText):
-            (stamp,) = name.source_expressions
-            column = f"s.{quote(span.get_field(stamp.name).column)}"
-            columns.append(UtcText.TEMPLATES[vendor] % {"expressions": column})
-        elif name == "annotator__username":
-            columns.append(f"u.{quote(user.get_field('username').column)}")
-        else:
-            columns.append(f"s.{quote(span.get_field(name.removesuffix('_id')).column)}")
+    *names, _, _ = span_row_columns()  # the timestamps, always as UtcText here
+    columns = [
+        f"u.{quote(user.get_field('username').column)}"
+        if name == "annotator__username"
+        else f"s.{quote(span.get_field(name.removesuffix('_id')).column)}"
+        for name in names
+    ]
+    for stamp in ("created_at", "updated_at"):
+        column = f"s.{quote(span.get_field(stamp).column)}"
+        columns.append(UtcText.TEMPLATES[vendor] % {"expressions": column})
     sql = (
         f"SELECT {', '.join(columns)} FROM {quote(span.db_table)} s "
         f"INNER JOIN {quote(user.db_table)} u "
