@@ -1,7 +1,10 @@
 """projects/ and projects/{id}/members/."""
 
+import json
+
 import pytest
 from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
 
 from annotations.models import Membership, Project, Role
 
@@ -48,6 +51,18 @@ def test_create_makes_slug_and_creator_manager(outsider):
     assert Membership.objects.get(project_id=data["id"], user=outsider).role == Role.MANAGER
     second = client.post(API + "projects/", {"name": "ISW Belarus"}, format="json").json()
     assert second["slug"] == "isw-belarus-2"
+
+
+def test_head_of_the_members_reads_and_never_writes(manager, project):
+    """HEAD is a safe method: answered as GET (a session skips CSRF for it), never a write."""
+    UserFactory(username="eve")
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(manager)
+    url = API + f"projects/{project.pk}/members/"
+    payload = json.dumps({"username": "eve", "role": "manager"})
+    for body in ({"data": payload, "content_type": "application/json"}, {}):
+        assert client.generic("HEAD", url, **body).status_code == 200
+    assert not Membership.objects.filter(project=project, user__username="eve").exists()
 
 
 @pytest.mark.parametrize(

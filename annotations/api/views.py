@@ -245,30 +245,32 @@ class ProjectViewSet(ServiceViewSet):
         return user
 
     @extend_schema(
-        methods=["GET"],
         summary="The project's members and their roles",
         responses=serializers.MemberSerializer(many=True),
     )
-    @extend_schema(
-        methods=["POST"],
-        summary="Add a member, or change the role of one",
-        request=serializers.MemberSerializer,
-        responses={201: serializers.MemberSerializer},
-    )
     @action(
         detail=True,
-        methods=["get", "post"],
+        methods=["get"],
         serializer_class=serializers.MemberSerializer,
         pagination_class=PagePagination,
         filter_backends=[],
     )
     def members(self, request, pk=None):
         project = self.get_object()
-        if request.method == "GET":
-            memberships = project.memberships.select_related("user").order_by("user__username")
-            page = self.paginate_queryset(memberships)
-            data = serializers.MemberSerializer(page, many=True).data
-            return self.get_paginated_response(data)
+        memberships = project.memberships.select_related("user").order_by("user__username")
+        page = self.paginate_queryset(memberships)
+        data = serializers.MemberSerializer(page, many=True).data
+        return self.get_paginated_response(data)
+
+    # Its own handler, not a branch of ``members``: HEAD is answered as GET, never as a write.
+    @extend_schema(
+        summary="Add a member, or change the role of one",
+        request=serializers.MemberSerializer,
+        responses={201: serializers.MemberSerializer},
+    )
+    @members.mapping.post
+    def add_member(self, request, pk=None):
+        project = self.get_object()
         serializer = serializers.MemberSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         membership = services.membership_set(
