@@ -87,19 +87,27 @@ def check_text(value: str | None, field: str) -> None:
         raise ValidationError({field: f"Contains {what} at position {match.start()}."})
 
 
+MAX_JSON_DEPTH = 32  # nesting of a JSON value kept (metadata): the encoder recurses
+
+
 def check_json(value: Any, field: str) -> None:
-    """Apply ``check_text`` to every key and string inside a JSON value."""
-    stack = [value]
+    """Apply ``check_text`` to every key and string inside a JSON value, and refuse one
+    nested deeper than ``MAX_JSON_DEPTH``: storing it would recurse as deep, and crash
+    somewhere past the parser's own limit."""
+    stack = [(value, 1)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
         if isinstance(item, str):
             check_text(item, field)
-        elif isinstance(item, Mapping):
-            for key, nested in item.items():
-                check_text(str(key), field)
-                stack.append(nested)
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
+        elif isinstance(item, Mapping | list | tuple):
+            if depth > MAX_JSON_DEPTH:
+                raise ValidationError({field: f"Nested more than {MAX_JSON_DEPTH} levels deep."})
+            if isinstance(item, Mapping):
+                for key, nested in item.items():
+                    check_text(str(key), field)
+                    stack.append((nested, depth + 1))
+            else:
+                stack.extend((nested, depth + 1) for nested in item)
 
 
 def _clean_fields(model: type[Model], values: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """articles/: the texts of a project."""
 
 import datetime
+import json
 
 import pytest
 
@@ -66,6 +67,37 @@ def test_detail_answers_as_the_general_way(who, annotator, article, label, djang
 @pytest.mark.parametrize("pk", ["0", "9223372036854775807", "9223372036854775808", "9" * 40])
 def test_detail_of_no_article_is_404(annotator, article, pk):
     assert client_for(annotator).get(API + f"articles/{pk}/").status_code == 404
+
+
+def _nested(depth: int) -> str:
+    return "[" * (depth - 1) + "1" + "]" * (depth - 1)
+
+
+@pytest.mark.parametrize("depth", [33, 200, 870, 900, 930, 960, 5000])
+def test_metadata_nested_too_deep_is_refused_not_a_crash(manager, project, article, depth):
+    """Past 32 levels metadata is refused by the service; far past it the parser refuses it.
+    In between, storing it used to recurse until Python gave up (a 500)."""
+    client = client_for(manager)
+    before = list(Article.objects.values_list("id", "metadata"))
+    created = json.dumps({"project": project.pk, "body": "Deep.", "metadata": {"a": "DEEP"}})
+    created = client.generic(
+        "POST", API + "articles/", created.replace('"DEEP"', _nested(depth)), "application/json"
+    )
+    patched = json.dumps({"metadata": {"a": "DEEP"}}).replace('"DEEP"', _nested(depth))
+    patched = client.generic("PATCH", API + f"articles/{article.pk}/", patched, "application/json")
+    for response in (created, patched):
+        assert response.status_code == 400, response.content[:200]
+    assert list(Article.objects.values_list("id", "metadata")) == before
+
+
+def test_metadata_nested_32_levels_is_kept(manager, project):
+    metadata = {"a": json.loads(_nested(31))}
+    response = client_for(manager).post(
+        API + "articles/", {"project": project.pk, "body": "Deep.", "metadata": metadata},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 201, response.content[:200]
+    assert response.json()["metadata"] == metadata
 
 
 def test_filters(annotator, project, other_project_objects):  # noqa: F811

@@ -22,6 +22,9 @@ ARTICLE_KEYS = (
     "metadata",
 )
 
+# What a JSON parser's RecursionError means to the person importing.
+NESTED_TOO_DEEPLY = "Not JSON that can be read: nested too deeply."
+
 
 @dataclass(slots=True)
 class Record:

@@ -4,7 +4,7 @@ import json
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from .base import LineError, Record, text_lines
+from .base import NESTED_TOO_DEEPLY, LineError, Record, text_lines
 
 
 def json_lines(file: BinaryIO) -> Iterator[tuple[int, object] | LineError]:
@@ -19,6 +19,8 @@ def json_lines(file: BinaryIO) -> Iterator[tuple[int, object] | LineError]:
             yield number, json.loads(line)
         except ValueError as exc:
             yield LineError(number, f"Not JSON: {exc}.")
+        except RecursionError:
+            yield LineError(number, NESTED_TOO_DEEPLY)
 
 
 def parse(file: BinaryIO) -> Iterator[Record | LineError]:

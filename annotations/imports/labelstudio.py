@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from .base import LineError, Record, read_text, split_fields
+from .base import NESTED_TOO_DEEPLY, LineError, Record, read_text, split_fields
 
 
 def _record(task: dict[str, Any]) -> dict[str, Any]:
@@ -74,6 +74,9 @@ def parse(file: BinaryIO) -> Iterator[Record | LineError]:
         return
     except ValueError as exc:
         yield LineError(1, f"Not JSON: {exc}.")
+        return
+    except RecursionError:
+        yield LineError(1, NESTED_TOO_DEEPLY)
         return
     if isinstance(tasks, dict):
         tasks = [tasks]
