@@ -341,3 +341,34 @@ def test_an_unknown_filter_is_ignored(world, annotator):
     response = client_for(annotator).get(API + "spans/?colour=blue")
     assert response.status_code == 200
     assert len(response.json()["results"]) == 1
+
+
+@pytest.mark.parametrize(
+    "path", ["spans/abc/", "spans/-1/", "projects/1/members/bad%20name/", "nothing/", "a/b/c"]
+)
+def test_paths_that_name_no_endpoint_answer_json_404_or_401(annotator, path):
+    response = client_for(annotator).get(API + path, follow=True)  # "a/b/c" → "a/b/c/"
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+    anonymous = client_for().delete(API + path.rstrip("/") + "/")
+    assert anonymous.status_code == 401 and "detail" in anonymous.json()
+
+
+def test_a_path_without_its_slash_is_still_sent_to_it(annotator):
+    response = client_for(annotator).get(API + "spans")
+    assert response.status_code == 301 and response.url == API + "spans/"
+
+
+@pytest.mark.parametrize("method", ["options", "head", "post", "delete"])
+def test_the_docs_page_answers_every_method_without_a_500(client, method):
+    response = getattr(client, method)(API + "docs/")
+    assert response.status_code in (200, 405)
+
+
+@pytest.mark.parametrize("key", ["ab\x00c", "0" * 40 + "\x00", "x" * 10_000])
+def test_a_token_no_token_can_have_answers_401(annotator, key):
+    client = client_for()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    response = client.get(API + "spans/")
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}

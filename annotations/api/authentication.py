@@ -45,9 +45,12 @@ class TokenAuthentication(authentication.TokenAuthentication):
         if self.get_model() is not Token:  # a custom token model: DRF's own way
             return super().authenticate_credentials(key)
         sql, token_names, user_names = _token_sql()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [key])
-            row = cursor.fetchone()
+        row = None
+        # A key no token can have (a NUL cannot even reach PostgreSQL) is not looked up.
+        if len(key) <= Token._meta.get_field("key").max_length and "\x00" not in key:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [key])
+                row = cursor.fetchone()
         if row is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         split = len(token_names)

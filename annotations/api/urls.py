@@ -1,6 +1,6 @@
 import os
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
@@ -25,7 +25,10 @@ urlpatterns = [
     ),
     path(
         "docs/",
-        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
+        # No OPTIONS metadata: the page's HTML renderer has no template for it (405, not 500).
+        SpectacularSwaggerView.as_view(
+            url_name="api-schema", permission_classes=[AllowAny], metadata_class=None
+        ),
         name="api-docs",
     ),
     *router.urls,
@@ -33,3 +36,6 @@ urlpatterns = [
 
 if os.environ.get("ASSAY_BENCH_FLOOR") == "1":  # bench/api_bench.py only, never in production
     urlpatterns.append(path("bench/floor/", views.bench_floor, name="api-bench-floor"))
+
+# Last, and only for paths ending in a slash, so APPEND_SLASH still sends "spans" to "spans/".
+urlpatterns.append(re_path(r"^.*/$", views.NotFoundView.as_view(), name="api-not-found"))

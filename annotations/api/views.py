@@ -31,11 +31,12 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from annotations import selectors, services
 from annotations.exports import FORMATS, export_stream
@@ -172,6 +173,17 @@ class ServiceViewSet(ScopedMixin, viewsets.GenericViewSet):
     def destroy(self, request, *args, **kwargs):
         self.perform_destroy(self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class NotFoundView(ScopedMixin, APIView):
+    """Any path under ``/api/v1/`` that names no endpoint (``spans/abc/``, a typo): 404 as
+    JSON like every other error of the API, after authentication (401 without it)."""
+
+    schema = None  # not an endpoint
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise NotFound
 
 
 # --- auth -----------------------------------------------------------------------------------
