@@ -171,7 +171,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["annotations.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "annotations.api.pagination.PagePagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": [

@@ -337,10 +337,16 @@ def test_a_refused_bulk_create_keeps_no_item(world, annotator):
     assert state() == before
 
 
-def test_an_unknown_filter_is_ignored(world, annotator):
-    response = client_for(annotator).get(API + "spans/?colour=blue")
-    assert response.status_code == 200
-    assert len(response.json()["results"]) == 1
+@pytest.mark.parametrize(
+    "path", ["spans/", "articles/", "labels/", "actors/", "relations/", "history/", "projects/"]
+)
+def test_an_unknown_filter_is_refused_not_ignored(world, annotator, path):
+    response = client_for(annotator).get(API + path + "?colour=blue&lable=5&page_size=2")
+    assert response.status_code == 400
+    assert set(response.json()) == {"colour", "lable"}
+    assert response.json()["colour"][0].startswith("Unknown filter.")
+    for paging in ("page_size=2", "format=json", "cursor=" if path == "spans/" else "page=1"):
+        assert client_for(annotator).get(API + path + "?" + paging).status_code == 200
 
 
 @pytest.mark.parametrize(

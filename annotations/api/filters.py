@@ -5,6 +5,7 @@ import copy
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django_filters import rest_framework as filters
+from rest_framework.exceptions import ValidationError
 
 from annotations.models import (
     Actor,
@@ -81,6 +82,27 @@ class FilterSet(filters.FilterSet):
             form_class.base_fields = _CopiedShallow(form_class.base_fields, copy_values=False)
             cls._form_class = form_class
         return cls._form_class
+
+
+# Read by the paginators and by DRF's format suffix, never by a filter set.
+NOT_FILTERS = frozenset({"page", "page_size", "cursor", "format"})
+
+
+class StrictFilterBackend(filters.DjangoFilterBackend):
+    """django-filter's backend, where a list's unknown query parameter answers 400: a
+    misspelt filter (``?lable=5``) would otherwise list everything, and look like an answer."""
+
+    def filter_queryset(self, request, queryset, view):
+        if getattr(view, "action", None) == "list":
+            filterset_class = self.get_filterset_class(view, queryset)
+            known = set(filterset_class.base_filters) if filterset_class else set()
+            unknown = set(request.query_params) - known - NOT_FILTERS
+            if unknown:
+                hint = "This list has no filters."
+                if known:
+                    hint = f"The filters here are: {', '.join(sorted(known))}."
+                raise ValidationError({key: [f"Unknown filter. {hint}"] for key in sorted(unknown)})
+        return super().filter_queryset(request, queryset, view)
 
 
 class ProjectFilter(FilterSet):
