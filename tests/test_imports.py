@@ -395,6 +395,26 @@ def test_brat_broken_files(target, manager):
     ]
 
 
+def test_brat_file_that_unpacks_too_large_is_refused_unread(target, manager, monkeypatch):
+    from annotations.imports import brat
+
+    monkeypatch.setattr(brat, "MAX_MEMBER_BYTES", 1000)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a.txt", "Fine.")
+        archive.writestr("b.txt", "x" * 5000)  # a few bytes packed
+        archive.writestr("c.txt", "Fine too.")
+        archive.writestr("c.ann", "T1\tClaim 0 4\t" + "y" * 5000 + "\n")
+    assert len(buffer.getvalue()) < 1000
+    before = counts()
+    result = do_import(target, manager, "brat", buffer.getvalue())
+    assert counts() == before
+    assert [(e["line"], e["error"]) for e in result.errors] == [
+        (2, "b.txt unpacks to more than 0 MB."),
+        (3, "c.ann unpacks to more than 0 MB."),
+    ]
+
+
 # --- CSV and plain files --------------------------------------------------------------------------
 
 

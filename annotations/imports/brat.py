@@ -19,6 +19,21 @@ from typing import Any, BinaryIO
 from .base import LineError, Record
 
 _ACTOR_NOTE = re.compile(r"(.+?) \(([a-z]+)\)")
+# What one file of the zip may unpack to. Read with this bound, whatever its header claims:
+# a small zip can otherwise unpack to gigabytes in the worker's memory.
+MAX_MEMBER_BYTES = 32 * 1024 * 1024
+
+
+class _TooLarge(ValueError):
+    pass
+
+
+def _read(archive: zipfile.ZipFile, name: str) -> str:
+    with archive.open(name) as member:
+        data = member.read(MAX_MEMBER_BYTES + 1)
+    if len(data) > MAX_MEMBER_BYTES:
+        raise _TooLarge(f"{name} unpacks to more than {MAX_MEMBER_BYTES // 2**20} MB.")
+    return data.decode("utf-8-sig")
 
 
 class _AnnError(ValueError):
@@ -104,16 +119,17 @@ def parse(file: BinaryIO) -> Iterator[Record | LineError]:
     for number, txt in enumerate(names, start=1):
         stem = txt[: -len(".txt")]
         try:
-            body = archive.read(txt).decode("utf-8-sig")
-            ann = (
-                archive.read(f"{stem}.ann").decode("utf-8-sig") if f"{stem}.ann" in members else ""
-            )
+            body = _read(archive, txt)
+            ann = _read(archive, f"{stem}.ann") if f"{stem}.ann" in members else ""
             spans, relations = _parse_ann(ann, body, stem)
         except UnicodeDecodeError:
             yield LineError(number, f"{stem}: not UTF-8 text.")
             continue
-        except _AnnError as exc:
+        except (_AnnError, _TooLarge) as exc:
             yield LineError(number, str(exc))
+            continue
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as exc:
+            yield LineError(number, f"{stem}: cannot be unpacked ({exc}).")
             continue
         title = stem.rsplit("/", 1)[-1]
         yield Record(number, {"body": body, "title": title, "spans": spans, "relations": relations})
