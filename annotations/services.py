@@ -1280,10 +1280,14 @@ def relation_create(*, from_span: Span, to_span: Span, label: Label, annotator) 
     return relation
 
 
-def _require_relation_owner(relation: Relation, user) -> None:
-    _require_role(relation.article.project_id, user, set(Role.values), "change relations")
-    if relation.annotator_id != user.pk:
-        raise PermissionDenied("Only its annotator changes a relation.")
+def _require_relation_owner(relation: Relation, user, *, or_manager: bool = False) -> None:
+    role = _require_role(relation.article.project_id, user, set(Role.values), "change relations")
+    if relation.annotator_id != user.pk and not (or_manager and role == Role.MANAGER):
+        raise PermissionDenied(
+            "Only its annotator or a manager deletes a relation."
+            if or_manager
+            else "Only its annotator changes a relation."
+        )
 
 
 @transaction.atomic
@@ -1303,7 +1307,8 @@ def relation_update(*, relation: Relation, user, **changes) -> Relation:
 
 @transaction.atomic
 def relation_delete(*, relation: Relation, user) -> None:
-    _require_relation_owner(relation, user)
+    """Delete a relation: its annotator, or a manager (as with spans)."""
+    _require_relation_owner(relation, user, or_manager=True)
     relation.delete()
 
 

@@ -123,13 +123,18 @@ def test_update_cannot_move_a_relation_to_another_project(relation, annotator):
     assert not Relation.objects.filter(article=foreign_article).exists()
 
 
-def test_only_the_owner_updates_or_deletes(relation, make_member, manager, claim, denial):
+def test_only_the_owner_updates_and_a_manager_also_deletes(
+    relation, make_member, manager, claim, denial
+):
+    """As with spans: the annotator changes their own; a manager may delete any."""
     for user in (make_member(username="bob"), manager):
         with pytest.raises(PermissionDenied):
             services.relation_update(relation=relation, user=user, from_span=claim, to_span=denial)
-        with pytest.raises(PermissionDenied):
-            services.relation_delete(relation=relation, user=user)
+    with pytest.raises(PermissionDenied):
+        services.relation_delete(relation=relation, user=make_member(username="carol"))
     assert Relation.objects.filter(pk=relation.pk).exists()
+    services.relation_delete(relation=relation, user=manager)
+    assert not Relation.objects.filter(pk=relation.pk).exists()
 
 
 def test_owner_deletes_a_relation(relation, annotator, claim):
