@@ -39,6 +39,7 @@ from .models import (
     Span,
     SpanActor,
 )
+from .text_search import contains_ignoring_case
 
 
 def user_role(*, project: Project | int, user) -> str | None:
@@ -119,7 +120,7 @@ def project_articles(
         .order_by(*ARTICLE_ORDER)
     )
     if q:
-        qs = qs.filter(title__icontains=q)
+        qs = qs.filter(contains_ignoring_case("title", q))
     if source:
         qs = qs.filter(source=source)
     if published_after:

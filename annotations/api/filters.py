@@ -3,7 +3,7 @@
 import copy
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django_filters import rest_framework as filters
 from rest_framework.exceptions import ValidationError
 
@@ -21,6 +21,7 @@ from annotations.models import (
     SpanEvent,
     SpanStatus,
 )
+from annotations.text_search import contains_ignoring_case
 
 MAX_ID = 2**63 - 1
 
@@ -128,7 +129,9 @@ class ArticleFilter(ProjectFilter):
         fields = ["project", "q", "source", "published_after", "published_before"]
 
     def filter_q(self, queryset, name, value):
-        return queryset.filter(Q(title__icontains=value) | Q(body__icontains=value))
+        return queryset.filter(
+            contains_ignoring_case("title", value) | contains_ignoring_case("body", value)
+        )
 
 
 class ActorFilter(FilterSet):
@@ -174,7 +177,7 @@ class SpanFilter(ProjectFilter):
         help_text="At or above this step of the ICD 203 scale.",
     )
     confidence = filters.ChoiceFilter(choices=Confidence.choices)
-    q = TextFilter(field_name="text", lookup_expr="icontains")
+    q = TextFilter(method="filter_q", help_text="Case-insensitive text of the span.")
     created_after = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     created_before = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
     published_after = filters.DateFilter(field_name="article__published_on", lookup_expr="gte")
@@ -215,6 +218,9 @@ class SpanFilter(ProjectFilter):
 
     def filter_subject(self, queryset, name, value):
         return _with_actor(queryset, value, ActorRole.SUBJECT)
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(contains_ignoring_case("text", value))
 
     def filter_probability_min(self, queryset, name, value):
         return queryset.filter(probability__in=Probability.at_least(value))
