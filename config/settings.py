@@ -202,6 +202,10 @@ SPECTACULAR_SETTINGS = {
         "ActorKindEnum": "annotations.models.ActorKind",
         "LabelKindEnum": "annotations.models.LabelKind",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "annotations.api.schema.postprocess_required_fields",
+    ],
 }
 
 LOGGING = {

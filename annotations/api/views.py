@@ -192,7 +192,7 @@ class NotFoundView(ScopedMixin, APIView):
 class TokenView(ObtainAuthToken):
     """Exchange a username and password for the token of ``Authorization: Token <key>``."""
 
-    schema = AssaySchema()
+    schema = AutoSchema()  # its answers are listed below: no 401, 403 or 409 to add
 
     @extend_schema(
         request=AuthTokenSerializer,
@@ -660,7 +660,15 @@ _SPAN_OR_LIST = PolymorphicProxySerializer(
     create=extend_schema(
         description="One span, or a list of spans created all or nothing.",
         request=_SPAN_OR_LIST,
-        responses={201: _SPAN_OR_LIST},
+        responses={
+            201: _SPAN_OR_LIST,
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="One span: DRF's field messages. A list: "
+                '`{"items": [{"index", "errors"}]}`, each refused item by its index '
+                "(from 0) with its field messages; nothing is created.",
+            ),
+        },
     ),
     partial_update=extend_schema(
         description="Carries the version the change is based on: missing → 400, stale → 409.",
