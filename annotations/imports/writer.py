@@ -11,11 +11,16 @@ Once a record fails nothing more is written, the rest is still checked so that t
 lists every bad line with its reason, and the whole import is rolled back. An article whose
 body the project already holds (or that came earlier in the same file) is skipped and
 counted, with its spans.
+
+``Annotations`` records (from a format without text: ``webanno``) add spans and relations to
+articles the project already holds, through the same checks and bulk writes: each bad span
+or relation is listed on its own line, and a span the article already has for the same
+annotator (start, end, label) is an error, never a second copy.
 """
 
 import json
 import re
-from collections.abc import Generator, Iterable
+from collections.abc import Container, Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -71,10 +76,14 @@ class ImportResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        """The API's answer: ``{"created", "skipped_duplicates", "errors"}``."""
+        """The API's answer: ``{"created", "skipped_duplicates", "spans", "relations",
+        "errors"}``; the spans and relations say what an import into the project's own
+        articles (``webanno``, which creates none) did."""
         return {
             "created": self.created,
             "skipped_duplicates": self.skipped_duplicates,
+            "spans": self.spans,
+            "relations": self.relations,
             "errors": self.errors,
         }
 
@@ -224,9 +233,12 @@ class _Values:
         return cached
 
 
-def _span(item: Any, body: str, names: _Names, values: _Values, seen: set) -> _SpanRow:
-    """One span in ``jsonl``'s shape checked against ``body``; ``seen`` holds the
-    ``(start, end, label, annotator)`` keys the article already has (a key is added)."""
+def _span(
+    item: Any, body: str, names: _Names, values: _Values, seen: set, held: Container = ()
+) -> _SpanRow:
+    """One span in ``jsonl``'s shape checked against ``body``. ``seen`` holds the
+    ``(start, end, label, annotator)`` keys the file gave the article so far (the span's is
+    added), ``held`` those of the spans the article had before the import."""
     if not isinstance(item, dict):
         raise ValidationError("Must be an object.")
     if unknown := set(item) - SPAN_KEYS:
@@ -254,6 +266,10 @@ def _span(item: Any, body: str, names: _Names, values: _Values, seen: set) -> _S
         if link not in span_links:
             span_links.append(link)
     key = (start, end, label.pk, annotator.pk)
+    if key in held:
+        raise ValidationError(
+            f"{annotator.get_username()} already has this “{label.name}” span in the article."
+        )
     if key in seen:
         raise ValidationError(f"{annotator.get_username()} has this “{label.name}” span twice.")
     seen.add(key)
@@ -375,6 +391,7 @@ class _Articles:
         self.project = project
         self.found: dict[str, Article | ValidationError] = {}
         self.held: dict[int, set[tuple]] = {}
+        self.seen: dict[int, set[tuple]] = {}
 
     def get(self, source: str) -> Article:
         if source not in self.found:
@@ -404,17 +421,18 @@ class _Articles:
             )
         return found[0]
 
-    def spans_of(self, article: Article) -> set[tuple]:
-        """The ``(start, end, label, annotator)`` keys of the article's spans: those it held
-        before the import, then those the import added, so that a span is never there twice
-        however many times (by url or by urn) the file names the article."""
+    def spans_of(self, article: Article) -> tuple[set[tuple], set[tuple]]:
+        """The ``(start, end, label, annotator)`` keys of the spans the article held before
+        the import, and of those the file gives it, shared by all the groups that name it
+        (by url or by urn), so that no span is there twice."""
         if article.pk not in self.held:
             self.held[article.pk] = set(
                 Span.objects.filter(article=article).values_list(
                     "start", "end", "label_id", "annotator_id"
                 )
             )
-        return self.held[article.pk]
+            self.seen[article.pk] = set()
+        return self.held[article.pk], self.seen[article.pk]
 
 
 def _prepare_annotations(
@@ -427,21 +445,22 @@ def _prepare_annotations(
         article = articles.get(item.source)
     except ValidationError as exc:
         return None, [{"line": line, "error": describe(exc)} for line, _ in item.spans]
-    held = articles.spans_of(article)
+    held, seen = articles.spans_of(article)
     errors: list[dict[str, Any]] = []
     spans: list[_SpanRow | None] = []
     for line, span in item.spans:
         try:
-            spans.append(_span(span, article.body, names, values, held))
+            spans.append(_span(span, article.body, names, values, seen, held))
         except ValidationError as exc:
             spans.append(None)
             errors.append({"line": line, "error": describe(exc)})
-    relations, seen = [], set()
+    relations: list[_RelationRow] = []
+    linked: set[tuple] = set()
     for line, relation in item.relations:
         if any(spans[relation[end]] is None for end in ("from", "to")):
             continue  # its span's own error is listed
         try:
-            relations.append(_relation(relation, spans, names, seen))
+            relations.append(_relation(relation, spans, names, linked))
         except ValidationError as exc:
             errors.append({"line": line, "error": describe(exc)})
     if errors:
