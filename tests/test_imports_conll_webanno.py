@@ -355,6 +355,7 @@ def test_webanno_broken_annotations_import_nothing_and_are_each_listed(target, m
         annotation(url, 17, 99, "Peskov"),
         annotation(other, 0, 7, "Another", id="b"),
         annotation(url, 0, 5, "Putin"),
+        annotation("", 0, 5, "Putin"),
     ]
     before = counts()
 
@@ -362,7 +363,7 @@ def test_webanno_broken_annotations_import_nothing_and_are_each_listed(target, m
 
     assert counts() == before
     errors = {e["line"]: e["error"] for e in result.errors}
-    assert sorted(errors) == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14]
+    assert sorted(errors) == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15]
     assert errors[2] == "No article of this project has the url “https://example.org/none”."
     assert errors[3] == "text: Does not match the article: body[0:5] is 'Putin'."
     assert errors[4] == "The target has no TextPositionSelector."
@@ -375,6 +376,7 @@ def test_webanno_broken_annotations_import_nothing_and_are_each_listed(target, m
     assert errors[11].startswith("probability:")
     assert errors[12] == "end: Must be at most 31, the length of the article."
     assert errors[14] == "max has this “Claim” span twice."
+    assert errors[15] == "The target's source is blank: it names no article."
     assert do_import(target, manager, "webanno", "{nope").errors[0]["error"].startswith("Not JSON")
     assert do_import(target, manager, "webanno", '{"type": "Thing"}').errors == [
         {

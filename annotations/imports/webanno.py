@@ -85,6 +85,8 @@ def _selectors(target: Any) -> tuple[str, dict, dict | None]:
         target = target[0]
     if not isinstance(target, dict) or not isinstance(target.get("source"), str):
         raise _Bad("The target is one {source, selector}.")
+    if not target["source"].strip():
+        raise _Bad("The target's source is blank: it names no article.")  # "" is every url-less one
     found: dict[str, dict] = {}
     for selector in _as_list(target.get("selector")):
         if isinstance(selector, dict) and selector.get("type") in (
