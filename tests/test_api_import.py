@@ -39,7 +39,13 @@ def test_a_manager_imports_articles_with_spans(manager, project):
     response = upload(manager, project, "data.jsonl", content)
 
     assert response.status_code == 200, response.content
-    assert response.json() == {"created": 2, "skipped_duplicates": 0, "errors": []}
+    assert response.json() == {
+        "created": 2,
+        "skipped_duplicates": 0,
+        "spans": 1,
+        "relations": 0,
+        "errors": [],
+    }
     span = Span.objects.get()
     assert (span.text, span.label.name, span.annotator) == ("ISW", "Assessment", manager)
 

@@ -701,8 +701,12 @@ class ImportLineErrorSerializer(serializers.Serializer):
 class ImportResultSerializer(serializers.Serializer):
     """What an import did: all or nothing, so ``created`` is 0 whenever ``errors`` is not."""
 
-    created = serializers.IntegerField()
-    skipped_duplicates = serializers.IntegerField()
+    created = serializers.IntegerField(help_text="Articles created.")
+    skipped_duplicates = serializers.IntegerField(
+        help_text="Articles skipped: the project already holds their text."
+    )
+    spans = serializers.IntegerField(help_text="Spans created, in new or (webanno) held articles.")
+    relations = serializers.IntegerField(help_text="Relations created.")
     errors = ImportLineErrorSerializer(many=True)
 
 

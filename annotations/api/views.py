@@ -383,9 +383,14 @@ class ProjectViewSet(ServiceViewSet):
         description=(
             "A multipart upload in the field `file`. `format` is one of: "
             + ", ".join(f"`{name}`" for name in IMPORT_FORMATS)
-            + "; without it the file's extension decides. Managers only. Any bad line: 400, "
-            "every bad line listed, nothing created. Articles the project already holds are "
-            "skipped and counted."
+            + "; without it the file's extension decides (`.conll` is `conll`, `.jsonld` "
+            "`webanno`). Managers only. Any bad line: 400, every bad line listed, nothing "
+            "created. Articles the project already holds are skipped and counted. `conll` "
+            "rebuilds each document's text from its tokens (joined by spaces, a sentence a "
+            "line), with the spans of its B-/I- tags. `webanno` carries no text: its "
+            "annotations add spans and relations to articles the project holds, named by "
+            "their `url` or `urn:assay:article:<id>`; a line is an annotation's position, and "
+            "a span the importing user already has there is an error."
         ),
         parameters=[
             OpenApiParameter("format", str, enum=list(IMPORT_FORMATS)),

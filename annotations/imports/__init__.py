@@ -1,7 +1,8 @@
 """Imports: one parser per format behind the one ``FORMATS`` registry, one writer for all.
 
-A parser turns a binary file into records shaped as lines of Assay's ``jsonl`` (or line
-errors); ``article_import`` writes them all or none. See ``writer`` for the rules.
+A parser turns a binary file into records shaped as lines of Assay's ``jsonl`` (or, for
+``webanno``, which carries no text, spans for articles the project holds; or line errors);
+``article_import`` writes them all or none. See ``writer`` for the rules.
 """
 
 from collections.abc import Callable, Generator, Iterator
@@ -11,8 +12,8 @@ from django.core.exceptions import ValidationError
 
 from annotations.models import Project
 
-from . import brat, csv_format, doccano, jsonl, labelstudio, spacy, text
-from .base import LineError, Record, binary
+from . import brat, conll, csv_format, doccano, jsonl, labelstudio, spacy, text, webanno
+from .base import Annotations, LineError, Record, binary
 from .writer import ImportResult, run_steps, write_records_steps
 
 __all__ = [
@@ -24,12 +25,14 @@ __all__ = [
     "import_file",
 ]
 
-FORMATS: dict[str, Callable[[BinaryIO], Iterator[Record | LineError]]] = {
+FORMATS: dict[str, Callable[[BinaryIO], Iterator[Record | Annotations | LineError]]] = {
     "jsonl": jsonl.parse,
     "doccano": doccano.parse,
     "spacy": spacy.parse,
-    "labelstudio": labelstudio.parse,
+    "conll": conll.parse,
     "brat": brat.parse,
+    "webanno": webanno.parse,
+    "labelstudio": labelstudio.parse,
     "csv": csv_format.parse,
     "txt": text.parse_txt,
     "md": text.parse_md,
@@ -42,7 +45,9 @@ EXTENSIONS: dict[str, str] = {
     "jsonl": "jsonl",
     "ndjson": "jsonl",
     "json": "labelstudio",
+    "conll": "conll",
     "zip": "brat",
+    "jsonld": "webanno",
     "csv": "csv",
     "txt": "txt",
     "text": "txt",

@@ -2,7 +2,8 @@
 
 A parser reads a binary file and yields, for each article it finds, either a ``Record`` (the
 line it starts on, and a dict shaped as a line of Assay's ``jsonl``: the article's fields,
-``spans`` and ``relations``) or a ``LineError``. One writer, ``article_import``, then turns
+``spans`` and ``relations``), ``Annotations`` (spans for an article the project holds) or a
+``LineError``. One writer, ``article_import``, then turns
 records into rows, so every format gets the same checks.
 """
 
@@ -30,6 +31,21 @@ NESTED_TOO_DEEPLY = "Not JSON that can be read: nested too deeply."
 class Record:
     line: int
     data: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Annotations:
+    """Spans (and relations among them) for an article the project already holds, for a
+    format that carries no text (W3C Web Annotation). ``source`` names the article: its
+    ``url``, or ``urn:assay:article:<id>``. ``spans`` are in the ``jsonl`` span shape and
+    ``relations`` index into them (``from``, ``to``, ``label``); each comes with its own
+    line, so that the writer lists every bad one where the file has it. ``line`` is where
+    the article is first named."""
+
+    line: int
+    source: str
+    spans: list[tuple[int, dict[str, Any]]]
+    relations: list[tuple[int, dict[str, Any]]]
 
 
 @dataclass(slots=True)

@@ -11,10 +11,16 @@ Once a record fails nothing more is written, the rest is still checked so that t
 lists every bad line with its reason, and the whole import is rolled back. An article whose
 body the project already holds (or that came earlier in the same file) is skipped and
 counted, with its spans.
+
+``Annotations`` records (from a format without text: ``webanno``) add spans and relations to
+articles the project already holds, through the same checks and bulk writes: each bad span
+or relation is listed on its own line, and a span the article already has for the same
+annotator (start, end, label) is an error, never a second copy.
 """
 
 import json
-from collections.abc import Generator, Iterable
+import re
+from collections.abc import Container, Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,6 +31,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from annotations import services
+from annotations.exports.base import tag_name
 from annotations.models import (
     Actor,
     ActorRole,
@@ -40,7 +47,7 @@ from annotations.models import (
 )
 from annotations.selectors import user_role
 
-from .base import ARTICLE_KEYS, LineError, Record
+from .base import ARTICLE_KEYS, Annotations, LineError, Record
 
 ROLES = frozenset(ActorRole.values)
 RECORD_KEYS = frozenset({"body", *ARTICLE_KEYS, "spans", "relations"})
@@ -69,10 +76,14 @@ class ImportResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        """The API's answer: ``{"created", "skipped_duplicates", "errors"}``."""
+        """The API's answer: ``{"created", "skipped_duplicates", "spans", "relations",
+        "errors"}``; the spans and relations say what an import into the project's own
+        articles (``webanno``, which creates none) did."""
         return {
             "created": self.created,
             "skipped_duplicates": self.skipped_duplicates,
+            "spans": self.spans,
+            "relations": self.relations,
             "errors": self.errors,
         }
 
@@ -99,7 +110,10 @@ class _Names:
         self.create_labels = create_labels
         self.create_actors = create_actors
         self.users: dict[str, Any] = {}
-        self.labels = {label.name.casefold(): label for label in project.labels.all()}
+        self.labels: dict[str, Label] = {}
+        self.tags: dict[str, Label] = {}
+        for label in project.labels.all():
+            self._remember(label)
         self.actors: dict[tuple[str, str], Actor] = {}
 
     def label(self, name: Any, kind: str) -> Label:
@@ -107,16 +121,21 @@ class _Names:
             raise ValidationError("A label is given by its name.")
         label = self.labels.get(name.casefold())
         if label is None and "_" in name:
-            # brat and CoNLL types cannot hold spaces: "Threat_rhetoric" is "Threat rhetoric".
-            label = self.labels.get(name.replace("_", " ").casefold())
+            # brat types and CoNLL tags cannot hold whitespace: the exporters write a label's
+            # name as ``tag_name`` gives it, so "Threat_rhetoric" is "Threat rhetoric".
+            label = self.tags.get(name.casefold())
         if label is None:
             if not self.create_labels:
                 raise ValidationError(f"The project has no label “{name}”.")
             label = services.label_create(project=self.project, name=name, kind=kind)
-            self.labels[name.casefold()] = label
+            self._remember(label)
         if label.kind != kind:
             raise ValidationError(f"“{label.name}” is a {label.kind} label, not a {kind} label.")
         return label
+
+    def _remember(self, label: Label) -> None:
+        self.labels[label.name.casefold()] = label
+        self.tags.setdefault(tag_name(label.name).casefold(), label)
 
     def actor(self, item: Any) -> tuple[int, str]:
         if isinstance(item, str):
@@ -214,104 +233,123 @@ class _Values:
         return cached
 
 
+def _span(
+    item: Any, body: str, names: _Names, values: _Values, seen: set, held: Container = ()
+) -> _SpanRow:
+    """One span in ``jsonl``'s shape checked against ``body``. ``seen`` holds the
+    ``(start, end, label, annotator)`` keys the file gave the article so far (the span's is
+    added), ``held`` those of the spans the article had before the import."""
+    if not isinstance(item, dict):
+        raise ValidationError("Must be an object.")
+    if unknown := set(item) - SPAN_KEYS:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown field."))
+    start, end = item.get("start"), item.get("end")
+    text = services.span_offsets_validate(body=body, start=start, end=end, text=item.get("text"))
+    try:
+        label = names.label(item.get("label"), Label.Kind.SPAN)
+    except ValidationError as exc:
+        raise ValidationError({"label": exc.messages}) from exc
+    try:
+        annotator = names.annotator(item.get("annotator"))
+    except ValidationError as exc:
+        raise ValidationError({"annotator": exc.messages}) from exc
+    graded = values(item)
+    actors = item.get("actors") or []
+    if not isinstance(actors, list):
+        raise ValidationError({"actors": "Must be a list."})
+    span_links = []
+    for actor_index, actor in enumerate(actors):
+        try:
+            link = names.actor(actor)
+        except ValidationError as exc:
+            raise ValidationError({f"actors[{actor_index}]": exc.messages}) from exc
+        if link not in span_links:
+            span_links.append(link)
+    key = (start, end, label.pk, annotator.pk)
+    if key in held:
+        raise ValidationError(
+            f"{annotator.get_username()} already has this “{label.name}” span in the article."
+        )
+    if key in seen:
+        raise ValidationError(f"{annotator.get_username()} has this “{label.name}” span twice.")
+    seen.add(key)
+    return _SpanRow(
+        start,
+        end,
+        text,
+        label,
+        annotator,
+        graded.get("probability"),
+        graded.get("confidence"),
+        graded.get("note", ""),
+        graded["status"],
+        span_links,
+    )
+
+
 def _spans(body: str, items: Any, names: _Names, values: _Values) -> list[_SpanRow]:
+    """A new article's spans; the first bad one raises, named by its index."""
     if not isinstance(items, list):
         raise ValidationError({"spans": "Must be a list."})
-    spans, seen = [], set()
+    spans: list[_SpanRow] = []
+    seen: set[tuple] = set()
     for index, item in enumerate(items):
-        where = f"spans[{index}]."
         try:
-            if not isinstance(item, dict):
-                raise ValidationError("Must be an object.")
-            if unknown := set(item) - SPAN_KEYS:
-                raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown field."))
-            start, end = item.get("start"), item.get("end")
-            text = services.span_offsets_validate(
-                body=body, start=start, end=end, text=item.get("text")
-            )
-            try:
-                label = names.label(item.get("label"), Label.Kind.SPAN)
-            except ValidationError as exc:
-                raise ValidationError({"label": exc.messages}) from exc
-            try:
-                annotator = names.annotator(item.get("annotator"))
-            except ValidationError as exc:
-                raise ValidationError({"annotator": exc.messages}) from exc
-            graded = values(item)
-            actors = item.get("actors") or []
-            if not isinstance(actors, list):
-                raise ValidationError({"actors": "Must be a list."})
-            span_links = []
-            for actor_index, actor in enumerate(actors):
-                try:
-                    link = names.actor(actor)
-                except ValidationError as exc:
-                    raise ValidationError({f"actors[{actor_index}]": exc.messages}) from exc
-                if link not in span_links:
-                    span_links.append(link)
-            key = (start, end, label.pk, annotator.pk)
-            if key in seen:
-                raise ValidationError(
-                    f"{annotator.get_username()} has this “{label.name}” span twice."
-                )
-            seen.add(key)
+            spans.append(_span(item, body, names, values, seen))
         except ValidationError as exc:
-            raise ValidationError(describe(exc, where)) from exc
-        spans.append(
-            _SpanRow(
-                start,
-                end,
-                text,
-                label,
-                annotator,
-                graded.get("probability"),
-                graded.get("confidence"),
-                graded.get("note", ""),
-                graded["status"],
-                span_links,
-            )
-        )
+            raise ValidationError(describe(exc, f"spans[{index}].")) from exc
     return spans
 
 
+def _relation(item: Any, spans: list, names: _Names, seen: set) -> _RelationRow:
+    """One relation, ``from`` and ``to`` indexes into ``spans``; ``seen`` as for ``_span``."""
+    if not isinstance(item, dict):
+        raise ValidationError("Must be an object.")
+    ends = []
+    for name in ("from", "to"):
+        position = _int(item.get(name), name)
+        if not 0 <= position < len(spans):
+            raise ValidationError({name: f"No span {position} in this article's spans."})
+        ends.append(spans[position])
+    source, target = ends
+    if source is target:
+        raise ValidationError("A span cannot relate to itself.")
+    try:
+        label = names.label(item.get("label"), Label.Kind.RELATION)
+    except ValidationError as exc:
+        raise ValidationError({"label": exc.messages}) from exc
+    key = (id(source), id(target), label.pk)
+    if key in seen:
+        raise ValidationError("The same relation twice.")
+    seen.add(key)
+    return _RelationRow(source, target, label)
+
+
 def _relations(items: Any, spans: list[_SpanRow], names: _Names) -> list[_RelationRow]:
+    """A new article's relations; the first bad one raises, named by its index."""
     if not isinstance(items, list):
         raise ValidationError({"relations": "Must be a list."})
-    relations, seen = [], set()
+    relations: list[_RelationRow] = []
+    seen: set[tuple] = set()
     for index, item in enumerate(items):
-        where = f"relations[{index}]."
         try:
-            if not isinstance(item, dict):
-                raise ValidationError("Must be an object.")
-            ends = []
-            for name in ("from", "to"):
-                position = _int(item.get(name), name)
-                if not 0 <= position < len(spans):
-                    raise ValidationError({name: f"No span {position} in this article's spans."})
-                ends.append(spans[position])
-            source, target = ends
-            if source is target:
-                raise ValidationError("A span cannot relate to itself.")
-            try:
-                label = names.label(item.get("label"), Label.Kind.RELATION)
-            except ValidationError as exc:
-                raise ValidationError({"label": exc.messages}) from exc
-            key = (id(source), id(target), label.pk)
-            if key in seen:
-                raise ValidationError("The same relation twice.")
-            seen.add(key)
+            relations.append(_relation(item, spans, names, seen))
         except ValidationError as exc:
-            raise ValidationError(describe(exc, where)) from exc
-        relations.append(_RelationRow(source, target, label))
+            raise ValidationError(describe(exc, f"relations[{index}].")) from exc
     return relations
 
 
 @dataclass(slots=True)
 class _Prepared:
+    """An article's checked rows; ``existing`` when the article is the project's already
+    (``Annotations``), so only its spans and relations are written, stamped ``at``."""
+
     line: int
     article: Article
     spans: list[_SpanRow]
     relations: list[_RelationRow]
+    at: datetime
+    existing: bool = False
 
 
 def _prepare(
@@ -340,7 +378,94 @@ def _prepare(
     )
     spans = _spans(article.body, record.get("spans") or [], names, values)
     relations = _relations(record.get("relations") or [], spans, names)
-    return _Prepared(line, article, spans, relations)
+    return _Prepared(line, article, spans, relations, now)
+
+
+ARTICLE_URN = re.compile(r"urn:assay:article:(\d+)")
+
+
+class _Articles:
+    """The project's articles as ``Annotations.source`` names them, looked up once each."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self.found: dict[str, Article | ValidationError] = {}
+        self.held: dict[int, set[tuple]] = {}
+        self.seen: dict[int, set[tuple]] = {}
+
+    def get(self, source: str) -> Article:
+        if source not in self.found:
+            try:
+                self.found[source] = self._find(source)
+            except ValidationError as exc:
+                self.found[source] = exc
+        found = self.found[source]
+        if isinstance(found, ValidationError):
+            raise found
+        return found
+
+    def _find(self, source: str) -> Article:
+        articles = Article.objects.filter(project=self.project)
+        if match := ARTICLE_URN.fullmatch(source):
+            article = articles.filter(pk=int(match[1])).first()
+            if article is None:
+                raise ValidationError(f"This project has no article {match[1]} ({source}).")
+            return article
+        found = list(articles.filter(url=source).order_by("pk")[:2])
+        if not found:
+            raise ValidationError(f"No article of this project has the url “{source}”.")
+        if len(found) > 1:
+            raise ValidationError(
+                f"Several articles of this project have the url “{source}”; name one as "
+                f"urn:assay:article:<id>."
+            )
+        return found[0]
+
+    def spans_of(self, article: Article) -> tuple[set[tuple], set[tuple]]:
+        """The ``(start, end, label, annotator)`` keys of the spans the article held before
+        the import, and of those the file gives it, shared by all the groups that name it
+        (by url or by urn), so that no span is there twice."""
+        if article.pk not in self.held:
+            self.held[article.pk] = set(
+                Span.objects.filter(article=article).values_list(
+                    "start", "end", "label_id", "annotator_id"
+                )
+            )
+            self.seen[article.pk] = set()
+        return self.held[article.pk], self.seen[article.pk]
+
+
+def _prepare_annotations(
+    item: Annotations, articles: _Articles, names: _Names, values: _Values
+) -> tuple[_Prepared | None, list[dict[str, Any]]]:
+    """``Annotations`` checked into rows for an article the project holds, and the errors,
+    each on the line of its own span or relation (every bad one, not only the first). A span
+    the article already has for the same annotator is an error: see ``webanno``."""
+    try:
+        article = articles.get(item.source)
+    except ValidationError as exc:
+        return None, [{"line": line, "error": describe(exc)} for line, _ in item.spans]
+    held, seen = articles.spans_of(article)
+    errors: list[dict[str, Any]] = []
+    spans: list[_SpanRow | None] = []
+    for line, span in item.spans:
+        try:
+            spans.append(_span(span, article.body, names, values, seen, held))
+        except ValidationError as exc:
+            spans.append(None)
+            errors.append({"line": line, "error": describe(exc)})
+    relations: list[_RelationRow] = []
+    linked: set[tuple] = set()
+    for line, relation in item.relations:
+        if any(spans[relation[end]] is None for end in ("from", "to")):
+            continue  # its span's own error is listed
+        try:
+            relations.append(_relation(relation, spans, names, linked))
+        except ValidationError as exc:
+            errors.append({"line": line, "error": describe(exc)})
+    if errors:
+        return None, errors
+    return _Prepared(item.line, article, spans, relations, timezone.now(), existing=True), []
 
 
 def _snapshot(span: _SpanRow, article_id: int, project_id: int, at: datetime) -> dict:
@@ -367,30 +492,32 @@ def _snapshot(span: _SpanRow, article_id: int, project_id: int, at: datetime) ->
 
 
 def _flush(batch: list[_Prepared], project: Project, user, result: ImportResult) -> None:
-    """Write a batch in one bulk write per table; skip what the project already holds."""
-    shas = [prepared.article.sha256 for prepared in batch]
+    """Write a batch in one bulk write per table; skip the new articles whose body the
+    project already holds."""
+    shas = [prepared.article.sha256 for prepared in batch if not prepared.existing]
     held = set(
         Article.objects.filter(project=project, sha256__in=shas).values_list("sha256", flat=True)
     )
-    batch = [prepared for prepared in batch if prepared.article.sha256 not in held]
-    result.skipped_duplicates += len(shas) - len(batch)
+    batch = [p for p in batch if p.existing or p.article.sha256 not in held]
+    created = sum(not prepared.existing for prepared in batch)
+    result.skipped_duplicates += len(shas) - created
     if not batch:
         return
     if connection.vendor == "postgresql":
         _write_copy(batch, project, user)
     else:
         _write_orm(batch, project, user)
-    result.created += len(batch)
+    result.created += created
     result.spans += sum(len(prepared.spans) for prepared in batch)
     result.relations += sum(len(prepared.relations) for prepared in batch)
 
 
 def _write_orm(batch: list[_Prepared], project: Project, user) -> None:
-    Article.objects.bulk_create([prepared.article for prepared in batch])
-    rows = [(prepared.article, span) for prepared in batch for span in prepared.spans]
+    Article.objects.bulk_create([prepared.article for prepared in batch if not prepared.existing])
+    rows = [(prepared, span) for prepared in batch for span in prepared.spans]
     created = Span.objects.bulk_create(
         Span(
-            article=article,
+            article=prepared.article,
             project_id=project.pk,
             start=span.start,
             end=span.end,
@@ -401,10 +528,10 @@ def _write_orm(batch: list[_Prepared], project: Project, user) -> None:
             confidence=span.confidence,
             note=span.note,
             status=span.status,
-            created_at=article.created_at,
-            updated_at=article.created_at,
+            created_at=prepared.at,
+            updated_at=prepared.at,
         )
-        for article, span in rows
+        for prepared, span in rows
     )
     for (_, span), instance in zip(rows, created, strict=True):
         span.pk = instance.pk
@@ -416,15 +543,15 @@ def _write_orm(batch: list[_Prepared], project: Project, user) -> None:
     SpanEvent.objects.bulk_create(
         SpanEvent(
             span_id=span.pk,
-            article_id=article.pk,
+            article_id=prepared.article.pk,
             project_id=project.pk,
             action=SpanEvent.Action.CREATED,
             user=user,
-            at=article.created_at,
+            at=prepared.at,
             before=None,
-            after=_snapshot(span, article.pk, project.pk, article.created_at),
+            after=_snapshot(span, prepared.article.pk, project.pk, prepared.at),
         )
-        for article, span in rows
+        for prepared, span in rows
     )
     Relation.objects.bulk_create(
         Relation(
@@ -433,7 +560,7 @@ def _write_orm(batch: list[_Prepared], project: Project, user) -> None:
             to_span_id=relation.target.pk,
             label=relation.label,
             annotator=relation.source.annotator,
-            created_at=prepared.article.created_at,
+            created_at=prepared.at,
         )
         for prepared in batch
         for relation in prepared.relations
@@ -485,11 +612,12 @@ def _write_copy(batch: list[_Prepared], project: Project, user) -> None:
     """``_write_orm`` as PostgreSQL ``COPY``: one round trip a table, no arrays to escape."""
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     with connection.cursor() as cursor:
-        article_ids = _reserve_ids(cursor, Article, len(batch))
-        span_ids = iter(_reserve_ids(cursor, Span, sum(len(p.spans) for p in batch)))
-        for prepared, pk in zip(batch, article_ids, strict=True):
+        new = [prepared for prepared in batch if not prepared.existing]
+        for prepared, pk in zip(new, _reserve_ids(cursor, Article, len(new)), strict=True):
             prepared.article.pk = pk
             prepared.article._state.adding = False
+        span_ids = iter(_reserve_ids(cursor, Span, sum(len(p.spans) for p in batch)))
+        for prepared in batch:
             for span in prepared.spans:
                 span.pk = next(span_ids)
         _copy(
@@ -503,7 +631,7 @@ def _write_copy(batch: list[_Prepared], project: Project, user) -> None:
                     else getattr(prepared.article, column)
                     for column in _ARTICLE_COLUMNS
                 )
-                for prepared in batch
+                for prepared in new
             ),
         )
         _copy(
@@ -541,8 +669,8 @@ def _write_copy(batch: list[_Prepared], project: Project, user) -> None:
                     span.note,
                     span.status,
                     1,
-                    prepared.article.created_at,
-                    prepared.article.created_at,
+                    prepared.at,
+                    prepared.at,
                 )
                 for prepared in batch
                 for span in prepared.spans
@@ -570,11 +698,10 @@ def _write_copy(batch: list[_Prepared], project: Project, user) -> None:
                     project.pk,
                     SpanEvent.Action.CREATED.value,
                     user.pk,
-                    prepared.article.created_at,
-                    dumps(_snapshot(span, prepared.article.pk, project.pk, stamp)),
+                    prepared.at,
+                    dumps(_snapshot(span, prepared.article.pk, project.pk, prepared.at)),
                 )
                 for prepared in batch
-                if (stamp := prepared.article.created_at)
                 for span in prepared.spans
             ),
         )
@@ -589,7 +716,7 @@ def _write_copy(batch: list[_Prepared], project: Project, user) -> None:
                     relation.target.pk,
                     relation.label.pk,
                     relation.source.annotator.pk,
-                    prepared.article.created_at,
+                    prepared.at,
                 )
                 for prepared in batch
                 for relation in prepared.relations
@@ -615,7 +742,7 @@ def write_records_steps(
     *,
     project: Project,
     user,
-    records: Iterable[Record | LineError],
+    records: Iterable[Record | Annotations | LineError],
     create_labels: bool = True,
     create_actors: bool = True,
 ) -> Generator[int, None, ImportResult]:
@@ -633,6 +760,7 @@ def _write_steps(project, user, records, create_labels, create_actors):
         raise PermissionDenied("Only a manager of the project imports articles.")
     names = _Names(project, user, create_labels=create_labels, create_actors=create_actors)
     values = _Values()
+    articles = _Articles(project)
     result = ImportResult()
     batch: list[_Prepared] = []
     seen: set[str] = set()
@@ -651,25 +779,41 @@ def _write_steps(project, user, records, create_labels, create_actors):
         batch.clear()
 
     for done, item in enumerate(records, start=1):
-        if isinstance(item, LineError):
-            result.errors.append({"line": item.line, "error": item.error})
-        else:
-            try:
-                prepared = _prepare(item.line, item.data, project, user, names, values)
-            except ValidationError as exc:
-                result.errors.append({"line": item.line, "error": describe(exc)})
-            else:
-                if prepared.article.sha256 in seen:
-                    result.skipped_duplicates += 1
-                elif not result.errors:
-                    seen.add(prepared.article.sha256)
-                    batch.append(prepared)
-                    if len(batch) >= BATCH:
-                        flush()
+        prepared, errors = _check(item, project, user, names, values, articles)
+        result.errors.extend(errors)
+        if prepared is None:
+            pass
+        elif not prepared.existing and prepared.article.sha256 in seen:
+            result.skipped_duplicates += 1
+        elif not result.errors:
+            seen.add(prepared.article.sha256)
+            batch.append(prepared)
+            if len(batch) >= BATCH:
+                flush()
         yield done
     if batch and not result.errors:
         flush()
     if result.errors:
         transaction.set_rollback(True)
-        return ImportResult(errors=result.errors)
+        # A parser may list a file's bad lines before the records it groups (webanno).
+        return ImportResult(errors=sorted(result.errors, key=lambda error: error["line"]))
     return result
+
+
+def _check(
+    item: Record | Annotations | LineError,
+    project: Project,
+    user,
+    names: _Names,
+    values: _Values,
+    articles: _Articles,
+) -> tuple[_Prepared | None, list[dict[str, Any]]]:
+    """What a parser yielded, checked: its rows, or ``None`` and its errors."""
+    if isinstance(item, LineError):
+        return None, [{"line": item.line, "error": item.error}]
+    if isinstance(item, Annotations):
+        return _prepare_annotations(item, articles, names, values)
+    try:
+        return _prepare(item.line, item.data, project, user, names, values), []
+    except ValidationError as exc:
+        return None, [{"line": item.line, "error": describe(exc)}]

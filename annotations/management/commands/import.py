@@ -3,9 +3,10 @@
     manage.py import PROJECT_SLUG FILE --format jsonl [--user NAME] [--no-create-labels]
                      [--no-create-actors]
 
-Progress goes to stderr every 1,000 articles; every bad line is listed, and then nothing is
+Progress goes to stderr every 1,000 records; every bad line is listed, and then nothing is
 imported. The file's spans without an annotator become ``--user``'s (a manager of the
-project; without it, the project's creator).
+project; without it, the project's creator). ``--format webanno`` creates no article: it adds
+spans to the project's articles that its annotations name (see ``imports.webanno``).
 """
 
 from django.contrib.auth import get_user_model
@@ -24,7 +25,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("project", help="The project's slug.")
         parser.add_argument("file", help="The file to read.")
-        parser.add_argument("--format", "-f", default="jsonl", choices=list(FORMATS))
+        parser.add_argument(
+            "--format",
+            "-f",
+            default="jsonl",
+            choices=list(FORMATS),
+            help="jsonl unless given; webanno annotates articles the project holds already.",
+        )
         parser.add_argument("--user", help="Who imports: a manager of the project.")
         parser.add_argument("--no-create-labels", action="store_true")
         parser.add_argument("--no-create-actors", action="store_true")
