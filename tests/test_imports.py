@@ -165,10 +165,11 @@ def test_lines_nested_too_deeply_are_reported_not_a_crash(target, manager, fmt):
     assert "Nested more than 32 levels" in errors[3]
 
 
-def test_a_labelstudio_file_nested_too_deeply_is_reported_not_a_crash(target, manager):
+@pytest.mark.parametrize("fmt", ["labelstudio", "webanno"])
+def test_a_json_file_nested_too_deeply_is_reported_not_a_crash(target, manager, fmt):
     deep = json.dumps([{"data": {"text": "abc", "m": "DEEP"}}])
     deep = deep.replace('"DEEP"', "[" * 5000 + "]" * 5000)
-    result = do_import(target, manager, "labelstudio", deep)
+    result = do_import(target, manager, fmt, deep)
     assert result.created == 0
     assert [e["line"] for e in result.errors] == [1]
     assert "nested too deeply" in result.errors[0]["error"]

@@ -38,7 +38,7 @@ import json
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from .base import Annotations, LineError, read_text
+from .base import NESTED_TOO_DEEPLY, Annotations, LineError, read_text
 
 GRADES = ("probability", "confidence")
 
@@ -208,6 +208,9 @@ def parse(file: BinaryIO) -> Iterator[Annotations | LineError]:
         return
     except ValueError as exc:
         yield LineError(1, f"Not JSON: {exc}.")
+        return
+    except RecursionError:
+        yield LineError(1, NESTED_TOO_DEEPLY)
         return
     groups = _Groups()
     links = []
