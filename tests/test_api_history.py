@@ -29,6 +29,17 @@ def test_history_newest_first(annotator, span):
     assert created["before"] is None
 
 
+def test_snapshots_are_written_as_span_objects_are(annotator, span):
+    """Same keys in the same order, timestamps in the same form (``Z``, not ``+00:00``)."""
+    services.span_update(span=span, user=annotator, version=1, note="checked")
+    client = client_for(annotator)
+    after = client.get(API + "history/").json()["results"][0]["after"]
+    now = client.get(API + f"spans/{span.pk}/").json()
+    assert list(after) == list(now)
+    assert after == now
+    assert after["created_at"].endswith("Z")
+
+
 def test_filters(annotator, project, article, label, span):
     other_article = ArticleFactory(project=project, body="Another text here.")
     other = SpanFactory(article=other_article, label=label, annotator=annotator, start=0, end=7)

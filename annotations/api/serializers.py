@@ -5,7 +5,9 @@ Ids in request bodies resolve only among the requesting user's objects, so anoth
 article, label or span answers 400 "does not exist" and never reveals anything about it.
 """
 
+import contextlib
 import dataclasses
+import datetime
 import functools
 import json
 import re
@@ -669,7 +671,21 @@ class RelationUpdateSerializer(RelationSerializer):
 
 @extend_schema_field({**{"type": "object", "additionalProperties": True}, "nullable": True})
 class SnapshotField(serializers.JSONField):
-    """A span object as the API showed it then, or null."""
+    """A span object as the API showed it then, or null: written as span objects are, its
+    keys in their order (PostgreSQL's jsonb keeps its own) and its timestamps in DRF's form
+    (stored as ``isoformat``, ``+00:00`` where a span says ``Z``)."""
+
+    def to_representation(self, value):
+        if not isinstance(value, dict):
+            return value
+        snapshot = {key: value[key] for key in SpanSerializer._declared_fields if key in value}
+        snapshot.update((key, value[key]) for key in sorted(value) if key not in snapshot)
+        for key in ("created_at", "updated_at"):
+            if isinstance(snapshot.get(key), str):
+                with contextlib.suppress(ValueError):
+                    stamp = datetime.datetime.fromisoformat(snapshot[key])
+                    snapshot[key] = _DATETIME.to_representation(stamp)
+        return snapshot
 
 
 class SpanEventSerializer(serializers.Serializer):
