@@ -321,12 +321,18 @@ def label_create(*, project: Project, user=None, **fields) -> Label:
     if "order" not in data:
         data["order"] = Label.objects.filter(project=project).count()
     label = Label(project=project, **data)
+    _save_label(label)
+    return label
+
+
+def _save_label(label: Label) -> None:
+    """Save in a savepoint: what the checks above let through but the database refuses (its
+    ``LOWER(name)`` folds some letters unlike ``casefold``: ``İ``) is a ValidationError."""
     try:
         with transaction.atomic():
             label.save()
     except IntegrityError as exc:
         raise ValidationError("The label clashes with another (name, hotkey or color).") from exc
-    return label
 
 
 @transaction.atomic
@@ -342,8 +348,26 @@ def label_update(*, label: Label, user=None, **changes) -> Label:
     )
     for key, value in data.items():
         setattr(label, key, value)
-    label.save()
+    _save_label(label)
     return label
+
+
+@transaction.atomic
+def label_move(*, label: Label, user, step: int) -> None:
+    """Move a label one place in its project's scheme (``step`` -1 up, 1 down) and number
+    them 0, 1, 2...: all or nothing, and only the order is written (labels an admin saved
+    with values the form refuses move as well)."""
+    _require_role(label.project, user, {Role.MANAGER}, "change the labels")
+    labels = list(
+        Label.objects.select_for_update().filter(project=label.project_id).order_by("order", "name")
+    )
+    index = next(i for i, item in enumerate(labels) if item.pk == label.pk)
+    other = index + step
+    if 0 <= other < len(labels):
+        labels[index], labels[other] = labels[other], labels[index]
+    for position, item in enumerate(labels):
+        if item.order != position:
+            Label.objects.filter(pk=item.pk).update(order=position)
 
 
 def label_in_use(label: Label) -> bool:
@@ -1335,8 +1359,9 @@ def actor_merge(*, keep: Actor, remove: Actor, user) -> Actor:
     A span that already has ``keep`` in the same role keeps one link. Each span whose actors
     change gets a new version and an ``updated`` event, so the merge is in its history.
     """
-    if not getattr(user, "is_authenticated", False):
-        raise PermissionDenied("Sign in to merge actors.")
+    if not getattr(user, "is_staff", False):
+        # As a delete: the duplicate goes, and spans change in every project that names it.
+        raise PermissionDenied("Only staff merge actors.")
     if keep.pk == remove.pk:
         raise ValidationError({"remove": "An actor cannot be merged into itself."})
     keep = Actor.objects.select_for_update().get(pk=keep.pk)

@@ -114,6 +114,17 @@ def _project(request, slug: str):
     return get_object_or_404(projects_for_user(user=request.user), slug=slug)
 
 
+def _search_words(request, name: str = "q") -> str:
+    """A search box's words, bounded; a NUL (which PostgreSQL text cannot hold) dropped."""
+    return request.GET.get(name, "").replace("\x00", "").strip()[:100]
+
+
+def _whole_number(value: str) -> int | None:
+    """A form or query value as an id or version: decimal digits within bigint, else None
+    (``"²".isdigit()`` is true but no number; 5,000 digits are past Python's int limit)."""
+    return int(value) if value.isdecimal() and len(value) <= 18 else None
+
+
 # --- projects ------------------------------------------------------------------------------------
 
 
@@ -581,8 +592,7 @@ def annotate(request, slug, article_id):
     previous_id, next_id = selectors.article_neighbours(article=ws.article)
     progress = ArticleProgress.objects.filter(article=ws.article, user=request.user).first()
     panel_span = None
-    if request.GET.get("span", "").isdigit():
-        wanted = int(request.GET["span"])
+    if (wanted := _whole_number(request.GET.get("span", ""))) is not None:
         panel_span = (
             Span.objects.select_related("label", "annotator")
             .filter(pk=wanted, article=ws.article, annotator=request.user)
@@ -698,11 +708,6 @@ def span_panel(request, slug, article_id, span_id):
     return _panel_response(request, ws, span)
 
 
-def _version(request) -> int | None:
-    value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else None
-
-
 @login_required
 @require_POST
 def span_edit(request, slug, article_id, span_id):
@@ -806,7 +811,7 @@ def span_actor_search(request, slug, article_id, span_id):
     """Search-as-you-type over actor names and aliases, for the span's panel."""
     ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
-    q = request.GET.get("q", "").strip()[:100]
+    q = _search_words(request)
     actors = list(selectors.actors_search(q=q)) if q else []
     return render(
         request,
@@ -861,11 +866,11 @@ def span_relation_remove(request, slug, article_id, span_id):
     """Remove one of the span's outgoing relations (only their annotator may)."""
     ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
-    relation_id = request.POST.get("relation", "")
-    if not (relation_id.isdecimal() and len(relation_id) <= 18):
+    relation_id = _whole_number(request.POST.get("relation", ""))
+    if relation_id is None:
         return _panel_response(request, ws, span, error="Choose the relation to remove.")
     relation = get_object_or_404(
-        Relation.objects.select_related("label"), pk=int(relation_id), from_span=span
+        Relation.objects.select_related("label"), pk=relation_id, from_span=span
     )
     try:
         services.relation_delete(relation=relation, user=request.user)
@@ -973,7 +978,7 @@ def actor_list(request):
             error = _message(exc)
         else:
             return redirect(reverse("annotations:actor-edit", args=[actor.pk]) + "?created=1")
-    q = request.GET.get("q", "").strip()[:100]
+    q = _search_words(request)
     actors = selectors.actors_with_counts(user=request.user).order_by("name", "id")
     if q:
         actors = actors.filter(search_text__contains=q.casefold())
@@ -1005,7 +1010,7 @@ def actor_edit(request, actor_id):
         else:
             return redirect(reverse("annotations:actor-edit", args=[actor.pk]) + "?saved=1")
     # Merge candidates: a search over names and aliases (the registry may hold thousands).
-    merge_q = request.GET.get("merge_q", "").strip()[:100]
+    merge_q = _search_words(request, "merge_q")
     candidates = []
     if merge_q:
         candidates = (
@@ -1042,8 +1047,8 @@ def actor_edit(request, actor_id):
 def actor_merge(request, actor_id):
     """Merge another actor into this one (``remove`` in the form)."""
     keep = get_object_or_404(Actor, pk=actor_id)
-    remove_id = request.POST.get("remove", "")
-    remove = get_object_or_404(Actor, pk=int(remove_id)) if remove_id.isdigit() else None
+    remove_id = _whole_number(request.POST.get("remove", ""))
+    remove = get_object_or_404(Actor, pk=remove_id) if remove_id is not None else None
     if remove is None:
         return _error_response(request, "Choose the actor to merge into this one.")
     name = remove.name
@@ -1118,19 +1123,13 @@ def label_edit(request, slug, label_id):
 def label_move(request, slug, label_id):
     """Move a label one place up or down; the order is rewritten 0, 1, 2, ..."""
     project = _project(request, slug)
-    labels = list(Label.objects.filter(project=project).order_by("order", "name"))
-    index = next((i for i, label in enumerate(labels) if label.pk == label_id), None)
-    if index is None:
+    label = Label.objects.filter(project=project, pk=label_id).first()
+    if label is None:
         return _error_response(request, "No such label.", 404)
     step = -1 if request.POST.get("direction") == "up" else 1
-    other = index + step
-    if 0 <= other < len(labels):
-        labels[index], labels[other] = labels[other], labels[index]
     try:
-        for position, label in enumerate(labels):
-            if label.order != position:
-                services.label_update(label=label, user=request.user, order=position)
-    except (ValidationError, PermissionDenied, Conflict) as exc:
+        services.label_move(label=label, user=request.user, step=step)
+    except PermissionDenied as exc:
         return _label_page(request, project, error=_message(exc), status=_status_of(exc))
     return redirect(reverse("annotations:label-scheme", args=[slug]) + "?saved=moved")
 
@@ -1390,9 +1389,8 @@ def _review_spans(project):
 def _review_key(text: str) -> tuple[int, int, int, int] | None:
     """``article-start-end-id`` of the last span a review page showed, or None."""
     parts = text.split("-")
-    if len(parts) != 4 or not all(part.isdecimal() and len(part) <= 18 for part in parts):
-        return None
-    return tuple(int(part) for part in parts)
+    numbers = tuple(_whole_number(part) for part in parts)
+    return numbers if len(numbers) == 4 and None not in numbers else None
 
 
 def _review_counts(project) -> list[tuple[str, str, int]]:
@@ -1498,7 +1496,8 @@ def span_review(request, slug, span_id):
     span = get_object_or_404(_review_spans(project), pk=span_id)
     status, version = request.POST.get("status", ""), request.POST.get("version", "")
     # A whole number (within bigint), else the service says why it is not a version.
-    version = int(version) if version.isdecimal() and len(version) <= 18 else version
+    number = _whole_number(version)
+    version = version if number is None else number
     try:
         services.span_update(span=span, user=request.user, version=version, status=status)
     except (ValidationError, PermissionDenied, Conflict) as exc:

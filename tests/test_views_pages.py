@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from annotations import services, views
@@ -19,6 +20,15 @@ def project_url(project):
 
 @pytest.fixture
 def signed_in(client, annotator):
+    client.force_login(annotator)
+    return client
+
+
+@pytest.fixture
+def staff_in(client, annotator):
+    """Signed in as a member of staff: who merges actors."""
+    annotator.is_staff = True
+    annotator.save()
     client.force_login(annotator)
     return client
 
@@ -145,7 +155,7 @@ def test_actor_edit_aliases(signed_in):
     assert "лукашенко" in actor.search_text
 
 
-def test_actor_merge_moves_spans_without_duplicates(signed_in, article, label, annotator):
+def test_actor_merge_moves_spans_without_duplicates(staff_in, article, label, annotator):
     keep = services.actor_create(name="Alexander Lukashenko", aliases=["Lukashenko"])
     remove = services.actor_create(name="Lukashenka", aliases=["A. Lukashenka"], wikidata_id="Q1")
     both = services.span_create(
@@ -164,7 +174,7 @@ def test_actor_merge_moves_spans_without_duplicates(signed_in, article, label, a
         annotator=annotator,
         actors=[(remove, "source")],
     )
-    response = signed_in.post(
+    response = staff_in.post(
         reverse("annotations:actor-merge", args=[keep.pk]), {"remove": remove.pk}
     )
     assert response.status_code == 302 and "merged=Lukashenka" in response.url
@@ -185,9 +195,9 @@ def test_actor_merge_moves_spans_without_duplicates(signed_in, article, label, a
         assert event.after["actors"] != event.before["actors"]
 
 
-def test_actor_merge_into_itself_is_refused(signed_in):
+def test_actor_merge_into_itself_is_refused(staff_in):
     actor = services.actor_create(name="ISW")
-    response = signed_in.post(
+    response = staff_in.post(
         reverse("annotations:actor-merge", args=[actor.pk]), {"remove": actor.pk}
     )
     assert response.status_code == 422 and Actor.objects.filter(pk=actor.pk).exists()
@@ -247,6 +257,61 @@ def test_label_scheme_is_read_only_for_annotators(signed_in, project, label):
     assert not Label.objects.filter(name="X").exists()
 
 
+def test_moving_labels_is_for_managers_and_all_or_nothing(client, project, manager, annotator):
+    """Only the order is written: a label an admin saved with a reserved hotkey moves too."""
+    names = ["Assessment", "Claim", "Responds"]
+    for name in names:
+        Label.objects.create(project=project, name=name, order=0)
+    Label.objects.filter(name="Responds").update(hotkey="?")  # as the admin may save it
+    first = Label.objects.get(name="Assessment")
+    url = reverse("annotations:label-move", args=[project.slug, first.pk])
+
+    def order():
+        return list(
+            Label.objects.filter(project=project).order_by("order", "name").values_list("name")
+        )
+
+    client.force_login(annotator)
+    assert client.post(url, {"direction": "up"}).status_code == 403
+    assert order() == [(name,) for name in names]
+    client.force_login(manager)
+    assert client.post(url, {"direction": "down"}).status_code == 302
+    assert order() == [("Claim",), ("Assessment",), ("Responds",)]
+    assert list(Label.objects.order_by("order").values_list("order", flat=True)) == [0, 1, 2]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's LOWER folds ASCII only")
+def test_renaming_a_label_to_a_name_the_database_folds_alike_is_refused(client, project, manager):
+    Label.objects.create(project=project, name="Claim", color="#123456")
+    other = Label.objects.create(project=project, name="Assessment", color="#654321")
+    client.force_login(manager)
+    response = client.post(
+        reverse("annotations:label-edit", args=[project.slug, other.pk]),
+        {"name": "Claİm", "kind": "span", "color": "#654321"},  # LOWER(): claim
+    )
+    assert response.status_code == 422
+    assert Label.objects.get(pk=other.pk).name == "Assessment"
+
+
+@pytest.mark.parametrize("value", ["²", "1" * 5000, "٣", "-1", "abc"])
+def test_odd_numbers_in_the_address_or_a_form_are_no_500(signed_in, article, value):
+    url = reverse("annotations:annotate", args=[article.project.slug, article.pk])
+    assert signed_in.get(url, {"span": value}).status_code == 200
+    actor = services.actor_create(name="ISW")
+    response = signed_in.post(
+        reverse("annotations:actor-merge", args=[actor.pk]), {"remove": value}
+    )
+    assert response.status_code in (404, 422)
+
+
+@pytest.mark.parametrize("name", ["actor-list", "actor-edit"])
+def test_a_nul_in_a_search_box_finds_nothing_rather_than_failing(signed_in, name):
+    actor = services.actor_create(name="ISW")
+    url = reverse(f"annotations:{name}", args=[actor.pk] if name == "actor-edit" else [])
+    response = signed_in.get(url, {"q": "I\x00SW", "merge_q": "\x00"})
+    assert response.status_code == 200
+
+
 def test_label_scheme_needs_membership(client, project, outsider):
     client.force_login(outsider)
     assert client.get(labels_url(project)).status_code == 404
@@ -281,26 +346,42 @@ def test_project_page_query_count_is_constant(
     assert len(response.context["page"].object_list) == min(articles, 25)
 
 
-def test_actor_merge_candidates_are_searched_by_name_and_alias(signed_in):
+def test_only_staff_merge_actors(signed_in, article, label, annotator):
+    keep, remove = services.actor_create(name="ISW"), services.actor_create(name="I.S.W.")
+    services.span_create(
+        article=article, start=0, end=3, label=label, annotator=annotator,
+        actors=[(remove, "source")],
+    )  # fmt: skip
+    page = signed_in.get(reverse("annotations:actor-edit", args=[keep.pk])).content.decode()
+    assert "Only staff merge actors" in page and "Merge into" not in page
+    response = signed_in.post(
+        reverse("annotations:actor-merge", args=[keep.pk]), {"remove": remove.pk}
+    )
+    assert response.status_code == 403
+    assert Actor.objects.filter(pk=remove.pk).exists()
+    assert Span.objects.get().version == 1
+
+
+def test_actor_merge_candidates_are_searched_by_name_and_alias(staff_in):
     keep = services.actor_create(name="Alexander Lukashenko")
     services.actor_create(name="Lukashenka", aliases=["Лукашенко"])
     services.actor_create(name="Vladimir Putin")
     url = reverse("annotations:actor-edit", args=[keep.pk])
 
-    page = signed_in.get(url)
+    page = staff_in.get(url)
     assert page.status_code == 200
     assert 'name="remove"' not in page.content.decode()  # nothing listed before a search
 
-    fragment = signed_in.get(url, {"merge_q": "лукашенко"}, headers={"HX-Request": "true"})
+    fragment = staff_in.get(url, {"merge_q": "лукашенко"}, headers={"HX-Request": "true"})
     html = fragment.content.decode()
     assert fragment.status_code == 200 and "<html" not in html
     assert "Lukashenka" in html and "Putin" not in html
     assert f'value="{keep.pk}"' not in html  # never the actor itself
 
-    full = signed_in.get(url, {"merge_q": "lukash"}).content.decode()  # without JavaScript
+    full = staff_in.get(url, {"merge_q": "lukash"}).content.decode()  # without JavaScript
     assert "<html" in full and "Lukashenka" in full and "Alexander Lukashenko #" not in full
 
-    none = signed_in.get(url, {"merge_q": "<script>"}, headers={"HX-Request": "true"})
+    none = staff_in.get(url, {"merge_q": "<script>"}, headers={"HX-Request": "true"})
     assert "&lt;script&gt;" in none.content.decode() and "<script>" not in none.content.decode()
 
 
@@ -389,7 +470,7 @@ def test_review_without_javascript_redirects_or_says_why_on_a_page(client, revie
     assert Span.objects.get(pk=to_review.pk).status == "accepted"
 
 
-def test_an_error_page_leads_back_only_to_our_own_pages(signed_in):
+def test_an_error_page_leads_back_only_to_our_own_pages(staff_in):
     actor = services.actor_create(name="ISW")
     url = reverse("annotations:actor-merge", args=[actor.pk])
     for referer, back in (
@@ -397,7 +478,7 @@ def test_an_error_page_leads_back_only_to_our_own_pages(signed_in):
         ("//evil.example/actors/", "/"),
         ("http://testserver/actors/", "http://testserver/actors/"),
     ):
-        response = signed_in.post(url, {"remove": actor.pk}, headers={"referer": referer})
+        response = staff_in.post(url, {"remove": actor.pk}, headers={"referer": referer})
         assert response.status_code == 422
         assert f'<a href="{back}">Go back</a>' in response.content.decode()
 
