@@ -64,7 +64,9 @@ def test_detail_answers_as_the_general_way(who, annotator, article, label, djang
     assert plain.json()["span_count"] == 1
 
 
-@pytest.mark.parametrize("pk", ["0", "9223372036854775807", "9223372036854775808", "9" * 40])
+@pytest.mark.parametrize(
+    "pk", ["0", "9223372036854775807", "9223372036854775808", "9" * 40, "1" * 5000]
+)
 def test_detail_of_no_article_is_404(annotator, article, pk):
     assert client_for(annotator).get(API + f"articles/{pk}/").status_code == 404
 

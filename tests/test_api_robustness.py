@@ -378,3 +378,11 @@ def test_a_token_no_token_can_have_answers_401(annotator, key):
     response = client.get(API + "spans/")
     assert response.status_code == 401
     assert response.json() == {"detail": "Invalid token."}
+
+
+@pytest.mark.parametrize(
+    "path", ["projects", "labels", "articles", "actors", "spans", "relations", "history"]
+)
+def test_an_id_of_thousands_of_digits_answers_404(annotator, path):
+    response = client_for(annotator).get(API + f"{path}/{'1' * 5000}/")
+    assert response.status_code == 404 and "detail" in response.json()

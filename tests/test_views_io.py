@@ -129,6 +129,19 @@ def test_download_refuses_a_bad_format_before_streaming(client, annotator, proje
     assert "Unknown format" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "query", [{"label": "1" * 5000}, {"label": str(10**30)}, {"annotator": "a\x00b"},
+              {"annotator": "x" * 200}],
+)  # fmt: skip
+def test_download_refuses_bad_filters_before_streaming(client, annotator, project, dataset, query):
+    client.force_login(annotator)
+    response = client.get(download_url(project), {"format": "jsonl", **query})
+    assert response.status_code == 400 and not response.streaming
+    assert "Content-Disposition" not in response
+    api = client.get(f"/api/v1/projects/{project.pk}/export/", {"format": "jsonl", **query})
+    assert api.status_code == 400 and set(api.json()) == set(query)
+
+
 def test_export_pages_need_membership(client, project, outsider, dataset):
     assert client.get(export_url(project)).status_code == 302
     client.force_login(outsider)

@@ -359,10 +359,11 @@ class ProjectViewSet(ServiceViewSet):
         label = params.get("label") or None
         if label is not None and not (
             label.isdecimal()
+            and len(label) <= 19  # int() refuses thousands of digits
             and int(label) <= MAX_ID
             and Label.objects.filter(project=project, pk=int(label)).exists()
         ):
-            raise ValidationError({"label": [f"The project has no label {label!r}."]})
+            raise ValidationError({"label": [f"The project has no label {label[:40]!r}."]})
         content_type, filename, chunks, _stats = export_stream(
             project,
             params.get("format", "jsonl"),
@@ -560,9 +561,12 @@ class ArticleViewSet(ServiceViewSet):
         if request.query_params:  # the list's filters apply to the detail too: the general way
             return super().retrieve(request, *args, **kwargs)
         # A 200,000-character article is mostly its body: the one query is written out.
-        pk = int(self.kwargs["pk"])  # digits, by the route
+        digits = self.kwargs["pk"]  # by the route; int() refuses thousands of them
+        pk = int(digits) if len(digits) <= 19 else None
         article = (
-            selectors.article_detail(pk=pk, user=request.user) if pk <= serializers.MAX_ID else None
+            selectors.article_detail(pk=pk, user=request.user)
+            if pk is not None and pk <= serializers.MAX_ID
+            else None
         )
         if article is None:
             raise Http404

@@ -74,8 +74,12 @@ def export_stream(
         errors["format"] = f"Unknown format “{fmt}”; choose one of: {', '.join(FORMATS)}."
     if status and status not in SpanStatus.values:
         errors["status"] = f"“{status}” is not a status: {', '.join(SpanStatus.values)}."
-    if label not in (None, "") and not str(label).strip().isdecimal():
-        errors["label"] = f"A label is given by its id, not “{label}”."
+    if label not in (None, "") and not (
+        str(label).strip().isdecimal() and len(str(label).strip()) <= 18  # within bigint
+    ):
+        errors["label"] = f"A label is given by its id, not “{str(label)[:40]}”."
+    if annotator and (len(annotator) > 150 or "\x00" in annotator):
+        errors["annotator"] = "No such username."
     if errors:
         raise ValidationError(errors)
     stats = ExportStats()
