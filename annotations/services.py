@@ -1211,6 +1211,8 @@ def span_restore(*, event: SpanEvent, user) -> Span:
     label = Label.objects.filter(pk=target["label"], project_id=event.project_id).first()
     if label is None:
         raise Conflict("The span's label no longer exists.")
+    if label.kind != Label.Kind.SPAN:
+        raise Conflict(f"The label “{label.name}” now labels relations, not spans.")
     try:
         links = _clean_actor_links(target["actors"])
     except ValidationError as exc:

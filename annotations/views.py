@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Greatest, Substr
 from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
@@ -27,7 +28,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import reswap, retarget
 
 from . import estimative, selectors, services
@@ -129,7 +130,7 @@ def _whole_number(value: str) -> int | None:
 
 
 @login_required
-@require_GET
+@require_safe
 def project_list(request):
     """The projects the signed-in user belongs to."""
     projects = (
@@ -141,7 +142,7 @@ def project_list(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def project_detail(request, slug):
     """A project's articles: search, filters, my progress, pages of 25."""
     project = _project(request, slug)
@@ -585,7 +586,7 @@ class Workspace:
 
 
 @login_required
-@require_GET
+@require_safe
 def annotate(request, slug, article_id):
     """The annotate page: highlighted text, the label palette, the span list and panel."""
     ws = Workspace(request, slug, article_id)
@@ -687,18 +688,45 @@ def span_create(request, slug, article_id):
 
 
 def _panel_response(
-    request, ws: Workspace, span: Span, *, touched=(), live="", removed=(), added=(), **extra
+    request,
+    ws: Workspace,
+    span: Span,
+    *,
+    touched=(),
+    live="",
+    removed=(),
+    added=(),
+    status=200,
+    **extra,
 ):
+    """The span's panel, and out of band what the change touched, for htmx; a refusal says
+    why in the panel (422, or the refusal's own status). A plain form post (no JavaScript)
+    gets the page with the span open, or a page saying why not."""
+    error = extra.get("error")
+    if error and status == 200:
+        status = 422
+    if not request.htmx:
+        back = f"{ws.url('annotate')}?span={span.pk}"
+        if not error:
+            return redirect(back)
+        form = extra.get("form")
+        if form is not None and form.errors:
+            error += " " + " ".join(
+                f"{field}: {message}"
+                for field, messages in form.errors.items()
+                for message in messages
+            )
+        return _error_response(request, error, status, back=back)
     panel = render_to_string(
         "annotations/partials/span_panel.html", ws.panel_context(span, **extra), request
     )
     if not touched and not live:
-        return HttpResponse(panel)
+        return HttpResponse(panel, status=status)
     return ws.fragments(touched=set(touched), panel=panel, live=live, removed=removed, added=added)
 
 
 @login_required
-@require_GET
+@require_safe
 def span_panel(request, slug, article_id, span_id):
     """The span's detail beside the text (htmx); a plain GET opens the page with it."""
     ws = Workspace.for_write(request, slug, article_id, None)
@@ -730,7 +758,9 @@ def span_edit(request, slug, article_id, span_id):
             note=data["note"],
         )
     except (ValidationError, PermissionDenied, Conflict) as exc:
-        return _panel_response(request, ws, span, form=form, error=_message(exc), stale=True)
+        return _panel_response(
+            request, ws, span, form=form, error=_message(exc), stale=True, status=_status_of(exc)
+        )
     if not request.htmx:
         return redirect(f"{ws.url('annotate')}?span={span.pk}")
     ws.reload()
@@ -762,20 +792,24 @@ def span_actor_add(request, slug, article_id, span_id):
         return _panel_response(request, ws, span, error="Choose an actor and a role.")
     data = form.cleaned_data
     try:
-        if data["actor"]:
-            actor = get_object_or_404(Actor, pk=data["actor"])
-        elif (data["name"] or "").strip():
-            actor = services.actor_create(name=data["name"], kind=Actor.Kind.OTHER)
-        else:
-            raise ValidationError("Choose an actor, or type a name to create one.")
-        services.span_update(
-            span=span,
-            user=request.user,
-            version=data["version"],
-            actors=[*_links(span), {"actor": actor.pk, "role": data["role"]}],
-        )
+        # One transaction: a new actor is kept only if the span takes it.
+        with transaction.atomic():
+            if data["actor"]:
+                actor = get_object_or_404(Actor, pk=data["actor"])
+            elif (data["name"] or "").strip():
+                actor = services.actor_create(name=data["name"], kind=Actor.Kind.OTHER)
+            else:
+                raise ValidationError("Choose an actor, or type a name to create one.")
+            services.span_update(
+                span=span,
+                user=request.user,
+                version=data["version"],
+                actors=[*_links(span), {"actor": actor.pk, "role": data["role"]}],
+            )
     except (ValidationError, PermissionDenied, Conflict) as exc:
-        return _panel_response(request, ws, span, error=_message(exc), stale=True)
+        return _panel_response(
+            request, ws, span, error=_message(exc), stale=True, status=_status_of(exc)
+        )
     ws.reload()
     span = ws.span(span_id)
     return _panel_response(
@@ -800,13 +834,15 @@ def span_actor_remove(request, slug, article_id, span_id):
     try:
         services.span_update(span=span, user=request.user, version=data["version"], actors=links)
     except (ValidationError, PermissionDenied, Conflict) as exc:
-        return _panel_response(request, ws, span, error=_message(exc), stale=True)
+        return _panel_response(
+            request, ws, span, error=_message(exc), stale=True, status=_status_of(exc)
+        )
     ws.reload()
     return _panel_response(request, ws, ws.span(span_id), live="Actor removed.")
 
 
 @login_required
-@require_GET
+@require_safe
 def span_actor_search(request, slug, article_id, span_id):
     """Search-as-you-type over actor names and aliases, for the span's panel."""
     ws = Workspace.for_write(request, slug, article_id, None)
@@ -821,7 +857,7 @@ def span_actor_search(request, slug, article_id, span_id):
 
 
 @login_required
-@require_GET
+@require_safe
 def span_relation_form(request, slug, article_id, span_id):
     """The form that links the span to another one; loaded on demand (it lists every span)."""
     ws = Workspace.for_write(request, slug, article_id, None)
@@ -875,7 +911,7 @@ def span_relation_remove(request, slug, article_id, span_id):
     try:
         services.relation_delete(relation=relation, user=request.user)
     except (ValidationError, PermissionDenied, Conflict) as exc:
-        return _panel_response(request, ws, span, error=_message(exc))
+        return _panel_response(request, ws, span, error=_message(exc), status=_status_of(exc))
     ws.reload()
     return _panel_response(
         request, ws, ws.span(span_id), live=f"Removed the “{relation.label.name}” link."
@@ -898,7 +934,7 @@ def span_relation_add(request, slug, article_id, span_id):
             from_span=span, to_span=to_span, label=label, annotator=request.user
         )
     except (ValidationError, PermissionDenied, Conflict) as exc:
-        return _panel_response(request, ws, span, error=_message(exc))
+        return _panel_response(request, ws, span, error=_message(exc), status=_status_of(exc))
     ws.reload()
     return _panel_response(request, ws, ws.span(span_id), live=f"Linked with “{label.name}”.")
 
@@ -948,6 +984,14 @@ def span_restore(request, slug, article_id, event_id):
         span = services.span_restore(event=event, user=request.user)
     except (ValidationError, PermissionDenied, Conflict) as exc:
         return _error_response(request, _message(exc), _status_of(exc))
+    if span.annotator_id != request.user.pk:  # a reviewer's or manager's restore
+        if not request.htmx:
+            return redirect(reverse("annotations:project-review", args=[ws.project.slug]))
+        span = Span.objects.select_related("label", "annotator").get(pk=span.pk)
+        panel = render_to_string(
+            "annotations/partials/span_restored_elsewhere.html", {"restored": span}, request
+        )
+        return ws.fragments(panel=panel, live=f"Restored {span.annotator.username}'s span.")
     if not request.htmx:
         return redirect(f"{ws.url('annotate')}?span={span.pk}")
     ws.reload()
@@ -966,7 +1010,7 @@ def span_restore(request, slug, article_id, event_id):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def actor_list(request):
     """The actor registry shared by all projects: search, create."""
     form = ActorForm(request.POST or None)
@@ -990,7 +1034,7 @@ def actor_list(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def actor_edit(request, actor_id):
     actor = get_object_or_404(selectors.actors_with_counts(user=request.user), pk=actor_id)
     initial = {
@@ -1084,11 +1128,11 @@ def _label_page(request, project, *, form=None, error="", edit_errors=None, stat
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def label_scheme(request, slug):
     """The project's labels; managers add, edit and reorder them."""
     project = _project(request, slug)
-    if request.method == "GET":
+    if request.method != "POST":  # GET or HEAD: never a write (HEAD skips the CSRF check)
         return _label_page(request, project)
     form = LabelForm(request.POST)
     if not form.is_valid():
@@ -1195,7 +1239,7 @@ def _export_count(project, picked: dict) -> dict:
 
 
 @login_required
-@require_GET
+@require_safe
 def project_export(request, slug):
     """The export form: format and filters, with a live count of what the file will hold."""
     project = _project(request, slug)
@@ -1208,7 +1252,7 @@ def project_export(request, slug):
 
 
 @login_required
-@require_GET
+@require_safe
 def project_export_download(request, slug):
     """The export file itself, streamed as the selector reads it."""
     project = _project(request, slug)
@@ -1246,13 +1290,13 @@ def _import_page(request, project, *, result=None, error="", picked=None, status
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def project_import(request, slug):
     """Managers upload a file of articles: all or nothing, every bad line listed."""
     project = _project(request, slug)
     if user_role(project=project, user=request.user) != Role.MANAGER:
         raise PermissionDenied("Only a manager of the project imports articles.")
-    if request.method == "GET":
+    if request.method != "POST":  # GET or HEAD: never a write (HEAD skips the CSRF check)
         return _import_page(request, project)
     picked = {
         "format": request.POST.get("format") or "auto",
@@ -1325,7 +1369,7 @@ def _import_progress(request, project, upload, steps, picked):
 
 
 @login_required
-@require_GET
+@require_safe
 def project_agreement(request, slug):
     """Inter-annotator agreement per pair and per label, as the API's agreement/ computes it."""
     project = _project(request, slug)
@@ -1425,7 +1469,7 @@ def _review_row(request, project, span, *, error: str = "", status: int = 200) -
 
 
 @login_required
-@require_GET
+@require_safe
 def project_review(request, slug):
     """Reviewers and managers accept or reject spans: a queue with the text around each."""
     project = _project(request, slug)

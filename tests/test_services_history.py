@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from annotations import services
 from annotations.errors import Conflict
-from annotations.models import Relation, Role, Span, SpanActor, SpanEvent
+from annotations.models import Label, Relation, Role, Span, SpanActor, SpanEvent
 
 from .factories import ActorFactory, LabelFactory, RelationFactory
 
@@ -328,6 +328,15 @@ def test_restore_refused_when_the_label_is_gone(span, annotator, label):
     services.label_delete(label=label)
     with pytest.raises(Conflict):
         services.span_restore(event=events(span.pk, "deleted")[0], user=annotator)
+
+
+def test_restore_refused_when_the_label_now_labels_relations(span, annotator, label):
+    services.span_delete(span=span, user=annotator)
+    event = SpanEvent.objects.get(action="deleted")
+    Label.objects.filter(pk=label.pk).update(kind=Label.Kind.RELATION)  # free once unused
+    with pytest.raises(Conflict, match="now labels relations"):
+        services.span_restore(event=event, user=annotator)
+    assert not Span.objects.exists()
 
 
 def test_restore_refused_when_an_actor_is_gone(article, label, annotator, staff):

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from annotations import services, views
 from annotations.models import (
+    Actor,
     ArticleProgress,
     Label,
     Membership,
@@ -438,7 +439,7 @@ def test_stale_edit_is_refused_inline_and_overwrites_nothing(
         **HX,
     )
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 409  # swapped in all the same (htmx-config in base.html)
     assert 'role="alert"' in html and "Someone changed this span meanwhile" in html
     assert "Load the current version" in html
     span.refresh_from_db()
@@ -471,6 +472,43 @@ def test_actor_attach_existing_and_new(client_alice, article, span):
         **HX,
     )
     assert list(SpanActor.objects.values_list("actor__name", flat=True)) == ["Peskov"]
+
+
+def test_a_new_actor_is_not_kept_when_the_span_refuses_it(client_alice, article, span):
+    add = url("span-actor-add", article, span.pk)
+    response = client_alice.post(add, {"name": "Brand New", "role": "source", "version": 9}, **HX)
+    assert (
+        response.status_code == 409 and "changed this span meanwhile" in response.content.decode()
+    )
+    assert not Actor.objects.filter(name="Brand New").exists()
+
+
+def test_the_panel_forms_work_without_javascript(client_alice, article, span):
+    """A plain form post gets the page with the span open, or a page saying why not."""
+    page = f"{url('annotate', article)}?span={span.pk}"
+    add = url("span-actor-add", article, span.pk)
+    done = client_alice.post(add, {"name": "Peskov", "role": "subject", "version": 1})
+    assert done.status_code == 302 and done.url == page
+    stale = client_alice.post(add, {"name": "Putin", "role": "subject", "version": 1})
+    html = stale.content.decode()
+    assert stale.status_code == 409 and "<html" in html and f'<a href="{page}">Go back</a>' in html
+    bad = client_alice.post(url("span-edit", article, span.pk), {"version": 2, "label": "x"})
+    assert bad.status_code == 422 and "label:" in bad.content.decode()
+    removed = client_alice.post(url("span-relation-remove", article, span.pk), {"relation": "nope"})
+    assert removed.status_code == 422 and "<html" in removed.content.decode()
+    assert list(Actor.objects.values_list("name", flat=True)) == ["Peskov"]
+
+
+def test_a_reviewer_restores_someone_elses_span_from_its_history(
+    client, article, span, annotator, reviewer
+):
+    services.span_delete(span=span, user=annotator)
+    event = SpanEvent.objects.get(action="deleted")
+    client.force_login(reviewer)
+    response = client.post(url("span-restore", article, event.pk), **HX)
+    assert response.status_code == 200
+    assert "Span restored" in response.content.decode()
+    assert Span.objects.get().pk == span.pk
 
 
 def test_relation_between_two_spans(client_alice, project, article, span, label, annotator):

@@ -1,9 +1,11 @@
 """The project page, the actor registry and the label scheme."""
 
 import datetime
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from annotations import services, views
@@ -519,3 +521,38 @@ def test_review_pages_follow_the_last_span_shown_not_a_page_number(
     assert [span.pk for span in last.context["spans"]] == [spans[4].pk]
     assert not last.context["next_query"]
     assert client.get(url, {"after": "9" * 5000}).status_code == 200  # a bad key: the start
+
+
+def test_refusals_and_missing_pages_keep_the_site_layout(signed_in, project):
+    refused = signed_in.get(reverse("annotations:project-review", args=[project.slug]))
+    html = refused.content.decode()
+    assert refused.status_code == 403 and 'class="topbar"' in html
+    assert "Only a reviewer or manager of the project reviews its spans." in html
+    missing = signed_in.get("/projects/no-such-project/")
+    assert missing.status_code == 404 and 'class="topbar"' in missing.content.decode()
+
+
+def test_a_signed_out_htmx_request_is_sent_to_sign_in_as_a_whole_page(client, project):
+    url = reverse("annotations:project-review", args=[project.slug])
+    plain = client.get(url)
+    assert plain.status_code == 302 and plain.url.startswith("/accounts/login/")
+    htmx = client.post(url, headers={"HX-Request": "true"})
+    assert htmx.status_code == 200 and htmx["HX-Redirect"].startswith("/accounts/login/?next=")
+
+
+@pytest.mark.parametrize("name", ["project-list", "actor-list"])
+def test_head_is_answered_like_get(signed_in, name):
+    response = signed_in.head(reverse(f"annotations:{name}"))
+    assert response.status_code == 200 and response.content == b""
+
+
+def test_head_never_writes_even_with_a_form(project, manager):
+    """HEAD skips the CSRF check: a view that takes GET, HEAD and POST writes on POST only."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(manager)
+    form = {"name": "Sneaky", "kind": "span", "color": "#000000"}
+    for url in (labels_url(project), reverse("annotations:actor-list")):
+        response = client.generic("HEAD", url, urlencode(form), "application/x-www-form-urlencoded")
+        assert response.status_code == 200
+    assert not Label.objects.filter(name="Sneaky").exists()
+    assert not Actor.objects.filter(name="Sneaky").exists()

@@ -88,6 +88,7 @@ def test_every_page_passes_the_audit(page, live_server, workspace):
         f"/projects/{slug}/review/?status=all",
         "/actors/",
         f"/actors/{actor.pk}/",
+        "/projects/no-such-project/",  # the 404 page
     ):
         audit(page, base + path)
 
