@@ -8,6 +8,7 @@ records into rows, so every format gets the same checks.
 """
 
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -70,6 +71,19 @@ def read_text(file: BinaryIO) -> str:
     """The whole file as text; ``UnicodeDecodeError`` is left to the caller."""
     data = file.read()
     return data.decode("utf-8-sig") if isinstance(data, bytes) else data
+
+
+def read_json(file: BinaryIO) -> tuple[Any, LineError | None]:
+    """The whole file as one JSON value, or ``(None, the error on line 1)``: for the formats
+    whose file is one document (Label Studio, W3C annotations)."""
+    try:
+        return json.loads(read_text(file)), None
+    except UnicodeDecodeError:
+        return None, LineError(1, "Not UTF-8 text.")
+    except ValueError as exc:
+        return None, LineError(1, f"Not JSON: {exc}.")
+    except RecursionError:
+        return None, LineError(1, NESTED_TOO_DEEPLY)
 
 
 def binary(file) -> BinaryIO:

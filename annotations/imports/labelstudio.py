@@ -9,11 +9,10 @@ the importing user otherwise. ``predictions`` are not annotations and are ignore
 document, so the file is read whole.
 """
 
-import json
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from .base import NESTED_TOO_DEEPLY, LineError, Record, read_text, split_fields
+from .base import LineError, Record, read_json, split_fields
 
 
 def _record(task: dict[str, Any]) -> dict[str, Any]:
@@ -67,16 +66,9 @@ def _record(task: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse(file: BinaryIO) -> Iterator[Record | LineError]:
-    try:
-        tasks = json.loads(read_text(file))
-    except UnicodeDecodeError:
-        yield LineError(1, "Not UTF-8 text.")
-        return
-    except ValueError as exc:
-        yield LineError(1, f"Not JSON: {exc}.")
-        return
-    except RecursionError:
-        yield LineError(1, NESTED_TOO_DEEPLY)
+    tasks, error = read_json(file)
+    if error is not None:
+        yield error
         return
     if isinstance(tasks, dict):
         tasks = [tasks]

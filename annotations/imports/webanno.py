@@ -34,11 +34,10 @@ The "line" of an error is the annotation's position in the file, from 1, across 
 error about the file as a whole is on line 1. The file is one JSON document, read whole.
 """
 
-import json
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from .base import NESTED_TOO_DEEPLY, Annotations, LineError, read_text
+from .base import Annotations, LineError, read_json
 
 GRADES = ("probability", "confidence")
 
@@ -198,19 +197,14 @@ class _Groups:
 
 
 def parse(file: BinaryIO) -> Iterator[Annotations | LineError]:
-    try:
-        items = annotations_of(json.loads(read_text(file)))
-    except UnicodeDecodeError:
-        yield LineError(1, "Not UTF-8 text.")
+    document, error = read_json(file)
+    if error is not None:
+        yield error
         return
+    try:
+        items = annotations_of(document)
     except _Bad as exc:
         yield LineError(1, str(exc))
-        return
-    except ValueError as exc:
-        yield LineError(1, f"Not JSON: {exc}.")
-        return
-    except RecursionError:
-        yield LineError(1, NESTED_TOO_DEEPLY)
         return
     groups = _Groups()
     links = []
