@@ -11,6 +11,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
+from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection, models
 from django.db.models import (
     CharField,
@@ -22,8 +23,10 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
 )
+from django.db.models.expressions import Expression
 from django.db.models.functions import Cast
 
 from .models import (
@@ -400,8 +403,32 @@ class ExportArticle:
     author: str
     language: str
     metadata: dict
-    spans: list[ExportSpan] = field(default_factory=list)
+    spans: list[ExportSpan] | list["WrittenSpan"] = field(default_factory=list)
     relations: list[ExportRelation] = field(default_factory=list)
+
+
+class SpanText(NamedTuple):
+    """How a format has PostgreSQL write its spans: two text expressions over ``Span``, what
+    comes before the span's actors and what comes after them (see ``export_articles``)."""
+
+    head: Expression
+    tail: Expression
+
+
+def joined_text(*parts) -> Func:
+    """``parts`` joined by PostgreSQL's ``||``: for parts never null, without the
+    ``COALESCE`` that ``Concat`` puts around each."""
+    return Func(*parts, template="(%(expressions)s)", arg_joiner=" || ", output_field=TextField())
+
+
+class WrittenSpan(NamedTuple):
+    """A span as its format's text, written by the database around its actors, which the
+    format writes itself: ``actors`` is a tuple shared by every span with the same ones."""
+
+    id: int
+    head: str
+    actors: tuple[ExportActor, ...]
+    tail: str
 
 
 EXPORT_CHUNK_SIZE = 2000  # articles a chunk, streamed (PostgreSQL)
@@ -455,6 +482,7 @@ def export_articles(
     annotator: str | None = None,
     chunk_size: int | None = None,
     timestamps: bool = True,
+    span_text: SpanText | None = None,
 ) -> Iterator[ExportArticle]:
     """Every article of the project, by id, with its spans that match the filters.
 
@@ -475,19 +503,32 @@ def export_articles(
     cheap to build, and ``timestamps=False`` leaves ``created_at`` and ``updated_at`` as
     ``None``: turning them into datetimes is half the cost of reading a span, and most
     formats do not carry them.
+
+    With ``span_text`` (a format's ``SpanText``), on PostgreSQL, the spans come as
+    ``WrittenSpan``s: the database writes each span's text, and its actors come in the spans
+    query, as the ids and roles of its span actors, so a chunk costs three queries. Both were
+    most of the work in Python, and the span actors' own query a separate pass over the
+    chunk's spans. SQLite ignores ``span_text``.
     """
     streaming = connection.vendor == "postgresql"
     if chunk_size is None:
         chunk_size = EXPORT_CHUNK_SIZE if streaming else EXPORT_CHUNK_SIZE_BUFFERED
+    actors: dict[tuple[int, str], ExportActor] = {}
+    written = span_text if streaming else None
+    if written is not None:
+        spans = _written_spans(written, _ActorSets(actors))
+    else:
+        spans = _export_spans(timestamps=timestamps, streaming=streaming)
     read = partial(
         _export_chunk,
         project=project,
-        spans=_export_spans(timestamps=timestamps, streaming=streaming),
+        spans=spans,
+        span_actors=written is None,
         span_filter=_export_span_filter("", status=status, label=label, annotator=annotator),
         link_filter=_export_span_filter("span__", status=status, label=label, annotator=annotator),
         chunk_size=chunk_size,
         rows=_stream if streaming else _buffer,
-        actors={},
+        actors=actors,
     )
     after: int | None = 0
     while after is not None:
@@ -517,6 +558,72 @@ def _export_spans(*, timestamps: bool, streaming: bool) -> tuple[QuerySet, Calla
 
 
 _ISO_TIMESTAMP = "YYYY-MM-DD HH24:MI:SS.USOF"
+
+
+def _written_spans(span_text: SpanText, actor_sets: "_ActorSets") -> tuple[QuerySet, Callable]:
+    """The spans' rows as ``span_text`` writes them, each with its actors' key (PostgreSQL)."""
+    span_actors = (
+        SpanActor.objects.filter(span=OuterRef("pk"))
+        .order_by()
+        .values("span")
+        .annotate(
+            key=StringAgg(
+                joined_text(Cast("actor_id", TextField()), Value(":"), F("role")),
+                ",",
+                order_by="id",
+                output_field=TextField(),
+            )
+        )
+        .values("key")
+    )
+    rows = Span.objects.annotate(
+        head=span_text.head, actor_key=Subquery(span_actors), tail=span_text.tail
+    ).values_list("article_id", "id", "head", "actor_key", "tail")
+
+    def make_span(row: tuple) -> WrittenSpan:
+        return WrittenSpan(row[1], row[2], actor_sets[row[3]], row[4])
+
+    return rows, make_span
+
+
+class _ActorSets(dict):
+    """A span's actors' key (``"actor_id:role"`` in the span actors' id order, joined by
+    commas; ``None`` for none) to the tuple of their ``ExportActor``s, from the export's
+    ``actors`` (one per actor and role). An actor not seen yet is read when a key first
+    names it, one query for the key's new ones: a project names few actors, and reading
+    them with every span was the costliest part of the spans query. Keys are forgotten past
+    ``LIMIT``, so a project of many actor combinations does not grow the memory."""
+
+    LIMIT = 10_000
+
+    def __init__(self, actors: dict[tuple[int, str], ExportActor]):
+        super().__init__()
+        self._actors = actors
+
+    def __missing__(self, key: str | None) -> tuple[ExportActor, ...]:
+        if key is None:
+            return ()
+        pairs = [(int(pk), role) for pk, role in (item.split(":") for item in key.split(","))]
+        new = {pk for pk, role in pairs if (pk, role) not in self._actors}
+        details = {}
+        if new:
+            details = {
+                pk: rest
+                for pk, *rest in Actor.objects.filter(pk__in=new).values_list(
+                    "pk", "name", "kind", "wikidata_id"
+                )
+            }
+        found = []
+        for pk, role in pairs:
+            actor = self._actors.get((pk, role))
+            if actor is None and pk in details:  # an actor deleted since is left out
+                actor = self._actors[pk, role] = ExportActor(*details[pk], role)
+            if actor is not None:
+                found.append(actor)
+        if len(self) >= self.LIMIT:
+            self.clear()
+        value = self[key] = tuple(found)
+        return value
 
 
 def _span(row: tuple) -> ExportSpan:
@@ -559,16 +666,50 @@ class _ByArticle:
         return self._group[1]
 
 
+def _span_actor_rows(link_filter: Q, *, project, first: int, last: int) -> QuerySet:
+    """The span actors of the project's spans on articles ``first`` to ``last``, with their
+    actors, ordered by article, then by id: each span's actors in id order, as they are
+    appended."""
+    return (
+        SpanActor.objects.filter(
+            link_filter,
+            span__project=project,
+            span__article_id__gte=first,
+            span__article_id__lte=last,
+        )
+        .order_by("span__article_id", "id")
+        .values_list(
+            "span__article_id",
+            "span_id",
+            "actor_id",
+            "role",
+            "actor__name",
+            "actor__kind",
+            "actor__wikidata_id",
+        )
+    )
+
+
 def _export_chunk(
-    after: int, *, project, spans, span_filter, link_filter, chunk_size, rows, actors
+    after: int,
+    *,
+    project,
+    spans,
+    span_actors,
+    span_filter,
+    link_filter,
+    chunk_size,
+    rows,
+    actors,
 ) -> Generator[ExportArticle, None, int | None]:
     """The articles after ``after`` (at most ``chunk_size``) with their spans, actors and
     relations; returns the id to read on from, ``None`` after the last chunk.
 
     The articles and their relations are read ``ARTICLE_BATCH`` articles at a time, so a chunk
     of up to that many costs four queries: articles, spans, span actors, relations, all run
-    before its first article is handed over. ``actors`` holds one ``ExportActor`` per actor
-    and role, shared by every span it appears on.
+    before its first article is handed over (three without ``span_actors``, when the spans
+    bring their actors themselves). ``actors`` holds one ``ExportActor`` per actor and role,
+    shared by every span it appears on.
     """
     chunk = Article.objects.filter(project=project, pk__gt=after).order_by("pk")
     batch_size = min(chunk_size, ARTICLE_BATCH)
@@ -596,26 +737,10 @@ def _export_chunk(
             )
         )
     )
-    # Ordered by article, then by id: each span's actors in id order, as they are appended.
     links = _ByArticle(
-        rows(
-            SpanActor.objects.filter(
-                link_filter,
-                span__project=project,
-                span__article_id__gte=first,
-                span__article_id__lte=last,
-            )
-            .order_by("span__article_id", "id")
-            .values_list(
-                "span__article_id",
-                "span_id",
-                "actor_id",
-                "role",
-                "actor__name",
-                "actor__kind",
-                "actor__wikidata_id",
-            )
-        )
+        rows(_span_actor_rows(link_filter, project=project, first=first, last=last))
+        if span_actors
+        else iter(())
     )
     relation_rows = (
         Relation.objects.filter(article__project=project)

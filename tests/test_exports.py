@@ -15,13 +15,18 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import TextField, Value
+from django.db.models.functions import Cast
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from annotations import services
-from annotations.exports import FORMATS, conll, export_stream
-from annotations.models import Label, Relation, Role, Span
-from annotations.selectors import export_articles
+from annotations.exports import FORMATS, ExportStats, conll, export_stream, jsonl
+from annotations.models import Actor, Label, Project, Relation, Role, Span
+from annotations.selectors import WrittenSpan, export_articles
 
 from .factories import ActorFactory, ArticleFactory, LabelFactory, ProjectFactory, SpanFactory
 
@@ -512,6 +517,104 @@ def test_jsonl_lines_are_what_json_dumps_gives_even_for_awkward_strings(corpus):
 
 def test_jsonl_is_deterministic(corpus):
     assert run(corpus.project, "jsonl")[0] == run(corpus.project, "jsonl")[0]
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL writes jsonl's spans; SQLite does not"
+)
+
+AWKWARD = 'q " b \\ t \t c \x01 \x1f d \x7f \u2028 \u2029 \r\n \U0001f1fa\U0001f1e6 e\u0301 北 שלום'
+
+
+@pytest.fixture
+def awkward_corpus(corpus):
+    """The corpus with escapes in every string the database writes, and more actors."""
+    spans = corpus.spans
+    Span.objects.filter(pk=spans["assessment"].pk).update(note=AWKWARD)
+    Span.objects.filter(pk=spans["rtl"].pk).update(note="\\", probability="likely")
+    Label.objects.filter(pk=corpus.labels["Claim"].pk).update(name='Cl"aim \\ \u2028')
+    get_user_model().objects.filter(pk=corpus.users["bob"].pk).update(username='b"ob\\')
+    Actor.objects.filter(name="Belarus").update(name=f"Belarus {AWKWARD}", wikidata_id="Q184")
+    strange = Actor.objects.create(name='\x02 "x" 🇺🇦', kind="person")
+    # The same actors in another order, and one in two roles: their order is the links' ids.
+    for key, role in (("cjk", "target"), ("cjk", "source"), ("flag", "subject")):
+        spans[key].span_actors.create(actor=strange, role=role)
+    spans["flag"].span_actors.create(actor=Actor.objects.get(wikidata_id="Q7747"), role="source")
+    return corpus
+
+
+def _general_jsonl(project, **filters) -> str:
+    """jsonl as Python writes every span: what the database's spans must equal."""
+    articles = export_articles(project=project, timestamps=False, **filters)
+    return "".join(jsonl.write(articles, ExportStats()))
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"status": "accepted"},
+        {"status": "pending"},
+        {"annotator": "alice"},
+        {"annotator": 'b"ob\\'},
+        {"label": "Claim"},
+        {"label": "Denial", "annotator": "alice", "status": "pending"},
+    ],
+)
+def test_jsonl_spans_written_by_postgresql_are_the_bytes_python_writes(awkward_corpus, filters):
+    if "label" in filters:
+        filters["label"] = awkward_corpus.labels[filters["label"]].pk
+    written = [
+        span
+        for article in export_articles(
+            project=awkward_corpus.project, span_text=jsonl.span_text(), **filters
+        )
+        for span in article.spans
+    ]
+    assert written and all(type(span) is WrittenSpan for span in written)
+
+    text, stats, _ = run(awkward_corpus.project, "jsonl", **filters)
+
+    assert text == _general_jsonl(awkward_corpus.project, **filters)
+    assert stats.spans == len(written)
+    if not filters:
+        assert text.count(json.dumps(AWKWARD, ensure_ascii=False)[1:-1]) == 2  # note, actor
+        assert '"actors":[{"name":"\\u0002 \\"x\\" 🇺🇦"' in text
+
+
+@postgresql_only
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00")))
+def test_postgresql_escapes_any_text_as_encode_basestring_does(project, text):
+    """The premise of the spans PostgreSQL writes: ``to_json(text)::text`` is Python's own
+    escaping for every string a text column can hold (none holds NUL or a lone surrogate)."""
+    escaped = (
+        Project.objects.filter(pk=project.pk)
+        .annotate(json=jsonl._sql_string(Cast(Value(text), TextField())))
+        .values_list("json", flat=True)
+        .get()
+    )
+    assert escaped == json.encoder.encode_basestring(text)
+
+
+@postgresql_only
+def test_jsonl_written_by_postgresql_reads_each_actor_once(
+    project, annotator, label, relation_label, django_assert_num_queries
+):
+    _articles_with_spans(project, annotator, label, relation_label, 3)
+    shared = ActorFactory()
+    for span in Span.objects.filter(project=project):
+        span.span_actors.create(actor=shared, role="mentioned")
+
+    # articles, spans, relations, then the actors: once for the first span that names each
+    with django_assert_num_queries(3 + 4):
+        exported = list(export_articles(project=project, span_text=jsonl.span_text()))
+
+    actors = [span.actors for article in exported for span in article.spans]
+    assert [len(names) for names in actors] == [1, 2] * 3
+    # one object per actor and role, shared by every span it is on
+    assert len({id(actor) for names in actors for actor in names if actor.role == "mentioned"}) == 1
 
 
 # --- doccano and spaCy ------------------------------------------------------------------------
