@@ -3,6 +3,7 @@
 import json
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -523,7 +524,7 @@ def export_articles(
         _export_chunk,
         project=project,
         spans=spans,
-        span_actors=written is None,
+        written=written is not None,
         span_filter=_export_span_filter("", status=status, label=label, annotator=annotator),
         link_filter=_export_span_filter("span__", status=status, label=label, annotator=annotator),
         chunk_size=chunk_size,
@@ -666,6 +667,24 @@ class _ByArticle:
         return self._group[1]
 
 
+@contextmanager
+def _jit_off() -> Iterator[None]:
+    """PostgreSQL's JIT off for the queries planned inside (``RESET`` after: the session's
+    default, which the connection's options may set).
+
+    The planner prices the written spans' actors subquery at some 11 a span (two random
+    pages), so past a few thousand spans their query crosses ``jit_inline_above_cost`` and
+    ``jit_optimize_above_cost``; compiling it then took 0.3 s a query, whatever its size
+    (a seventh of a 200,000-span chunk's time, most of a small one's), and sped up nothing.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+        try:
+            yield
+        finally:
+            cursor.execute("RESET jit")
+
+
 def _span_actor_rows(link_filter: Q, *, project, first: int, last: int) -> QuerySet:
     """The span actors of the project's spans on articles ``first`` to ``last``, with their
     actors, ordered by article, then by id: each span's actors in id order, as they are
@@ -695,7 +714,7 @@ def _export_chunk(
     *,
     project,
     spans,
-    span_actors,
+    written,
     span_filter,
     link_filter,
     chunk_size,
@@ -707,9 +726,9 @@ def _export_chunk(
 
     The articles and their relations are read ``ARTICLE_BATCH`` articles at a time, so a chunk
     of up to that many costs four queries: articles, spans, span actors, relations, all run
-    before its first article is handed over (three without ``span_actors``, when the spans
-    bring their actors themselves). ``actors`` holds one ``ExportActor`` per actor and role,
-    shared by every span it appears on.
+    before its first article is handed over; ``written`` spans bring their actors themselves,
+    and their query is planned without JIT (``_jit_off``), so three queries and two settings.
+    ``actors`` holds one ``ExportActor`` per actor and role, shared by every span it is on.
     """
     chunk = Article.objects.filter(project=project, pk__gt=after).order_by("pk")
     batch_size = min(chunk_size, ARTICLE_BATCH)
@@ -730,16 +749,17 @@ def _export_chunk(
     first = batch[0][0]
     in_range = {"article_id__gte": first, "article_id__lte": last}
     span_rows, make_span = spans
-    spans = _ByArticle(
-        rows(
-            span_rows.filter(span_filter, project=project, **in_range).order_by(
-                "article_id", "start", "end", "id"
+    with _jit_off() if written else nullcontext():
+        spans = _ByArticle(
+            rows(
+                span_rows.filter(span_filter, project=project, **in_range).order_by(
+                    "article_id", "start", "end", "id"
+                )
             )
         )
-    )
     links = _ByArticle(
         rows(_span_actor_rows(link_filter, project=project, first=first, last=last))
-        if span_actors
+        if not written
         else iter(())
     )
     relation_rows = (
