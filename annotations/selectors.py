@@ -27,7 +27,6 @@ from django.db.models import (
     TextField,
     Value,
 )
-from django.db.models.expressions import Expression
 from django.db.models.functions import Cast
 
 from .models import (
@@ -378,7 +377,8 @@ class ExportSpan:
     annotator: str
     created_at: datetime | None = None
     updated_at: datetime | None = None
-    actors: list[ExportActor] = field(default_factory=list)
+    # A list of its own on SQLite; on PostgreSQL a tuple, shared by the spans with the same ones.
+    actors: list[ExportActor] | tuple[ExportActor, ...] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -404,32 +404,14 @@ class ExportArticle:
     author: str
     language: str
     metadata: dict
-    spans: list[ExportSpan] | list["WrittenSpan"] = field(default_factory=list)
+    spans: list[ExportSpan] = field(default_factory=list)
     relations: list[ExportRelation] = field(default_factory=list)
 
 
-class SpanText(NamedTuple):
-    """How a format has PostgreSQL write its spans: two text expressions over ``Span``, what
-    comes before the span's actors and what comes after them (see ``export_articles``)."""
-
-    head: Expression
-    tail: Expression
-
-
-def joined_text(*parts) -> Func:
+def _joined_text(*parts) -> Func:
     """``parts`` joined by PostgreSQL's ``||``: for parts never null, without the
     ``COALESCE`` that ``Concat`` puts around each."""
     return Func(*parts, template="(%(expressions)s)", arg_joiner=" || ", output_field=TextField())
-
-
-class WrittenSpan(NamedTuple):
-    """A span as its format's text, written by the database around its actors, which the
-    format writes itself: ``actors`` is a tuple shared by every span with the same ones."""
-
-    id: int
-    head: str
-    actors: tuple[ExportActor, ...]
-    tail: str
 
 
 EXPORT_CHUNK_SIZE = 2000  # articles a chunk, streamed (PostgreSQL)
@@ -483,7 +465,6 @@ def export_articles(
     annotator: str | None = None,
     chunk_size: int | None = None,
     timestamps: bool = True,
-    span_text: SpanText | None = None,
 ) -> Iterator[ExportArticle]:
     """Every article of the project, by id, with its spans that match the filters.
 
@@ -494,37 +475,31 @@ def export_articles(
     are those whose two spans are both exported.
 
     The articles are read ``chunk_size`` at a time by keyset on their id, and each chunk costs
-    four queries (articles, spans, span actors, relations) whatever its number of spans, so
-    the query count grows with chunks, not rows. The four come ordered by article and are
-    merged as they are read: on PostgreSQL each is a server-side cursor, so memory holds one
-    article and its spans however large the chunk, and a chunk can be large (each costs a pass
-    over the span actors). SQLite's cursors see the connection's own writes while they are
-    read, so there each chunk's rows are read whole before they are merged, and chunks are
-    smaller. Plain tuples (``values_list``) rather than model instances keep a million spans
-    cheap to build, and ``timestamps=False`` leaves ``created_at`` and ``updated_at`` as
-    ``None``: turning them into datetimes is half the cost of reading a span, and most
-    formats do not carry them.
+    a few queries whatever its number of spans (articles, spans, relations; and on SQLite the
+    span actors), so the query count grows with chunks, not rows. They come ordered by article
+    and are merged as they are read: on PostgreSQL the spans are a server-side cursor, so
+    memory holds one article and its spans however large the chunk. SQLite's cursors see the
+    connection's own writes while they are read, so there each chunk's rows are read whole
+    before they are merged, and chunks are smaller. Plain tuples (``values_list``) rather than
+    model instances keep a million spans cheap to build, and ``timestamps=False`` leaves
+    ``created_at`` and ``updated_at`` as ``None``: turning them into datetimes is half the
+    cost of reading a span, and most formats do not carry them.
 
-    With ``span_text`` (a format's ``SpanText``), on PostgreSQL, the spans come as
-    ``WrittenSpan``s: the database writes each span's text, and its actors come in the spans
-    query, as the ids and roles of its span actors, so a chunk costs three queries. Both were
-    most of the work in Python, and the span actors' own query a separate pass over the
-    chunk's spans. SQLite ignores ``span_text``.
+    On PostgreSQL each span brings its actors in the spans query, as a key of their ids and
+    roles (``_ActorSets``), and the actors themselves are read the first time a key names
+    them. A span actors query of their own went over the chunk's spans a second time, and
+    cost PostgreSQL more than the spans query itself.
     """
     streaming = connection.vendor == "postgresql"
     if chunk_size is None:
         chunk_size = EXPORT_CHUNK_SIZE if streaming else EXPORT_CHUNK_SIZE_BUFFERED
     actors: dict[tuple[int, str], ExportActor] = {}
-    written = span_text if streaming else None
-    if written is not None:
-        spans = _written_spans(written, _ActorSets(actors))
-    else:
-        spans = _export_spans(timestamps=timestamps, streaming=streaming)
     read = partial(
         _export_chunk,
         project=project,
-        spans=spans,
-        written=written is not None,
+        spans=_export_spans(
+            timestamps=timestamps, actor_sets=_ActorSets(actors) if streaming else None
+        ),
         span_filter=_export_span_filter("", status=status, label=label, annotator=annotator),
         link_filter=_export_span_filter("span__", status=status, label=label, annotator=annotator),
         chunk_size=chunk_size,
@@ -536,8 +511,11 @@ def export_articles(
         after = yield from read(after)
 
 
-def _export_spans(*, timestamps: bool, streaming: bool) -> tuple[QuerySet, Callable]:
-    """The spans' rows, and what makes an ``ExportSpan`` of one.
+def _export_spans(
+    *, timestamps: bool, actor_sets: "_ActorSets | None"
+) -> tuple[QuerySet, Callable]:
+    """The spans' rows, and what makes an ``ExportSpan`` of one; with ``actor_sets``
+    (PostgreSQL), each row ends with its actors' key.
 
     psycopg reads a timestamp through Django's loader, in Python, at a few microseconds each;
     on PostgreSQL they come as ISO 8601 text instead (``to_char`` is the same whatever the
@@ -545,31 +523,44 @@ def _export_spans(*, timestamps: bool, streaming: bool) -> tuple[QuerySet, Calla
     aware datetime, in the session's time zone, which Django sets to UTC.
     """
     spans = Span.objects.all()
+    if actor_sets is None:
+        times = ("created_at", "updated_at") if timestamps else ()
+        return spans.values_list(*_EXPORT_SPAN_FIELDS, *times), _span
+    spans = spans.annotate(actor_key=Subquery(_actor_keys()))
     if not timestamps:
-        return spans.values_list(*_EXPORT_SPAN_FIELDS), _span
-    if not streaming:
-        return spans.values_list(*_EXPORT_SPAN_FIELDS, "created_at", "updated_at"), _span
+
+        def make_span(row: tuple) -> ExportSpan:
+            return ExportSpan(*row[1:-1], actors=actor_sets[row[-1]])
+
+        return spans.values_list(*_EXPORT_SPAN_FIELDS, "actor_key"), make_span
     iso = {
         f"{name}_iso": Func(
             F(name), Value(_ISO_TIMESTAMP), function="to_char", output_field=CharField()
         )
         for name in ("created_at", "updated_at")
     }
-    return spans.annotate(**iso).values_list(*_EXPORT_SPAN_FIELDS, *iso), _span_from_iso
+
+    def make_timed_span(row: tuple) -> ExportSpan:
+        created_at, updated_at = datetime.fromisoformat(row[-3]), datetime.fromisoformat(row[-2])
+        return ExportSpan(*row[1:-3], created_at, updated_at, actor_sets[row[-1]])
+
+    rows = spans.annotate(**iso).values_list(*_EXPORT_SPAN_FIELDS, *iso, "actor_key")
+    return rows, make_timed_span
 
 
 _ISO_TIMESTAMP = "YYYY-MM-DD HH24:MI:SS.USOF"
 
 
-def _written_spans(span_text: SpanText, actor_sets: "_ActorSets") -> tuple[QuerySet, Callable]:
-    """The spans' rows as ``span_text`` writes them, each with its actors' key (PostgreSQL)."""
-    span_actors = (
+def _actor_keys() -> QuerySet:
+    """A span's actors' key, for a subquery on ``Span``: ``"actor_id:role"`` of its span
+    actors in id order, joined by commas; null for none (PostgreSQL)."""
+    return (
         SpanActor.objects.filter(span=OuterRef("pk"))
         .order_by()
         .values("span")
         .annotate(
             key=StringAgg(
-                joined_text(Cast("actor_id", TextField()), Value(":"), F("role")),
+                _joined_text(Cast("actor_id", TextField()), Value(":"), F("role")),
                 ",",
                 order_by="id",
                 output_field=TextField(),
@@ -577,14 +568,6 @@ def _written_spans(span_text: SpanText, actor_sets: "_ActorSets") -> tuple[Query
         )
         .values("key")
     )
-    rows = Span.objects.annotate(
-        head=span_text.head, actor_key=Subquery(span_actors), tail=span_text.tail
-    ).values_list("article_id", "id", "head", "actor_key", "tail")
-
-    def make_span(row: tuple) -> WrittenSpan:
-        return WrittenSpan(row[1], row[2], actor_sets[row[3]], row[4])
-
-    return rows, make_span
 
 
 class _ActorSets(dict):
@@ -631,10 +614,6 @@ def _span(row: tuple) -> ExportSpan:
     return ExportSpan(*row[1:])
 
 
-def _span_from_iso(row: tuple) -> ExportSpan:
-    return ExportSpan(*row[1:-2], datetime.fromisoformat(row[-2]), datetime.fromisoformat(row[-1]))
-
-
 def _stream(queryset: QuerySet) -> Iterator[tuple]:
     return queryset.iterator(chunk_size=SPAN_FETCH_SIZE)
 
@@ -672,9 +651,9 @@ def _jit_off() -> Iterator[None]:
     """PostgreSQL's JIT off for the queries planned inside (``RESET`` after: the session's
     default, which the connection's options may set).
 
-    The planner prices the written spans' actors subquery at some 11 a span (two random
-    pages), so past a few thousand spans their query crosses ``jit_inline_above_cost`` and
-    ``jit_optimize_above_cost``; compiling it then took 0.3 s a query, whatever its size
+    The planner prices the spans' actors subquery (``_actor_keys``) at some 11 a span (two
+    random pages), so past a few thousand spans their query crosses ``jit_inline_above_cost``
+    and ``jit_optimize_above_cost``; compiling it then took 0.3 s a query, whatever its size
     (a seventh of a 200,000-span chunk's time, most of a small one's), and sped up nothing.
     """
     with connection.cursor() as cursor:
@@ -714,7 +693,6 @@ def _export_chunk(
     *,
     project,
     spans,
-    written,
     span_filter,
     link_filter,
     chunk_size,
@@ -726,10 +704,12 @@ def _export_chunk(
 
     The articles and their relations are read ``ARTICLE_BATCH`` articles at a time, so a chunk
     of up to that many costs four queries: articles, spans, span actors, relations, all run
-    before its first article is handed over; ``written`` spans bring their actors themselves,
-    and their query is planned without JIT (``_jit_off``), so three queries and two settings.
-    ``actors`` holds one ``ExportActor`` per actor and role, shared by every span it is on.
+    before its first article is handed over. On PostgreSQL the spans bring their actors
+    themselves (``_ActorSets``) and their query is planned without JIT (``_jit_off``): three
+    queries and two settings. ``actors`` holds one ``ExportActor`` per actor and role, shared
+    by every span it is on.
     """
+    streaming = connection.vendor == "postgresql"
     chunk = Article.objects.filter(project=project, pk__gt=after).order_by("pk")
     batch_size = min(chunk_size, ARTICLE_BATCH)
     # The chunk ends at its ``chunk_size``-th article, or else at the project's last one: the
@@ -749,7 +729,7 @@ def _export_chunk(
     first = batch[0][0]
     in_range = {"article_id__gte": first, "article_id__lte": last}
     span_rows, make_span = spans
-    with _jit_off() if written else nullcontext():
+    with _jit_off() if streaming else nullcontext():
         spans = _ByArticle(
             rows(
                 span_rows.filter(span_filter, project=project, **in_range).order_by(
@@ -759,7 +739,7 @@ def _export_chunk(
         )
     links = _ByArticle(
         rows(_span_actor_rows(link_filter, project=project, first=first, last=last))
-        if not written
+        if not streaming
         else iter(())
     )
     relation_rows = (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from annotations.models import Project, SpanStatus
-from annotations.selectors import ExportArticle, SpanText, export_articles
+from annotations.selectors import ExportArticle, export_articles
 
 from . import brat, conll, csv_format, doccano, jsonl, labelstudio, spacy, webanno
 from .base import ExportStats
@@ -29,13 +29,10 @@ class ExportFormat:
     write: Callable[[Iterable[ExportArticle], ExportStats], Iterator[str] | Iterator[bytes]]
     binary: bool = False
     timestamps: bool = False  # the format writes the spans' created_at / updated_at
-    span_text: Callable[[], SpanText] | None = None  # PostgreSQL writes the spans' text
 
 
 FORMATS: dict[str, ExportFormat] = {
-    "jsonl": ExportFormat(
-        "application/x-ndjson; charset=utf-8", "jsonl", jsonl.write, span_text=jsonl.span_text
-    ),
+    "jsonl": ExportFormat("application/x-ndjson; charset=utf-8", "jsonl", jsonl.write),
     "doccano": ExportFormat("application/x-ndjson; charset=utf-8", "jsonl", doccano.write),
     "spacy": ExportFormat("application/x-ndjson; charset=utf-8", "jsonl", spacy.write),
     "conll": ExportFormat("text/plain; charset=utf-8", "conll", conll.write),
@@ -89,7 +86,6 @@ def export_stream(
         annotator=annotator,
         chunk_size=chunk_size,
         timestamps=export_format.timestamps,
-        span_text=export_format.span_text and export_format.span_text(),
     )
     filename = f"{project.slug}-{fmt}.{export_format.extension}"
     chunks = export_format.write(_counted(articles, stats), stats)
