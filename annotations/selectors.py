@@ -3,7 +3,7 @@
 import json
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.aggregates import StringAgg
-from django.db import connection, models
+from django.db import DatabaseError, connection, models
 from django.db.models import (
     CharField,
     Count,
@@ -27,7 +27,7 @@ from django.db.models import (
     TextField,
     Value,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Concat
 
 from .models import (
     Actor,
@@ -408,12 +408,6 @@ class ExportArticle:
     relations: list[ExportRelation] = field(default_factory=list)
 
 
-def _joined_text(*parts) -> Func:
-    """``parts`` joined by PostgreSQL's ``||``: for parts never null, without the
-    ``COALESCE`` that ``Concat`` puts around each."""
-    return Func(*parts, template="(%(expressions)s)", arg_joiner=" || ", output_field=TextField())
-
-
 EXPORT_CHUNK_SIZE = 2000  # articles a chunk, streamed (PostgreSQL)
 EXPORT_CHUNK_SIZE_BUFFERED = 500  # articles a chunk, read whole (SQLite)
 SPAN_FETCH_SIZE = 5000  # rows a server-side cursor hands over at a time
@@ -560,7 +554,7 @@ def _actor_keys() -> QuerySet:
         .values("span")
         .annotate(
             key=StringAgg(
-                _joined_text(Cast("actor_id", TextField()), Value(":"), F("role")),
+                Concat(Cast("actor_id", TextField()), Value(":"), "role"),
                 ",",
                 order_by="id",
                 output_field=TextField(),
@@ -575,8 +569,8 @@ class _ActorSets(dict):
     commas; ``None`` for none) to the tuple of their ``ExportActor``s, from the export's
     ``actors`` (one per actor and role). An actor not seen yet is read when a key first
     names it, one query for the key's new ones: a project names few actors, and reading
-    them with every span was the costliest part of the spans query. Keys are forgotten past
-    ``LIMIT``, so a project of many actor combinations does not grow the memory."""
+    their names and kinds with every span (``json_agg``) cost the spans query a third more.
+    Keys are forgotten past ``LIMIT``, so many combinations of actors do not grow the memory."""
 
     LIMIT = 10_000
 
@@ -661,7 +655,8 @@ def _jit_off() -> Iterator[None]:
         try:
             yield
         finally:
-            cursor.execute("RESET jit")
+            with suppress(DatabaseError):  # in a failed transaction, its rollback undoes the SET
+                cursor.execute("RESET jit")
 
 
 def _span_actor_rows(link_filter: Q, *, project, first: int, last: int) -> QuerySet:
@@ -689,15 +684,7 @@ def _span_actor_rows(link_filter: Q, *, project, first: int, last: int) -> Query
 
 
 def _export_chunk(
-    after: int,
-    *,
-    project,
-    spans,
-    span_filter,
-    link_filter,
-    chunk_size,
-    rows,
-    actors,
+    after: int, *, project, spans, span_filter, link_filter, chunk_size, rows, actors
 ) -> Generator[ExportArticle, None, int | None]:
     """The articles after ``after`` (at most ``chunk_size``) with their spans, actors and
     relations; returns the id to read on from, ``None`` after the last chunk.
