@@ -1,19 +1,22 @@
 """Reads shared by the pages, the API and the exports, scoped to what a user may see."""
 
 import json
+import queue
+import threading
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
-from contextlib import contextmanager, nullcontext, suppress
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
-from itertools import combinations, groupby
+from itertools import combinations, groupby, islice
 from operator import itemgetter
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.aggregates import StringAgg
-from django.db import DatabaseError, connection, models
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import (
     CharField,
     Count,
@@ -488,6 +491,7 @@ def export_articles(
     if chunk_size is None:
         chunk_size = EXPORT_CHUNK_SIZE if streaming else EXPORT_CHUNK_SIZE_BUFFERED
     actors: dict[tuple[int, str], ExportActor] = {}
+    reader = _ReadAhead() if streaming and not connection.in_atomic_block else None
     read = partial(
         _export_chunk,
         project=project,
@@ -497,12 +501,16 @@ def export_articles(
         span_filter=_export_span_filter("", status=status, label=label, annotator=annotator),
         link_filter=_export_span_filter("span__", status=status, label=label, annotator=annotator),
         chunk_size=chunk_size,
-        rows=_stream if streaming else _buffer,
+        rows=reader.rows if reader else _stream if streaming else _buffer,
         actors=actors,
     )
-    after: int | None = 0
-    while after is not None:
-        after = yield from read(after)
+    try:
+        after: int | None = 0
+        while after is not None:
+            after = yield from read(after)
+    finally:
+        if reader:
+            reader.close()
 
 
 def _export_spans(
@@ -609,11 +617,82 @@ def _span(row: tuple) -> ExportSpan:
 
 
 def _stream(queryset: QuerySet) -> Iterator[tuple]:
-    return queryset.iterator(chunk_size=SPAN_FETCH_SIZE)
+    """The rows through a server-side cursor, planned without JIT (PostgreSQL)."""
+    rows = queryset.iterator(chunk_size=SPAN_FETCH_SIZE)
+    with _jit_off():
+        first = next(rows, None)  # the query runs here
+    if first is not None:
+        yield first
+        yield from rows
 
 
 def _buffer(queryset: QuerySet) -> Iterator[tuple]:
     return iter(list(queryset))
+
+
+READ_AHEAD = 4  # fetches the reader of ``_ReadAhead`` may be ahead of its caller
+
+
+class _ReadAhead:
+    """Rows read by a thread of its own, with its own connection, a few fetches ahead of the
+    caller (PostgreSQL, outside a transaction).
+
+    A server-side cursor declared outside a transaction is ``WITH HOLD``, and PostgreSQL runs
+    the whole query when it is declared, while Python waits, then waits while Python builds
+    the rows: an export took as long as the two together. Inside the reader's transaction
+    the cursor runs as it is fetched, so PostgreSQL computes the next rows while the caller
+    builds the last ones (psycopg waits for them without the GIL), and a million spans take
+    the longer of the two. The caller's own transaction would hide its writes from another
+    connection, so ``export_articles`` reads in it directly (``_stream``).
+
+    One thread reads every query of an export in turn; ``close`` ends it and its connection.
+    """
+
+    def __init__(self):
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-reader")
+        self._closed = threading.Event()
+
+    def rows(self, queryset: QuerySet) -> Iterator[tuple]:
+        batches: queue.Queue[list[tuple]] = queue.Queue(maxsize=READ_AHEAD)
+        stop = threading.Event()
+        done = self._pool.submit(self._read, queryset, batches, stop)
+        try:
+            while batch := batches.get():
+                yield from batch
+        finally:
+            stop.set()  # the caller may leave before the last row
+        done.result()  # the reader's error, if any
+
+    def _read(self, queryset: QuerySet, batches: queue.Queue, stop: threading.Event) -> None:
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL jit = off")  # see _jit_off
+                with closing(queryset.iterator(chunk_size=SPAN_FETCH_SIZE)) as rows:
+                    for batch in iter(lambda: list(islice(rows, SPAN_FETCH_SIZE)), []):
+                        if not self._put(batches, batch, stop):
+                            break
+        finally:
+            self._put(batches, [], stop)
+
+    def _put(self, batches: queue.Queue, batch: list, stop: threading.Event) -> bool:
+        """Hand ``batch`` over, unless the caller has left; whether it was."""
+        while not (stop.is_set() or self._closed.is_set()):
+            try:
+                batches.put(batch, timeout=0.1)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def close(self) -> None:
+        self._closed.set()
+        self._pool.submit(_close_connection)  # the reader thread's own
+        self._pool.shutdown()
+
+
+def _close_connection() -> None:
+    connection.close()
 
 
 class _ByArticle:
@@ -716,14 +795,13 @@ def _export_chunk(
     first = batch[0][0]
     in_range = {"article_id__gte": first, "article_id__lte": last}
     span_rows, make_span = spans
-    with _jit_off() if streaming else nullcontext():
-        spans = _ByArticle(
-            rows(
-                span_rows.filter(span_filter, project=project, **in_range).order_by(
-                    "article_id", "start", "end", "id"
-                )
+    spans = _ByArticle(
+        rows(
+            span_rows.filter(span_filter, project=project, **in_range).order_by(
+                "article_id", "start", "end", "id"
             )
         )
+    )
     links = _ByArticle(
         rows(_span_actor_rows(link_filter, project=project, first=first, last=last))
         if not streaming

@@ -10,15 +10,16 @@ leak in.
 import csv
 import io
 import json
+import threading
 import zipfile
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import DataError, connection, transaction
 
-from annotations import services
+from annotations import selectors, services
 from annotations.exports import FORMATS, conll, export_stream
 from annotations.models import Actor, Label, Relation, Role, Span, SpanActor
 from annotations.selectors import export_articles
@@ -184,6 +185,11 @@ def run(project, fmt, **filters):
 def json_lines(text: str) -> list[dict]:
     assert text.endswith("\n")
     return [json.loads(line) for line in text.split("\n")[:-1]]
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="what PostgreSQL does differently"
+)
 
 
 # --- the selector ---------------------------------------------------------------------------
@@ -410,9 +416,7 @@ def test_export_spans_bring_their_actors_in_link_order_with_their_roles(more_act
         assert len(by_role) == 9
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="SQLite reads the span actors with their actors"
-)
+@postgresql_only
 def test_export_leaves_out_an_actor_deleted_while_its_spans_are_read(corpus):
     """The spans query names Peskov; he is gone by the time the first actors are read."""
     denial = corpus.spans["denial"]
@@ -435,6 +439,60 @@ def test_export_leaves_out_an_actor_deleted_while_its_spans_are_read(corpus):
         "Institute for the Study of War",
         "Belarus",
     ]
+
+
+def _reader_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("export-reader")]
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_export_outside_a_transaction_reads_ahead_the_same_bytes(corpus, monkeypatch):
+    """Outside a transaction a thread of its own reads the spans; inside one (the caller's
+    writes would be hidden from it) the caller reads them: the same bytes either way."""
+    reads = []
+    read = selectors._ReadAhead._read
+    monkeypatch.setattr(selectors._ReadAhead, "_read", lambda *args: reads.append(1) or read(*args))
+    for fmt in FORMATS:
+        for filters in ({}, {"annotator": "alice"}, {"status": "accepted"}):
+            ahead = run(corpus.project, fmt, **filters)[0]
+            count = len(reads)
+            with transaction.atomic():
+                direct = run(corpus.project, fmt, **filters)[0]
+
+            assert len(reads) == count > 0, fmt
+            assert ahead == direct, (fmt, filters)
+    assert not _reader_threads()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_export_left_early_ends_its_reader(project, annotator, label, relation_label):
+    _articles_with_spans(project, annotator, label, relation_label, 5)
+    articles = export_articles(project=project, chunk_size=2)
+
+    first = next(articles)
+    assert len(first.spans) == 2 and len(_reader_threads()) == 1
+    articles.close()
+
+    assert not _reader_threads()
+    assert len(list(export_articles(project=project, chunk_size=2))) == 5
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_export_raises_its_readers_error(corpus, monkeypatch):
+    spans = selectors._export_spans
+
+    def failing(**kwargs):
+        rows, make_span = spans(**kwargs)
+        return rows.extra(where=["1 / (annotations_span.id - annotations_span.id) = 1"]), make_span
+
+    monkeypatch.setattr(selectors, "_export_spans", failing)
+
+    with pytest.raises(DataError, match="division by zero"):
+        list(export_articles(project=corpus.project))
+    assert not _reader_threads()
 
 
 def _articles_with_spans(project, user, label, relation_label, count):
