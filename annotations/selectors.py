@@ -475,7 +475,8 @@ def export_articles(
     a few queries whatever its number of spans (articles, spans, relations; and on SQLite the
     span actors), so the query count grows with chunks, not rows. They come ordered by article
     and are merged as they are read: on PostgreSQL the spans are a server-side cursor, so
-    memory holds one article and its spans however large the chunk. SQLite's cursors see the
+    memory holds one article and its spans (and a few fetches read ahead, ``_ReadAhead``)
+    however large the chunk. SQLite's cursors see the
     connection's own writes while they are read, so there each chunk's rows are read whole
     before they are merged, and chunks are smaller. Plain tuples (``values_list``) rather than
     model instances keep a million spans cheap to build, and ``timestamps=False`` leaves
@@ -771,9 +772,9 @@ def _export_chunk(
     The articles and their relations are read ``ARTICLE_BATCH`` articles at a time, so a chunk
     of up to that many costs four queries: articles, spans, span actors, relations, all run
     before its first article is handed over. On PostgreSQL the spans bring their actors
-    themselves (``_ActorSets``) and their query is planned without JIT (``_jit_off``): three
-    queries and two settings. ``actors`` holds one ``ExportActor`` per actor and role, shared
-    by every span it is on.
+    themselves (``_ActorSets``), and ``rows`` plans their query without JIT: three queries,
+    and the settings around the spans query (on the reader's connection with ``_ReadAhead``).
+    ``actors`` holds one ``ExportActor`` per actor and role, shared by every span it is on.
     """
     streaming = connection.vendor == "postgresql"
     chunk = Article.objects.filter(project=project, pk__gt=after).order_by("pk")

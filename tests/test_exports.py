@@ -188,7 +188,8 @@ def json_lines(text: str) -> list[dict]:
 
 
 postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="what PostgreSQL does differently"
+    connection.vendor != "postgresql",
+    reason="PostgreSQL reads the actors and the spans its own way",
 )
 
 
