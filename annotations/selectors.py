@@ -2,17 +2,22 @@
 
 import functools
 import json
+import queue
+import threading
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
-from itertools import combinations, groupby
+from itertools import combinations, groupby, islice
 from operator import itemgetter
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.db import connection, models
+from django.contrib.postgres.aggregates import StringAgg
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import (
     CharField,
     Count,
@@ -23,9 +28,10 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Concat
 
 from .models import (
     Actor,
@@ -415,7 +421,8 @@ class ExportSpan:
     annotator: str
     created_at: datetime | None = None
     updated_at: datetime | None = None
-    actors: list[ExportActor] = field(default_factory=list)
+    # A list of its own on SQLite; on PostgreSQL a tuple, shared by the spans with the same ones.
+    actors: list[ExportActor] | tuple[ExportActor, ...] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -506,37 +513,53 @@ def export_articles(
     are those whose two spans are both exported.
 
     The articles are read ``chunk_size`` at a time by keyset on their id, and each chunk costs
-    four queries (articles, spans, span actors, relations) whatever its number of spans, so
-    the query count grows with chunks, not rows. The four come ordered by article and are
-    merged as they are read: on PostgreSQL each is a server-side cursor, so memory holds one
-    article and its spans however large the chunk, and a chunk can be large (each costs a pass
-    over the span actors). SQLite's cursors see the connection's own writes while they are
-    read, so there each chunk's rows are read whole before they are merged, and chunks are
-    smaller. Plain tuples (``values_list``) rather than model instances keep a million spans
-    cheap to build, and ``timestamps=False`` leaves ``created_at`` and ``updated_at`` as
-    ``None``: turning them into datetimes is half the cost of reading a span, and most
-    formats do not carry them.
+    a few queries whatever its number of spans (articles, spans, relations; and on SQLite the
+    span actors), so the query count grows with chunks, not rows. They come ordered by article
+    and are merged as they are read: on PostgreSQL the spans are a server-side cursor, so
+    memory holds one article and its spans (and a few fetches read ahead, ``_ReadAhead``)
+    however large the chunk. SQLite's cursors see the
+    connection's own writes while they are read, so there each chunk's rows are read whole
+    before they are merged, and chunks are smaller. Plain tuples (``values_list``) rather than
+    model instances keep a million spans cheap to build, and ``timestamps=False`` leaves
+    ``created_at`` and ``updated_at`` as ``None``: turning them into datetimes is half the
+    cost of reading a span, and most formats do not carry them.
+
+    On PostgreSQL each span brings its actors in the spans query, as a key of their ids and
+    roles (``_ActorSets``), and the actors themselves are read the first time a key names
+    them. A span actors query of their own went over the chunk's spans a second time, and
+    cost PostgreSQL more than the spans query itself.
     """
     streaming = connection.vendor == "postgresql"
     if chunk_size is None:
         chunk_size = EXPORT_CHUNK_SIZE if streaming else EXPORT_CHUNK_SIZE_BUFFERED
+    actors: dict[tuple[int, str], ExportActor] = {}
+    reader = _ReadAhead() if streaming and not connection.in_atomic_block else None
     read = partial(
         _export_chunk,
         project=project,
-        spans=_export_spans(timestamps=timestamps, streaming=streaming),
+        spans=_export_spans(
+            timestamps=timestamps, actor_sets=_ActorSets(actors) if streaming else None
+        ),
         span_filter=_export_span_filter("", status=status, label=label, annotator=annotator),
         link_filter=_export_span_filter("span__", status=status, label=label, annotator=annotator),
         chunk_size=chunk_size,
-        rows=_stream if streaming else _buffer,
-        actors={},
+        rows=reader.rows if reader else _stream if streaming else _buffer,
+        actors=actors,
     )
-    after: int | None = 0
-    while after is not None:
-        after = yield from read(after)
+    try:
+        after: int | None = 0
+        while after is not None:
+            after = yield from read(after)
+    finally:
+        if reader:
+            reader.close()
 
 
-def _export_spans(*, timestamps: bool, streaming: bool) -> tuple[QuerySet, Callable]:
-    """The spans' rows, and what makes an ``ExportSpan`` of one.
+def _export_spans(
+    *, timestamps: bool, actor_sets: "_ActorSets | None"
+) -> tuple[QuerySet, Callable]:
+    """The spans' rows, and what makes an ``ExportSpan`` of one; with ``actor_sets``
+    (PostgreSQL), each row ends with its actors' key.
 
     psycopg reads a timestamp through Django's loader, in Python, at a few microseconds each;
     on PostgreSQL they come as ISO 8601 text instead (``to_char`` is the same whatever the
@@ -544,36 +567,174 @@ def _export_spans(*, timestamps: bool, streaming: bool) -> tuple[QuerySet, Calla
     aware datetime, in the session's time zone, which Django sets to UTC.
     """
     spans = Span.objects.all()
+    if actor_sets is None:
+        times = ("created_at", "updated_at") if timestamps else ()
+        return spans.values_list(*_EXPORT_SPAN_FIELDS, *times), _span
+    spans = spans.annotate(actor_key=Subquery(_actor_keys()))
     if not timestamps:
-        return spans.values_list(*_EXPORT_SPAN_FIELDS), _span
-    if not streaming:
-        return spans.values_list(*_EXPORT_SPAN_FIELDS, "created_at", "updated_at"), _span
+
+        def make_span(row: tuple) -> ExportSpan:
+            return ExportSpan(*row[1:-1], actors=actor_sets[row[-1]])
+
+        return spans.values_list(*_EXPORT_SPAN_FIELDS, "actor_key"), make_span
     iso = {
         f"{name}_iso": Func(
             F(name), Value(_ISO_TIMESTAMP), function="to_char", output_field=CharField()
         )
         for name in ("created_at", "updated_at")
     }
-    return spans.annotate(**iso).values_list(*_EXPORT_SPAN_FIELDS, *iso), _span_from_iso
+
+    def make_timed_span(row: tuple) -> ExportSpan:
+        created_at, updated_at = datetime.fromisoformat(row[-3]), datetime.fromisoformat(row[-2])
+        return ExportSpan(*row[1:-3], created_at, updated_at, actor_sets[row[-1]])
+
+    rows = spans.annotate(**iso).values_list(*_EXPORT_SPAN_FIELDS, *iso, "actor_key")
+    return rows, make_timed_span
 
 
 _ISO_TIMESTAMP = "YYYY-MM-DD HH24:MI:SS.USOF"
+
+
+def _actor_keys() -> QuerySet:
+    """A span's actors' key, for a subquery on ``Span``: ``"actor_id:role"`` of its span
+    actors in id order, joined by commas; null for none (PostgreSQL)."""
+    return (
+        SpanActor.objects.filter(span=OuterRef("pk"))
+        .order_by()
+        .values("span")
+        .annotate(
+            key=StringAgg(
+                Concat(Cast("actor_id", TextField()), Value(":"), "role"),
+                ",",
+                order_by="id",
+                output_field=TextField(),
+            )
+        )
+        .values("key")
+    )
+
+
+class _ActorSets(dict):
+    """A span's actors' key (``"actor_id:role"`` in the span actors' id order, joined by
+    commas; ``None`` for none) to the tuple of their ``ExportActor``s, from the export's
+    ``actors`` (one per actor and role). An actor not seen yet is read when a key first
+    names it, one query for the key's new ones: a project names few actors, and reading
+    their names and kinds with every span (``json_agg``) cost the spans query a third more.
+    Keys are forgotten past ``LIMIT``, so many combinations of actors do not grow the memory."""
+
+    LIMIT = 10_000
+
+    def __init__(self, actors: dict[tuple[int, str], ExportActor]):
+        super().__init__()
+        self._actors = actors
+
+    def __missing__(self, key: str | None) -> tuple[ExportActor, ...]:
+        if key is None:
+            return ()
+        pairs = [(int(pk), role) for pk, role in (item.split(":") for item in key.split(","))]
+        new = {pk for pk, role in pairs if (pk, role) not in self._actors}
+        details = {}
+        if new:
+            details = {
+                pk: rest
+                for pk, *rest in Actor.objects.filter(pk__in=new).values_list(
+                    "pk", "name", "kind", "wikidata_id"
+                )
+            }
+        found = []
+        for pk, role in pairs:
+            actor = self._actors.get((pk, role))
+            if actor is None and pk in details:  # an actor deleted since is left out
+                actor = self._actors[pk, role] = ExportActor(*details[pk], role)
+            if actor is not None:
+                found.append(actor)
+        if len(self) >= self.LIMIT:
+            self.clear()
+        value = self[key] = tuple(found)
+        return value
 
 
 def _span(row: tuple) -> ExportSpan:
     return ExportSpan(*row[1:])
 
 
-def _span_from_iso(row: tuple) -> ExportSpan:
-    return ExportSpan(*row[1:-2], datetime.fromisoformat(row[-2]), datetime.fromisoformat(row[-1]))
-
-
 def _stream(queryset: QuerySet) -> Iterator[tuple]:
-    return queryset.iterator(chunk_size=SPAN_FETCH_SIZE)
+    """The rows through a server-side cursor, planned without JIT (PostgreSQL)."""
+    rows = queryset.iterator(chunk_size=SPAN_FETCH_SIZE)
+    with _jit_off():
+        first = next(rows, None)  # the query runs here
+    if first is not None:
+        yield first
+        yield from rows
 
 
 def _buffer(queryset: QuerySet) -> Iterator[tuple]:
     return iter(list(queryset))
+
+
+READ_AHEAD = 4  # fetches the reader of ``_ReadAhead`` may be ahead of its caller
+
+
+class _ReadAhead:
+    """Rows read by a thread of its own, with its own connection, a few fetches ahead of the
+    caller (PostgreSQL, outside a transaction).
+
+    A server-side cursor declared outside a transaction is ``WITH HOLD``, and PostgreSQL runs
+    the whole query when it is declared, while Python waits, then waits while Python builds
+    the rows: an export took as long as the two together. Inside the reader's transaction
+    the cursor runs as it is fetched, so PostgreSQL computes the next rows while the caller
+    builds the last ones (psycopg waits for them without the GIL), and a million spans take
+    the longer of the two. The caller's own transaction would hide its writes from another
+    connection, so ``export_articles`` reads in it directly (``_stream``).
+
+    One thread reads every query of an export in turn; ``close`` ends it and its connection.
+    """
+
+    def __init__(self):
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-reader")
+        self._closed = threading.Event()
+
+    def rows(self, queryset: QuerySet) -> Iterator[tuple]:
+        batches: queue.Queue[list[tuple]] = queue.Queue(maxsize=READ_AHEAD)
+        stop = threading.Event()
+        done = self._pool.submit(self._read, queryset, batches, stop)
+        try:
+            while batch := batches.get():
+                yield from batch
+        finally:
+            stop.set()  # the caller may leave before the last row
+        done.result()  # the reader's error, if any
+
+    def _read(self, queryset: QuerySet, batches: queue.Queue, stop: threading.Event) -> None:
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL jit = off")  # see _jit_off
+                with closing(queryset.iterator(chunk_size=SPAN_FETCH_SIZE)) as rows:
+                    for batch in iter(lambda: list(islice(rows, SPAN_FETCH_SIZE)), []):
+                        if not self._put(batches, batch, stop):
+                            break
+        finally:
+            self._put(batches, [], stop)
+
+    def _put(self, batches: queue.Queue, batch: list, stop: threading.Event) -> bool:
+        """Hand ``batch`` over, unless the caller has left; whether it was."""
+        while not (stop.is_set() or self._closed.is_set()):
+            try:
+                batches.put(batch, timeout=0.1)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def close(self) -> None:
+        self._closed.set()
+        self._pool.submit(_close_connection)  # the reader thread's own
+        self._pool.shutdown()
+
+
+def _close_connection() -> None:
+    connection.close()
 
 
 class _ByArticle:
@@ -600,6 +761,49 @@ class _ByArticle:
         return self._group[1]
 
 
+@contextmanager
+def _jit_off() -> Iterator[None]:
+    """PostgreSQL's JIT off for the queries planned inside (``RESET`` after: the session's
+    default, which the connection's options may set).
+
+    The planner prices the spans' actors subquery (``_actor_keys``) at some 11 a span (two
+    random pages), so past a few thousand spans their query crosses ``jit_inline_above_cost``
+    and ``jit_optimize_above_cost``; compiling it then took 0.3 s a query, whatever its size
+    (a seventh of a 200,000-span chunk's time, most of a small one's), and sped up nothing.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+        try:
+            yield
+        finally:
+            with suppress(DatabaseError):  # in a failed transaction, its rollback undoes the SET
+                cursor.execute("RESET jit")
+
+
+def _span_actor_rows(link_filter: Q, *, project, first: int, last: int) -> QuerySet:
+    """The span actors of the project's spans on articles ``first`` to ``last``, with their
+    actors, ordered by article, then by id: each span's actors in id order, as they are
+    appended."""
+    return (
+        SpanActor.objects.filter(
+            link_filter,
+            span__project=project,
+            span__article_id__gte=first,
+            span__article_id__lte=last,
+        )
+        .order_by("span__article_id", "id")
+        .values_list(
+            "span__article_id",
+            "span_id",
+            "actor_id",
+            "role",
+            "actor__name",
+            "actor__kind",
+            "actor__wikidata_id",
+        )
+    )
+
+
 def _export_chunk(
     after: int, *, project, spans, span_filter, link_filter, chunk_size, rows, actors
 ) -> Generator[ExportArticle, None, int | None]:
@@ -608,9 +812,12 @@ def _export_chunk(
 
     The articles and their relations are read ``ARTICLE_BATCH`` articles at a time, so a chunk
     of up to that many costs four queries: articles, spans, span actors, relations, all run
-    before its first article is handed over. ``actors`` holds one ``ExportActor`` per actor
-    and role, shared by every span it appears on.
+    before its first article is handed over. On PostgreSQL the spans bring their actors
+    themselves (``_ActorSets``), and ``rows`` plans their query without JIT: three queries,
+    and the settings around the spans query (on the reader's connection with ``_ReadAhead``).
+    ``actors`` holds one ``ExportActor`` per actor and role, shared by every span it is on.
     """
+    streaming = connection.vendor == "postgresql"
     chunk = Article.objects.filter(project=project, pk__gt=after).order_by("pk")
     batch_size = min(chunk_size, ARTICLE_BATCH)
     # The chunk ends at its ``chunk_size``-th article, or else at the project's last one: the
@@ -637,26 +844,10 @@ def _export_chunk(
             )
         )
     )
-    # Ordered by article, then by id: each span's actors in id order, as they are appended.
     links = _ByArticle(
-        rows(
-            SpanActor.objects.filter(
-                link_filter,
-                span__project=project,
-                span__article_id__gte=first,
-                span__article_id__lte=last,
-            )
-            .order_by("span__article_id", "id")
-            .values_list(
-                "span__article_id",
-                "span_id",
-                "actor_id",
-                "role",
-                "actor__name",
-                "actor__kind",
-                "actor__wikidata_id",
-            )
-        )
+        rows(_span_actor_rows(link_filter, project=project, first=first, last=last))
+        if not streaming
+        else iter(())
     )
     relation_rows = (
         Relation.objects.filter(article__project=project)
