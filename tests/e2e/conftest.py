@@ -5,12 +5,13 @@ pattern. ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set in ``tests/conftest.py`` before an
 """
 
 import os
+import re
 from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
 from django.test import Client
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from annotations import services
 from annotations.models import Article, Label, Membership, Project, Role
@@ -33,6 +34,13 @@ BODY = (
     "Peskov said such speculations are baseless and stupid, citing 👨‍👩‍👧 sources.\n"
     "Lukashenko <script>alert(1)</script> met Putin in Minsk."
 )
+
+
+def settled(locator) -> None:
+    """Wait until htmx has wired up what it swapped in: until then (its ``htmx-added`` class
+    is still on) the new content's triggers are not bound, and a change made that instant
+    reaches no request. A person is never that quick; a test is."""
+    expect(locator).not_to_have_class(re.compile(r"\bhtmx-added\b"))
 
 
 @pytest.fixture(scope="session")

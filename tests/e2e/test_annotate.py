@@ -10,6 +10,8 @@ from playwright.sync_api import expect
 from annotations import services
 from annotations.models import Actor, ArticleProgress, Relation, Span, SpanActor
 
+from .conftest import settled
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -159,14 +161,18 @@ def test_panel_edits_label_probability_and_actors(page, workspace):
     page.locator(f'#doc-text mark[data-spans~="{span.pk}"]').first.click()
     panel = page.locator("#span-panel")
     expect(panel).to_have_attribute("data-span", str(span.pk))
+    settled(panel)
 
     panel.get_by_label("Label").select_option(label="Claim")
     expect(panel.locator("#panel-title")).to_have_text("Claim")
+    settled(panel)
     panel.get_by_label("Probability (ICD 203)").select_option("unlikely")
     expect(panel).to_have_attribute("data-version", "3")
+    settled(panel)
     panel.get_by_label("Note").fill("Said twice.")
     panel.get_by_role("button", name="Save").click()
     expect(panel).to_have_attribute("data-version", "4")
+    settled(panel)
     span.refresh_from_db()
     assert (span.label.name, span.probability, span.note) == ("Claim", "unlikely", "Said twice.")
     # The highlight took the new label's colour without a reload.
@@ -179,6 +185,7 @@ def test_panel_edits_label_probability_and_actors(page, workspace):
     panel.get_by_label("Find or create an actor").fill("lukashenka")
     panel.locator("#actor-results .result", has_text="Alexander Lukashenko").click()
     expect(panel.locator(".chips")).to_contain_text("Alexander Lukashenko")
+    settled(panel)
     link = SpanActor.objects.get(span=span)
     assert (link.actor.name, link.role) == ("Alexander Lukashenko", "subject")
 
@@ -208,6 +215,7 @@ def test_the_words_suggestion_sets_the_probability_and_a_relation_is_removed(pag
     page.locator(f'#doc-text mark[data-spans~="{span.pk}"]').first.click()
     panel = page.locator("#span-panel")
     expect(panel.locator("#suggestion")).to_contain_text("“unlikely”")
+    settled(panel)
     panel.get_by_role("button", name="Probability Unlikely (20–45 %)").click()
     expect(panel).to_have_attribute("data-version", "2")
     expect(panel.locator("#suggestion")).to_have_count(0)
@@ -244,6 +252,7 @@ def test_stale_edit_says_so_inline_instead_of_overwriting(page, workspace):
     page.goto(f"{workspace.url}?span={span.pk}")
     panel = page.locator("#span-panel")
     expect(panel).to_have_attribute("data-span", str(span.pk))
+    settled(panel)
     # Someone else changes the span behind the page.
     Span.objects.filter(pk=span.pk).update(version=F("version") + 1, note="theirs")
     panel.get_by_label("Note").fill("mine")
