@@ -361,7 +361,9 @@ def label_move(*, label: Label, user, step: int) -> None:
     labels = list(
         Label.objects.select_for_update().filter(project=label.project_id).order_by("order", "name")
     )
-    index = next(i for i, item in enumerate(labels) if item.pk == label.pk)
+    index = next((i for i, item in enumerate(labels) if item.pk == label.pk), None)
+    if index is None:
+        raise ValidationError("The label was deleted meanwhile.")
     other = index + step
     if 0 <= other < len(labels):
         labels[index], labels[other] = labels[other], labels[index]

@@ -1173,7 +1173,7 @@ def label_move(request, slug, label_id):
     step = -1 if request.POST.get("direction") == "up" else 1
     try:
         services.label_move(label=label, user=request.user, step=step)
-    except PermissionDenied as exc:
+    except (ValidationError, PermissionDenied) as exc:
         return _label_page(request, project, error=_message(exc), status=_status_of(exc))
     return redirect(reverse("annotations:label-scheme", args=[slug]) + "?saved=moved")
 

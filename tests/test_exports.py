@@ -8,6 +8,7 @@ leak in.
 """
 
 import csv
+import gc
 import io
 import json
 import threading
@@ -17,7 +18,11 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.handlers.wsgi import WSGIHandler
 from django.db import DataError, connection, transaction
+from django.test import RequestFactory
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
 from annotations import selectors, services
 from annotations.exports import FORMATS, conll, export_stream
@@ -478,6 +483,36 @@ def test_export_left_early_ends_its_reader(project, annotator, label, relation_l
 
     assert not _reader_threads()
     assert len(list(export_articles(project=project, chunk_size=2))) == 5
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("through", ["api", "page"])
+def test_a_download_the_client_leaves_ends_its_reader(
+    client, project, manager, label, relation_label, through
+):
+    """As gunicorn does when the client goes away: one chunk read, the response closed, the
+    references dropped. That must reach the export, not wait for the garbage collector
+    (held off here, as a live reference to the view would)."""
+    _articles_with_spans(project, manager, label, relation_label, 5)
+    if through == "api":
+        url = f"/api/v1/projects/{project.pk}/export/"
+        headers = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=manager).key}"}
+    else:
+        url = reverse("annotations:project-export-download", args=[project.slug])
+        client.force_login(manager)
+        headers = {"HTTP_COOKIE": f"sessionid={client.cookies['sessionid'].value}"}
+    environ = RequestFactory().get(url, {"format": "jsonl"}, **headers).environ
+    gc.disable()
+    try:
+        response = WSGIHandler()(environ, lambda status, headers, exc_info=None: None)
+        chunks = iter(response)
+        assert next(chunks) and len(_reader_threads()) == 1
+        response.close()
+        del chunks, response
+        assert not _reader_threads()
+    finally:
+        gc.enable()
 
 
 @postgresql_only

@@ -416,6 +416,23 @@ def test_brat_file_that_unpacks_too_large_is_refused_unread(target, manager, mon
     ]
 
 
+def test_brat_zip_that_unpacks_too_large_in_all_is_refused(target, manager, monkeypatch):
+    from annotations.imports import brat
+
+    monkeypatch.setattr(brat, "MAX_MEMBER_BYTES", 1000)
+    monkeypatch.setattr(brat, "MAX_ARCHIVE_BYTES", 1500)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in ("a", "b", "c"):
+            archive.writestr(f"{name}.txt", name * 800)  # each within its bound, not all three
+    result = do_import(target, manager, "brat", buffer.getvalue())
+    assert result.created == 0
+    assert [(e["line"], e["error"].startswith("the zip unpacks")) for e in result.errors] == [
+        (2, True),
+        (3, True),
+    ]
+
+
 # --- CSV and plain files --------------------------------------------------------------------------
 
 

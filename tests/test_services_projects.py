@@ -414,3 +414,10 @@ def test_actor_delete_refused_while_in_use(staff, article, label, annotator):
         services.actor_delete(actor=actor, user=staff)
     assert caught.value.message == "“Peskov” is attached to 1 spans; merge it instead."
     assert Actor.objects.filter(pk=actor.pk).exists()
+
+
+def test_moving_a_label_deleted_meanwhile_is_refused(project, manager):
+    label = LabelFactory(project=project)
+    Label.objects.filter(pk=label.pk).delete()  # by another request, after this one read it
+    with pytest.raises(ValidationError, match="deleted meanwhile"):
+        services.label_move(label=label, user=manager, step=1)

@@ -7,7 +7,7 @@ projects the user is not a member of are outside every queryset here, so they an
 
 import functools
 import json
-from itertools import chain
+from collections.abc import Iterator
 
 from django.contrib.auth import get_user_model
 from django.core import exceptions as django_exceptions
@@ -222,6 +222,21 @@ class DatasetFormatNegotiation(DefaultContentNegotiation):
         return renderer, renderer.media_type
 
 
+def _then(first, chunks: Iterator) -> Iterator:
+    """``first`` (unless ``None``), then the rest of ``chunks``; closing this closes them.
+
+    The server closes a response whose client went away; ``itertools.chain`` has no
+    ``close``, so the export behind it (its reader thread, that thread's connection and open
+    transaction) was left to the garbage collector, which the view's last instance, kept by
+    the schema, held off until the next request."""
+    try:
+        if first is not None:
+            yield first
+        yield from chunks
+    finally:
+        chunks.close()
+
+
 class ProjectViewSet(ServiceViewSet):
     """Projects you are a member of; any signed-in user may create one and becomes manager."""
 
@@ -373,9 +388,7 @@ class ProjectViewSet(ServiceViewSet):
         )
         # Read the first chunk now, so that a failure answers with an error, not a cut stream.
         first = next(chunks, None)
-        response = StreamingHttpResponse(
-            chain([] if first is None else [first], chunks), content_type=content_type
-        )
+        response = StreamingHttpResponse(_then(first, chunks), content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 

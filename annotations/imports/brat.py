@@ -19,21 +19,33 @@ from typing import Any, BinaryIO
 from .base import LineError, Record
 
 _ACTOR_NOTE = re.compile(r"(.+?) \(([a-z]+)\)")
-# What one file of the zip may unpack to. Read with this bound, whatever its header claims:
-# a small zip can otherwise unpack to gigabytes in the worker's memory.
+# What one file of the zip, and the whole zip, may unpack to. Read with these bounds,
+# whatever the headers claim: a small zip can otherwise unpack to gigabytes in the worker's
+# memory, in one file or in thousands.
 MAX_MEMBER_BYTES = 32 * 1024 * 1024
+MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
 
 
 class _TooLarge(ValueError):
     pass
 
 
-def _read(archive: zipfile.ZipFile, name: str) -> str:
-    with archive.open(name) as member:
-        data = member.read(MAX_MEMBER_BYTES + 1)
-    if len(data) > MAX_MEMBER_BYTES:
-        raise _TooLarge(f"{name} unpacks to more than {MAX_MEMBER_BYTES // 2**20} MB.")
-    return data.decode("utf-8-sig")
+class _Unpacker:
+    """Reads the zip's files within ``MAX_MEMBER_BYTES`` each and ``MAX_ARCHIVE_BYTES`` in all."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self.archive, self.left = archive, MAX_ARCHIVE_BYTES
+
+    def read(self, name: str) -> str:
+        bound = min(MAX_MEMBER_BYTES, self.left)
+        with self.archive.open(name) as member:
+            data = member.read(bound + 1)
+        if len(data) > bound:
+            what = "the zip" if bound < MAX_MEMBER_BYTES else name
+            limit = MAX_ARCHIVE_BYTES if bound < MAX_MEMBER_BYTES else MAX_MEMBER_BYTES
+            raise _TooLarge(f"{what} unpacks to more than {limit // 2**20} MB.")
+        self.left -= len(data)
+        return data.decode("utf-8-sig")
 
 
 class _AnnError(ValueError):
@@ -116,11 +128,12 @@ def parse(file: BinaryIO) -> Iterator[Record | LineError]:
         yield LineError(1, "The zip holds no .txt file.")
         return
     members = set(archive.namelist())
+    unpack = _Unpacker(archive)
     for number, txt in enumerate(names, start=1):
         stem = txt[: -len(".txt")]
         try:
-            body = _read(archive, txt)
-            ann = _read(archive, f"{stem}.ann") if f"{stem}.ann" in members else ""
+            body = unpack.read(txt)
+            ann = unpack.read(f"{stem}.ann") if f"{stem}.ann" in members else ""
             spans, relations = _parse_ann(ann, body, stem)
         except UnicodeDecodeError:
             yield LineError(number, f"{stem}: not UTF-8 text.")
