@@ -513,3 +513,64 @@ def test_a_conll_export_filtered_by_annotator_imports_that_layer(corpus, target,
 
     assert (result.spans, stats.dropped_overlapping, result.errors) == (1, 0, [])
     assert Span.objects.get(project=target).text == "Belarus"
+
+
+# --- from a review: odd input is a listed error, never a 500 or a silent change ------------
+
+
+@pytest.mark.parametrize(
+    "source", ["http://a.example/\ud800", "http://a.example/1\x00", "urn:assay:article:1\x00"]
+)
+def test_webanno_a_source_no_text_field_can_hold_is_a_listed_error(target, manager, source):
+    data = json.dumps(annotation(source, 0, 3, "abc"))  # ASCII escapes: the surrogate travels
+    result = do_import(target, manager, "webanno", data)
+    assert [e["line"] for e in result.errors] == [1]
+    assert not Span.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"assay:role": ["x"]}, {"assay:role": {"a": 1}}, {"assay:wikidata_id": ["Q1"]},
+     {"assay:wikidata_id": "Q1\ud800"}, {"assay:wikidata_id": "Q1\x00"}, {"value": "Pu\ud800tin"},
+     {"value": "Pu\x00tin"}],
+)  # fmt: skip
+def test_webanno_an_actor_of_odd_types_or_characters_is_a_listed_error(target, manager, extra):
+    article = ArticleFactory(project=target, url="http://a.example/1", body="Putin spoke.")
+    actor = {"type": "TextualBody", "purpose": "identifying", "value": "Putin", **extra}
+    data = json.dumps(annotation(article.url, 0, 5, "Putin", "Claim", actor))
+    result = do_import(target, manager, "webanno", data)
+    assert [e["line"] for e in result.errors] == [1]
+    assert not Span.objects.exists() and not Actor.objects.exists()
+
+
+def test_webanno_an_urn_in_other_digits_names_no_article(target, manager):
+    ArticleFactory(project=target, body="Putin spoke.")
+    data = json.dumps(annotation("urn:assay:article:\u0661", 0, 5, "Putin"))
+    result = do_import(target, manager, "webanno", data)
+    assert [e["line"] for e in result.errors] == [1] and not Span.objects.exists()
+
+
+def test_conll_tokens_starting_with_a_hash_are_text_and_comments_are_not(target, manager):
+    data = (
+        "-DOCSTART-\tO\n\nPress\tO\n#\ufe0f\u20e3\tB-Key\nnow\tO\n\n"
+        "# a comment, whatever it says\n# assay: kept 1 of 1 spans\n"
+    )
+    result = do_import(target, manager, "conll", data)
+    assert result.errors == [] and result.created == 1
+    span = Span.objects.get()
+    assert (span.article.body, span.text) == ("Press #\ufe0f\u20e3 now", "#\ufe0f\u20e3")
+
+
+@pytest.mark.parametrize("data", ["x\r\tO\n\nfoo\tO\nbar\tB-L\nbaz\tO\n", "a\tO\rb\tB-X\r"])
+def test_conll_a_carriage_return_inside_a_line_is_a_listed_error(target, manager, data):
+    result = do_import(target, manager, "conll", data)
+    assert [e["line"] for e in result.errors] == [1]
+    assert "control character" in result.errors[0]["error"]
+    assert counts()["Article"] == counts()["Span"] == 0
+
+
+def test_conll_width_is_that_of_the_first_good_token_line(target, manager):
+    result = do_import(target, manager, "conll", "lonely\nfoo\tO\nbar\tB-L\n")
+    assert [(e["line"], e["error"]) for e in result.errors] == [
+        (1, "A token line is a token and a tag, at least.")
+    ]

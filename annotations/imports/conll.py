@@ -5,8 +5,8 @@ split by tabs when the line has one (Assay writes ``token<TAB>tag``), by spaces 
 (CoNLL-2003's ``token POS chunk NER``); every token line has as many columns as the file's
 first. A blank line ends a sentence; a line whose first column is ``-DOCSTART-`` ends a
 document; a line starting with ``#`` is a comment (Assay's export ends with ``# assay: …``)
-unless it is the token ``#`` followed by a tab. A file without ``-DOCSTART-`` is one
-document.
+unless it is a token line (the file's width, a tag last): the token ``#`` and tokens such as
+``#️⃣`` are text. A file without ``-DOCSTART-`` is one document.
 
 Text. CoNLL keeps the tokens, not the spacing between them, so an article's body is rebuilt:
 a sentence's tokens joined by single spaces, its sentences joined by ``\\n``. Span offsets are
@@ -21,13 +21,16 @@ label by name, or by the name with its whitespace written as ``_`` (as the expor
 tags: ``Threat_rhetoric`` is ``Threat rhetoric``), or creates the label ``X`` when the import
 may create labels. Spans are the importing user's.
 
-Errors. A token line with the wrong number of columns, an empty column, or a last column that
-is not a tag is an error on its own line; so is a line that is not UTF-8. A document with a
+Errors. A token line with the wrong number of columns, an empty column, a control character
+(a lone carriage return among them) or a last column that is not a tag is an
+error on its own line; so is a line that is not UTF-8. The file's width is that of its first
+good token line. A document with a
 bad line is not imported, nor, all or nothing, anything else. Other errors (an unknown label
 when labels are not created, say) are on the line where the document starts.
 """
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -63,7 +66,10 @@ class _Document:
             lines.append(" ".join(token for token, _ in sentence))
             spans.extend(sentence_spans(sentence, offset))
             offset += len(lines[-1]) + 1
-        return Record(self.line, {"body": "\n".join(lines), "spans": spans})
+        body = "\n".join(lines)
+        for span in spans:  # checked by the writer against the body it stores
+            span["text"] = body[span["start"] : span["end"]]
+        return Record(self.line, {"body": body, "spans": spans})
 
 
 def sentence_spans(sentence: list[tuple[str, str]], offset: int) -> list[dict[str, Any]]:
@@ -91,8 +97,13 @@ def _columns(line: str) -> list[str]:
     return line.split("\t") if "\t" in line else line.split()
 
 
-def _is_comment(line: str) -> bool:
-    return line.startswith("#") and not line.startswith("#\t")
+def _is_comment(line: str, width: tuple[int, int] | None) -> bool:
+    """A line starting with ``#`` that is not a token line (of the file's width, when known,
+    ending in a tag): the token ``#`` and tokens such as ``#️⃣`` are text."""
+    if not line.startswith("#"):
+        return False
+    columns = _columns(line)
+    return len(columns) < 2 or bool(_line_error(columns, width or (len(columns), 0)))
 
 
 def parse(file: BinaryIO) -> Iterator[Record | LineError]:
@@ -106,18 +117,18 @@ def parse(file: BinaryIO) -> Iterator[Record | LineError]:
         if not line.strip():
             document.end_sentence()
             continue
-        if _is_comment(line):
+        if _is_comment(line, width):
             continue
         columns = _columns(line)
         if columns[0] == DOCSTART:
             yield from _finish(document)
             document = _Document(line=number)
             continue
-        if width is None:
-            width = (len(columns), number)
-        if error := _line_error(columns, width):
+        # The file's width is that of its first good token line.
+        if error := _line_error(columns, width or (len(columns), number)):
             document.errors.append(LineError(number, error))
         else:
+            width = width or (len(columns), number)
             document.add(columns[0], columns[-1])
     yield from _finish(document)
 
@@ -130,6 +141,10 @@ def _line_error(columns: list[str], width: tuple[int, int]) -> str | None:
         return f"{len(columns)} columns where the first token line (line {first}) has {count}."
     if not all(columns):
         return "An empty column."
+    if any(unicodedata.category(character) == "Cc" for column in columns for character in column):
+        # A carriage return or another control character: the rebuilt body would not hold
+        # the token as read (a lone CR also hides line breaks from the reader).
+        return "A column holds a control character (line breaks are \\n or \\r\\n)."
     tag = columns[-1]
     if tag != "O" and not _TAG.fullmatch(tag):
         return f"“{tag}” is not a tag: O, B-label or I-label."

@@ -143,9 +143,14 @@ class _Names:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             raise ValidationError("An actor is {name, kind, wikidata_id, role}.")
         role = item.get("role") or ActorRole.MENTIONED
-        if role not in ROLES:
+        if not isinstance(role, str) or role not in ROLES:
             raise ValidationError(f"“{role}” is not a role: {', '.join(ActorRole.values)}.")
         name, wikidata_id = item["name"], item.get("wikidata_id") or ""
+        if not isinstance(wikidata_id, str):
+            raise ValidationError("A Wikidata id is text, such as Q7747.")
+        # Before any lookup: a NUL or a lone surrogate cannot reach the database.
+        services.check_text(name, "name")
+        services.check_text(wikidata_id, "wikidata_id")
         key = (wikidata_id, name if not wikidata_id else "")
         actor = self.actors.get(key)
         if actor is None:
@@ -381,7 +386,7 @@ def _prepare(
     return _Prepared(line, article, spans, relations, now)
 
 
-ARTICLE_URN = re.compile(r"urn:assay:article:(\d+)")
+ARTICLE_URN = re.compile(r"urn:assay:article:([0-9]{1,18})")  # ASCII digits, within bigint
 
 
 class _Articles:
@@ -405,6 +410,7 @@ class _Articles:
         return found
 
     def _find(self, source: str) -> Article:
+        services.check_text(source, "source")  # a NUL or a lone surrogate reaches no query
         articles = Article.objects.filter(project=self.project)
         if match := ARTICLE_URN.fullmatch(source):
             article = articles.filter(pk=int(match[1])).first()
