@@ -371,7 +371,7 @@ def test_webanno_broken_annotations_import_nothing_and_are_each_listed(target, m
     assert errors[6].startswith("An assessing body names its assay:property")
     assert errors[7] == "A body with purpose “describing” is not imported."
     assert errors[8] == "The target “nowhere” is not a span annotation of this file."
-    assert errors[9] == "A relation links two spans of the same article."
+    assert errors[9].startswith("A relation links two spans of one article, whose targets")
     assert errors[10] == "An annotation is a JSON object of type Annotation."
     assert errors[11].startswith("probability:")
     assert errors[12] == "end: Must be at most 31, the length of the article."

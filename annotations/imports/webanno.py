@@ -190,7 +190,10 @@ class _Groups:
             return  # a bad span's error is listed already
         (source, first), (other, second) = ends
         if source != other:
-            raise _Bad("A relation links two spans of the same article.")
+            raise _Bad(
+                "A relation links two spans of one article, whose targets name it the same "
+                "way (both by url, or both by urn)."
+            )
         label = _label(_bodies(annotation))
         relation = {"from": first, "to": second, "label": label}
         self.groups[source].relations.append((number, relation))
