@@ -43,6 +43,20 @@ def settled(locator) -> None:
     expect(locator).not_to_have_class(re.compile(r"\bhtmx-added\b"))
 
 
+def make_span(ws, needle, label, **extra):
+    """The user's span over the first ``needle`` of the workspace's article."""
+    body = ws.article.body
+    start = body.index(needle)
+    return services.span_create(
+        article=ws.article,
+        start=start,
+        end=start + len(needle),
+        label=ws.labels[label],
+        annotator=ws.user,
+        **extra,
+    )
+
+
 @pytest.fixture(scope="session")
 def browser():
     with sync_playwright() as playwright:

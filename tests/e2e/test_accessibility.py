@@ -21,6 +21,8 @@ from annotations import services
 from annotations.models import Role
 from tests.factories import UserFactory
 
+from .conftest import make_span
+
 pytestmark = pytest.mark.e2e
 
 TABS = 40  # keyboard stops checked on each page
@@ -105,20 +107,8 @@ def test_sign_in_page_passes_the_audit(browser, live_server):
 def test_fragments_loaded_over_htmx_pass_the_audit(page, live_server, workspace):
     """The span panel (with a words suggestion and a relation to remove) and the actor merge
     candidates arrive over htmx after the first render: audited as they are shown."""
-    article = workspace.article
-
-    def annotate(needle, label):
-        start = article.body.index(needle)
-        return services.span_create(
-            article=article,
-            start=start,
-            end=start + len(needle),
-            label=workspace.labels[label],
-            annotator=workspace.user,
-        )
-
-    span = annotate("Belarus remains unlikely", "Assessment")
-    other = annotate("baseless", "Claim")
+    span = make_span(workspace, "Belarus remains unlikely", "Assessment")
+    other = make_span(workspace, "baseless", "Claim")
     services.relation_create(
         from_span=span,
         to_span=other,

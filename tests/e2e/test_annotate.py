@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from annotations import services
 from annotations.models import Actor, ArticleProgress, Relation, Span, SpanActor
 
-from .conftest import settled
+from .conftest import make_span, settled
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -45,19 +45,6 @@ def seg(page, text):
     """The highlighted segment whose text is exactly ``text``."""
     return page.locator("#doc-text mark.seg", has_text=text).filter(
         has=page.locator(f"xpath=self::*[normalize-space(.)='{text}']")
-    )
-
-
-def make_span(ws, needle, label, **extra):
-    body = ws.article.body
-    start = body.index(needle)
-    return services.span_create(
-        article=ws.article,
-        start=start,
-        end=start + len(needle),
-        label=ws.labels[label],
-        annotator=ws.user,
-        **extra,
     )
 
 
