@@ -1,7 +1,8 @@
 """Assay's domain: projects, labels, articles, actors, spans, relations and the span history.
 
 Invariants that need only one row live here as database constraints; rules that need other rows
-(offsets inside the body, the label's project, roles) live in ``annotations.services``.
+(offsets inside the body, the label's project) live in ``annotations.services``, roles in
+``annotations.permissions``.
 """
 
 from django.conf import settings
@@ -9,6 +10,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+MAX_ID = 2**63 - 1  # a primary key's range (bigint): a larger id names no row
+MAX_OFFSET = 2**31 - 1  # PositiveIntegerField's range on every backend: offsets, orders
 
 
 def _choice_check(field: str, choices, *, nullable: bool = False) -> models.CheckConstraint:

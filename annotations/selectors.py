@@ -48,22 +48,6 @@ from .models import (
 from .text_search import contains_ignoring_case
 
 
-def user_role(*, project: Project | int, user) -> str | None:
-    """The user's role in the project, ``manager`` for superusers, ``None`` for outsiders."""
-    if not user.is_authenticated:
-        return None
-    if user.is_superuser:
-        return Role.MANAGER
-    project_id = project if isinstance(project, int) else project.pk
-    # At most one row; no ordering, as Membership's default one would join project and user.
-    roles = (
-        Membership.objects.filter(project_id=project_id, user=user)
-        .order_by()
-        .values_list("role", flat=True)[:1]
-    )
-    return next(iter(roles), None)
-
-
 def projects_for_user(*, user) -> QuerySet[Project]:
     """The projects a user belongs to (all of them for a superuser)."""
     if user.is_superuser:

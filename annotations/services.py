@@ -30,6 +30,7 @@ from django.utils.text import slugify
 
 from .errors import Conflict
 from .models import (
+    MAX_OFFSET,
     Actor,
     ActorRole,
     Article,
@@ -44,7 +45,7 @@ from .models import (
     SpanEvent,
     SpanStatus,
 )
-from .selectors import user_role
+from .permissions import MANAGER_ROLES, MEMBER_ROLES, REVIEW_ROLES, require_role, user_role
 
 User = get_user_model()
 
@@ -52,8 +53,6 @@ _FORBIDDEN_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*")
 RESERVED_HOTKEYS = frozenset("? ")
-MAX_OFFSET = 2**31 - 1  # PositiveIntegerField's range on every backend
-REVIEW_ROLES = frozenset({Role.REVIEWER, Role.MANAGER})
 
 
 class DuplicateArticle(ValidationError):
@@ -156,13 +155,6 @@ def _title_from_body(body: str) -> str:
     return first_line[:200]
 
 
-def _require_role(project: Project, user, allowed: Iterable[str], action: str) -> str:
-    role = user_role(project=project, user=user)
-    if role is None or role not in allowed:
-        raise PermissionDenied(f"Your role in this project does not allow you to {action}.")
-    return role
-
-
 # --- projects and members ------------------------------------------------------------------
 
 
@@ -222,7 +214,7 @@ def project_create(*, name: str, creator, slug: str = "", description: str = "")
 
 @transaction.atomic
 def project_update(*, project: Project, user, **changes) -> Project:
-    _require_role(project, user, {Role.MANAGER}, "change the project")
+    require_role(project, user, MANAGER_ROLES, "change the project")
     data = _clean_fields(Project, changes)
     taken = ValidationError({"slug": f"The slug “{data.get('slug')}” is taken."})
     if "slug" in data and _slug_taken(data["slug"], project=project):
@@ -236,7 +228,7 @@ def project_update(*, project: Project, user, **changes) -> Project:
 
 @transaction.atomic
 def project_delete(*, project: Project, user) -> None:
-    _require_role(project, user, {Role.MANAGER}, "delete the project")
+    require_role(project, user, MANAGER_ROLES, "delete the project")
     count = Span.objects.filter(project=project).count()
     if count:
         raise Conflict(f"The project has {count} spans; delete them before the project.")
@@ -249,7 +241,7 @@ def project_delete(*, project: Project, user) -> None:
 @transaction.atomic
 def membership_set(*, project: Project, user, member, role: str) -> Membership:
     """Add ``member`` to the project with ``role``, or change their role."""
-    _require_role(project, user, {Role.MANAGER}, "manage members")
+    require_role(project, user, MANAGER_ROLES, "manage members")
     role = _clean_fields(Membership, {"role": role})["role"]
     membership = Membership.objects.select_for_update().filter(project=project, user=member).first()
     if membership is None:
@@ -263,7 +255,7 @@ def membership_set(*, project: Project, user, member, role: str) -> Membership:
 
 @transaction.atomic
 def membership_remove(*, project: Project, user, member) -> None:
-    _require_role(project, user, {Role.MANAGER}, "manage members")
+    require_role(project, user, MANAGER_ROLES, "manage members")
     membership = Membership.objects.select_for_update().filter(project=project, user=member).first()
     if membership is None:
         return
@@ -313,7 +305,7 @@ def _check_color(data: Mapping[str, Any]) -> None:
 def label_create(*, project: Project, user=None, **fields) -> Label:
     """Add a label (span or relation kind) to a project; names and hotkeys stay unique."""
     if user is not None:
-        _require_role(project, user, {Role.MANAGER}, "change the labels")
+        require_role(project, user, MANAGER_ROLES, "change the labels")
     fields.setdefault("kind", Label.Kind.SPAN)
     data = _clean_fields(Label, fields)
     _check_color(data)
@@ -338,7 +330,7 @@ def _save_label(label: Label) -> None:
 @transaction.atomic
 def label_update(*, label: Label, user=None, **changes) -> Label:
     if user is not None:
-        _require_role(label.project, user, {Role.MANAGER}, "change the labels")
+        require_role(label.project, user, MANAGER_ROLES, "change the labels")
     data = _clean_fields(Label, changes)
     _check_color(data)
     if "kind" in data and data["kind"] != label.kind and label_in_use(label):
@@ -357,7 +349,7 @@ def label_move(*, label: Label, user, step: int) -> None:
     """Move a label one place in its project's scheme (``step`` -1 up, 1 down) and number
     them 0, 1, 2...: all or nothing, and only the order is written (labels an admin saved
     with values the form refuses move as well)."""
-    _require_role(label.project, user, {Role.MANAGER}, "change the labels")
+    require_role(label.project, user, MANAGER_ROLES, "change the labels")
     labels = list(
         Label.objects.select_for_update().filter(project=label.project_id).order_by("order", "name")
     )
@@ -379,7 +371,7 @@ def label_in_use(label: Label) -> bool:
 @transaction.atomic
 def label_delete(*, label: Label, user=None) -> None:
     if user is not None:
-        _require_role(label.project, user, {Role.MANAGER}, "change the labels")
+        require_role(label.project, user, MANAGER_ROLES, "change the labels")
     spans, relations = label.spans.count(), label.relations.count()
     if spans or relations:
         raise Conflict(
@@ -471,7 +463,7 @@ def article_create(*, project: Project, body: str, created_by=None, user=None, *
     With ``user`` (the API, the pages), only a manager of the project may add one.
     """
     if user is not None:
-        _require_role(project, user, {Role.MANAGER}, "add articles")
+        require_role(project, user, MANAGER_ROLES, "add articles")
     data = article_validate(project=project, body=body, **fields)
     sha = data["sha256"]
     article = Article(project=project, created_by=created_by, **data)
@@ -490,7 +482,7 @@ def article_create(*, project: Project, body: str, created_by=None, user=None, *
 def article_update(*, article: Article, user=None, **changes) -> Article:
     """Change an article's fields; its body only while no span refers to it."""
     if user is not None:
-        _require_role(article.project, user, {Role.MANAGER}, "change articles")
+        require_role(article.project, user, MANAGER_ROLES, "change articles")
     article = Article.objects.select_for_update().get(pk=article.pk)
     data = article_validate(project=article.project, article=article, **changes)
     for key, value in data.items():
@@ -503,7 +495,7 @@ def article_update(*, article: Article, user=None, **changes) -> Article:
 @transaction.atomic
 def article_delete(*, article: Article, user=None) -> None:
     if user is not None:
-        _require_role(article.project, user, {Role.MANAGER}, "delete articles")
+        require_role(article.project, user, MANAGER_ROLES, "delete articles")
     count = article.spans.count()
     if count:
         raise Conflict(f"The article has {count} spans; delete them before the article.")
@@ -1126,7 +1118,7 @@ def span_update(*, span: Span | int, user, version: Any, **changes) -> Span:
     span = _lock_span(span)
     # Permission first: a change that is not allowed is refused whatever its version, and
     # the Conflict below carries the current span, which only those allowed may see.
-    role = _require_role(span.project_id, user, set(Role.values), "change spans")
+    role = require_role(span.project_id, user, MEMBER_ROLES, "change spans")
     own = span.annotator_id == user.pk
     if "status" in changes and role not in REVIEW_ROLES:
         raise PermissionDenied("Only a reviewer or manager sets a span's status.")
@@ -1190,7 +1182,7 @@ def span_delete(*, span: Span | int, user) -> None:
     The annotator deletes their own spans; a manager may delete any.
     """
     span = _lock_span(span)
-    role = _require_role(span.project_id, user, set(Role.values), "delete spans")
+    role = require_role(span.project_id, user, MEMBER_ROLES, "delete spans")
     if span.annotator_id != user.pk and role != Role.MANAGER:
         raise PermissionDenied("Only its annotator or a manager deletes a span.")
     before = span_snapshot(span)
@@ -1295,7 +1287,7 @@ def _save_relation(relation: Relation) -> None:
 @transaction.atomic
 def relation_create(*, from_span: Span, to_span: Span, label: Label, annotator) -> Relation:
     """Link two spans of one article with a relation-kind label."""
-    _require_role(from_span.project_id, annotator, set(Role.values), "annotate")
+    require_role(from_span.project_id, annotator, MEMBER_ROLES, "annotate")
     _check_relation(from_span, to_span, label)
     relation = Relation(
         article_id=from_span.article_id,
@@ -1309,7 +1301,7 @@ def relation_create(*, from_span: Span, to_span: Span, label: Label, annotator) 
 
 
 def _require_relation_owner(relation: Relation, user, *, or_manager: bool = False) -> None:
-    role = _require_role(relation.article.project_id, user, set(Role.values), "change relations")
+    role = require_role(relation.article.project_id, user, MEMBER_ROLES, "change relations")
     if relation.annotator_id != user.pk and not (or_manager and role == Role.MANAGER):
         raise PermissionDenied(
             "Only its annotator or a manager deletes a relation."
@@ -1346,7 +1338,7 @@ def relation_delete(*, relation: Relation, user) -> None:
 @transaction.atomic
 def article_mark_done(*, article: Article, user, done: bool) -> ArticleProgress:
     """Record that ``user`` finished (or reopened) ``article``; any member may."""
-    _require_role(article.project_id, user, set(Role.values), "work on this project")
+    require_role(article.project_id, user, MEMBER_ROLES, "work on this project")
     progress, _ = ArticleProgress.objects.select_for_update().get_or_create(
         article=article, user=user
     )

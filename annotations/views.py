@@ -61,7 +61,8 @@ from .models import (
     SpanEvent,
     SpanStatus,
 )
-from .selectors import projects_for_user, user_role
+from .permissions import user_role
+from .selectors import projects_for_user
 
 ARTICLES_PER_PAGE = 25
 PANEL_FIELDS = ("version", "label", "probability", "confidence", "note")

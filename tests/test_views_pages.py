@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from annotations import services, views
+from annotations import permissions, services, views
 from annotations.models import Actor, Label, Role, Span, SpanActor, SpanEvent
 
 from .factories import ArticleFactory, LabelFactory, ProjectFactory
@@ -331,7 +331,7 @@ def test_annotate_palette_follows_the_label_order(signed_in, project, article):
 
 
 def test_role_fixture_sanity(manager, project):
-    assert services.user_role(project=project, user=manager) == Role.MANAGER
+    assert permissions.user_role(project=project, user=manager) == Role.MANAGER
 
 
 @pytest.mark.parametrize("articles", [2, 30])

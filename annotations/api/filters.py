@@ -8,6 +8,7 @@ from django_filters import rest_framework as filters
 from rest_framework.exceptions import ValidationError
 
 from annotations.models import (
+    MAX_ID,
     Actor,
     ActorKind,
     ActorRole,
@@ -22,8 +23,6 @@ from annotations.models import (
     SpanStatus,
 )
 from annotations.text_search import contains_ignoring_case
-
-MAX_ID = 2**63 - 1
 
 
 class IdFilter(filters.NumberFilter):

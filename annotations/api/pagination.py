@@ -3,7 +3,7 @@
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
-MAX_ID = 2**63 - 1
+from annotations.models import MAX_ID
 
 
 class PagePagination(PageNumberPagination):

@@ -21,6 +21,8 @@ from rest_framework import serializers
 
 from annotations import selectors, services
 from annotations.models import (
+    MAX_ID,
+    MAX_OFFSET,
     ActorKind,
     ActorRole,
     Article,
@@ -36,8 +38,6 @@ from annotations.models import (
     SpanStatus,
 )
 
-MAX_ID = 2**63 - 1
-MAX_OFFSET = 2**31 - 1
 MAX_TEXT = 10_000
 MAX_BULK = 5_000
 

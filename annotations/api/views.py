@@ -43,6 +43,7 @@ from annotations.exports import FORMATS, export_stream
 from annotations.imports import FORMATS as IMPORT_FORMATS
 from annotations.imports import import_file
 from annotations.models import (
+    MAX_ID,
     Actor,
     Article,
     Label,
@@ -209,7 +210,6 @@ class TokenView(ObtainAuthToken):
 # --- projects and members -------------------------------------------------------------------
 
 
-MAX_ID = 2**63 - 1
 FALSE_VALUES = {"0", "false", "no", "off"}
 
 
@@ -578,7 +578,7 @@ class ArticleViewSet(ServiceViewSet):
         pk = int(digits) if len(digits) <= 19 else None
         article = (
             selectors.article_detail(pk=pk, user=request.user)
-            if pk is not None and pk <= serializers.MAX_ID
+            if pk is not None and pk <= MAX_ID
             else None
         )
         if article is None:

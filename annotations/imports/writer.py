@@ -39,13 +39,12 @@ from annotations.models import (
     Label,
     Project,
     Relation,
-    Role,
     Span,
     SpanActor,
     SpanEvent,
     SpanStatus,
 )
-from annotations.selectors import user_role
+from annotations.permissions import can_manage, user_role
 
 from .base import ARTICLE_KEYS, Annotations, LineError, Record
 
@@ -762,7 +761,7 @@ def write_records_steps(
 
 def _write_steps(project, user, records, create_labels, create_actors):
     """The body of ``write_records_steps``, inside its transaction."""
-    if user_role(project=project, user=user) != Role.MANAGER:
+    if not can_manage(user_role(project=project, user=user)):
         raise PermissionDenied("Only a manager of the project imports articles.")
     names = _Names(project, user, create_labels=create_labels, create_actors=create_actors)
     values = _Values()
