@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotations.api import serializers
-from annotations.api.views import spans_for_api
+from annotations.api.views.spans import spans_for_api
 from annotations.models import Article, Label, Span
 
 from .api_helpers import API, client_for

@@ -1,0 +1,24 @@
+"""The REST API v1, a module per resource: thin views that scope querysets to the user and
+call the services (``base`` says how)."""
+
+from .actors import ActorViewSet
+from .articles import ArticleViewSet
+from .base import NotFoundView, TokenView
+from .history import SpanEventViewSet
+from .labels import LabelViewSet
+from .projects import ProjectViewSet
+from .relations import RelationViewSet
+from .spans import SpanViewSet, bench_floor
+
+__all__ = [
+    "ActorViewSet",
+    "ArticleViewSet",
+    "LabelViewSet",
+    "NotFoundView",
+    "ProjectViewSet",
+    "RelationViewSet",
+    "SpanEventViewSet",
+    "SpanViewSet",
+    "TokenView",
+    "bench_floor",
+]
