@@ -1,9 +1,7 @@
 """The actor registry."""
 
 from annotations import selectors, services
-from annotations.models import (
-    Actor,
-)
+from annotations.models import Actor
 
 from .. import filters, serializers
 from .base import ServiceViewSet

@@ -3,18 +3,11 @@
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from drf_spectacular.utils import (
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.response import Response
 
 from annotations import selectors, services
-from annotations.models import (
-    MAX_ID,
-    Article,
-    Span,
-)
+from annotations.models import MAX_ID, Article, Span
 
 from .. import filters, serializers
 from .base import ServiceViewSet

@@ -5,11 +5,7 @@ from collections.abc import Iterator
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-)
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -21,11 +17,7 @@ from rest_framework.response import Response
 from annotations.exports import FORMATS, export_stream
 from annotations.imports import FORMATS as IMPORT_FORMATS
 from annotations.imports import import_file
-from annotations.models import (
-    MAX_ID,
-    Label,
-    SpanStatus,
-)
+from annotations.models import MAX_ID, Label, SpanStatus
 
 from .. import serializers
 

@@ -1,16 +1,12 @@
 """The span history and its restore."""
 
-from drf_spectacular.utils import (
-    extend_schema,
-)
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from annotations import selectors, services
-from annotations.models import (
-    SpanEvent,
-)
+from annotations.models import SpanEvent
 
 from .. import filters, serializers
 from .base import ScopedMixin

@@ -1,9 +1,7 @@
 """A project's labels."""
 
 from annotations import selectors, services
-from annotations.models import (
-    Label,
-)
+from annotations.models import Label
 
 from .. import filters, serializers
 from .base import ServiceViewSet

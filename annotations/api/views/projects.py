@@ -3,20 +3,14 @@
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import (
-    extend_schema,
-)
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from annotations import selectors, services
-from annotations.models import (
-    Membership,
-    Project,
-    Role,
-)
+from annotations.models import Membership, Project, Role
 
 from .. import serializers
 from ..pagination import PagePagination

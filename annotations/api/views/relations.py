@@ -1,9 +1,7 @@
 """Relations between two spans of one article."""
 
 from annotations import selectors, services
-from annotations.models import (
-    Relation,
-)
+from annotations.models import Relation
 
 from .. import filters, serializers
 from .base import ServiceViewSet
