@@ -1,0 +1,79 @@
+"""What the API reads and answers, a module per resource. Validation of shape and range lives
+here; every rule that needs the database (roles, offsets inside the body, uniqueness) lives in
+the services.
+
+Ids in request bodies resolve only among the requesting user's objects (``fields``), so another
+project's article, label or span answers 400 "does not exist" and never reveals anything about it.
+"""
+
+from .actors import ActorSerializer, ActorUpdateSerializer
+from .agreement import (
+    AgreementCountsSerializer,
+    AgreementLabelPooledSerializer,
+    AgreementLabelSerializer,
+    AgreementPairSerializer,
+    AgreementQuerySerializer,
+    AgreementSerializer,
+)
+from .articles import ArticleListSerializer, ArticleSerializer, ArticleUpdateSerializer
+from .common import (
+    ErrorSerializer,
+    ImportLineErrorSerializer,
+    ImportResultSerializer,
+    TokenSerializer,
+)
+from .fields import MAX_BULK, MAX_TEXT
+from .history import SnapshotField, SpanEventSerializer
+from .labels import LabelSerializer, LabelUpdateSerializer
+from .projects import MemberRoleSerializer, MemberSerializer, ProjectSerializer
+from .relations import RelationSerializer, RelationUpdateSerializer
+from .span_rows import (
+    ArticleSpanRows,
+    UtcText,
+    iso_datetimes,
+    plain_article_page,
+    span_row_columns,
+    span_rows,
+    utc_text,
+)
+from .spans import SpanActorSerializer, SpanSerializer, SpanUpdateSerializer, plain_span_input
+
+__all__ = [
+    "MAX_BULK",
+    "MAX_TEXT",
+    "ActorSerializer",
+    "ActorUpdateSerializer",
+    "AgreementCountsSerializer",
+    "AgreementLabelPooledSerializer",
+    "AgreementLabelSerializer",
+    "AgreementPairSerializer",
+    "AgreementQuerySerializer",
+    "AgreementSerializer",
+    "ArticleListSerializer",
+    "ArticleSerializer",
+    "ArticleSpanRows",
+    "ArticleUpdateSerializer",
+    "ErrorSerializer",
+    "ImportLineErrorSerializer",
+    "ImportResultSerializer",
+    "LabelSerializer",
+    "LabelUpdateSerializer",
+    "MemberRoleSerializer",
+    "MemberSerializer",
+    "ProjectSerializer",
+    "RelationSerializer",
+    "RelationUpdateSerializer",
+    "SnapshotField",
+    "SpanActorSerializer",
+    "SpanEventSerializer",
+    "SpanSerializer",
+    "SpanUpdateSerializer",
+    "TokenSerializer",
+    "UtcText",
+    "iso_datetimes",
+    "plain_article_page",
+    "plain_span_input",
+    "span_row_columns",
+    "span_rows",
+    "utc_text",
+]
