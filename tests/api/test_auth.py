@@ -5,7 +5,7 @@ from rest_framework.authtoken.models import Token
 
 from annotations.models import Role
 
-from .api_helpers import API, client_for, send_json
+from ..api_helpers import API, client_for, send_json
 
 pytestmark = pytest.mark.django_db
 

@@ -22,8 +22,8 @@ from annotations.models import (
     SpanEvent,
 )
 
-from .api_helpers import API, client_for
-from .factories import ActorFactory, ArticleFactory, LabelFactory, ProjectFactory, SpanFactory
+from ..api_helpers import API, client_for
+from ..factories import ActorFactory, ArticleFactory, LabelFactory, ProjectFactory, SpanFactory
 
 pytestmark = pytest.mark.django_db
 

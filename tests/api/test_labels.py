@@ -4,8 +4,8 @@ import pytest
 
 from annotations.models import Label
 
-from .api_helpers import API, client_for, other_project_objects  # noqa: F401
-from .factories import LabelFactory, ProjectFactory, SpanFactory
+from ..api_helpers import API, client_for, other_project_objects  # noqa: F401
+from ..factories import LabelFactory, ProjectFactory, SpanFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import pytest
 
 from annotations.models import Article
 
-from .api_helpers import API, client_for, other_project_objects, send_json  # noqa: F401
-from .factories import ArticleFactory, SpanFactory
+from ..api_helpers import API, client_for, other_project_objects, send_json  # noqa: F401
+from ..factories import ArticleFactory, SpanFactory
 
 pytestmark = pytest.mark.django_db
 

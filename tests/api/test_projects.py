@@ -8,8 +8,8 @@ from rest_framework.test import APIClient
 
 from annotations.models import Membership, Project, Role
 
-from .api_helpers import API, client_for
-from .factories import ProjectFactory, SpanFactory, UserFactory
+from ..api_helpers import API, client_for
+from ..factories import ProjectFactory, SpanFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()

@@ -5,8 +5,8 @@ import pytest
 from annotations import services
 from annotations.models import Relation, Role
 
-from .api_helpers import API, client_for, other_project_objects  # noqa: F401
-from .factories import ArticleFactory, LabelFactory, SpanFactory
+from ..api_helpers import API, client_for, other_project_objects  # noqa: F401
+from ..factories import ArticleFactory, LabelFactory, SpanFactory
 
 pytestmark = pytest.mark.django_db
 

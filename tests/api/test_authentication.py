@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from annotations.api.authentication import TokenAuthentication
 
-from .api_helpers import API
+from ..api_helpers import API
 
 pytestmark = pytest.mark.django_db
 

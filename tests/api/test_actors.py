@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 
 from annotations.models import Actor
 
-from .api_helpers import API, client_for, send_json
-from .factories import ActorFactory, SpanFactory, UserFactory
+from ..api_helpers import API, client_for, send_json
+from ..factories import ActorFactory, SpanFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()

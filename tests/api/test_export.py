@@ -8,8 +8,8 @@ import pytest
 
 from annotations.exports import FORMATS
 
-from .api_helpers import API, client_for, other_project_objects  # noqa: F401
-from .factories import ArticleFactory, LabelFactory, SpanFactory
+from ..api_helpers import API, client_for, other_project_objects  # noqa: F401
+from ..factories import ArticleFactory, LabelFactory, SpanFactory
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from annotations import services
 from annotations.models import Membership, Role, SpanEvent
 
-from .api_helpers import API, client_for
-from .factories import ActorFactory, ArticleFactory, LabelFactory, ProjectFactory, SpanFactory
+from ..api_helpers import API, client_for
+from ..factories import ActorFactory, ArticleFactory, LabelFactory, ProjectFactory, SpanFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def _add_rows(kind, n, *, user, project, article, label, first=0):
             p = ProjectFactory()
             Membership.objects.create(project=p, user=user, role=Role.ANNOTATOR)
         elif kind == "members":
-            from .factories import UserFactory
+            from ..factories import UserFactory
 
             Membership.objects.create(project=project, user=UserFactory(), role=Role.REVIEWER)
         elif kind == "labels":

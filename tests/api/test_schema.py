@@ -16,8 +16,8 @@ from annotations import services
 from annotations.models import Membership, Role
 from config.wsgi import application
 
-from .api_helpers import API, client_for
-from .factories import (
+from ..api_helpers import API, client_for
+from ..factories import (
     ActorFactory,
     ArticleFactory,
     LabelFactory,
