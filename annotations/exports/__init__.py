@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from annotations.models import Project, SpanStatus
-from annotations.selectors import ExportArticle, export_articles
+from annotations.selectors.exports import ExportArticle, export_articles
 
 from . import brat, conll, csv_format, doccano, jsonl, labelstudio, spacy, webanno
 from .base import ExportStats
