@@ -2,15 +2,7 @@
 per concern. The names other modules import are re-exported here."""
 
 from .actors import actors_search, actors_with_counts
-from .agreement import (
-    AgreementBasis,
-    AgreementCounts,
-    LabelAgreement,
-    LabelPooled,
-    PairAgreement,
-    ProjectAgreement,
-    project_agreement,
-)
+from .agreement import AgreementBasis, project_agreement
 from .articles import (
     ARTICLE_ORDER,
     ArticleTarget,
@@ -39,16 +31,11 @@ from .spans import (
 __all__ = [
     "ARTICLE_ORDER",
     "AgreementBasis",
-    "AgreementCounts",
     "ArticleTarget",
     "ExportActor",
     "ExportArticle",
     "ExportRelation",
     "ExportSpan",
-    "LabelAgreement",
-    "LabelPooled",
-    "PairAgreement",
-    "ProjectAgreement",
     "SpanRow",
     "actors_search",
     "actors_with_counts",
