@@ -588,6 +588,7 @@ def test_export_query_count_grows_with_chunks(
         ({"fmt": "csv", "status": "gold"}, "status"),
         ({"fmt": "csv", "label": "Claim"}, "label"),
         ({"fmt": "csv", "label": "1; DROP TABLE"}, "label"),
+        ({"fmt": "csv", "annotator": "a\x00"}, "annotator"),
     ],
 )
 def test_export_stream_refuses_a_bad_format_or_filter_before_streaming(
@@ -596,6 +597,14 @@ def test_export_stream_refuses_a_bad_format_or_filter_before_streaming(
     with django_assert_num_queries(0), pytest.raises(ValidationError) as caught:
         export_stream(project, **arguments)
     assert list(caught.value.message_dict) == [field]
+
+
+def test_export_stream_refuses_a_label_of_another_project(project):
+    other = LabelFactory(project=ProjectFactory())
+
+    with pytest.raises(ValidationError) as caught:
+        export_stream(project, "jsonl", label=other.pk)
+    assert list(caught.value.message_dict) == ["label"]
 
 
 def test_export_stream_names_the_file_and_reads_nothing_before_iteration(

@@ -12,12 +12,24 @@ from functools import partial
 from itertools import groupby
 from operator import itemgetter
 
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.aggregates import StringAgg
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import CharField, F, Func, OuterRef, Q, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Cast, Concat
 
-from annotations.models import Actor, Article, Project, Relation, Span, SpanActor
+from annotations.models import (
+    MAX_ID,
+    Actor,
+    Article,
+    Label,
+    Project,
+    Relation,
+    Span,
+    SpanActor,
+    SpanStatus,
+)
 
 from .exports_pg import _ReadAhead, _stream
 
@@ -106,15 +118,65 @@ _EXPORT_SPAN_FIELDS = (
 )
 
 
-def _export_span_filter(prefix: str, *, status, label, annotator) -> Q:
-    condition = Q()
-    if status:
-        condition &= Q(**{f"{prefix}status": status})
-    if label:
-        condition &= Q(**{f"{prefix}label_id": label})
-    if annotator:
-        condition &= Q(**{f"{prefix}annotator__username": annotator})
-    return condition
+@dataclass(frozen=True, slots=True)
+class ExportFilters:
+    """The spans an export keeps, checked by ``export_filters``; ``None`` keeps every one."""
+
+    status: str | None = None
+    label: int | None = None  # a label id of the project
+    annotator: str | None = None  # a username
+
+    def spans(self, prefix: str = "") -> Q:
+        """The condition on ``Span`` (``prefix`` ``"span__"`` for a model pointing at spans)."""
+        condition = Q()
+        if self.status:
+            condition &= Q(**{f"{prefix}status": self.status})
+        if self.label:
+            condition &= Q(**{f"{prefix}label_id": self.label})
+        if self.annotator:
+            condition &= Q(**{f"{prefix}annotator__username": self.annotator})
+        return condition
+
+
+def export_filters(
+    project: Project,
+    *,
+    status: str | None = None,
+    label: int | str | None = None,
+    annotator: str | None = None,
+) -> ExportFilters:
+    """The export filters as the page, the API or the command got them, checked: a status of
+    ``SpanStatus``, a label id (digits, within bigint) of one of the project's labels, a
+    username that could exist. Empty values filter nothing.
+
+    Raises ``ValidationError`` naming each bad field. It reads the database only to look a
+    well-formed label up (one query); a username is not looked up, since filtering on one
+    nobody has only exports no span.
+    """
+    errors = {}
+    if status in (None, ""):
+        status = None
+    elif status not in SpanStatus.values:
+        errors["status"] = f"“{str(status)[:40]}” is not a status: {', '.join(SpanStatus.values)}."
+    label_id = None
+    if label not in (None, ""):
+        text = str(label)
+        # ``int`` refuses thousands of digits, and reads ``٣`` or `` 3`` too.
+        if text.isascii() and text.isdecimal() and len(text) <= 19 and int(text) <= MAX_ID:
+            label_id = int(text)
+            if not Label.objects.filter(project=project, pk=label_id).exists():
+                errors["label"] = f"The project has no label “{text}”."
+        else:
+            errors["label"] = f"A label is given by its id, not “{text[:40]}”."
+    user_model = get_user_model()
+    longest = user_model._meta.get_field(user_model.USERNAME_FIELD).max_length
+    if annotator in (None, ""):
+        annotator = None
+    elif not isinstance(annotator, str) or len(annotator) > longest or "\x00" in annotator:
+        errors["annotator"] = "No such username."
+    if errors:
+        raise ValidationError(errors)
+    return ExportFilters(status=status, label=label_id, annotator=annotator)
 
 
 def export_articles(
@@ -128,9 +190,10 @@ def export_articles(
 ) -> Iterator[ExportArticle]:
     """Every article of the project, by id, with its spans that match the filters.
 
-    ``status``, ``label`` (an id) and ``annotator`` (a username) filter the spans, never the
-    articles: an article without a matching span is still exported, because it is part of the
-    dataset (a document with no entities for CoNLL and doccano). Spans come ordered by start,
+    ``status``, ``label`` (an id) and ``annotator`` (a username), checked by ``export_filters``
+    beforehand, filter the spans, never the articles: an article without a matching span is
+    still exported, because it is part of the dataset (a document with no entities for CoNLL
+    and doccano). Spans come ordered by start,
     end and id, each with its label's name, its annotator's username and its actors; relations
     are those whose two spans are both exported.
 
@@ -151,6 +214,7 @@ def export_articles(
     them. A span actors query of their own went over the chunk's spans a second time, and
     cost PostgreSQL more than the spans query itself.
     """
+    filters = ExportFilters(status=status, label=label, annotator=annotator)
     streaming = connection.vendor == "postgresql"
     if chunk_size is None:
         chunk_size = EXPORT_CHUNK_SIZE if streaming else EXPORT_CHUNK_SIZE_BUFFERED
@@ -162,8 +226,8 @@ def export_articles(
         spans=_export_spans(
             timestamps=timestamps, actor_sets=_ActorSets(actors) if streaming else None
         ),
-        span_filter=_export_span_filter("", status=status, label=label, annotator=annotator),
-        link_filter=_export_span_filter("span__", status=status, label=label, annotator=annotator),
+        span_filter=filters.spans(),
+        link_filter=filters.spans("span__"),
         chunk_size=chunk_size,
         rows=reader.rows if reader else _stream if streaming else _buffer,
         actors=actors,
