@@ -24,10 +24,12 @@ from django.test import RequestFactory
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from annotations import selectors, services
+from annotations import services
 from annotations.exports import FORMATS, conll, export_stream
 from annotations.models import Actor, Label, Relation, Role, Span, SpanActor
-from annotations.selectors import export_articles
+from annotations.selectors import exports as export_reads
+from annotations.selectors.exports import export_articles
+from annotations.selectors.exports_pg import _ReadAhead
 
 from .factories import ActorFactory, ArticleFactory, LabelFactory, ProjectFactory, SpanFactory
 
@@ -247,7 +249,7 @@ def test_export_articles_merges_batches_of_articles_within_a_chunk(
 ):
     """Articles and relations come in batches inside a chunk; spans and actors, a query a
     chunk, must still land on their own article across the batches' seams."""
-    monkeypatch.setattr("annotations.selectors.ARTICLE_BATCH", 2)
+    monkeypatch.setattr("annotations.selectors.exports.ARTICLE_BATCH", 2)
     _articles_with_spans(project, annotator, label, relation_label, 7)
     ArticleFactory(project=project, body="No spans here.")  # the last of the second chunk
 
@@ -457,8 +459,8 @@ def test_export_outside_a_transaction_reads_ahead_the_same_bytes(corpus, monkeyp
     """Outside a transaction a thread of its own reads the spans; inside one (the caller's
     writes would be hidden from it) the caller reads them: the same bytes either way."""
     reads = []
-    read = selectors._ReadAhead._read
-    monkeypatch.setattr(selectors._ReadAhead, "_read", lambda *args: reads.append(1) or read(*args))
+    read = _ReadAhead._read
+    monkeypatch.setattr(_ReadAhead, "_read", lambda *args: reads.append(1) or read(*args))
     for fmt in FORMATS:
         for filters in ({}, {"annotator": "alice"}, {"status": "accepted"}):
             ahead = run(corpus.project, fmt, **filters)[0]
@@ -518,13 +520,13 @@ def test_a_download_the_client_leaves_ends_its_reader(
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_export_raises_its_readers_error(corpus, monkeypatch):
-    spans = selectors._export_spans
+    spans = export_reads._export_spans
 
     def failing(**kwargs):
         rows, make_span = spans(**kwargs)
         return rows.extra(where=["1 / (annotations_span.id - annotations_span.id) = 1"]), make_span
 
-    monkeypatch.setattr(selectors, "_export_spans", failing)
+    monkeypatch.setattr(export_reads, "_export_spans", failing)
 
     with pytest.raises(DataError, match="division by zero"):
         list(export_articles(project=corpus.project))
@@ -586,6 +588,7 @@ def test_export_query_count_grows_with_chunks(
         ({"fmt": "csv", "status": "gold"}, "status"),
         ({"fmt": "csv", "label": "Claim"}, "label"),
         ({"fmt": "csv", "label": "1; DROP TABLE"}, "label"),
+        ({"fmt": "csv", "annotator": "a\x00"}, "annotator"),
     ],
 )
 def test_export_stream_refuses_a_bad_format_or_filter_before_streaming(
@@ -594,6 +597,14 @@ def test_export_stream_refuses_a_bad_format_or_filter_before_streaming(
     with django_assert_num_queries(0), pytest.raises(ValidationError) as caught:
         export_stream(project, **arguments)
     assert list(caught.value.message_dict) == [field]
+
+
+def test_export_stream_refuses_a_label_of_another_project(project):
+    other = LabelFactory(project=ProjectFactory())
+
+    with pytest.raises(ValidationError) as caught:
+        export_stream(project, "jsonl", label=other.pk)
+    assert list(caught.value.message_dict) == ["label"]
 
 
 def test_export_stream_names_the_file_and_reads_nothing_before_iteration(

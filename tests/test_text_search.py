@@ -3,7 +3,7 @@
 import pytest
 
 from annotations.models import Article
-from annotations.selectors import project_articles
+from annotations.selectors.articles import project_articles
 
 from .api_helpers import API, client_for
 from .factories import ArticleFactory, SpanFactory

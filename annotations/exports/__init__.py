@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
-from annotations.models import Project, SpanStatus
-from annotations.selectors import ExportArticle, export_articles
+from annotations.models import Project
+from annotations.selectors.exports import ExportArticle, export_articles, export_filters
 
 from . import brat, conll, csv_format, doccano, jsonl, labelstudio, spacy, webanno
 from .base import ExportStats
@@ -64,30 +64,27 @@ def export_stream(
 ) -> tuple[str, str, Iterator[str] | Iterator[bytes], ExportStats]:
     """``(content_type, filename, chunks, stats)`` for an export of ``project`` in ``fmt``.
 
-    Nothing is read until ``chunks`` is iterated; ``stats`` is complete once it is exhausted.
-    A bad format or filter raises ``ValidationError`` naming the field, before any byte is
-    streamed, so that an API answers 400 rather than breaking off a response.
+    Nothing is read until ``chunks`` is iterated (but a ``label`` filter, looked up in the
+    project first); ``stats`` is complete once it is exhausted.
+    A bad format or filter (``export_filters``) raises ``ValidationError`` naming the field,
+    before any byte is streamed, so that an API answers 400 rather than breaking off a response.
     """
     errors = {}
     export_format = FORMATS.get(fmt) if isinstance(fmt, str) else None
     if export_format is None:
-        errors["format"] = f"Unknown format “{fmt}”; choose one of: {', '.join(FORMATS)}."
-    if status and status not in SpanStatus.values:
-        errors["status"] = f"“{status}” is not a status: {', '.join(SpanStatus.values)}."
-    if label not in (None, "") and not (
-        str(label).strip().isdecimal() and len(str(label).strip()) <= 18  # within bigint
-    ):
-        errors["label"] = f"A label is given by its id, not “{str(label)[:40]}”."
-    if annotator and (len(annotator) > 150 or "\x00" in annotator):
-        errors["annotator"] = "No such username."
+        errors["format"] = [f"Unknown format “{fmt}”; choose one of: {', '.join(FORMATS)}."]
+    try:
+        filters = export_filters(project, status=status, label=label, annotator=annotator)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     stats = ExportStats()
     articles = export_articles(
         project=project,
-        status=status,
-        label=label,
-        annotator=annotator,
+        status=filters.status,
+        label=filters.label,
+        annotator=filters.annotator,
         chunk_size=chunk_size,
         timestamps=export_format.timestamps,
     )

@@ -28,7 +28,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 
 from annotations.models import Confidence, Probability, SpanStatus
-from annotations.selectors import ExportArticle, ExportSpan
+from annotations.selectors.exports import ExportArticle, ExportSpan
 
 from .base import ExportStats, tag_name
 

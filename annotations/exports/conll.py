@@ -36,7 +36,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from functools import cache
 
-from annotations.selectors import ExportArticle, ExportSpan
+from annotations.selectors.exports import ExportArticle, ExportSpan
 
 from .base import ExportStats, tag_name
 

@@ -8,7 +8,7 @@ The header is the SPEC's; a null is an empty cell; ``actors`` is ``name:role`` j
 import csv
 from collections.abc import Iterable, Iterator
 
-from annotations.selectors import ExportArticle
+from annotations.selectors.exports import ExportArticle
 
 from .base import ExportStats
 

@@ -8,7 +8,7 @@ person's view. Relations and actors have no place in this format and are left ou
 
 from collections.abc import Iterable, Iterator
 
-from annotations.selectors import ExportArticle
+from annotations.selectors.exports import ExportArticle
 
 from .base import ExportStats, encode_json
 

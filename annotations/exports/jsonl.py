@@ -21,7 +21,7 @@ import json
 from collections.abc import Iterable, Iterator
 from json.encoder import encode_basestring
 
-from annotations.selectors import ExportArticle
+from annotations.selectors.exports import ExportArticle
 
 from .base import ExportStats
 

@@ -21,7 +21,7 @@ The task list streams: ``[``, the tasks joined by commas, ``]``.
 
 from collections.abc import Iterable, Iterator
 
-from annotations.selectors import ExportArticle
+from annotations.selectors.exports import ExportArticle
 
 from .base import ExportStats, encode_json
 

@@ -7,7 +7,7 @@ extra keys, which spaCy and Prodigy ignore.
 
 from collections.abc import Iterable, Iterator
 
-from annotations.selectors import ExportArticle
+from annotations.selectors.exports import ExportArticle
 
 from .base import ExportStats, encode_json
 

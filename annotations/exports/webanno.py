@@ -17,7 +17,7 @@ the ``total``.
 
 from collections.abc import Iterable, Iterator
 
-from annotations.selectors import ExportArticle, ExportSpan
+from annotations.selectors.exports import ExportArticle, ExportSpan
 
 from .base import ExportStats, encode_json
 

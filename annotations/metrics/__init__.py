@@ -1,0 +1,1 @@
+"""Figures computed from rows the selectors read: pure functions, no database."""

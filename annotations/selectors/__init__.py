@@ -1,0 +1,57 @@
+"""Reads shared by the pages, the API and the exports, scoped to what a user may see: a module
+per concern. The names other modules import are re-exported here."""
+
+from .actors import actors_search, actors_with_counts
+from .agreement import AgreementBasis, project_agreement
+from .articles import (
+    ARTICLE_ORDER,
+    ArticleTarget,
+    article_detail,
+    article_neighbours,
+    article_target,
+    project_articles,
+)
+from .exports import (
+    ExportActor,
+    ExportArticle,
+    ExportRelation,
+    ExportSpan,
+    export_articles,
+)
+from .scope import articles_for_user, projects_for_user, scope_to_user, spans_for_user
+from .spans import (
+    SpanRow,
+    article_span_counts,
+    article_span_rows,
+    article_spans_near,
+    span_labels,
+    span_links,
+)
+
+__all__ = [
+    "ARTICLE_ORDER",
+    "AgreementBasis",
+    "ArticleTarget",
+    "ExportActor",
+    "ExportArticle",
+    "ExportRelation",
+    "ExportSpan",
+    "SpanRow",
+    "actors_search",
+    "actors_with_counts",
+    "article_detail",
+    "article_neighbours",
+    "article_span_counts",
+    "article_span_rows",
+    "article_spans_near",
+    "article_target",
+    "articles_for_user",
+    "export_articles",
+    "project_agreement",
+    "project_articles",
+    "projects_for_user",
+    "scope_to_user",
+    "span_labels",
+    "span_links",
+    "spans_for_user",
+]
