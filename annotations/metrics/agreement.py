@@ -6,33 +6,11 @@ This is where the method is explained; everything else points here.
 by article. A row with a ``None`` label is not a span: it only says that the user annotated
 the article (a done mark, or a span of a label left out by a filter).
 
-**Annotators of an article.** By default, every user with a row on it (at least one span,
-of any label). With ``done_marks``, only the users with a ``None``-label row (those who
-marked it done), so that an article one of them found nothing to tag in still counts; a
-span of a user who did not mark the article done is then left out.
-
-**Pairs.** Each pair of annotators is compared over the articles both annotated, and only
-over those: an article only one of them annotated says nothing about agreement. In the
-answer ``a`` is the first of the two usernames in alphabetical order, ``b`` the second.
-Every span counts, whatever its review status.
-
-**Exact match**: a span of a's and one of b's with the same article, start, end and label.
-``matches`` counts those pairs (an annotator has at most one span per article, start, end
-and label, so they pair one to one), ``only_a`` and ``only_b`` the spans left unmatched, and
-``f1`` = 2·matches / (spans_a + spans_b): the F1 of either annotator scored against the
-other (precision and recall swap, F1 does not).
-
-**Relaxed match**: a span counts as found when the other annotator has a span with the same
-label sharing at least one code point (``[start, end)`` ranges that intersect; touching ends
-do not). ``overlapping_a`` counts a's spans found by b, ``overlapping_b`` the other way
-round, and ``relaxed_f1`` is the harmonic mean of overlapping_a / spans_a and
-overlapping_b / spans_b (not one to one: one long span may find two short ones).
-
-**Per label, per pair, pooled.** Figures are given per label (the labels either of the two
-used on their shared articles) and summed per pair; ``LabelPooled`` pools a label over every
-pair (2·Σmatches / Σspans), and ``ProjectAgreement`` pools everything (micro-average). A pair
-whose shared articles hold no span has zero counts and ``None`` F1s. F1s are ``None`` when
-neither annotator has a span, never a division by zero.
+**The method** is ``METHOD`` below, written for the people who read the figures: the API's
+documentation of ``projects/{id}/agreement/`` shows it as it is. In this module's terms, the
+``spans`` basis is the default and ``basis=done`` is ``done_marks``: only the users with a
+``None``-label row (those who marked the article done) are its annotators, and a span of a user
+who did not mark the article done is left out.
 
 **Counting.** One article at a time (memory holds one article's rows and one row of counts per
 pair and label): a label's spans are sorted by start and swept; the spans still open when one
@@ -45,6 +23,30 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations, groupby
 from operator import itemgetter
+
+METHOD = (
+    "The annotators are the users who annotated an article of the project; by default "
+    "(`basis=spans`) a user *annotated* an article when they have at least one span on it, of "
+    "any label; with `basis=done`, when they marked it done (so that finding nothing to tag "
+    "counts too). Each pair of annotators (`annotator_a` alphabetically before `annotator_b`) "
+    "is compared over the articles both annotated, and only those (`articles`): an article only "
+    "one of them annotated says nothing about agreement. Every span counts, whatever its review "
+    "status.\n\n"
+    "**Exact match**: a span of each with the same article, `start`, `end` (code points) and "
+    "label; `matches` counts them (one to one: an annotator has at most one span per article, "
+    "start, end and label), `only_a` and `only_b` the spans left unmatched, and `f1` = "
+    "2·matches / (spans_a + spans_b), the F1 of either annotator scored against the other "
+    "(precision and recall swap, F1 does not).\n\n"
+    "**Relaxed match**: a span is found when the other annotator has one with the same label "
+    "sharing at least one code point (touching ends do not); `overlapping_a` and "
+    "`overlapping_b` count the spans found, `relaxed_f1` is the harmonic mean of "
+    "overlapping_a / spans_a and overlapping_b / spans_b (not one to one: one long span may "
+    "find two short ones).\n\n"
+    "Each pair has its figures summed over labels and per label (the labels either of them "
+    "used on those articles). `labels` pools each label over every pair (2·Σmatches / Σspans), "
+    "the top-level `matches`, `spans` and `f1` pool everything (micro-average). An F1 is null "
+    "when there is no span to compare, never a division by zero."
+)
 
 
 @dataclass(slots=True)

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from annotations import selectors
+from annotations.metrics.agreement import METHOD
 
 from .. import serializers
 
@@ -16,27 +17,10 @@ class ProjectAgreementAction:
     @extend_schema(
         summary="Inter-annotator agreement per pair of annotators and per label",
         description=(
-            "Every member may read it. The annotators are the users who annotated an article of "
-            "the project; by default (`basis=spans`) a user *annotated* an article when they "
-            "have at least one span on it, of any label; with `basis=done`, when they marked it "
-            "done (so that finding nothing to tag counts too). Each pair of annotators "
-            "(`annotator_a` alphabetically before `annotator_b`) is compared over the articles "
-            "both annotated, and only those (`articles`); every span counts, whatever its "
-            "review status.\n\n"
-            "**Exact match**: a span of each with the same article, `start`, `end` (code "
-            "points) and label; `matches` counts them (one to one), `only_a` and `only_b` the "
-            "spans left unmatched, and `f1` = 2·matches / (spans_a + spans_b), the F1 of "
-            "either annotator scored against the other (symmetric).\n\n"
-            "**Relaxed match**: a span is found when the other annotator has one with the same "
-            "label sharing at least one code point; `overlapping_a` and `overlapping_b` count "
-            "the spans found, `relaxed_f1` is the harmonic mean of overlapping_a / spans_a and "
-            "overlapping_b / spans_b (not one to one).\n\n"
-            "Each pair has its figures summed over labels and per label (the labels either of "
-            "them used on those articles). `labels` pools each label over every pair, the "
-            "top-level `matches`, `spans` and `f1` pool everything (micro-average). An F1 is "
-            "null when there is no span to compare. `label` restricts the spans compared (not "
-            "the articles); `article` restricts the articles. No annotator, or one: 200 with "
-            "empty `pairs`."
+            "Every member may read it. "
+            + METHOD
+            + "\n\n`label` restricts the spans compared (not the articles); `article` restricts "
+            "the articles. No annotator, or one: 200 with empty `pairs`."
         ),
         parameters=[serializers.AgreementQuerySerializer],
         responses={

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from annotations.exports import FORMATS, export_stream
 from annotations.imports import FORMATS as IMPORT_FORMATS
 from annotations.imports import import_file
-from annotations.models import MAX_ID, Label, SpanStatus
+from annotations.models import SpanStatus
 
 from .. import serializers
 
@@ -80,19 +80,11 @@ class ProjectDatasetActions:
     def export(self, request, pk=None):
         project = self.get_object()
         params = request.query_params
-        label = params.get("label") or None
-        if label is not None and not (
-            label.isdecimal()
-            and len(label) <= 19  # int() refuses thousands of digits
-            and int(label) <= MAX_ID
-            and Label.objects.filter(project=project, pk=int(label)).exists()
-        ):
-            raise ValidationError({"label": [f"The project has no label {label[:40]!r}."]})
         content_type, filename, chunks, _stats = export_stream(
             project,
             params.get("format", "jsonl"),
             status=params.get("status") or None,
-            label=label,
+            label=params.get("label") or None,  # checked by export_filters, as everywhere
             annotator=params.get("annotator") or None,
         )
         # Read the first chunk now, so that a failure answers with an error, not a cut stream.

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
 from annotations.exports import FORMATS, export_stream
-from annotations.models import Label, Project, SpanStatus
+from annotations.models import Project, SpanStatus
 
 PROGRESS_EVERY = 1000
 
@@ -33,15 +33,12 @@ class Command(BaseCommand):
         project = Project.objects.filter(slug=options["project"]).first()
         if project is None:
             raise CommandError(f"No project with the slug “{options['project']}”.")
-        label = options["label"]
-        if label is not None and not Label.objects.filter(pk=label, project=project).exists():
-            raise CommandError(f"The project has no label with id {label}.")
         try:
             _, _, chunks, stats = export_stream(
                 project,
                 options["format"],
                 status=options["status"],
-                label=label,
+                label=options["label"],
                 annotator=options["annotator"],
             )
         except ValidationError as exc:
