@@ -8,10 +8,11 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from annotations import permissions, services, views
+from annotations import permissions, services
 from annotations.models import Actor, Label, Role, Span, SpanActor, SpanEvent
+from annotations.views import review
 
-from .factories import ArticleFactory, LabelFactory, ProjectFactory
+from ..factories import ArticleFactory, LabelFactory, ProjectFactory
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -503,7 +504,7 @@ def test_review_pages_follow_the_last_span_shown_not_a_page_number(
     client, reviewer, annotator, article, label, monkeypatch
 ):
     """Accepting the spans of a pending queue's first page must not make the next skip any."""
-    monkeypatch.setattr(views, "REVIEW_PER_PAGE", 2)
+    monkeypatch.setattr(review, "REVIEW_PER_PAGE", 2)
     spans = [
         services.span_create(article=article, start=n, end=n + 3, label=label, annotator=annotator)
         for n in range(5)

@@ -1,0 +1,38 @@
+"""The inter-annotator agreement page."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from .. import selectors
+from .common import _label_and_annotator_choices, _project
+
+
+@login_required
+@require_safe
+def project_agreement(request, slug):
+    """Inter-annotator agreement per pair and per label, as the API's agreement/ computes it."""
+    project = _project(request, slug)
+    labels, _ = _label_and_annotator_choices(project)
+    basis = request.GET.get("basis") or selectors.AgreementBasis.SPANS
+    if basis not in selectors.AgreementBasis.values:
+        basis = selectors.AgreementBasis.SPANS
+    label = request.GET.get("label") or ""
+    if label not in {str(pk) for pk, _ in labels}:
+        label = ""
+    result = selectors.project_agreement(
+        project=project, basis=basis, label=int(label) if label else None
+    )
+    context = {
+        "project": project,
+        "result": result,
+        "labels": labels,
+        "bases": [
+            (selectors.AgreementBasis.SPANS, "Both have a span on it"),
+            (selectors.AgreementBasis.DONE, "Both marked it done"),
+        ],
+        "picked": {"basis": basis, "label": label},
+    }
+    if request.htmx:
+        return render(request, "annotations/partials/agreement_tables.html", context)
+    return render(request, "annotations/project_agreement.html", context)
