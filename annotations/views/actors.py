@@ -3,7 +3,6 @@
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +10,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import selectors, services
-from ..errors import Conflict
 from ..forms import (
     ActorForm,
 )
@@ -19,7 +17,7 @@ from ..models import (
     Actor,
 )
 from .common import _search_words, _whole_number
-from .errors import _error_response, _message, _status_of
+from .errors import answers_refusals, catch_refusal, error_response
 
 
 @login_required
@@ -27,23 +25,21 @@ from .errors import _error_response, _message, _status_of
 def actor_list(request):
     """The actor registry shared by all projects: search, create."""
     form = ActorForm(request.POST or None)
-    error = ""
+    refused = catch_refusal()
     if request.method == "POST" and form.is_valid():
-        try:
+        with refused:
             actor = services.actor_create(**form.cleaned_values())
-        except ValidationError as exc:
-            error = _message(exc)
-        else:
+        if not refused:
             return redirect(reverse("annotations:actor-edit", args=[actor.pk]) + "?created=1")
     q = _search_words(request)
     actors = selectors.actors_with_counts(user=request.user).order_by("name", "id")
     if q:
         actors = actors.filter(search_text__contains=q.casefold())
     page = Paginator(actors, 50).get_page(request.GET.get("page"))
-    context = {"form": form, "error": error, "page": page, "q": q}
+    context = {"form": form, "error": refused.message, "page": page, "q": q}
     if request.htmx and request.method == "GET":
         return render(request, "annotations/partials/actor_table.html", context)
-    return render(request, "annotations/actor_list.html", context, status=422 if error else 200)
+    return render(request, "annotations/actor_list.html", context, status=refused.status)
 
 
 @login_required
@@ -58,13 +54,11 @@ def actor_edit(request, actor_id):
         "wikidata_id": actor.wikidata_id,
     }
     form = ActorForm(request.POST or None, initial=initial)
-    error = ""
+    refused = catch_refusal()
     if request.method == "POST" and form.is_valid():
-        try:
+        with refused:
             services.actor_update(actor=actor, **form.cleaned_values())
-        except ValidationError as exc:
-            error = _message(exc)
-        else:
+        if not refused:
             return redirect(reverse("annotations:actor-edit", args=[actor.pk]) + "?saved=1")
     # Merge candidates: a search over names and aliases (the registry may hold thousands).
     merge_q = _search_words(request, "merge_q")
@@ -88,31 +82,29 @@ def actor_edit(request, actor_id):
         {
             "actor": actor,
             "form": form,
-            "error": error,
+            "error": refused.message,
             "merge_q": merge_q,
             "candidates": candidates,
             "saved": "saved" in request.GET,
             "created": "created" in request.GET,
             "merged": request.GET.get("merged", ""),
         },
-        status=422 if error else 200,
+        status=refused.status,
     )
 
 
 @login_required
 @require_POST
+@answers_refusals
 def actor_merge(request, actor_id):
     """Merge another actor into this one (``remove`` in the form)."""
     keep = get_object_or_404(Actor, pk=actor_id)
     remove_id = _whole_number(request.POST.get("remove", ""))
     remove = get_object_or_404(Actor, pk=remove_id) if remove_id is not None else None
     if remove is None:
-        return _error_response(request, "Choose the actor to merge into this one.")
+        return error_response(request, "Choose the actor to merge into this one.")
     name = remove.name
-    try:
-        services.actor_merge(keep=keep, remove=remove, user=request.user)
-    except (ValidationError, PermissionDenied, Conflict) as exc:
-        return _error_response(request, _message(exc), _status_of(exc))
+    services.actor_merge(keep=keep, remove=remove, user=request.user)
     return HttpResponseRedirect(
         reverse("annotations:actor-edit", args=[keep.pk]) + "?" + urlencode({"merged": name})
     )

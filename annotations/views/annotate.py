@@ -1,7 +1,6 @@
 """The annotate page: the page itself, marking an article done, creating a span."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -10,7 +9,6 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import selectors, services
-from ..errors import Conflict
 from ..forms import (
     SpanCreateForm,
 )
@@ -20,7 +18,7 @@ from ..models import (
 )
 from .annotate_render import _excerpt, _span_groups, render_paragraph_window
 from .common import _whole_number
-from .errors import _error_response, _message, _status_of
+from .errors import answers_refusals, error_response, form_message
 from .workspace import Workspace
 
 
@@ -62,13 +60,11 @@ def annotate(request, slug, article_id):
 
 @login_required
 @require_POST
+@answers_refusals
 def article_done(request, slug, article_id):
     ws = Workspace.for_write(request, slug, article_id, None)  # neither the body nor the spans
     done = request.POST.get("done") == "1"
-    try:
-        services.article_mark_done(article=ws.article, user=request.user, done=done)
-    except (ValidationError, PermissionDenied) as exc:
-        return _error_response(request, _message(exc), _status_of(exc))
+    services.article_mark_done(article=ws.article, user=request.user, done=done)
     if not request.htmx:
         return redirect(ws.url("annotate"))
     ctx = {**ws.context(with_spans=False), "done": done, "oob": False}
@@ -80,6 +76,7 @@ def article_done(request, slug, article_id):
 
 @login_required
 @require_POST
+@answers_refusals
 def span_create(request, slug, article_id):
     """Save a span over ``[start, end)`` (code points) with a label, answer the changed pieces.
 
@@ -98,21 +95,15 @@ def span_create(request, slug, article_id):
         if label is None:
             form.add_error("label", "Select one of the project's span labels.")
     if not form.is_valid():
-        errors = "; ".join(
-            f"{field}: {' '.join(messages)}" for field, messages in form.errors.items()
-        )
-        return _error_response(request, f"The span was not saved. {errors}")
+        return error_response(request, f"The span was not saved. {form_message(form)}")
     data = form.cleaned_data
-    try:
-        span = services.span_create(
-            article=ws.article,
-            start=data["start"],
-            end=data["end"],
-            label=label,
-            annotator=request.user,
-        )
-    except (ValidationError, PermissionDenied, Conflict) as exc:
-        return _error_response(request, _message(exc), _status_of(exc))
+    span = services.span_create(
+        article=ws.article,
+        start=data["start"],
+        end=data["end"],
+        label=label,
+        annotator=request.user,
+    )
     if not request.htmx:
         return redirect(f"{ws.url('annotate')}?span={span.pk}")
     panel = render_to_string(

@@ -17,13 +17,12 @@ from ..imports import FORMATS as IMPORT_FORMATS
 from ..imports import import_file_steps, run_steps
 from ..models import (
     Article,
-    Role,
     Span,
     SpanStatus,
 )
-from ..permissions import user_role
+from ..permissions import can_manage, user_role
 from .common import _label_and_annotator_choices, _project
-from .errors import _error_response, _message, _status_of
+from .errors import catch_refusal, error_response
 
 
 def _export_filters(request, project) -> tuple[dict, dict]:
@@ -87,7 +86,7 @@ def project_export(request, slug):
 def project_export_download(request, slug):
     """The export file itself, streamed as the selector reads it."""
     project = _project(request, slug)
-    try:
+    with catch_refusal(ValidationError) as refused:
         content_type, filename, chunks, _ = export_stream(
             project,
             request.GET.get("format") or "jsonl",
@@ -95,8 +94,8 @@ def project_export_download(request, slug):
             label=request.GET.get("label") or None,
             annotator=request.GET.get("annotator") or None,
         )
-    except ValidationError as exc:
-        return _error_response(request, _message(exc), 400)
+    if refused:  # a filter the form does not offer, as the API answers it
+        return error_response(request, refused.message, 400)
     response = StreamingHttpResponse(chunks, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -125,7 +124,7 @@ def _import_page(request, project, *, result=None, error="", picked=None, status
 def project_import(request, slug):
     """Managers upload a file of articles: all or nothing, every bad line listed."""
     project = _project(request, slug)
-    if user_role(project=project, user=request.user) != Role.MANAGER:
+    if not can_manage(user_role(project=project, user=request.user)):
         raise PermissionDenied("Only a manager of the project imports articles.")
     if request.method != "POST":  # GET or HEAD: never a write (HEAD skips the CSRF check)
         return _import_page(request, project)
@@ -137,7 +136,7 @@ def project_import(request, slug):
     upload = request.FILES.get("file")
     if upload is None:
         return _import_page(request, project, error="Choose a file.", picked=picked, status=422)
-    try:
+    with catch_refusal() as refused:
         steps = import_file_steps(
             project,
             request.user,
@@ -153,9 +152,9 @@ def project_import(request, slug):
                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
             )
         result = run_steps(steps)
-    except (ValidationError, PermissionDenied) as exc:
+    if refused:
         return _import_page(
-            request, project, error=_message(exc), picked=picked, status=_status_of(exc)
+            request, project, error=refused.message, picked=picked, status=refused.status
         )
     return _import_page(
         request, project, result=result, picked=picked, status=422 if result.errors else 200
@@ -174,20 +173,21 @@ def _import_progress(request, project, upload, steps, picked):
     away closes this generator, and that rolls it back."""
     size, last = upload.size or 0, time.monotonic()
     try:
-        while True:
-            try:
-                done = next(steps)
-            except StopIteration as stop:
-                result, error, status = stop.value, "", 422 if stop.value.errors else 200
-                break
-            if time.monotonic() - last >= IMPORT_PROGRESS_EVERY:
-                last = time.monotonic()
-                read = min(upload.tell() / size, 1.0) if size else None
-                yield json.dumps({"done": done, "read": read}) + "\n"
-    except (ValidationError, PermissionDenied) as exc:
-        result, error, status = None, _message(exc), _status_of(exc)
+        with catch_refusal() as refused:
+            while True:
+                try:
+                    done = next(steps)
+                except StopIteration as stop:
+                    result, error, status = stop.value, "", 422 if stop.value.errors else 200
+                    break
+                if time.monotonic() - last >= IMPORT_PROGRESS_EVERY:
+                    last = time.monotonic()
+                    read = min(upload.tell() / size, 1.0) if size else None
+                    yield json.dumps({"done": done, "read": read}) + "\n"
     finally:
         steps.close()  # left before its end (the client went away): rolled back, at once
+    if refused:
+        result, error, status = None, refused.message, refused.status
     html = render_to_string(
         "annotations/partials/import_result.html",
         {"project": project, "result": result, "error": error},

@@ -1,23 +1,20 @@
 """The project's label scheme: managers add, edit and reorder labels."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import services
-from ..errors import Conflict
 from ..forms import (
     LabelForm,
 )
 from ..models import (
     Label,
-    Role,
 )
-from ..permissions import user_role
+from ..permissions import can_manage, user_role
 from .common import _project
-from .errors import _error_response, _message, _status_of
+from .errors import catch_refusal, error_response, form_message
 
 
 def _label_page(request, project, *, form=None, error="", edit_errors=None, status=200):
@@ -29,7 +26,7 @@ def _label_page(request, project, *, form=None, error="", edit_errors=None, stat
         {
             "project": project,
             "labels": labels,
-            "is_manager": role == Role.MANAGER,
+            "is_manager": can_manage(role),
             "form": form or LabelForm(),
             "error": error,
             "edit_errors": edit_errors or {},
@@ -49,10 +46,12 @@ def label_scheme(request, slug):
     form = LabelForm(request.POST)
     if not form.is_valid():
         return _label_page(request, project, form=form, status=422)
-    try:
+    with catch_refusal() as refused:
         services.label_create(project=project, user=request.user, **form.cleaned_data)
-    except (ValidationError, PermissionDenied, Conflict) as exc:
-        return _label_page(request, project, form=form, error=_message(exc), status=_status_of(exc))
+    if refused:
+        return _label_page(
+            request, project, form=form, error=refused.message, status=refused.status
+        )
     return redirect(reverse("annotations:label-scheme", args=[slug]) + "?saved=added")
 
 
@@ -63,14 +62,13 @@ def label_edit(request, slug, label_id):
     label = get_object_or_404(Label, pk=label_id, project=project)
     form = LabelForm(request.POST)
     if not form.is_valid():
-        errors = "; ".join(f"{f}: {' '.join(m)}" for f, m in form.errors.items())
-        return _label_page(request, project, edit_errors={label.pk: errors}, status=422)
-    try:
+        edit_errors = {label.pk: form_message(form)}
+        return _label_page(request, project, edit_errors=edit_errors, status=422)
+    with catch_refusal() as refused:
         services.label_update(label=label, user=request.user, **form.cleaned_data)
-    except (ValidationError, PermissionDenied, Conflict) as exc:
-        return _label_page(
-            request, project, edit_errors={label.pk: _message(exc)}, status=_status_of(exc)
-        )
+    if refused:
+        edit_errors = {label.pk: refused.message}
+        return _label_page(request, project, edit_errors=edit_errors, status=refused.status)
     return redirect(reverse("annotations:label-scheme", args=[slug]) + "?saved=saved")
 
 
@@ -81,10 +79,10 @@ def label_move(request, slug, label_id):
     project = _project(request, slug)
     label = Label.objects.filter(project=project, pk=label_id).first()
     if label is None:
-        return _error_response(request, "No such label.", 404)
+        return error_response(request, "No such label.", 404)
     step = -1 if request.POST.get("direction") == "up" else 1
-    try:
+    with catch_refusal() as refused:
         services.label_move(label=label, user=request.user, step=step)
-    except (ValidationError, PermissionDenied) as exc:
-        return _label_page(request, project, error=_message(exc), status=_status_of(exc))
+    if refused:
+        return _label_page(request, project, error=refused.message, status=refused.status)
     return redirect(reverse("annotations:label-scheme", args=[slug]) + "?saved=moved")

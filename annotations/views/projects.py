@@ -15,7 +15,7 @@ from ..forms import (
 from ..models import (
     Article,
 )
-from ..permissions import user_role
+from ..permissions import can_manage, can_review, user_role
 from ..selectors import projects_for_user
 from .common import _project
 
@@ -39,6 +39,7 @@ def project_list(request):
 def project_detail(request, slug):
     """A project's articles: search, filters, my progress, pages of 25."""
     project = _project(request, slug)
+    role = user_role(project=project, user=request.user)
     sources = (
         Article.objects.filter(project=project)
         .exclude(source="")
@@ -61,7 +62,8 @@ def project_detail(request, slug):
     query = {k: v for k, v in request.GET.items() if k != "page" and v}
     context = {
         "project": project,
-        "role": user_role(project=project, user=request.user),
+        "can_review": can_review(role),
+        "can_manage": can_manage(role),
         "form": form,
         "page": page,
         "query": urlencode(query),

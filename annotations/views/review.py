@@ -3,7 +3,7 @@
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Greatest, Substr
 from django.http import HttpResponse
@@ -13,15 +13,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import services
-from ..errors import Conflict
 from ..models import (
-    Role,
     Span,
     SpanStatus,
 )
-from ..permissions import user_role
+from ..permissions import can_review, user_role
 from .common import _label_and_annotator_choices, _project, _whole_number
-from .errors import _error_response, _message, _status_of
+from .errors import catch_refusal, error_response
 
 REVIEW_PER_PAGE = 50
 REVIEW_CONTEXT = 60  # characters of the body shown on each side of a span
@@ -33,7 +31,7 @@ REVIEW_FIELDS = (
 
 
 def _review_role(request, project) -> None:
-    if user_role(project=project, user=request.user) not in (Role.REVIEWER, Role.MANAGER):
+    if not can_review(user_role(project=project, user=request.user)):
         raise PermissionDenied("Only a reviewer or manager of the project reviews its spans.")
 
 
@@ -165,14 +163,14 @@ def span_review(request, slug, span_id):
     # A whole number (within bigint), else the service says why it is not a version.
     number = _whole_number(version)
     version = version if number is None else number
-    try:
+    with catch_refusal() as refused:
         services.span_update(span=span, user=request.user, version=version, status=status)
-    except (ValidationError, PermissionDenied, Conflict) as exc:
+    if refused:
         if not request.htmx:  # a page saying why, rather than a bare row
             queue = reverse("annotations:project-review", args=[project.slug])
-            return _error_response(request, _message(exc), _status_of(exc), back=queue)
+            return error_response(request, refused.message, refused.status, back=queue)
         span = get_object_or_404(_review_spans(project), pk=span_id)
-        return _review_row(request, project, span, error=_message(exc), status=_status_of(exc))
+        return _review_row(request, project, span, error=refused.message, status=refused.status)
     if not request.htmx:
         return redirect(reverse("annotations:project-review", args=[project.slug]))
     span = get_object_or_404(_review_spans(project), pk=span_id)

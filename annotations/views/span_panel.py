@@ -3,7 +3,7 @@
 from html import escape as escape_html
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +13,6 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import selectors, services
-from ..errors import Conflict
 from ..forms import (
     RelationForm,
     SpanActorForm,
@@ -28,7 +27,7 @@ from ..models import (
 )
 from .annotate_render import _excerpt
 from .common import _search_words, _whole_number
-from .errors import _error_response, _message, _status_of
+from .errors import answers_refusals, catch_refusal, error_response, form_message
 from .workspace import Workspace
 
 
@@ -56,12 +55,8 @@ def _panel_response(
             return redirect(back)
         form = extra.get("form")
         if form is not None and form.errors:
-            error += " " + " ".join(
-                f"{field}: {message}"
-                for field, messages in form.errors.items()
-                for message in messages
-            )
-        return _error_response(request, error, status, back=back)
+            error += " " + form_message(form)
+        return error_response(request, error, status, back=back)
     panel = render_to_string(
         "annotations/partials/span_panel.html", ws.panel_context(span, **extra), request
     )
@@ -92,7 +87,7 @@ def span_edit(request, slug, article_id, span_id):
         return _panel_response(request, ws, span, form=form, error="Please correct the form.")
     data = form.cleaned_data
     old_range = (span.start, span.end)
-    try:
+    with catch_refusal() as refused:
         updated = services.span_update(
             span=span,
             user=request.user,
@@ -102,9 +97,9 @@ def span_edit(request, slug, article_id, span_id):
             confidence=data["confidence"] or None,
             note=data["note"],
         )
-    except (ValidationError, PermissionDenied, Conflict) as exc:
+    if refused:
         return _panel_response(
-            request, ws, span, form=form, error=_message(exc), stale=True, status=_status_of(exc)
+            request, ws, span, form=form, error=refused.message, stale=True, status=refused.status
         )
     if not request.htmx:
         return redirect(f"{ws.url('annotate')}?span={span.pk}")
@@ -136,24 +131,23 @@ def span_actor_add(request, slug, article_id, span_id):
     if not form.is_valid():
         return _panel_response(request, ws, span, error="Choose an actor and a role.")
     data = form.cleaned_data
-    try:
-        # One transaction: a new actor is kept only if the span takes it.
-        with transaction.atomic():
-            if data["actor"]:
-                actor = get_object_or_404(Actor, pk=data["actor"])
-            elif (data["name"] or "").strip():
-                actor = services.actor_create(name=data["name"], kind=Actor.Kind.OTHER)
-            else:
-                raise ValidationError("Choose an actor, or type a name to create one.")
-            services.span_update(
-                span=span,
-                user=request.user,
-                version=data["version"],
-                actors=[*_links(span), {"actor": actor.pk, "role": data["role"]}],
-            )
-    except (ValidationError, PermissionDenied, Conflict) as exc:
+    # One transaction: a new actor is kept only if the span takes it.
+    with catch_refusal() as refused, transaction.atomic():
+        if data["actor"]:
+            actor = get_object_or_404(Actor, pk=data["actor"])
+        elif (data["name"] or "").strip():
+            actor = services.actor_create(name=data["name"], kind=Actor.Kind.OTHER)
+        else:
+            raise ValidationError("Choose an actor, or type a name to create one.")
+        services.span_update(
+            span=span,
+            user=request.user,
+            version=data["version"],
+            actors=[*_links(span), {"actor": actor.pk, "role": data["role"]}],
+        )
+    if refused:
         return _panel_response(
-            request, ws, span, error=_message(exc), stale=True, status=_status_of(exc)
+            request, ws, span, error=refused.message, stale=True, status=refused.status
         )
     ws.reload()
     span = ws.span(span_id)
@@ -176,11 +170,11 @@ def span_actor_remove(request, slug, article_id, span_id):
         for link in _links(span)
         if not (link["actor"] == data["actor"] and link["role"] == data["role"])
     ]
-    try:
+    with catch_refusal() as refused:
         services.span_update(span=span, user=request.user, version=data["version"], actors=links)
-    except (ValidationError, PermissionDenied, Conflict) as exc:
+    if refused:
         return _panel_response(
-            request, ws, span, error=_message(exc), stale=True, status=_status_of(exc)
+            request, ws, span, error=refused.message, stale=True, status=refused.status
         )
     ws.reload()
     return _panel_response(request, ws, ws.span(span_id), live="Actor removed.")
@@ -239,10 +233,10 @@ def span_relation_remove(request, slug, article_id, span_id):
     relation = get_object_or_404(
         Relation.objects.select_related("label"), pk=relation_id, from_span=span
     )
-    try:
+    with catch_refusal() as refused:
         services.relation_delete(relation=relation, user=request.user)
-    except (ValidationError, PermissionDenied, Conflict) as exc:
-        return _panel_response(request, ws, span, error=_message(exc), status=_status_of(exc))
+    if refused:
+        return _panel_response(request, ws, span, error=refused.message, status=refused.status)
     ws.reload()
     return _panel_response(
         request, ws, ws.span(span_id), live=f"Removed the “{relation.label.name}” link."
@@ -258,28 +252,26 @@ def span_relation_add(request, slug, article_id, span_id):
     if not form.is_valid():
         return _panel_response(request, ws, span, error="Choose a span and a relation label.")
     data = form.cleaned_data
-    try:
-        to_span = get_object_or_404(Span, pk=data["to_span"], article=ws.article)
-        label = get_object_or_404(Label, pk=data["label"], project=ws.project)
+    to_span = get_object_or_404(Span, pk=data["to_span"], article=ws.article)
+    label = get_object_or_404(Label, pk=data["label"], project=ws.project)
+    with catch_refusal() as refused:
         services.relation_create(
             from_span=span, to_span=to_span, label=label, annotator=request.user
         )
-    except (ValidationError, PermissionDenied, Conflict) as exc:
-        return _panel_response(request, ws, span, error=_message(exc), status=_status_of(exc))
+    if refused:
+        return _panel_response(request, ws, span, error=refused.message, status=refused.status)
     ws.reload()
     return _panel_response(request, ws, ws.span(span_id), live=f"Linked with “{label.name}”.")
 
 
 @login_required
 @require_POST
+@answers_refusals
 def span_delete(request, slug, article_id, span_id):
     """Delete a span; the answer offers Undo (a restore of the ``deleted`` event)."""
     ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
-    try:
-        services.span_delete(span=span, user=request.user)
-    except (ValidationError, PermissionDenied, Conflict) as exc:
-        return _error_response(request, _message(exc), _status_of(exc))
+    services.span_delete(span=span, user=request.user)
     event = (
         SpanEvent.objects.filter(span_id=span_id, action=SpanEvent.Action.DELETED)
         .order_by("-at", "-id")
@@ -308,13 +300,11 @@ def span_delete(request, slug, article_id, span_id):
 
 @login_required
 @require_POST
+@answers_refusals
 def span_restore(request, slug, article_id, event_id):
     ws = Workspace.for_write(request, slug, article_id, None)
     event = get_object_or_404(SpanEvent, pk=event_id, article=ws.article)
-    try:
-        span = services.span_restore(event=event, user=request.user)
-    except (ValidationError, PermissionDenied, Conflict) as exc:
-        return _error_response(request, _message(exc), _status_of(exc))
+    span = services.span_restore(event=event, user=request.user)
     if span.annotator_id != request.user.pk:  # a reviewer's or manager's restore
         if not request.htmx:
             return redirect(reverse("annotations:project-review", args=[ws.project.slug]))
