@@ -8,6 +8,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from .. import selectors, services
 from ..forms import (
@@ -22,6 +23,7 @@ from .errors import answers_refusals, catch_refusal, error_response
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@vary_on_headers("HX-Request")
 def actor_list(request):
     """The actor registry shared by all projects: search, create."""
     form = ActorForm(request.POST or None)
@@ -44,6 +46,7 @@ def actor_list(request):
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@vary_on_headers("HX-Request")
 def actor_edit(request, actor_id):
     actor = get_object_or_404(selectors.actors_with_counts(user=request.user), pk=actor_id)
     initial = {

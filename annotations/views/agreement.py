@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
+from django.views.decorators.vary import vary_on_headers
 
 from .. import selectors
 from .common import _label_and_annotator_choices, _project
@@ -10,6 +11,7 @@ from .common import _label_and_annotator_choices, _project
 
 @login_required
 @require_safe
+@vary_on_headers("HX-Request")
 def project_agreement(request, slug):
     """Inter-annotator agreement per pair and per label, as the API's agreement/ computes it."""
     project = _project(request, slug)

@@ -16,7 +16,8 @@ from ..models import (
     ArticleProgress,
     Span,
 )
-from .annotate_render import _excerpt, _span_groups, render_paragraph_window
+from ..templatetags.assay import excerpt
+from .annotate_render import render_paragraph_window, span_groups
 from .common import _whole_number
 from .errors import answers_refusals, error_response, form_message
 from .workspace import Workspace
@@ -37,7 +38,7 @@ def annotate(request, slug, article_id):
             .first()
         )
     context = ws.context(
-        groups=_span_groups(ws.span_labels, ws.spans),
+        groups=span_groups(ws.span_labels, ws.spans),
         # Through ws.bounds(), so that this process remembers the bounds for span creates.
         paragraphs=mark_safe(
             "".join(
@@ -48,7 +49,7 @@ def annotate(request, slug, article_id):
                     ws.spans,
                 )
             )
-        ),
+        ),  # escaped by render_paragraph_window, the fast twin of its template
         previous_url=previous_id and reverse("annotations:annotate", args=[slug, previous_id]),
         next_url=next_id and reverse("annotations:annotate", args=[slug, next_id]),
         done=bool(progress and progress.done_at),
@@ -113,5 +114,5 @@ def span_create(request, slug, article_id):
         touched=ws.touched(span.start, span.end),
         added=(span.pk,),
         panel=panel,
-        live=f"Saved {label.name}: “{_excerpt(span.text)}”.",
+        live=f"Saved {label.name}: “{excerpt(span.text)}”.",
     )

@@ -7,8 +7,8 @@ from collections import defaultdict
 from functools import lru_cache
 from html import escape as escape_html
 
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
 from ..models import (
     Label,
@@ -51,22 +51,60 @@ def cached_bounds(article_id: int) -> tuple[str, tuple[tuple[int, int], ...]] | 
     return _ARTICLE_BOUNDS.get(article_id)
 
 
-def _segment(text: str, base: int, start: int, end: int, covering: list) -> str:
-    piece = escape_html(text[start - base : end - base], quote=False)
-    if not covering:
-        return f'<span class="seg" data-start="{start}">{piece}</span>'
-    # Innermost first: the shortest span colours the background, up to three others underline
-    # it (the u1-/u2-/u3- classes of ``label_styles``). Classes rather than a style and a
-    # title on each of thousands of highlights: the page is that much less to parse; the
-    # page's script gives a highlight its title (the labels' names) on hover.
+def _covering(covering: list) -> tuple[str, str]:
+    """A highlight's classes and ``data-spans`` (ids, innermost first).
+
+    The shortest span colours the background, up to three others underline it (the u1-/u2-/u3-
+    classes of ``label_styles``). Classes rather than a style and a title on each of thousands
+    of highlights: the page is that much less to parse; the page's script gives a highlight
+    its title (the labels' names) on hover."""
     classes = f"seg hl l{covering[0].label_id}"
     if len(covering) > 1:
         covering = sorted(covering, key=lambda s: (s.end - s.start, -s.start, s.pk))
         classes = f"seg hl l{covering[0].label_id} multi" + "".join(
             [f" u{depth}-{s.label_id}" for depth, s in enumerate(covering[1:4], start=1)]
         )
-    ids = " ".join([str(s.pk) for s in covering])
-    return f'<mark class="{classes}" data-start="{start}" data-spans="{ids}">{piece}</mark>'
+    return classes, " ".join([str(s.pk) for s in covering])
+
+
+def paragraph_segments(text: str, base: int, paragraphs: list[tuple[int, int, int]], spans: list):
+    """``(index, start, segments)`` for each paragraph, split on every span boundary; a
+    segment is ``(start, text, classes, ids)`` (``ids`` empty where no span covers it).
+
+    ``text`` is ``body[base:...]`` and ``paragraphs`` lists ``(index, start, end)`` of the
+    paragraphs it holds, in text order; ``spans`` (with ``pk``, ``start``, ``end``,
+    ``label_id``) are those that overlap them. Offsets are code points."""
+    starts, ends = defaultdict(list), defaultdict(list)
+    for span in spans:
+        starts[span.start].append(span)
+        ends[span.end].append(span)
+    cuts = sorted(set(starts) | set(ends))
+    active: dict[int, object] = {}
+    ci = 0
+
+    def segment(start: int, end: int) -> tuple[str, str, str, str]:
+        piece = text[start - base : end - base]
+        if not active:
+            return (start, piece, "seg", "")
+        return (start, piece, *_covering(list(active.values())))
+
+    for index, ps, pe in paragraphs:
+        pieces, pos = [], ps
+        while ci < len(cuts) and cuts[ci] <= pe:
+            cut = cuts[ci]
+            if cut > pos:
+                pieces.append(segment(pos, cut))
+            pos = max(pos, cut)
+            for span in ends.get(cut, ()):
+                active.pop(span.pk, None)
+            for span in starts.get(cut, ()):
+                active[span.pk] = span
+            ci += 1
+        if pe > pos:
+            pieces.append(segment(pos, pe))
+        if ps == pe:
+            pieces.append((ps, "", "seg empty", ""))
+        yield index, ps, pieces
 
 
 def render_paragraphs(
@@ -74,16 +112,18 @@ def render_paragraphs(
 ) -> list[str]:
     """The body as ``<p>`` elements split on every span boundary, escaped (HTML strings).
 
-    ``spans`` have ``pk``, ``start``, ``end`` and ``label_id``. Each segment carries
-    ``data-start`` (code points) and ``data-spans`` (the spans covering it, innermost first),
-    so the page can turn a selection into offsets and a click into a span. ``only`` limits
-    the output to some paragraph indexes (for htmx out-of-band updates).
+    Each segment carries ``data-start`` (code points) and ``data-spans`` (the spans covering
+    it, innermost first), so the page can turn a selection into offsets and a click into a
+    span. ``only`` limits the output to some paragraph indexes (for htmx out-of-band updates).
     """
     bounds = paragraph_bounds(body)
     indexes = range(len(bounds)) if only is None else sorted(only)
     return render_paragraph_window(
         body, 0, [(index, *bounds[index]) for index in indexes], spans, oob=oob
     )
+
+
+PARAGRAPHS_TEMPLATE = "annotations/partials/annotate/paragraphs.html"
 
 
 def render_paragraph_window(
@@ -94,39 +134,51 @@ def render_paragraph_window(
     *,
     oob: bool = False,
 ) -> list[str]:
-    """``render_paragraphs`` on a piece of the body: ``text`` is ``body[base:...]`` and
-    ``paragraphs`` lists ``(index, start, end)`` of the paragraphs it holds, in text order;
-    ``spans`` are those that overlap them."""
-    starts, ends = defaultdict(list), defaultdict(list)
-    for span in spans:
-        starts[span.start].append(span)
-        ends[span.end].append(span)
-    cuts = sorted(set(starts) | set(ends))
-    active: dict[int, object] = {}
-    out, ci = [], 0
+    """``paragraph_segments`` as HTML, a string per paragraph: the fast twin of
+    ``PARAGRAPHS_TEMPLATE`` (``render_paragraph_window_template``), which writes the same
+    HTML five times slower; the article of 200,000 characters and 2,000 spans is the page's
+    hot path. tests/views/test_annotate_render.py holds the two to the same output."""
     oob_attr = ' hx-swap-oob="outerHTML"' if oob else ""
-    for index, ps, pe in paragraphs:
-        pieces, pos = [], ps
-        while ci < len(cuts) and cuts[ci] <= pe:
-            cut = cuts[ci]
-            if cut > pos:
-                pieces.append(_segment(text, base, pos, cut, list(active.values())))
-            pos = max(pos, cut)
-            for span in ends.get(cut, ()):
-                active.pop(span.pk, None)
-            for span in starts.get(cut, ()):
-                active[span.pk] = span
-            ci += 1
-        if pe > pos:
-            pieces.append(_segment(text, base, pos, pe, list(active.values())))
-        if ps == pe:
-            pieces.append(f'<span class="seg empty" data-start="{ps}"></span>')
-        out.append(
-            f'<p id="para-{index}" class="para" data-start="{ps}"{oob_attr}>'
-            + "".join(pieces)
-            + "</p>"
+    return [
+        f'<p id="para-{index}" class="para" data-start="{ps}"{oob_attr}>'
+        + "".join(
+            [
+                f'<mark class="{classes}" data-start="{start}" data-spans="{ids}">'
+                f"{escape_html(piece)}</mark>"
+                if ids
+                else f'<span class="{classes}" data-start="{start}">{escape_html(piece)}</span>'
+                for start, piece, classes, ids in segments
+            ]
         )
-    return out
+        + "</p>"
+        for index, ps, segments in paragraph_segments(text, base, paragraphs, spans)
+    ]
+
+
+def render_paragraph_window_template(
+    text: str,
+    base: int,
+    paragraphs: list[tuple[int, int, int]],
+    spans: list,
+    *,
+    oob: bool = False,
+) -> str:
+    """``render_paragraph_window`` through its template (the reference; see there)."""
+    context = {
+        "oob": oob,
+        "paragraphs": [
+            {
+                "index": index,
+                "start": ps,
+                "segments": [
+                    {"start": start, "text": piece, "classes": classes, "ids": ids}
+                    for start, piece, classes, ids in segments
+                ],
+            }
+            for index, ps, segments in paragraph_segments(text, base, paragraphs, spans)
+        ],
+    }
+    return render_to_string(PARAGRAPHS_TEMPLATE, context)
 
 
 def touched_range(bounds: tuple[tuple[int, int], ...], start: int, end: int) -> range:
@@ -144,40 +196,16 @@ def paragraphs_touched(body: str, *ranges: tuple[int, int]) -> set[int]:
 
 def label_styles(labels) -> SafeString:
     """Each label's colour: ``--c`` for its highlights, ``--u1`` to ``--u3`` for the underlines
-    it draws beneath an inner span's highlight."""
-    rules = "".join(
-        f".l{label.pk}{{--c:{color}}}.u1-{label.pk}{{--u1:{color}}}"
-        f".u2-{label.pk}{{--u2:{color}}}.u3-{label.pk}{{--u3:{color}}}"
-        for label in labels
-        if (color := escape(label.color))
-    )
-    return mark_safe(rules)
+    it draws beneath an inner span's highlight (the page's ``<style>``)."""
+    return render_to_string("annotations/partials/annotate/label_styles.html", {"labels": labels})
 
 
-def _excerpt(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _span_item(span) -> str:
-    """One entry of the span list; ``data-start`` keeps a group in text order."""
-    return (
-        f'<li id="item-{span.pk}" data-start="{span.start}">'
-        f'<a href="?span={span.pk}" data-span-link="{span.pk}">'
-        f"{escape_html(_excerpt(span.text, 90), quote=False)}</a></li>"
-    )
-
-
-def _span_groups(labels: list[Label], spans: list) -> list[dict]:
+def span_groups(labels: list[Label], spans: list) -> list[dict]:
     """The span list: a group per span label (empty ones hidden), in the scheme's order."""
     by_label = defaultdict(list)
     for span in spans:
         by_label[span.label_id].append(span)
     return [
-        {
-            "label": label,
-            "count": len(by_label[label.pk]),
-            "items": mark_safe("".join([_span_item(span) for span in by_label[label.pk]])),
-        }
+        {"label": label, "count": len(by_label[label.pk]), "spans": by_label[label.pk]}
         for label in labels
     ]

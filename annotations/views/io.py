@@ -10,6 +10,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.vary import vary_on_headers
 
 from ..exports import FORMATS as EXPORT_FORMATS
 from ..exports import export_stream
@@ -70,6 +71,7 @@ def _export_count(project, picked: dict) -> dict:
 
 @login_required
 @require_safe
+@vary_on_headers("HX-Request")
 def project_export(request, slug):
     """The export form: format and filters, with a live count of what the file will hold."""
     project = _project(request, slug)
@@ -121,6 +123,7 @@ def _import_page(request, project, *, result=None, error="", picked=None, status
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@vary_on_headers("HX-Request")
 def project_import(request, slug):
     """Managers upload a file of articles: all or nothing, every bad line listed."""
     project = _project(request, slug)

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
+from django.views.decorators.vary import vary_on_headers
 
 from .. import selectors
 from ..forms import (
@@ -36,6 +37,7 @@ def project_list(request):
 
 @login_required
 @require_safe
+@vary_on_headers("HX-Request")
 def project_detail(request, slug):
     """A project's articles: search, filters, my progress, pages of 25."""
     project = _project(request, slug)

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
 
 from .. import services
 from ..models import (
@@ -91,6 +92,7 @@ def _review_row(request, project, span, *, error: str = "", status: int = 200) -
 
 @login_required
 @require_safe
+@vary_on_headers("HX-Request", "HX-Target")
 def project_review(request, slug):
     """Reviewers and managers accept or reject spans: a queue with the text around each."""
     project = _project(request, slug)
@@ -147,7 +149,7 @@ def project_review(request, slug):
         "counts": _review_counts(project),
         "picked": picked,
     }
-    if request.htmx and request.headers.get("HX-Target") == "review-queue":
+    if request.htmx and request.htmx.target == "review-queue":
         return render(request, "annotations/partials/review_queue.html", context)
     return render(request, "annotations/project_review.html", context)
 

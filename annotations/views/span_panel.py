@@ -1,7 +1,5 @@
 """The span panel beside the text: edit, actors, relations, delete and restore."""
 
-from html import escape as escape_html
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,8 +7,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
 
 from .. import selectors, services
 from ..forms import (
@@ -25,7 +23,7 @@ from ..models import (
     Span,
     SpanEvent,
 )
-from .annotate_render import _excerpt
+from ..templatetags.assay import excerpt
 from .common import _search_words, _whole_number
 from .errors import answers_refusals, catch_refusal, error_response, form_message
 from .workspace import Workspace
@@ -67,6 +65,7 @@ def _panel_response(
 
 @login_required
 @require_safe
+@vary_on_headers("HX-Request")
 def span_panel(request, slug, article_id, span_id):
     """The span's detail beside the text (htmx); a plain GET opens the page with it."""
     ws = Workspace.for_write(request, slug, article_id, None)
@@ -112,7 +111,7 @@ def span_edit(request, slug, article_id, span_id):
         touched=ws.touched(*old_range),
         removed=(span.pk,),
         added=(span.pk,),
-        live=f"Saved changes to {span.label.name}: “{_excerpt(span.text)}”.",
+        live=f"Saved changes to {span.label.name}: “{excerpt(span.text)}”.",
     )
 
 
@@ -202,14 +201,11 @@ def span_relation_form(request, slug, article_id, span_id):
     ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
     labels = ws.label_map
-    targets = mark_safe(
-        "".join(
-            f'<option value="{other.pk}">{escape_html(labels[other.label_id].name)}: '
-            f"{escape_html(_excerpt(other.text, 50))}</option>"
-            for other in ws.spans
-            if other.pk != span.pk
-        )
-    )
+    targets = [
+        {"pk": other.pk, "label": labels[other.label_id].name, "text": other.text}
+        for other in ws.spans
+        if other.pk != span.pk
+    ]
     return render(
         request,
         "annotations/partials/relation_form.html",
@@ -294,7 +290,7 @@ def span_delete(request, slug, article_id, span_id):
         touched=ws.touched(span.start, span.end),
         removed=(span.pk,),
         panel=panel,
-        live=f"Deleted {span.label.name}: “{_excerpt(span.text)}”. Undo is in the side panel.",
+        live=f"Deleted {span.label.name}: “{excerpt(span.text)}”. Undo is in the side panel.",
     )
 
 
@@ -323,5 +319,5 @@ def span_restore(request, slug, article_id, event_id):
         span,
         touched=ws.touched(span.start, span.end),
         added=(span.pk,),
-        live=f"Restored {span.label.name}: “{_excerpt(span.text)}”.",
+        live=f"Restored {span.label.name}: “{excerpt(span.text)}”.",
     )

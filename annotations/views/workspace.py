@@ -17,15 +17,14 @@ from ..models import (
 )
 from ..permissions import user_role
 from .annotate_render import (
-    _span_item,
     cached_bounds,
-    label_styles,
     remember_bounds,
     render_paragraph_window,
     touched_range,
 )
 from .common import _project
 
+SPAN_LIST_CHANGES = "annotations/partials/annotate/span_list_changes.html"
 PANEL_FIELDS = ("version", "label", "probability", "confidence", "note")
 NOT_GRADED = "— not graded —"
 
@@ -145,7 +144,7 @@ class Workspace:
             "role": self.role,
             "labels": self.span_labels,
             "relation_labels": self.relation_labels,
-            "label_styles": label_styles(self.labels),
+            "all_labels": self.labels,  # their colours: partials/annotate/label_styles.html
             "create_url": self.url("span-create"),
             **extra,
         }
@@ -241,27 +240,23 @@ class Workspace:
             base, text = self.window(first, last)
             html += render_paragraph_window(
                 text, base, [(i, *bounds[i]) for i in indexes], nearby, oob=True
-            )  # escaped by render_paragraph_window
+            )
         if removed or added:
-            html += [f'<li id="item-{pk}" hx-swap-oob="delete"></li>' for pk in removed]
             rows = {row.pk: row for row in nearby if row.pk in added}
             if missing := [pk for pk in added if pk not in rows]:
                 new_rows = Span.objects.filter(
                     pk__in=missing, article=self.article, annotator=self.request.user
                 ).values_list("id", "start", "end", "label_id", "text")
                 rows.update((values[0], selectors.SpanRow(*values)) for values in new_rows)
-            html += [
-                f'<ol hx-swap-oob="beforeend:#group-items-{row.label_id}">{_span_item(row)}</ol>'
-                for pk in added
-                if (row := rows.get(pk))
-            ]
-            html += [
-                f'<span id="group-count-{label.pk}" class="count" hx-swap-oob="true">'
-                f"{counts.get(label.pk, 0)}</span>"
-                for label in self.span_labels
-            ]
-            html.append(f'<span id="span-total" class="count" hx-swap-oob="true">{total}</span>')
-            html.append(render_to_string("annotations/partials/counters.html", ctx))
+            changes = {
+                **ctx,
+                "removed": removed,
+                "added": [row for pk in added if (row := rows.get(pk))],
+                "groups": [
+                    {"label": label, "count": counts.get(label.pk, 0)} for label in self.span_labels
+                ],
+            }
+            html.append(render_to_string(SPAN_LIST_CHANGES, changes))
         return HttpResponse("".join(html))
 
 

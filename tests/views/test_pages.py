@@ -557,3 +557,16 @@ def test_head_never_writes_even_with_a_form(project, manager):
         assert response.status_code == 200
     assert not Label.objects.filter(name="Sneaky").exists()
     assert not Actor.objects.filter(name="Sneaky").exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["project-detail", "project-export", "project-agreement", "project-review"]
+)
+def test_pages_that_answer_a_fragment_to_htmx_vary_on_it(client, manager, project, name):
+    """A cache must not give the fragment to a browser that asked for the whole page."""
+    client.force_login(manager)
+    url = reverse(f"annotations:{name}", args=[project.slug])
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200
+        assert "HX-Request" in response["Vary"]
