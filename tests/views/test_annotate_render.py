@@ -1,11 +1,14 @@
 """The annotate page's text: the fast Python renderer and its template twin write the same HTML."""
 
 import pytest
+from django.template.loader import render_to_string
 
 from annotations.views.annotate_render import (
+    SPAN_ITEM_TEMPLATE,
     paragraph_bounds,
     render_paragraph_window,
     render_paragraph_window_template,
+    span_items,
 )
 
 
@@ -58,3 +61,21 @@ def test_they_agree_on_a_window_of_the_body(case):
     fast = "".join(render_paragraph_window(text, base, paragraphs, spans, oob=True))
     assert fast == render_paragraph_window_template(text, base, paragraphs, spans, oob=True)
     assert fast.startswith('<p id="para-2" class="para" data-start="50" hx-swap-oob="outerHTML">')
+
+
+class ListRow:
+    def __init__(self, pk, start, text):
+        self.pk, self.start, self.text = pk, start, text
+
+
+def test_the_span_list_items_and_their_partial_agree():
+    rows = [
+        ListRow(1, 0, 'Say <script>alert("x")</script> & it\'s'),
+        ListRow(2, 5, "🇺🇦 «here»\n\n𝕏  two\tthree"),
+        ListRow(3, 9, "word " * 40),  # cut at 90 characters with …
+        ListRow(4, 12, ""),
+    ]
+    fast = span_items(rows)
+    partial = "".join(render_to_string(SPAN_ITEM_TEMPLATE, {"span": row}) for row in rows)
+    assert fast == partial
+    assert "<script" not in fast and "…</a>" in fast
