@@ -6,6 +6,7 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from .. import selectors
+from ..forms import AgreementFilterForm
 from .common import _label_and_annotator_choices, _project
 
 
@@ -16,12 +17,15 @@ def project_agreement(request, slug):
     """Inter-annotator agreement per pair and per label, as the API's agreement/ computes it."""
     project = _project(request, slug)
     labels, _ = _label_and_annotator_choices(project)
-    basis = request.GET.get("basis") or selectors.AgreementBasis.SPANS
-    if basis not in selectors.AgreementBasis.values:
-        basis = selectors.AgreementBasis.SPANS
-    label = request.GET.get("label") or ""
-    if label not in {str(pk) for pk, _ in labels}:
-        label = ""
+    bases = [
+        (selectors.AgreementBasis.SPANS, "Both have a span on it"),
+        (selectors.AgreementBasis.DONE, "Both marked it done"),
+    ]
+    form = AgreementFilterForm(
+        request.GET, bases=bases, labels=labels, default_basis=selectors.AgreementBasis.SPANS
+    )
+    picked = form.picked()
+    basis, label = picked["basis"], picked["label"]
     result = selectors.project_agreement(
         project=project, basis=basis, label=int(label) if label else None
     )
@@ -29,11 +33,8 @@ def project_agreement(request, slug):
         "project": project,
         "result": result,
         "labels": labels,
-        "bases": [
-            (selectors.AgreementBasis.SPANS, "Both have a span on it"),
-            (selectors.AgreementBasis.DONE, "Both marked it done"),
-        ],
-        "picked": {"basis": basis, "label": label},
+        "bases": bases,
+        "picked": picked,
     }
     if request.htmx:
         return render(request, "annotations/partials/agreement_tables.html", context)

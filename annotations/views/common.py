@@ -36,3 +36,14 @@ def _label_and_annotator_choices(project) -> tuple[list[tuple[int, str]], list[s
         project.memberships.order_by("user__username").values_list("user__username", flat=True)
     )
     return labels, annotators
+
+
+def filter_spans(spans, picked: dict):
+    """Spans with the status, label and annotator picked (``SpanFilterForm``; "" is any)."""
+    if picked.get("status"):
+        spans = spans.filter(status=picked["status"])
+    if picked.get("label"):
+        spans = spans.filter(label_id=int(picked["label"]))
+    if picked.get("annotator"):
+        spans = spans.filter(annotator__username=picked["annotator"])
+    return spans

@@ -14,6 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from ..exports import FORMATS as EXPORT_FORMATS
 from ..exports import export_stream
+from ..forms import ExportFilterForm
 from ..imports import FORMATS as IMPORT_FORMATS
 from ..imports import import_file_steps, run_steps
 from ..models import (
@@ -22,29 +23,18 @@ from ..models import (
     SpanStatus,
 )
 from ..permissions import can_manage, user_role
-from .common import _label_and_annotator_choices, _project
+from .common import _label_and_annotator_choices, _project, filter_spans
 from .errors import catch_refusal, error_response
 
 
 def _export_filters(request, project) -> tuple[dict, dict]:
     """The export form's choices and the filters picked, unknown values left out."""
     labels, annotators = _label_and_annotator_choices(project)
-    picked = {
-        "format": request.GET.get("format") or "jsonl",
-        "status": request.GET.get("status") or "",
-        "label": request.GET.get("label") or "",
-        "annotator": request.GET.get("annotator") or "",
-    }
-    if picked["format"] not in EXPORT_FORMATS:
-        picked["format"] = "jsonl"
-    if picked["status"] not in SpanStatus.values:
-        picked["status"] = ""
-    if picked["label"] not in {str(pk) for pk, _ in labels}:
-        picked["label"] = ""
-    if picked["annotator"] not in annotators:
-        picked["annotator"] = ""
+    formats = list(EXPORT_FORMATS)
+    form = ExportFilterForm(request.GET, formats=formats, labels=labels, annotators=annotators)
+    picked = form.picked()
     choices = {
-        "formats": list(EXPORT_FORMATS),
+        "formats": formats,
         "statuses": SpanStatus.choices,
         "labels": labels,
         "annotators": annotators,
@@ -54,13 +44,7 @@ def _export_filters(request, project) -> tuple[dict, dict]:
 
 def _export_count(project, picked: dict) -> dict:
     """What an export with these filters holds: every article, the spans that match."""
-    spans = Span.objects.filter(project=project)
-    if picked["status"]:
-        spans = spans.filter(status=picked["status"])
-    if picked["label"]:
-        spans = spans.filter(label_id=picked["label"])
-    if picked["annotator"]:
-        spans = spans.filter(annotator__username=picked["annotator"])
+    spans = filter_spans(Span.objects.filter(project=project), picked)
     return {
         "articles": Article.objects.filter(project=project).count(),
         "spans": spans.count(),

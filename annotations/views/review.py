@@ -14,12 +14,13 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from .. import services
+from ..forms import ReviewFilterForm
 from ..models import (
     Span,
     SpanStatus,
 )
 from ..permissions import can_review, user_role
-from .common import _label_and_annotator_choices, _project, _whole_number
+from .common import _label_and_annotator_choices, _project, _whole_number, filter_spans
 from .errors import catch_refusal, error_response
 
 REVIEW_PER_PAGE = 50
@@ -50,13 +51,6 @@ def _review_spans(project):
             after=Substr(body, F("end") + 1, REVIEW_CONTEXT),
         )
     )
-
-
-def _review_key(text: str) -> tuple[int, int, int, int] | None:
-    """``article-start-end-id`` of the last span a review page showed, or None."""
-    parts = text.split("-")
-    numbers = tuple(_whole_number(part) for part in parts)
-    return numbers if len(numbers) == 4 and None not in numbers else None
 
 
 def _review_counts(project) -> list[tuple[str, str, int]]:
@@ -98,28 +92,13 @@ def project_review(request, slug):
     project = _project(request, slug)
     _review_role(request, project)
     labels, annotators = _label_and_annotator_choices(project)
-    picked = {
-        "status": request.GET.get("status", SpanStatus.PENDING),
-        "label": request.GET.get("label") or "",
-        "annotator": request.GET.get("annotator") or "",
-    }
-    spans = _review_spans(project)
-    if picked["status"] in SpanStatus.values:
-        spans = spans.filter(status=picked["status"])
-    else:
-        picked["status"] = ""
-    if picked["label"] in {str(pk) for pk, _ in labels}:
-        spans = spans.filter(label_id=int(picked["label"]))
-    else:
-        picked["label"] = ""
-    if picked["annotator"] in annotators:
-        spans = spans.filter(annotator__username=picked["annotator"])
-    else:
-        picked["annotator"] = ""
+    form = ReviewFilterForm(request.GET, labels=labels, annotators=annotators)
+    picked = form.picked()
+    spans = filter_spans(_review_spans(project), picked)
     total = spans.count()
     # Keyset pages: spans after the last one shown, in the queue's order. A page number would
     # skip spans once those of the page before are accepted and leave a filtered queue.
-    after = _review_key(request.GET.get("after", ""))
+    after = form.after_key()
     if after is not None:
         a, st, en, pk = after
         spans = spans.filter(
