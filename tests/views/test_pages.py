@@ -570,3 +570,9 @@ def test_pages_that_answer_a_fragment_to_htmx_vary_on_it(client, manager, projec
         response = client.get(url, headers=headers)
         assert response.status_code == 200
         assert "HX-Request" in response["Vary"]
+
+
+def test_the_layouts_comments_stay_out_of_the_page(signed_in):
+    """A ``{# #}`` comment is one line only: a longer one was shown atop every page."""
+    html = signed_in.get(reverse("annotations:project-list")).content.decode()
+    assert "409 and 422 answers" not in html
