@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .models import ActorKind, ActorRole, Confidence, Label, LabelKind, Probability
+from .models import ActorKind, ActorRole, Confidence, Label, LabelKind, Probability, SpanStatus
 
 STATUS_CHOICES = [("", "Any status"), ("todo", "To do"), ("done", "Done")]
 
@@ -94,3 +94,84 @@ class LabelForm(forms.Form):
     hotkey = forms.CharField(required=False, max_length=1, strip=False)
     category = forms.CharField(required=False, max_length=100)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PickForm(forms.Form):
+    """Filters of a page's GET form: each value is one the page offers, else no filter (a
+    bookmarked or hand-typed address never errs). ``picked()`` gives the values as strings,
+    as the page's form shows them selected; ``defaults`` stands in for a value left out or
+    not offered."""
+
+    defaults: dict[str, str] = {}
+
+    def picked(self) -> dict[str, str]:
+        self.is_valid()
+        return {
+            name: self.cleaned_data.get(name) or self.defaults.get(name, "") for name in self.fields
+        }
+
+
+class SpanFilterForm(PickForm):
+    """Status, label and annotator of a project's spans (the review queue, the export page)."""
+
+    status = forms.ChoiceField(required=False, choices=[("", "Any"), *SpanStatus.choices])
+    label = forms.ChoiceField(required=False)
+    annotator = forms.ChoiceField(required=False)
+
+    def __init__(self, data, *, labels, annotators):
+        super().__init__(data)
+        self.fields["label"].choices = [("", "Any"), *((str(pk), name) for pk, name in labels)]
+        self.fields["annotator"].choices = [("", "Any"), *((name, name) for name in annotators)]
+
+
+class ExportFilterForm(SpanFilterForm):
+    """The export page: a format (``jsonl`` unless another is picked) and the span filters."""
+
+    format = forms.ChoiceField(required=False)
+    field_order = ["format", "status", "label", "annotator"]
+    defaults = {"format": "jsonl"}
+
+    def __init__(self, data, *, formats, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["format"].choices = [(name, name) for name in formats]
+
+
+REVIEW_KEY = r"^\d{1,18}-\d{1,18}-\d{1,18}-\d{1,18}$"
+
+
+class ReviewFilterForm(SpanFilterForm):
+    """The review queue: pending spans unless another status (or any, ``""``) is picked, and
+    ``after``, the last span a page showed (``article-start-end-id``)."""
+
+    after = forms.RegexField(regex=REVIEW_KEY, required=False)
+
+    def __init__(self, data, **kwargs):
+        if "status" not in data:
+            data = data.copy()
+            data["status"] = SpanStatus.PENDING
+        super().__init__(data, **kwargs)
+
+    def picked(self) -> dict[str, str]:
+        picked = super().picked()
+        del picked["after"]
+        return picked
+
+    def after_key(self) -> tuple[int, int, int, int] | None:
+        """``(article, start, end, id)`` of the last span shown, or None."""
+        self.is_valid()
+        after = self.cleaned_data.get("after")
+        return tuple(int(part) for part in after.split("-")) if after else None
+
+
+class AgreementFilterForm(PickForm):
+    """The agreement page: the basis of a pair (both have a span, both marked it done) and
+    one label or all."""
+
+    basis = forms.ChoiceField(required=False)
+    label = forms.ChoiceField(required=False)
+
+    def __init__(self, data, *, bases, labels, default_basis):
+        super().__init__(data)
+        self.defaults = {"basis": default_basis}
+        self.fields["basis"].choices = list(bases)
+        self.fields["label"].choices = [("", "All"), *((str(pk), name) for pk, name in labels)]

@@ -11,3 +11,11 @@ def percent(value) -> str:
     if value is None:
         return "—"
     return f"{value * 100:.1f} %"
+
+
+@register.filter
+def excerpt(text: str, limit: int = 60) -> str:
+    """The text on one line, cut to ``limit`` characters with ``…`` (the span list, live
+    messages, the relation form's targets)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from annotations import services, views
+from annotations import services
 from annotations.models import (
     Actor,
     ArticleProgress,
@@ -18,9 +18,15 @@ from annotations.models import (
     SpanActor,
     SpanEvent,
 )
-from annotations.views import label_styles, paragraph_bounds, paragraphs_touched, render_paragraphs
+from annotations.views import annotate_render
+from annotations.views.annotate_render import (
+    label_styles,
+    paragraph_bounds,
+    paragraphs_touched,
+    render_paragraphs,
+)
 
-from .factories import ArticleFactory, LabelFactory, UserFactory
+from ..factories import ArticleFactory, LabelFactory, UserFactory
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -246,7 +252,7 @@ def test_span_create_htmx_query_count_is_constant(
     client_alice, project, annotator, label, django_assert_num_queries, paragraphs, spans
 ):
     article = large_article(project, annotator, label, paragraphs=paragraphs, spans=spans)
-    views._ARTICLE_BOUNDS.clear()
+    annotate_render._ARTICLE_BOUNDS.clear()
     for attempt, start in enumerate((1, 41)):  # the bounds unknown, then known
         start = article.body.index("ISW", start)
         with django_assert_num_queries(create_queries()):
@@ -256,7 +262,7 @@ def test_span_create_htmx_query_count_is_constant(
                 **HX,
             )
         assert response.status_code == 200, response.content
-        assert views.cached_bounds(article.pk) is not None
+        assert annotate_render.cached_bounds(article.pk) is not None
         html = response.content.decode()
         assert html.count('hx-swap-oob="outerHTML"') == 1  # one paragraph, not the article
         assert f"{spans + attempt + 1} spans by me" in html
@@ -280,7 +286,7 @@ def test_span_create_fragment_is_the_same_with_the_bounds_known_or_not(
     answers = []
     for known in (False, True):
         if not known:
-            views._ARTICLE_BOUNDS.clear()
+            annotate_render._ARTICLE_BOUNDS.clear()
         Span.objects.filter(text="Second").delete()
         response = client_alice.post(
             url("span-create", article), {"start": start, "end": start + 6, "label": label.pk}, **HX
@@ -298,10 +304,10 @@ def test_span_create_reads_the_body_again_when_it_changed_since_its_bounds_were_
 ):
     article = ArticleFactory(project=project, body="One line.\nTwo lines.")
     client_alice.get(url("annotate", article))  # keeps the bounds of this body
-    assert views.cached_bounds(article.pk)[1] == ((0, 9), (10, 20))
+    assert annotate_render.cached_bounds(article.pk)[1] == ((0, 9), (10, 20))
     body = "A much longer first line.\nSecond."
     article = services.article_update(article=article, body=body)  # no spans yet: allowed
-    assert views.cached_bounds(article.pk)[0] != article.sha256
+    assert annotate_render.cached_bounds(article.pk)[0] != article.sha256
     start = body.index("Second")
     response = client_alice.post(
         url("span-create", article), {"start": start, "end": start + 6, "label": label.pk}, **HX
@@ -310,7 +316,7 @@ def test_span_create_reads_the_body_again_when_it_changed_since_its_bounds_were_
     assert response.status_code == 200
     assert '<p id="para-1" class="para" data-start="26" hx-swap-oob="outerHTML">' in html
     assert ">Second</mark>" in html
-    assert views.cached_bounds(article.pk)[1] == ((0, 25), (26, 33))
+    assert annotate_render.cached_bounds(article.pk)[1] == ((0, 25), (26, 33))
 
 
 def test_span_create_panel_lists_the_project_span_labels_in_the_scheme_order(

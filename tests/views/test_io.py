@@ -10,10 +10,11 @@ from django.core.signals import request_finished
 from django.db import close_old_connections
 from django.urls import reverse
 
-from annotations import services, views
+from annotations import services
 from annotations.models import Article, Label, Role, Span, SpanEvent
+from annotations.views import io as io_views
 
-from .factories import ArticleFactory, LabelFactory
+from ..factories import ArticleFactory, LabelFactory
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -306,7 +307,7 @@ def _lines(response) -> list[dict]:
 
 
 def test_import_streams_its_progress_then_the_result(client, manager, project, monkeypatch):
-    monkeypatch.setattr(views, "IMPORT_PROGRESS_EVERY", 0)  # a line after every record
+    monkeypatch.setattr(io_views, "IMPORT_PROGRESS_EVERY", 0)  # a line after every record
     client.force_login(manager)
     data = "\n".join(json.dumps({"body": f"Article {n}."}) for n in range(5))
 
@@ -335,13 +336,13 @@ def test_a_streamed_import_with_a_bad_line_ends_with_422_and_creates_nothing(
 
 
 def test_a_streamed_import_left_half_way_imports_nothing(rf, manager, project, monkeypatch):
-    monkeypatch.setattr(views, "IMPORT_PROGRESS_EVERY", 0)
+    monkeypatch.setattr(io_views, "IMPORT_PROGRESS_EVERY", 0)
     monkeypatch.setattr("annotations.imports.writer.BATCH", 2)  # writes begin at once
     data = "\n".join(json.dumps({"body": f"Article {n}."}) for n in range(6))
     request = rf.post(import_url(project), {"file": _upload("a.jsonl", data)}, **PROGRESS)
     request.user, request.htmx = manager, False
 
-    response = views.project_import.__wrapped__(request, project.slug)
+    response = io_views.project_import.__wrapped__(request, project.slug)
     stream = iter(response.streaming_content)
     for _ in range(4):
         next(stream)  # two batches written inside the import's transaction

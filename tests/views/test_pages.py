@@ -8,10 +8,11 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from annotations import permissions, services, views
+from annotations import permissions, services
 from annotations.models import Actor, Label, Role, Span, SpanActor, SpanEvent
+from annotations.views import review
 
-from .factories import ArticleFactory, LabelFactory, ProjectFactory
+from ..factories import ArticleFactory, LabelFactory, ProjectFactory
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -503,7 +504,7 @@ def test_review_pages_follow_the_last_span_shown_not_a_page_number(
     client, reviewer, annotator, article, label, monkeypatch
 ):
     """Accepting the spans of a pending queue's first page must not make the next skip any."""
-    monkeypatch.setattr(views, "REVIEW_PER_PAGE", 2)
+    monkeypatch.setattr(review, "REVIEW_PER_PAGE", 2)
     spans = [
         services.span_create(article=article, start=n, end=n + 3, label=label, annotator=annotator)
         for n in range(5)
@@ -556,3 +557,22 @@ def test_head_never_writes_even_with_a_form(project, manager):
         assert response.status_code == 200
     assert not Label.objects.filter(name="Sneaky").exists()
     assert not Actor.objects.filter(name="Sneaky").exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["project-detail", "project-export", "project-agreement", "project-review"]
+)
+def test_pages_that_answer_a_fragment_to_htmx_vary_on_it(client, manager, project, name):
+    """A cache must not give the fragment to a browser that asked for the whole page."""
+    client.force_login(manager)
+    url = reverse(f"annotations:{name}", args=[project.slug])
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200
+        assert "HX-Request" in response["Vary"]
+
+
+def test_the_layouts_comments_stay_out_of_the_page(signed_in):
+    """A ``{# #}`` comment is one line only: a longer one was shown atop every page."""
+    html = signed_in.get(reverse("annotations:project-list")).content.decode()
+    assert "409 and 422 answers" not in html

@@ -1,0 +1,41 @@
+"""The inter-annotator agreement page."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from .. import selectors
+from ..forms import AgreementFilterForm
+from .common import _label_and_annotator_choices, _project
+
+
+@login_required
+@require_safe
+@vary_on_headers("HX-Request")
+def project_agreement(request, slug):
+    """Inter-annotator agreement per pair and per label, as the API's agreement/ computes it."""
+    project = _project(request, slug)
+    labels, _ = _label_and_annotator_choices(project)
+    bases = [
+        (selectors.AgreementBasis.SPANS, "Both have a span on it"),
+        (selectors.AgreementBasis.DONE, "Both marked it done"),
+    ]
+    form = AgreementFilterForm(
+        request.GET, bases=bases, labels=labels, default_basis=selectors.AgreementBasis.SPANS
+    )
+    picked = form.picked()
+    basis, label = picked["basis"], picked["label"]
+    result = selectors.project_agreement(
+        project=project, basis=basis, label=int(label) if label else None
+    )
+    context = {
+        "project": project,
+        "result": result,
+        "labels": labels,
+        "bases": bases,
+        "picked": picked,
+    }
+    if request.htmx:
+        return render(request, "annotations/partials/agreement_tables.html", context)
+    return render(request, "annotations/project_agreement.html", context)

@@ -1,0 +1,118 @@
+"""The annotate page: the page itself, marking an article done, creating a span."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST, require_safe
+
+from .. import selectors, services
+from ..forms import (
+    SpanCreateForm,
+)
+from ..models import (
+    ArticleProgress,
+    Span,
+)
+from ..templatetags.assay import excerpt
+from .annotate_render import render_paragraph_window, span_groups
+from .common import _whole_number
+from .errors import answers_refusals, error_response, form_message
+from .workspace import Workspace
+
+
+@login_required
+@require_safe
+def annotate(request, slug, article_id):
+    """The annotate page: highlighted text, the label palette, the span list and panel."""
+    ws = Workspace(request, slug, article_id)
+    previous_id, next_id = selectors.article_neighbours(article=ws.article)
+    progress = ArticleProgress.objects.filter(article=ws.article, user=request.user).first()
+    panel_span = None
+    if (wanted := _whole_number(request.GET.get("span", ""))) is not None:
+        panel_span = (
+            Span.objects.select_related("label", "annotator")
+            .filter(pk=wanted, article=ws.article, annotator=request.user)
+            .first()
+        )
+    context = ws.context(
+        groups=span_groups(ws.span_labels, ws.spans),
+        # Through ws.bounds(), so that this process remembers the bounds for span creates.
+        paragraphs=mark_safe(
+            "".join(
+                render_paragraph_window(
+                    ws.article.body,
+                    0,
+                    [(index, *bounds) for index, bounds in enumerate(ws.bounds())],
+                    ws.spans,
+                )
+            )
+        ),  # escaped by render_paragraph_window, the fast twin of its template
+        previous_url=previous_id and reverse("annotations:annotate", args=[slug, previous_id]),
+        next_url=next_id and reverse("annotations:annotate", args=[slug, next_id]),
+        done=bool(progress and progress.done_at),
+    )
+    if panel_span is not None:
+        context.update(ws.panel_context(panel_span))
+    return render(request, "annotations/annotate.html", context)
+
+
+@login_required
+@require_POST
+@answers_refusals
+def article_done(request, slug, article_id):
+    ws = Workspace.for_write(request, slug, article_id, None)  # neither the body nor the spans
+    done = request.POST.get("done") == "1"
+    services.article_mark_done(article=ws.article, user=request.user, done=done)
+    if not request.htmx:
+        return redirect(ws.url("annotate"))
+    ctx = {**ws.context(with_spans=False), "done": done, "oob": False}
+    live = "Marked as done." if done else "Marked as to do."
+    html = render_to_string("annotations/partials/done_toggle.html", ctx, request)
+    html += render_to_string("annotations/partials/live.html", {"live": live, "oob": True}, request)
+    return HttpResponse(html)
+
+
+@login_required
+@require_POST
+@answers_refusals
+def span_create(request, slug, article_id):
+    """Save a span over ``[start, end)`` (code points) with a label, answer the changed pieces.
+
+    The hot path of the page (a keypress): one query reads the article (without its body),
+    its project and the user's role, and another the labels; the service saves; then the
+    spans around the new one and the counts are read, and only the touched paragraphs, the
+    new list entry, the counters and the panel are drawn.
+    """
+    form = SpanCreateForm(request.POST)
+    valid = form.is_valid()
+    near = (form.cleaned_data["start"], form.cleaned_data["end"]) if valid else None
+    ws = Workspace.for_write(request, slug, article_id, near)
+    label = None
+    if valid:
+        label = next((x for x in ws.span_labels if x.pk == form.cleaned_data["label"]), None)
+        if label is None:
+            form.add_error("label", "Select one of the project's span labels.")
+    if not form.is_valid():
+        return error_response(request, f"The span was not saved. {form_message(form)}")
+    data = form.cleaned_data
+    span = services.span_create(
+        article=ws.article,
+        start=data["start"],
+        end=data["end"],
+        label=label,
+        annotator=request.user,
+    )
+    if not request.htmx:
+        return redirect(f"{ws.url('annotate')}?span={span.pk}")
+    panel = render_to_string(
+        "annotations/partials/span_panel.html", ws.panel_context(span, new=True), request
+    )
+    return ws.fragments(
+        touched=ws.touched(span.start, span.end),
+        added=(span.pk,),
+        panel=panel,
+        live=f"Saved {label.name}: “{excerpt(span.text)}”.",
+    )
