@@ -119,7 +119,7 @@ _EXPORT_SPAN_FIELDS = (
 
 
 @dataclass(frozen=True, slots=True)
-class ExportFilters:
+class SpanFilters:
     """The spans an export keeps, checked by ``export_filters``; ``None`` keeps every one."""
 
     status: str | None = None
@@ -144,7 +144,7 @@ def export_filters(
     status: str | None = None,
     label: int | str | None = None,
     annotator: str | None = None,
-) -> ExportFilters:
+) -> SpanFilters:
     """The export filters as the page, the API or the command got them, checked: a status of
     ``SpanStatus``, a label id (digits, within bigint) of one of the project's labels, a
     username that could exist. Empty values filter nothing.
@@ -176,7 +176,7 @@ def export_filters(
         errors["annotator"] = "No such username."
     if errors:
         raise ValidationError(errors)
-    return ExportFilters(status=status, label=label_id, annotator=annotator)
+    return SpanFilters(status=status, label=label_id, annotator=annotator)
 
 
 def export_articles(
@@ -214,7 +214,7 @@ def export_articles(
     them. A span actors query of their own went over the chunk's spans a second time, and
     cost PostgreSQL more than the spans query itself.
     """
-    filters = ExportFilters(status=status, label=label, annotator=annotator)
+    filters = SpanFilters(status=status, label=label, annotator=annotator)
     streaming = connection.vendor == "postgresql"
     if chunk_size is None:
         chunk_size = EXPORT_CHUNK_SIZE if streaming else EXPORT_CHUNK_SIZE_BUFFERED

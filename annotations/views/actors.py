@@ -11,13 +11,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from .. import selectors, services
-from ..forms import (
-    ActorForm,
-)
-from ..models import (
-    Actor,
-)
-from .common import _search_words, _whole_number
+from ..forms import ActorForm
+from ..models import Actor
+from .common import search_words, whole_number
 from .errors import answers_refusals, catch_refusal, error_response
 
 
@@ -33,7 +29,7 @@ def actor_list(request):
             actor = services.actor_create(**form.cleaned_values())
         if not refused:
             return redirect(reverse("annotations:actor-edit", args=[actor.pk]) + "?created=1")
-    q = _search_words(request)
+    q = search_words(request)
     actors = selectors.actors_with_counts(user=request.user).order_by("name", "id")
     if q:
         actors = actors.filter(search_text__contains=q.casefold())
@@ -64,7 +60,7 @@ def actor_edit(request, actor_id):
         if not refused:
             return redirect(reverse("annotations:actor-edit", args=[actor.pk]) + "?saved=1")
     # Merge candidates: a search over names and aliases (the registry may hold thousands).
-    merge_q = _search_words(request, "merge_q")
+    merge_q = search_words(request, "merge_q")
     candidates = []
     if merge_q:
         candidates = (
@@ -102,7 +98,7 @@ def actor_edit(request, actor_id):
 def actor_merge(request, actor_id):
     """Merge another actor into this one (``remove`` in the form)."""
     keep = get_object_or_404(Actor, pk=actor_id)
-    remove_id = _whole_number(request.POST.get("remove", ""))
+    remove_id = whole_number(request.POST.get("remove", ""))
     remove = get_object_or_404(Actor, pk=remove_id) if remove_id is not None else None
     if remove is None:
         return error_response(request, "Choose the actor to merge into this one.")

@@ -7,7 +7,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from .. import selectors
 from ..forms import AgreementFilterForm
-from .common import _label_and_annotator_choices, _project
+from .common import label_and_annotator_choices, user_project
 
 
 @login_required
@@ -15,8 +15,8 @@ from .common import _label_and_annotator_choices, _project
 @vary_on_headers("HX-Request")
 def project_agreement(request, slug):
     """Inter-annotator agreement per pair and per label, as the API's agreement/ computes it."""
-    project = _project(request, slug)
-    labels, _ = _label_and_annotator_choices(project)
+    project = user_project(request, slug)
+    labels, _ = label_and_annotator_choices(project)
     bases = [
         (selectors.AgreementBasis.SPANS, "Both have a span on it"),
         (selectors.AgreementBasis.DONE, "Both marked it done"),

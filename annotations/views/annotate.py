@@ -9,16 +9,11 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import selectors, services
-from ..forms import (
-    SpanCreateForm,
-)
-from ..models import (
-    ArticleProgress,
-    Span,
-)
+from ..forms import SpanCreateForm
+from ..models import ArticleProgress, Span
 from ..templatetags.assay import excerpt
 from .annotate_render import render_paragraph_window, span_groups
-from .common import _whole_number
+from .common import whole_number
 from .errors import answers_refusals, error_response, form_message
 from .workspace import Workspace
 
@@ -31,7 +26,7 @@ def annotate(request, slug, article_id):
     previous_id, next_id = selectors.article_neighbours(article=ws.article)
     progress = ArticleProgress.objects.filter(article=ws.article, user=request.user).first()
     panel_span = None
-    if (wanted := _whole_number(request.GET.get("span", ""))) is not None:
+    if (wanted := whole_number(request.GET.get("span", ""))) is not None:
         panel_span = (
             Span.objects.select_related("label", "annotator")
             .filter(pk=wanted, article=ws.article, annotator=request.user)

@@ -10,9 +10,7 @@ from html import escape as escape_html
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from ..models import (
-    Label,
-)
+from ..models import Label
 from ..templatetags.assay import excerpt
 
 

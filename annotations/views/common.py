@@ -2,29 +2,28 @@
 
 from django.shortcuts import get_object_or_404
 
-from ..models import (
-    Label,
-    LabelKind,
-)
+from ..models import Label, LabelKind
 from ..selectors import projects_for_user
+from ..selectors.exports import SpanFilters
 
 
-def _project(request, slug: str):
+def user_project(request, slug: str):
+    """The project of this slug among the user's, or 404 (another's too: it tells nothing)."""
     return get_object_or_404(projects_for_user(user=request.user), slug=slug)
 
 
-def _search_words(request, name: str = "q") -> str:
+def search_words(request, name: str = "q") -> str:
     """A search box's words, bounded; a NUL (which PostgreSQL text cannot hold) dropped."""
     return request.GET.get(name, "").replace("\x00", "").strip()[:100]
 
 
-def _whole_number(value: str) -> int | None:
+def whole_number(value: str) -> int | None:
     """A form or query value as an id or version: decimal digits within bigint, else None
     (``"²".isdigit()`` is true but no number; 5,000 digits are past Python's int limit)."""
     return int(value) if value.isdecimal() and len(value) <= 18 else None
 
 
-def _label_and_annotator_choices(project) -> tuple[list[tuple[int, str]], list[str]]:
+def label_and_annotator_choices(project) -> tuple[list[tuple[int, str]], list[str]]:
     """The project's span labels ``(id, name)`` in scheme order and its members' usernames:
     what the export and review filters offer (partials/label_annotator_fields.html)."""
     labels = list(
@@ -39,11 +38,13 @@ def _label_and_annotator_choices(project) -> tuple[list[tuple[int, str]], list[s
 
 
 def filter_spans(spans, picked: dict):
-    """Spans with the status, label and annotator picked (``SpanFilterForm``; "" is any)."""
-    if picked.get("status"):
-        spans = spans.filter(status=picked["status"])
-    if picked.get("label"):
-        spans = spans.filter(label_id=int(picked["label"]))
-    if picked.get("annotator"):
-        spans = spans.filter(annotator__username=picked["annotator"])
-    return spans
+    """Spans with the status, label and annotator picked (``SpanFilterForm``: values the page
+    offers, "" for any), through the one span condition of the exports and the API."""
+    label = picked.get("label")
+    return spans.filter(
+        SpanFilters(
+            status=picked.get("status") or None,
+            label=int(label) if label else None,
+            annotator=picked.get("annotator") or None,
+        ).spans()
+    )

@@ -17,19 +17,15 @@ from ..exports import export_stream
 from ..forms import ExportFilterForm
 from ..imports import FORMATS as IMPORT_FORMATS
 from ..imports import import_file_steps, run_steps
-from ..models import (
-    Article,
-    Span,
-    SpanStatus,
-)
+from ..models import Article, Span, SpanStatus
 from ..permissions import can_manage, user_role
-from .common import _label_and_annotator_choices, _project, filter_spans
+from .common import filter_spans, label_and_annotator_choices, user_project
 from .errors import catch_refusal, error_response
 
 
 def _export_filters(request, project) -> tuple[dict, dict]:
     """The export form's choices and the filters picked, unknown values left out."""
-    labels, annotators = _label_and_annotator_choices(project)
+    labels, annotators = label_and_annotator_choices(project)
     formats = list(EXPORT_FORMATS)
     form = ExportFilterForm(request.GET, formats=formats, labels=labels, annotators=annotators)
     picked = form.picked()
@@ -58,7 +54,7 @@ def _export_count(project, picked: dict) -> dict:
 @vary_on_headers("HX-Request")
 def project_export(request, slug):
     """The export form: format and filters, with a live count of what the file will hold."""
-    project = _project(request, slug)
+    project = user_project(request, slug)
     choices, picked = _export_filters(request, project)
     context = {"project": project, **choices, "picked": picked, "count": None}
     context["count"] = _export_count(project, picked)
@@ -71,7 +67,7 @@ def project_export(request, slug):
 @require_safe
 def project_export_download(request, slug):
     """The export file itself, streamed as the selector reads it."""
-    project = _project(request, slug)
+    project = user_project(request, slug)
     with catch_refusal(ValidationError) as refused:
         content_type, filename, chunks, _ = export_stream(
             project,
@@ -110,7 +106,7 @@ def _import_page(request, project, *, result=None, error="", picked=None, status
 @vary_on_headers("HX-Request")
 def project_import(request, slug):
     """Managers upload a file of articles: all or nothing, every bad line listed."""
-    project = _project(request, slug)
+    project = user_project(request, slug)
     if not can_manage(user_role(project=project, user=request.user)):
         raise PermissionDenied("Only a manager of the project imports articles.")
     if request.method != "POST":  # GET or HEAD: never a write (HEAD skips the CSRF check)

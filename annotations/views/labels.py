@@ -6,14 +6,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import services
-from ..forms import (
-    LabelForm,
-)
-from ..models import (
-    Label,
-)
+from ..forms import LabelForm
+from ..models import Label
 from ..permissions import can_manage, user_role
-from .common import _project
+from .common import user_project
 from .errors import catch_refusal, error_response, form_message
 
 
@@ -40,7 +36,7 @@ def _label_page(request, project, *, form=None, error="", edit_errors=None, stat
 @require_http_methods(["GET", "HEAD", "POST"])
 def label_scheme(request, slug):
     """The project's labels; managers add, edit and reorder them."""
-    project = _project(request, slug)
+    project = user_project(request, slug)
     if request.method != "POST":  # GET or HEAD: never a write (HEAD skips the CSRF check)
         return _label_page(request, project)
     form = LabelForm(request.POST)
@@ -58,7 +54,7 @@ def label_scheme(request, slug):
 @login_required
 @require_POST
 def label_edit(request, slug, label_id):
-    project = _project(request, slug)
+    project = user_project(request, slug)
     label = get_object_or_404(Label, pk=label_id, project=project)
     form = LabelForm(request.POST)
     if not form.is_valid():
@@ -76,7 +72,7 @@ def label_edit(request, slug, label_id):
 @require_POST
 def label_move(request, slug, label_id):
     """Move a label one place up or down; the order is rewritten 0, 1, 2, ..."""
-    project = _project(request, slug)
+    project = user_project(request, slug)
     label = Label.objects.filter(project=project, pk=label_id).first()
     if label is None:
         return error_response(request, "No such label.", 404)

@@ -10,15 +10,11 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from .. import selectors
-from ..forms import (
-    ArticleFilterForm,
-)
-from ..models import (
-    Article,
-)
+from ..forms import ArticleFilterForm
+from ..models import Article
 from ..permissions import can_manage, can_review, user_role
 from ..selectors import projects_for_user
-from .common import _project
+from .common import user_project
 
 ARTICLES_PER_PAGE = 25
 
@@ -40,7 +36,7 @@ def project_list(request):
 @vary_on_headers("HX-Request")
 def project_detail(request, slug):
     """A project's articles: search, filters, my progress, pages of 25."""
-    project = _project(request, slug)
+    project = user_project(request, slug)
     role = user_role(project=project, user=request.user)
     sources = (
         Article.objects.filter(project=project)

@@ -15,12 +15,9 @@ from django.views.decorators.vary import vary_on_headers
 
 from .. import services
 from ..forms import ReviewFilterForm
-from ..models import (
-    Span,
-    SpanStatus,
-)
+from ..models import Span, SpanStatus
 from ..permissions import can_review, user_role
-from .common import _label_and_annotator_choices, _project, _whole_number, filter_spans
+from .common import filter_spans, label_and_annotator_choices, user_project, whole_number
 from .errors import catch_refusal, error_response
 
 REVIEW_PER_PAGE = 50
@@ -89,9 +86,9 @@ def _review_row(request, project, span, *, error: str = "", status: int = 200) -
 @vary_on_headers("HX-Request", "HX-Target")
 def project_review(request, slug):
     """Reviewers and managers accept or reject spans: a queue with the text around each."""
-    project = _project(request, slug)
+    project = user_project(request, slug)
     _review_role(request, project)
-    labels, annotators = _label_and_annotator_choices(project)
+    labels, annotators = label_and_annotator_choices(project)
     form = ReviewFilterForm(request.GET, labels=labels, annotators=annotators)
     picked = form.picked()
     spans = filter_spans(_review_spans(project), picked)
@@ -137,12 +134,12 @@ def project_review(request, slug):
 @require_POST
 def span_review(request, slug, span_id):
     """Set one span's status from the review queue; answers its row (or the row and why not)."""
-    project = _project(request, slug)
+    project = user_project(request, slug)
     _review_role(request, project)
     span = get_object_or_404(_review_spans(project), pk=span_id)
     status, version = request.POST.get("status", ""), request.POST.get("version", "")
     # A whole number (within bigint), else the service says why it is not a version.
-    number = _whole_number(version)
+    number = whole_number(version)
     version = version if number is None else number
     with catch_refusal() as refused:
         services.span_update(span=span, user=request.user, version=version, status=status)

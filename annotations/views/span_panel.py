@@ -11,11 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from .. import selectors, services
-from ..forms import (
-    RelationForm,
-    SpanActorForm,
-    SpanEditForm,
-)
+from ..forms import RelationForm, SpanActorForm, SpanEditForm
 from ..models import (
     Actor,
     Label,
@@ -24,7 +20,7 @@ from ..models import (
     SpanEvent,
 )
 from ..templatetags.assay import excerpt
-from .common import _search_words, _whole_number
+from .common import search_words, whole_number
 from .errors import answers_refusals, catch_refusal, error_response, form_message
 from .workspace import Workspace
 
@@ -185,7 +181,7 @@ def span_actor_search(request, slug, article_id, span_id):
     """Search-as-you-type over actor names and aliases, for the span's panel."""
     ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
-    q = _search_words(request)
+    q = search_words(request)
     actors = list(selectors.actors_search(q=q)) if q else []
     return render(
         request,
@@ -223,7 +219,7 @@ def span_relation_remove(request, slug, article_id, span_id):
     """Remove one of the span's outgoing relations (only their annotator may)."""
     ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
-    relation_id = _whole_number(request.POST.get("relation", ""))
+    relation_id = whole_number(request.POST.get("relation", ""))
     if relation_id is None:
         return _panel_response(request, ws, span, error="Choose the relation to remove.")
     relation = get_object_or_404(

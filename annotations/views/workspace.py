@@ -16,13 +16,8 @@ from ..models import (
     Span,
 )
 from ..permissions import user_role
-from .annotate_render import (
-    cached_bounds,
-    remember_bounds,
-    render_paragraph_window,
-    touched_range,
-)
-from .common import _project
+from .annotate_render import cached_bounds, remember_bounds, render_paragraph_window, touched_range
+from .common import user_project
 
 SPAN_LIST_CHANGES = "annotations/partials/annotate/span_list_changes.html"
 PANEL_FIELDS = ("version", "label", "probability", "confidence", "note")
@@ -34,7 +29,7 @@ class Workspace:
 
     def __init__(self, request, slug: str, article_id: int):
         self.request = request
-        self.project = _project(request, slug)
+        self.project = user_project(request, slug)
         self.article = get_object_or_404(Article, pk=article_id, project=self.project)
         self.role = user_role(project=self.project, user=request.user)
         self._spans = None

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from annotations.models import MAX_ID, Span
-from annotations.selectors.exports import ExportFilters, export_filters
+from annotations.selectors.exports import SpanFilters, export_filters
 
 from ..factories import LabelFactory, ProjectFactory, SpanFactory
 
@@ -19,15 +19,15 @@ def test_empty_filters_filter_nothing(project, django_assert_num_queries):
     with django_assert_num_queries(0):
         filters = export_filters(project, status="", label="", annotator="")
 
-    assert filters == ExportFilters()
-    assert export_filters(project) == ExportFilters(None, None, None)
+    assert filters == SpanFilters()
+    assert export_filters(project) == SpanFilters(None, None, None)
 
 
 def test_good_filters_come_back_typed(project, label, django_assert_num_queries):
     with django_assert_num_queries(1):  # the label, looked up in the project
         filters = export_filters(project, status="accepted", label=str(label.pk), annotator="alice")
 
-    assert filters == ExportFilters(status="accepted", label=label.pk, annotator="alice")
+    assert filters == SpanFilters(status="accepted", label=label.pk, annotator="alice")
     assert export_filters(project, label=label.pk).label == label.pk
 
 
@@ -78,4 +78,4 @@ def test_the_filters_condition_keeps_the_matching_spans(project, label, annotato
     )
 
     assert list(Span.objects.filter(filters.spans())) == [kept]
-    assert Span.objects.filter(ExportFilters().spans()).count() == 3
+    assert Span.objects.filter(SpanFilters().spans()).count() == 3
