@@ -4,6 +4,7 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from annotations.models import Article, Membership, Role, Span
 
@@ -45,6 +46,7 @@ def test_a_manager_imports_articles_with_spans(manager, project):
         "spans": 1,
         "relations": 0,
         "errors": [],
+        "members_added": [],
     }
     span = Span.objects.get()
     assert (span.text, span.label.name, span.annotator) == ("ISW", "Assessment", manager)
@@ -127,3 +129,47 @@ def test_jsonl_round_trip_through_the_api(manager, project):
 
     assert response.status_code == 200, response.content
     assert again == first
+
+
+def test_the_jsonl_round_trip_into_an_empty_project_says_whom_it_added(
+    client, manager, annotator, project
+):
+    label = LabelFactory(project=project, name="Claim")
+    article = ArticleFactory(project=project, body="Putin said 𝕏 is here.")
+    SpanFactory(article=article, label=label, annotator=annotator, start=0, end=5)
+    first = b"".join(
+        client_for(manager).get(f"{API}projects/{project.pk}/export/").streaming_content
+    )
+    empty = ProjectFactory(name="Empty", slug="empty")
+    Membership.objects.create(project=empty, user=manager, role=Role.MANAGER)
+
+    response = upload(manager, empty, "round.jsonl", first.decode())
+
+    assert response.status_code == 200, response.content
+    assert response.json()["members_added"] == ["alice"]
+    assert Membership.objects.get(project=empty, user=annotator).role == Role.ANNOTATOR
+    # The page says it too: the same result through the same partial.
+    again = ProjectFactory(name="Again", slug="again")
+    Membership.objects.create(project=again, user=manager, role=Role.MANAGER)
+    client.force_login(manager)
+    page = client.post(
+        reverse("annotations:project-import", args=[again.slug]),
+        {"file": SimpleUploadedFile("r.jsonl", first), "format": "jsonl", "create_labels": "on"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert page.status_code == 200
+    assert "New annotator of the project, named in the file: alice." in page.content.decode()
+
+
+def test_an_unknown_annotator_is_a_400_on_its_line(manager, project):
+    data = jsonl({"body": "Some text.", "spans": [{"start": 0, "end": 4, "label": "Claim",
+                                                   "annotator": "nobody"}]})  # fmt: skip
+
+    response = upload(manager, project, "a.jsonl", data)
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"line": 1, "error": "spans[0].annotator: No user “nobody”."}
+    ]
+    assert response.json()["members_added"] == []
+    assert not Article.objects.exists()

@@ -78,6 +78,41 @@ def test_jsonl_round_trip_is_exact(corpus, corpus_target, manager):
     assert again == exported
 
 
+def test_jsonl_round_trip_into_an_empty_project_keeps_the_three_annotators(corpus, target, manager):
+    exported, _, _ = run(corpus.project, "jsonl")
+
+    result = do_import(target, manager, "jsonl", exported)
+
+    assert result.errors == []
+    assert result.members_added == ["alice", "bob", "rita"]
+    assert result.as_dict()["members_added"] == ["alice", "bob", "rita"]
+    roles = dict(Membership.objects.filter(project=target).values_list("user__username", "role"))
+    assert roles == {"max": Role.MANAGER, "alice": Role.ANNOTATOR, "bob": Role.ANNOTATOR,
+                     "rita": Role.ANNOTATOR}  # fmt: skip
+    again, _, _ = run(target, "jsonl")
+    assert again == exported
+
+
+def test_jsonl_an_unknown_annotator_is_an_error_on_its_line_and_nothing_is_written(
+    corpus, target, manager
+):
+    exported, _, _ = run(corpus.project, "jsonl")
+    lines = exported.splitlines(keepends=True)
+    second = json.loads(lines[1])
+    second["spans"] = [{"start": 0, "end": 1, "label": "Claim", "annotator": "nobody"}]
+    lines[1] = json.dumps(second) + "\n"
+    before = counts()
+
+    result = do_import(target, manager, "jsonl", "".join(lines))
+
+    assert result.errors == [{"line": 2, "error": "spans[0].annotator: No user “nobody”."}]
+    assert result.members_added == []
+    assert counts() == before
+    assert list(
+        Membership.objects.filter(project=target).values_list("user__username", flat=True)
+    ) == ["max"]
+
+
 def test_jsonl_import_records_a_created_event_for_each_span(corpus, corpus_target, manager):
     exported, _, _ = run(corpus.project, "jsonl")
 
@@ -138,7 +173,7 @@ def test_jsonl_broken_lines_import_nothing_and_are_each_reported(target, manager
     assert "body[0:5] is 'Wrong'" in errors[5]
     assert errors[6] == "spans[0].label: The project has no label “Nope”."
     assert errors[7].startswith("spans[0].probability:")
-    assert errors[8] == "spans[0].annotator: “eve” is not a member of the project."
+    assert errors[8] == "spans[0].annotator: No user “eve”."  # one who exists becomes a member
     assert errors[9] == "relations[0].to: No span 4 in this article's spans."
     assert "NUL" in errors[10] and errors[10].startswith("body:")
     assert errors[11] == "A line is a JSON object."
@@ -519,6 +554,20 @@ def test_import_command(corpus, corpus_target, manager, tmp_path):
         call_command("import", "copy", str(bad), "--user", "max", stderr=err)
     assert "line 2: nobody: Unknown field." in err.getvalue()
     assert Article.objects.filter(project=corpus_target).count() == 3
+
+
+def test_import_command_says_whom_it_made_an_annotator(corpus, target, manager, tmp_path):
+    exported, _, _ = run(corpus.project, "jsonl")
+    path = tmp_path / "in.jsonl"
+    path.write_text(exported, encoding="utf-8")
+    out = io.StringIO()
+
+    call_command("import", "target", str(path), "--user", "max", stdout=out, stderr=io.StringIO())
+
+    assert out.getvalue().strip().splitlines() == [
+        "Imported 3 articles, 12 spans, 2 relations; skipped 0 duplicates.",
+        "New annotators of the project, named in the file: alice, bob, rita.",
+    ]
 
 
 def test_import_writes_in_batches_and_skips_what_the_project_holds(target, manager, monkeypatch):

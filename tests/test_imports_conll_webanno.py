@@ -459,6 +459,7 @@ def test_api_imports_conll_and_webanno(manager, target):
         "spans": 1,
         "relations": 0,
         "errors": [],
+        "members_added": [],
     }
     assert web_response.status_code == 200, web_response.content
     assert web_response.json()["spans"] == 1 and web_response.json()["created"] == 0

@@ -39,6 +39,7 @@ from annotations.models import (
     Label,
     Project,
     Relation,
+    Role,
     Span,
     SpanActor,
     SpanEvent,
@@ -73,17 +74,20 @@ class ImportResult:
     spans: int = 0
     relations: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    members_added: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """The API's answer: ``{"created", "skipped_duplicates", "spans", "relations",
-        "errors"}``; the spans and relations say what an import into the project's own
-        articles (``webanno``, which creates none) did."""
+        "errors", "members_added"}``; the spans and relations say what an import into the
+        project's own articles (``webanno``, which creates none) did; ``members_added`` lists
+        the users the file named as annotators who became annotators of the project."""
         return {
             "created": self.created,
             "skipped_duplicates": self.skipped_duplicates,
             "spans": self.spans,
             "relations": self.relations,
             "errors": self.errors,
+            "members_added": self.members_added,
         }
 
 
@@ -109,6 +113,7 @@ class _Names:
         self.create_labels = create_labels
         self.create_actors = create_actors
         self.users: dict[str, Any] = {}
+        self.members_added: list[str] = []
         self.labels: dict[str, Label] = {}
         self.tags: dict[str, Label] = {}
         for label in project.labels.all():
@@ -172,14 +177,23 @@ class _Names:
         if not isinstance(username, str):
             raise ValidationError("An annotator is given by a username.")
         if username not in self.users:
-            User = get_user_model()
-            member = User.objects.filter(
-                username=username, memberships__project=self.project
-            ).first()
-            self.users[username] = member
+            self.users[username] = self._member(username)
         if self.users[username] is None:
-            raise ValidationError(f"“{username}” is not a member of the project.")
+            raise ValidationError(f"No user “{username}”.")
         return self.users[username]
+
+    def _member(self, username: str):
+        """The user named ``username``, made an annotator of the project if they are not a
+        member yet (the jsonl round trip into an empty project keeps its annotators); ``None``
+        when no such user exists."""
+        services.check_text(username, "annotator")
+        user = get_user_model().objects.filter(username=username).first()
+        if user is not None and user_role(project=self.project, user=user) is None:
+            services.membership_set(
+                project=self.project, user=self.user, member=user, role=Role.ANNOTATOR
+            )
+            self.members_added.append(username)
+        return user
 
 
 def _int(value: Any, name: str) -> int:
@@ -802,6 +816,7 @@ def _write_steps(project, user, records, create_labels, create_actors):
         transaction.set_rollback(True)
         # A parser may list a file's bad lines before the records it groups (webanno).
         return ImportResult(errors=sorted(result.errors, key=lambda error: error["line"]))
+    result.members_added = names.members_added
     return result
 
 

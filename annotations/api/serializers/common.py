@@ -28,3 +28,8 @@ class ImportResultSerializer(serializers.Serializer):
     spans = serializers.IntegerField(help_text="Spans created, in new or (webanno) held articles.")
     relations = serializers.IntegerField(help_text="Relations created.")
     errors = ImportLineErrorSerializer(many=True)
+    members_added = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Usernames the file names as annotators who were not members of the project "
+        "and became its annotators.",
+    )

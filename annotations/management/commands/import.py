@@ -76,3 +76,8 @@ class Command(BaseCommand):
             f"Imported {result.created} articles, {result.spans} spans, "
             f"{result.relations} relations; skipped {result.skipped_duplicates} duplicates."
         )
+        if result.members_added:
+            self.stdout.write(
+                f"New annotators of the project, named in the file: "
+                f"{', '.join(result.members_added)}."
+            )
