@@ -9,7 +9,7 @@ records into rows, so every format gets the same checks.
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -65,6 +65,55 @@ def text_lines(file: BinaryIO) -> Iterator[tuple[int, str | None]]:
             yield number, raw.decode("utf-8")
         except UnicodeDecodeError:
             yield number, None
+
+
+def json_lines(file: BinaryIO) -> Iterator[tuple[int, Any] | LineError]:
+    """``(line, value)`` for each non-blank line that is JSON, a ``LineError`` otherwise."""
+    for number, line in text_lines(file):
+        if line is None:
+            yield LineError(number, "Not UTF-8 text.")
+            continue
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except ValueError as exc:
+            yield LineError(number, f"Not JSON: {exc}.")
+        except RecursionError:
+            yield LineError(number, NESTED_TOO_DEEPLY)
+
+
+def records(
+    items: Iterable[tuple[int, Any] | LineError],
+    shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    *,
+    noun: str = "A line",
+    refused: tuple[type[Exception], ...] = (ValueError,),
+    fallback: str = "",
+) -> Iterator[Record | LineError]:
+    """The one loop of every JSON format: each ``(line, value)`` that is an object becomes
+    a ``Record`` of ``shape(value)`` (the value itself without a ``shape``); one that is not,
+    or that ``shape`` refuses with one of ``refused``, a ``LineError`` saying why
+    (``fallback`` when the exception has no message). Line errors pass through."""
+    for item in items:
+        if isinstance(item, LineError):
+            yield item
+            continue
+        number, value = item
+        if not isinstance(value, dict):
+            yield LineError(number, f"{noun} is a JSON object.")
+            continue
+        try:
+            yield Record(number, value if shape is None else shape(value))
+        except refused as exc:
+            yield LineError(number, str(exc) or fallback)
+
+
+def parse_json_lines(
+    file: BinaryIO, shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+) -> Iterator[Record | LineError]:
+    """A JSON object a line (``jsonl``, doccano, spaCy), each shaped into a record."""
+    return records(json_lines(file), shape)
 
 
 def read_text(file: BinaryIO) -> str:

@@ -11,8 +11,7 @@ goes into the article's ``metadata``. Spans are the importing user's.
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from .base import LineError, Record, split_fields
-from .jsonl import json_lines
+from .base import LineError, Record, parse_json_lines, split_fields
 
 _TEXT_KEYS = ("text", "data")
 _LABEL_KEYS = ("label", "labels")
@@ -64,15 +63,4 @@ def _record(value: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse(file: BinaryIO) -> Iterator[Record | LineError]:
-    for item in json_lines(file):
-        if isinstance(item, LineError):
-            yield item
-            continue
-        number, value = item
-        if not isinstance(value, dict):
-            yield LineError(number, "A line is a JSON object.")
-            continue
-        try:
-            yield Record(number, _record(value))
-        except ValueError as exc:
-            yield LineError(number, str(exc))
+    return parse_json_lines(file, _record)

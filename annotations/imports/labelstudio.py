@@ -12,7 +12,7 @@ document, so the file is read whole.
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from .base import LineError, Record, read_json, split_fields
+from .base import LineError, Record, read_json, records, split_fields
 
 
 def _record(task: dict[str, Any]) -> dict[str, Any]:
@@ -75,11 +75,10 @@ def parse(file: BinaryIO) -> Iterator[Record | LineError]:
     if not isinstance(tasks, list):
         yield LineError(1, "A list of tasks is expected.")
         return
-    for number, task in enumerate(tasks, start=1):
-        if not isinstance(task, dict):
-            yield LineError(number, "A task is a JSON object.")
-            continue
-        try:
-            yield Record(number, _record(task))
-        except (ValueError, TypeError, AttributeError) as exc:
-            yield LineError(number, str(exc) or "Not a Label Studio task.")
+    yield from records(
+        enumerate(tasks, start=1),
+        _record,
+        noun="A task",
+        refused=(ValueError, TypeError, AttributeError),
+        fallback="Not a Label Studio task.",
+    )

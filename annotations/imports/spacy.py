@@ -10,8 +10,7 @@ spaCy export writes them) are kept.
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from .base import LineError, Record, split_fields
-from .jsonl import json_lines
+from .base import LineError, Record, parse_json_lines, split_fields
 
 _SPAN_EXTRAS = ("annotator", "status", "probability", "confidence")
 
@@ -31,15 +30,4 @@ def _record(value: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse(file: BinaryIO) -> Iterator[Record | LineError]:
-    for item in json_lines(file):
-        if isinstance(item, LineError):
-            yield item
-            continue
-        number, value = item
-        if not isinstance(value, dict):
-            yield LineError(number, "A line is a JSON object.")
-            continue
-        try:
-            yield Record(number, _record(value))
-        except ValueError as exc:
-            yield LineError(number, str(exc))
+    return parse_json_lines(file, _record)

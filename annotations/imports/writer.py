@@ -131,7 +131,9 @@ class _Names:
         if label is None:
             if not self.create_labels:
                 raise ValidationError(f"The project has no label “{name}”.")
-            label = services.label_create(project=self.project, name=name, kind=kind)
+            label = services.label_create(
+                project=self.project, user=self.user, name=name, kind=kind
+            )
             self._remember(label)
         if label.kind != kind:
             raise ValidationError(f"“{label.name}” is a {label.kind} label, not a {kind} label.")
