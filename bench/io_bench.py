@@ -3,6 +3,7 @@
     .venv/bin/python bench/io_bench.py [--articles 10000] [--spans-per-article 100]
                                        [--import-articles 10000] [--import-spans-per-article 10]
                                        [--formats jsonl,csv] [--reuse] [--no-tracemalloc]
+                                       [--import-writer copy|orm]
 
 DATABASE_URL (default postgres://postgres@127.0.0.1:5432/assay_bench_io) must name a scratch
 database: it is created when missing (``CREATE DATABASE`` through psql), migrated, and its
@@ -339,10 +340,13 @@ def import_file(path: Path, articles: int, spans_per_article: int) -> int:
     return spans
 
 
-def run_import(articles: int, spans_per_article: int) -> dict:
+def run_import(articles: int, spans_per_article: int, writer: str = "copy") -> dict:
     from django.contrib.auth import get_user_model
 
     from annotations.imports import article_import
+    from annotations.imports import writer as import_writer
+
+    import_writer.USE_COPY = writer == "copy"
     from annotations.models import Membership, Project, Role
 
     _drop_project(IMPORT_SLUG)
@@ -376,6 +380,12 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="Keep the bench project if filled.")
     parser.add_argument("--no-tracemalloc", action="store_true")
     parser.add_argument("--no-import", action="store_true")
+    parser.add_argument(
+        "--import-writer",
+        choices=["copy", "orm"],
+        default="copy",
+        help="The import's writes: COPY (the fast path) or the ORM's bulk_create, its twin.",
+    )
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--child-export", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -419,7 +429,7 @@ def main() -> None:
             flush=True,
         )
     if not args.no_import:
-        row = run_import(args.import_articles, args.import_spans_per_article)
+        row = run_import(args.import_articles, args.import_spans_per_article, args.import_writer)
         print(
             f"import jsonl: {row['articles']:,} articles, {row['spans']:,} spans "
             f"({row['bytes'] / 1e6:.1f} MB) in {row['seconds']:.1f} s: "

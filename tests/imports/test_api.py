@@ -1,4 +1,5 @@
-"""POST /api/v1/projects/{id}/import/: all or nothing, every bad line reported."""
+"""POST /api/v1/projects/{id}/import/ (the API's door to imports/): all or nothing, every bad
+line reported, conll and webanno too."""
 
 import json
 
@@ -8,8 +9,9 @@ from django.urls import reverse
 
 from annotations.models import Article, Membership, Role, Span
 
-from .api_helpers import API, client_for, other_project_objects  # noqa: F401
-from .factories import ArticleFactory, LabelFactory, ProjectFactory, SpanFactory
+from ..api_helpers import API, client_for, other_project_objects  # noqa: F401
+from ..factories import ArticleFactory, LabelFactory, ProjectFactory, SpanFactory
+from .test_webanno import annotation
 
 
 def upload(user, project, name, content, **params):
@@ -173,3 +175,36 @@ def test_an_unknown_annotator_is_a_400_on_its_line(manager, project):
     ]
     assert response.json()["members_added"] == []
     assert not Article.objects.exists()
+
+
+def api_upload(user, project, name, content, fmt):
+    return client_for(user).post(
+        f"{API}projects/{project.pk}/import/?format={fmt}",
+        {"file": SimpleUploadedFile(name, content.encode())},
+        format="multipart",
+    )
+
+
+def test_api_imports_conll_and_webanno(manager, target):
+    conll_response = api_upload(manager, target, "data.txt", "Putin\tB-Person\nsaid\tO\n", "conll")
+    article = Article.objects.get(project=target)
+    web = json.dumps(annotation(f"urn:assay:article:{article.pk}", 6, 10, "said"))
+    web_response = api_upload(manager, target, "data.json", web, "webanno")
+    bad_response = api_upload(manager, target, "data.txt", "Putin\tX\n", "conll")
+
+    assert conll_response.status_code == 200, conll_response.content
+    assert conll_response.json() == {
+        "created": 1,
+        "skipped_duplicates": 0,
+        "spans": 1,
+        "relations": 0,
+        "errors": [],
+        "members_added": [],
+    }
+    assert web_response.status_code == 200, web_response.content
+    assert web_response.json()["spans"] == 1 and web_response.json()["created"] == 0
+    assert sorted(Span.objects.values_list("text", flat=True)) == ["Putin", "said"]
+    assert bad_response.status_code == 400
+    assert bad_response.json()["errors"] == [
+        {"line": 1, "error": "“X” is not a tag: O, B-label or I-label."}
+    ]
