@@ -16,7 +16,7 @@ from django.db import connection
 from annotations.models import Article, Relation, Span, SpanActor, SpanEvent
 
 from .checks import Prepared
-from .writer_orm import created_event, relation_fields
+from .writer_orm import EVENT_COLUMNS, RELATION_COLUMNS, created_event, relation_fields
 
 
 def _reserve_ids(cursor, model, count: int) -> list[int]:
@@ -41,88 +41,44 @@ def _copy(cursor, model, columns: tuple[str, ...], rows: Iterable[tuple]) -> Non
             copy.write_row(row)
 
 
-_ARTICLE_COLUMNS = (
-    "id",
-    "project_id",
-    "title",
-    "body",
-    "source",
-    "url",
-    "published_on",
-    "author",
-    "language",
-    "external_id",
-    "metadata",
-    "sha256",
-    "created_by_id",
-    "created_at",
-    "updated_at",
-)
-
-
-_SPAN_COLUMNS = (
-    "id",
-    "article_id",
-    "project_id",
-    "start",
-    "end",
-    "text",
-    "label_id",
-    "annotator_id",
-    "probability",
-    "confidence",
-    "note",
-    "status",
-    "version",
-    "created_at",
-    "updated_at",
-)
-_EVENT_COLUMNS = ("span_id", "article_id", "project_id", "action", "user_id", "at", "after")
-_RELATION_COLUMNS = (
-    "article_id",
-    "from_span_id",
-    "to_span_id",
-    "label_id",
-    "annotator_id",
-    "created_at",
-)
+def _columns(model) -> tuple[str, ...]:
+    """The model's columns, as ``bulk_create`` writes them: ``id`` first."""
+    return tuple(field.attname for field in model._meta.concrete_fields)
 
 
 def write_copy(batch: list[Prepared], user) -> None:
     """``write_orm``'s rows, a ``COPY`` per table."""
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     spans = [span for prepared in batch for span in prepared.spans]
+    new = [prepared.article for prepared in batch if not prepared.existing]
     with connection.cursor() as cursor:
-        new = [prepared for prepared in batch if not prepared.existing]
-        for prepared, pk in zip(new, _reserve_ids(cursor, Article, len(new)), strict=True):
-            prepared.article.pk = pk
-            prepared.article._state.adding = False
+        for article, pk in zip(new, _reserve_ids(cursor, Article, len(new)), strict=True):
+            article.pk = pk
+            article._state.adding = False
         for span, pk in zip(spans, _reserve_ids(cursor, Span, len(spans)), strict=True):
             span.pk = pk
-        articles = (
-            tuple(
-                dumps(getattr(prepared.article, column))
-                if column == "metadata"
-                else getattr(prepared.article, column)
-                for column in _ARTICLE_COLUMNS
-            )
-            for prepared in new
-        )
-        _copy(cursor, Article, _ARTICLE_COLUMNS, articles)
-        rows = ((span.pk, *(getattr(span, name) for name in _SPAN_COLUMNS[1:])) for span in spans)
-        _copy(cursor, Span, _SPAN_COLUMNS, rows)
+        columns = _columns(Article)[1:]
+        rows = ((article.pk, *(getattr(article, name) for name in columns)) for article in new)
+        _copy(cursor, Article, ("id", *columns), _json(rows, ("id", *columns), "metadata", dumps))
+        columns = _columns(Span)[1:]
+        rows = ((span.pk, *(getattr(span, name) for name in columns)) for span in spans)
+        _copy(cursor, Span, ("id", *columns), rows)
         links = ((span.pk, actor_id, role) for span in spans for actor_id, role in span.links)
         _copy(cursor, SpanActor, ("span_id", "actor_id", "role"), links)
         events = (created_event(span, span.links, user) for span in spans)
-        rows = (
-            (*(event[column] for column in _EVENT_COLUMNS[:-1]), dumps(event["after"]))
-            for event in events
-        )
-        _copy(cursor, SpanEvent, _EVENT_COLUMNS, rows)
+        rows = (tuple(event.values()) for event in events)
+        _copy(cursor, SpanEvent, EVENT_COLUMNS, _json(rows, EVENT_COLUMNS, "after", dumps))
         relations = (
             relation_fields(relation, prepared)
             for prepared in batch
             for relation in prepared.relations
         )
-        rows = (tuple(fields[column] for column in _RELATION_COLUMNS) for fields in relations)
-        _copy(cursor, Relation, _RELATION_COLUMNS, rows)
+        rows = (tuple(fields.values()) for fields in relations)
+        _copy(cursor, Relation, RELATION_COLUMNS, rows)
+
+
+def _json(rows: Iterable[tuple], columns: tuple[str, ...], name: str, dumps) -> Iterable[tuple]:
+    """``rows`` with the JSON column ``name`` as text."""
+    at = columns.index(name)
+    for row in rows:
+        yield (*row[:at], dumps(row[at]), *row[at + 1 :])

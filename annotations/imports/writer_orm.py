@@ -33,28 +33,33 @@ def write_orm(batch: list[Prepared], user) -> None:
     Relation.objects.bulk_create(Relation(**relation_fields(*pair)) for pair in relations)
 
 
+EVENT_COLUMNS = (
+    "span_id",
+    "article_id",
+    "project_id",
+    "action",
+    "user_id",
+    "at",
+    "before",
+    "after",
+)
+RELATION_COLUMNS = (
+    "article_id", "from_span_id", "to_span_id", "label_id", "annotator_id", "created_at",
+)  # fmt: skip
+
+
 def created_event(span, links: list[tuple[int, str]], user) -> dict[str, Any]:
-    """The fields of a span's ``created`` history event, once it is written: both writers'
-    (``span`` is the ``Span`` or, for ``COPY``, the ``CheckedSpan``)."""
-    return {
-        "span_id": span.pk,
-        "article_id": span.article_id,
-        "project_id": span.project_id,
-        "action": SpanEvent.Action.CREATED.value,
-        "user_id": user.pk,
-        "at": span.created_at,
-        "before": None,
-        "after": services.span_snapshot(span, links),
-    }
+    """The columns of a span's ``created`` history event (``EVENT_COLUMNS``), once it is
+    written: both writers' (``span`` is the ``Span`` or, for ``COPY``, the ``CheckedSpan``)."""
+    snapshot = services.span_snapshot(span, links)
+    values = (span.pk, span.article_id, span.project_id, SpanEvent.Action.CREATED.value, user.pk)
+    return dict(zip(EVENT_COLUMNS, (*values, span.created_at, None, snapshot), strict=True))
 
 
 def relation_fields(relation: CheckedRelation, prepared: Prepared) -> dict[str, Any]:
-    """The columns of a relation the import writes, once its spans have ids."""
-    return {
-        "article_id": prepared.article.pk,
-        "from_span_id": relation.source.pk,
-        "to_span_id": relation.target.pk,
-        "label_id": relation.label.pk,
-        "annotator_id": relation.source.annotator.pk,
-        "created_at": prepared.at,
-    }
+    """The columns of a relation the import writes (``RELATION_COLUMNS``), once its spans
+    have ids."""
+    source = relation.source
+    values = (prepared.article.pk, source.pk, relation.target.pk, relation.label.pk)
+    values += (source.annotator.pk, prepared.at)
+    return dict(zip(RELATION_COLUMNS, values, strict=True))
