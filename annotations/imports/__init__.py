@@ -2,7 +2,9 @@
 
 A parser turns a binary file into records shaped as lines of Assay's ``jsonl`` (or, for
 ``webanno``, which carries no text, spans for articles the project holds; or line errors);
-``article_import`` writes them all or none. See ``writer`` for the rules.
+``article_import`` writes them all or none. ``checks`` holds the rules (through the
+services'), ``names`` the lookup of labels, actors and annotators, ``writer`` the batches, and
+``writer_orm`` and its PostgreSQL fast path ``writer_copy`` the writes.
 """
 
 from collections.abc import Callable, Generator, Iterator
@@ -23,6 +25,8 @@ __all__ = [
     "article_import",
     "detect_format",
     "import_file",
+    "import_file_steps",
+    "run_steps",
 ]
 
 FORMATS: dict[str, Callable[[BinaryIO], Iterator[Record | Annotations | LineError]]] = {
