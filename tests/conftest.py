@@ -7,6 +7,7 @@ import pytest
 
 from annotations.models import Label, Membership, Role
 
+from .corpus import corpus  # noqa: F401  (the fixture, for tests/exports/ and tests/imports/)
 from .factories import ArticleFactory, LabelFactory, ProjectFactory, UserFactory
 
 

@@ -4,10 +4,7 @@ import pytest
 
 from annotations.models import Membership, Role
 
-from .. import test_exports
 from ..factories import ProjectFactory
-
-corpus = test_exports.corpus  # the unicode corpus the exporters' tests use
 
 
 @pytest.fixture

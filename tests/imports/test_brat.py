@@ -5,7 +5,7 @@ import zipfile
 
 from annotations.models import Label, Relation, Span
 
-from ..test_exports import run
+from ..corpus import run
 from .helpers import counts, do_import, spans_of
 
 

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from annotations.models import Article, Span
 
-from ..test_exports import run
+from ..corpus import run
 from .test_webanno import annotation
 
 

@@ -5,8 +5,8 @@ import pytest
 from annotations.exports import conll as conll_export
 from annotations.models import Article, Label, Span
 
+from ..corpus import read_conll, run
 from ..factories import LabelFactory
-from ..test_exports import read_conll, run
 from .helpers import counts, do_import
 
 

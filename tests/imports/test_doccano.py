@@ -6,7 +6,7 @@ import pytest
 
 from annotations.models import Article, Relation, Span
 
-from ..test_exports import run
+from ..corpus import run
 from .helpers import do_import, spans_of
 
 

@@ -5,7 +5,7 @@ import json
 
 from annotations.models import Article, Label, Membership, Role, Span, SpanEvent
 
-from ..test_exports import run
+from ..corpus import run
 from .helpers import counts, do_import
 
 

@@ -4,7 +4,7 @@ import json
 
 from annotations.models import Article, Relation, Span
 
-from ..test_exports import run
+from ..corpus import run
 from .helpers import do_import, spans_of
 
 

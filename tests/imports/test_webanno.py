@@ -6,8 +6,8 @@ import pytest
 
 from annotations.models import Actor, Article, Membership, Relation, Role, Span, SpanEvent
 
+from ..corpus import run
 from ..factories import ArticleFactory, ProjectFactory
-from ..test_exports import run
 from .helpers import counts, do_import
 
 

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from annotations import services
 from annotations.models import Article, Role, Span, SpanEvent
 
-from ..test_exports import run
+from ..corpus import run
 from .helpers import do_import
 
 

@@ -8,8 +8,8 @@ from django.db import connection
 
 from annotations.models import Article, Membership, Relation, Role, Span, SpanEvent
 
+from ..corpus import run
 from ..factories import ProjectFactory
-from ..test_exports import run
 from .helpers import do_import
 from .test_webanno import annotation, collection, link
 

@@ -14,7 +14,7 @@ from annotations.exports import FORMATS, export_stream
 from annotations.models import Article, Span
 from annotations.services import body_sha256
 
-from .factories import ArticleFactory, LabelFactory, ProjectFactory, SpanFactory, UserFactory
+from ..factories import ArticleFactory, LabelFactory, ProjectFactory, SpanFactory, UserFactory
 
 SPANS_PER_ARTICLE = 10
 CHUNK = 10

@@ -12,8 +12,8 @@ from django.contrib.auth import get_user_model
 from annotations import services
 from annotations.models import Label, Membership, Role
 
-from .api_helpers import API, client_for, other_project_objects  # noqa: F401
-from .factories import ArticleFactory, LabelFactory, ProjectFactory, SpanFactory, UserFactory
+from ..api_helpers import API, client_for, other_project_objects  # noqa: F401
+from ..factories import ArticleFactory, LabelFactory, ProjectFactory, SpanFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
