@@ -6,8 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from annotations import services
 from annotations.errors import Conflict
 from annotations.models import Actor, Label, Membership, Project, Role
+from annotations.services import projects
 
-from .factories import (
+from ..factories import (
     ActorFactory,
     LabelFactory,
     ProjectFactory,
@@ -90,7 +91,7 @@ def slug_race(monkeypatch):
     """Make the slug checks miss ``misses`` times, as when another request takes the slug
     between the check and the write: only the unique index can tell then."""
     state = {"misses": 0}
-    check = services._slug_taken
+    check = projects._slug_taken
 
     def late(slug, **kwargs):
         if state["misses"] > 0:
@@ -98,7 +99,7 @@ def slug_race(monkeypatch):
             return False
         return check(slug, **kwargs)
 
-    monkeypatch.setattr(services, "_slug_taken", late)
+    monkeypatch.setattr(projects, "_slug_taken", late)
     return state
 
 
@@ -122,7 +123,7 @@ def test_a_given_slug_taken_at_the_same_instant_is_refused(outsider, project, sl
 def test_a_slug_race_lost_every_time_is_refused_not_a_crash(outsider, monkeypatch):
     services.project_create(name="Belarus", creator=outsider)
     # Each slug made is taken by another request before it is written.
-    monkeypatch.setattr(services, "_unique_slug", lambda base: "belarus")
+    monkeypatch.setattr(projects, "_unique_slug", lambda base: "belarus")
     with pytest.raises(ValidationError) as caught:
         services.project_create(name="Belarus", creator=outsider)
     assert "try again" in caught.value.message_dict["slug"][0]

@@ -7,7 +7,7 @@ from annotations import services
 from annotations.errors import Conflict
 from annotations.models import Label, Relation, Role, Span, SpanActor, SpanEvent
 
-from .factories import ActorFactory, LabelFactory, RelationFactory
+from ..factories import ActorFactory, LabelFactory, RelationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from annotations.errors import Conflict
 from annotations.models import Article, SpanEvent
 from annotations.services import DuplicateArticle
 
-from .factories import ArticleFactory, ProjectFactory, SpanFactory
+from ..factories import ArticleFactory, ProjectFactory, SpanFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from annotations import services
 from annotations.models import Article, Label, Span, SpanActor, SpanEvent
 
-from .conftest import UNICODE_PREFIX
-from .factories import ActorFactory, ArticleFactory, LabelFactory, ProjectFactory, UserFactory
+from ..conftest import UNICODE_PREFIX
+from ..factories import ActorFactory, ArticleFactory, LabelFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,382 @@
+"""Spans: create (one or many), update, delete and restore; each change recorded in the history."""
+
+import inspect
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ..errors import Conflict
+from ..models import (
+    Article,
+    Label,
+    Role,
+    Span,
+    SpanActor,
+    SpanEvent,
+    SpanStatus,
+)
+from ..permissions import MEMBER_ROLES, REVIEW_ROLES, require_role, user_role
+from .history import _record, span_snapshot
+from .span_rules import (
+    _check_covered,
+    _check_label,
+    _check_offset_values,
+    _check_offsets,
+    _clean_actor_links,
+    _save_span,
+    span_values_validate,
+)
+from .spans_sql import _role_and_slice_sql, _span_create_in_one_statement
+
+User = get_user_model()
+
+
+def _role_and_slice(article: Article, user, start: int, end: int) -> tuple[str | None, int, str]:
+    """The user's role in the article's project, the body's length and ``body[start:end]``:
+    one query when the body is deferred (the API's hot path), none for the slice otherwise."""
+    if "body" not in article.get_deferred_fields():
+        role = user_role(project=article.project_id, user=user)
+        return role, len(article.body), article.body[start:end]
+    with connection.cursor() as cursor:
+        cursor.execute(_role_and_slice_sql(), [user.pk, start + 1, max(end - start, 0), article.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Article.DoesNotExist("Article matching query does not exist.")
+    found_role, length, piece = row
+    if user.is_superuser:
+        found_role = Role.MANAGER
+    return found_role, length, piece
+
+
+def span_create(
+    *,
+    article: Article,
+    start: int,
+    end: int,
+    label: Label,
+    annotator,
+    text: str | None = None,
+    actors: Iterable[Any] = (),
+    probability: str | None = None,
+    confidence: str | None = None,
+    note: str = "",
+    status: str | None = None,
+) -> Span:
+    """Annotate ``body[start:end]`` of ``article``; records a ``created`` event."""
+    _check_offset_values(start, end, text)
+    general = {"actors": actors, "probability": probability, "confidence": confidence}
+    general |= {"note": note, "status": status}
+    if connection.vendor == "postgresql" and not actors and status in (None, SpanStatus.PENDING):
+        try:
+            values = span_values_validate(
+                {"probability": probability, "confidence": confidence, "note": note}
+            )
+        except ValidationError:
+            # The general way checks role, label and offsets first: its first error it is.
+            return _span_create(
+                article=article, start=start, end=end, label=label, annotator=annotator,
+                text=text, **general,
+            )  # fmt: skip
+        return _span_create_in_one_statement(
+            article=article,
+            label=label,
+            annotator=annotator,
+            start=start,
+            end=end,
+            text=text,
+            values=values,
+        )
+    return _span_create(
+        article=article,
+        start=start,
+        end=end,
+        label=label,
+        annotator=annotator,
+        text=text,
+        **general,
+    )
+
+
+@transaction.atomic
+def _span_create(
+    *,
+    article: Article,
+    start: int,
+    end: int,
+    label: Label,
+    annotator,
+    text: str | None,
+    actors: Iterable[Any],
+    probability: str | None,
+    confidence: str | None,
+    note: str,
+    status: str | None,
+) -> Span:
+    """``span_create`` the general way: any backend, actors and a status."""
+    role, length, piece = _role_and_slice(article, annotator, start, end)
+    if role is None:
+        raise PermissionDenied("Your role in this project does not allow you to annotate.")
+    _check_label(label, article.project_id)
+    covered = _check_covered(start, end, text, length, piece)
+    values = span_values_validate(
+        {"probability": probability, "confidence": confidence, "note": note}
+    )
+    if status not in (None, SpanStatus.PENDING):
+        if role not in REVIEW_ROLES:
+            raise PermissionDenied("Only a reviewer or manager sets a span's status.")
+        values.update(span_values_validate({"status": status}))
+    links = _clean_actor_links(actors)
+    now = timezone.now()
+    span = Span(
+        article=article,
+        project_id=article.project_id,
+        start=start,
+        end=end,
+        text=covered,
+        label=label,
+        annotator=annotator,
+        created_at=now,
+        updated_at=now,
+        **values,
+    )
+    _save_span(span)
+    SpanActor.objects.bulk_create(
+        SpanActor(span=span, actor_id=actor_id, role=role) for actor_id, role in links
+    )
+    _record(span, SpanEvent.Action.CREATED, annotator, None, span_snapshot(span, links))
+    return span
+
+
+class BulkValidationError(ValidationError):
+    """Items of a bulk create are invalid.
+
+    ``item_errors`` is ``[{"index": 0-based, "errors": {field: [messages]}}]``; the messages
+    (``message_dict["items"]``) say the same in words. Django's ValidationError cannot hold a
+    dict per item itself: ``ValidationError({"items": [dict, ...]})`` raises AttributeError.
+    """
+
+    def __init__(self, item_errors: list[dict[str, Any]]):
+        super().__init__({"items": [_describe_item_error(error) for error in item_errors]})
+        self.item_errors = item_errors
+
+
+def _describe_item_error(error: dict[str, Any]) -> str:
+    errors = error["errors"]
+    if isinstance(errors, Mapping):
+        parts = [
+            message if field in ("non_field_errors", "__all__") else f"{field}: {message}"
+            for field, messages in errors.items()
+            for message in messages
+        ]
+    else:
+        parts = list(errors)
+    return f"Item {error['index']}: {' '.join(parts)}"
+
+
+@transaction.atomic
+def span_bulk_create(*, items: list[Mapping[str, Any]], annotator) -> list[Span]:
+    """Create many spans, all or nothing; errors name the item's index (from 0)."""
+    allowed = set(inspect.signature(span_create).parameters) - {"annotator"}
+    spans, errors = [], []
+    for index, item in enumerate(items):
+        if unknown := set(item) - allowed:
+            errors.append({"index": index, "errors": {k: ["Unknown field."] for k in unknown}})
+            continue
+        try:
+            with transaction.atomic():
+                spans.append(span_create(annotator=annotator, **item))
+        except TypeError:
+            errors.append({"index": index, "errors": {"non_field_errors": ["Incomplete span."]}})
+        except ValidationError as exc:
+            errors.append({"index": index, "errors": _error_payload(exc)})
+    if errors:
+        raise BulkValidationError(errors)
+    return spans
+
+
+def _error_payload(exc: ValidationError):
+    return exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+
+
+def _lock_span(span: Span | int) -> Span:
+    pk = span.pk if isinstance(span, Span) else span
+    locked = (
+        Span.objects.select_for_update(of=("self",))
+        .select_related("annotator", "label", "article")
+        .defer("article__body")
+        .filter(pk=pk)
+        .first()
+    )
+    if locked is None:
+        raise Conflict("This span no longer exists; it was deleted.")
+    return locked
+
+
+SPAN_EDITABLE = ("start", "end", "text", "label", "actors", "probability", "confidence", "note")
+
+
+@transaction.atomic
+def span_update(*, span: Span | int, user, version: Any, **changes) -> Span:
+    """Change a span. ``version`` must be the one the change was based on, else ``Conflict``.
+
+    The annotator changes their own span; a reviewer or manager may set any span's status.
+    A change that changes nothing is not recorded and keeps the version.
+    """
+    unknown = set(changes) - {*SPAN_EDITABLE, "status"}
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
+    if version is None:
+        raise ValidationError({"version": "Required: the version your change is based on."})
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValidationError({"version": "A whole number is required."})
+    span = _lock_span(span)
+    # Permission first: a change that is not allowed is refused whatever its version, and
+    # the Conflict below carries the current span, which only those allowed may see.
+    role = require_role(span.project_id, user, MEMBER_ROLES, "change spans")
+    own = span.annotator_id == user.pk
+    if "status" in changes and role not in REVIEW_ROLES:
+        raise PermissionDenied("Only a reviewer or manager sets a span's status.")
+    if not own and set(changes) - {"status"}:
+        raise PermissionDenied("Only its annotator changes a span; reviewers set its status.")
+    if version != span.version:
+        raise Conflict(
+            f"Someone changed this span meanwhile: it is at version {span.version}, "
+            f"your change was based on version {version}. Reload it and try again.",
+            current=span,
+        )
+
+    before = span_snapshot(span)
+    values = span_values_validate(changes)
+    if "label" in changes:
+        label = changes["label"]
+        _check_label(label, span.project_id)
+        values["label"] = label
+    if {"start", "end", "text"} & set(changes):
+        start, end = changes.get("start", span.start), changes.get("end", span.end)
+        values["text"] = _check_offsets(span.article, start, end, changes.get("text"))
+        values["start"], values["end"] = start, end
+    links = None
+    if "actors" in changes:
+        links = _clean_actor_links(changes["actors"] or [])
+    for key, value in values.items():
+        setattr(span, key, value)
+    after_links = (
+        links if links is not None else [(a["actor"], a["role"]) for a in before["actors"]]
+    )
+    after = span_snapshot(span, after_links)
+    if _same_state(before, after):
+        return span
+    span.version += 1
+    span.updated_at = timezone.now()
+    _save_span(span)
+    if links is not None:
+        span.span_actors.all().delete()
+        SpanActor.objects.bulk_create(
+            SpanActor(span=span, actor_id=actor_id, role=role) for actor_id, role in links
+        )
+    _record(span, SpanEvent.Action.UPDATED, user, before, span_snapshot(span, after_links))
+    return span
+
+
+def _same_state(before: dict, after: dict) -> bool:
+    """Equal but for version and timestamp; the same actors in another order are no change."""
+
+    def key(snapshot: dict) -> dict:
+        state = {k: v for k, v in snapshot.items() if k not in {"version", "updated_at"}}
+        state["actors"] = sorted((a["actor"], a["role"]) for a in snapshot["actors"])
+        return state
+
+    return key(before) == key(after)
+
+
+@transaction.atomic
+def span_delete(*, span: Span | int, user) -> None:
+    """Delete a span (its relations go with it); the ``deleted`` event keeps it restorable.
+
+    The annotator deletes their own spans; a manager may delete any.
+    """
+    span = _lock_span(span)
+    role = require_role(span.project_id, user, MEMBER_ROLES, "delete spans")
+    if span.annotator_id != user.pk and role != Role.MANAGER:
+        raise PermissionDenied("Only its annotator or a manager deletes a span.")
+    before = span_snapshot(span)
+    _record(span, SpanEvent.Action.DELETED, user, before, None)
+    span.delete()
+
+
+@transaction.atomic
+def span_restore(*, event: SpanEvent, user) -> Span:
+    """Put the span back as it was before ``event``; a deleted span comes back, same id."""
+    target = event.before
+    if target is None:
+        raise Conflict("The span did not exist before this event; there is nothing to restore.")
+    role = user_role(project=event.project_id, user=user)
+    if role is None:
+        raise PermissionDenied("You are not a member of this project.")
+    if role not in REVIEW_ROLES and target["annotator"] != user.get_username():
+        raise PermissionDenied("Only the span's annotator, a reviewer or a manager restores it.")
+
+    label = Label.objects.filter(pk=target["label"], project_id=event.project_id).first()
+    if label is None:
+        raise Conflict("The span's label no longer exists.")
+    if label.kind != Label.Kind.SPAN:
+        raise Conflict(f"The label “{label.name}” now labels relations, not spans.")
+    try:
+        links = _clean_actor_links(target["actors"])
+    except ValidationError as exc:
+        raise Conflict("An actor of the span no longer exists; it cannot be put back.") from exc
+    current = Span.objects.select_for_update().filter(pk=event.span_id).first()
+    versions = [
+        snapshot["version"]
+        for pair in SpanEvent.objects.filter(span_id=event.span_id).values_list("before", "after")
+        for snapshot in pair
+        if snapshot
+    ]
+    values = {
+        "start": target["start"],
+        "end": target["end"],
+        "label": label,
+        "probability": target["probability"],
+        "confidence": target["confidence"],
+        "note": target["note"],
+        "status": target["status"],
+        "version": max(versions, default=0) + 1,
+        "updated_at": timezone.now(),
+    }
+    if current is not None:
+        before = span_snapshot(current)
+        span = current
+    else:
+        before = None
+        article = Article.objects.filter(pk=event.article_id).first()
+        annotator = User.objects.filter(username=target["annotator"]).first()
+        if article is None or annotator is None:
+            raise Conflict("The span's article or annotator no longer exists.")
+        span = Span(
+            pk=event.span_id,
+            article=article,
+            project_id=event.project_id,
+            annotator=annotator,
+            created_at=datetime.fromisoformat(target["created_at"]),
+        )
+    try:
+        span.text = _check_offsets(span.article, target["start"], target["end"], target["text"])
+    except ValidationError as exc:
+        raise Conflict("The article's text changed; the span cannot be put back.") from exc
+    for key, value in values.items():
+        setattr(span, key, value)
+    try:
+        _save_span(span, force_insert=current is None)
+    except ValidationError as exc:
+        raise Conflict(_error_payload(exc)["non_field_errors"][0]) from exc
+    span.span_actors.all().delete()
+    SpanActor.objects.bulk_create(
+        SpanActor(span=span, actor_id=actor_id, role=role) for actor_id, role in links
+    )
+    _record(span, SpanEvent.Action.RESTORED, user, before, span_snapshot(span, links))
+    return span
