@@ -4,7 +4,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,8 +15,9 @@ from ..models import (
     SpanActor,
     SpanEvent,
 )
-from .history import _record, span_snapshot
-from .validation import _clean_fields, check_text
+from ..permissions import require_staff
+from .history import record_event, span_snapshot
+from .validation import check_text, clean_fields
 
 _WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*")
 
@@ -66,7 +67,7 @@ def actor_validate(*, actor: Actor | None = None, **fields) -> dict[str, Any]:
     """Check an actor's fields as ``actor_create`` (no ``actor``) or ``actor_update`` would;
     return them cleaned, with the ``search_text`` they imply. Nothing is changed."""
     aliases = fields.pop("aliases", None)
-    data = _clean_fields(Actor, fields)
+    data = clean_fields(Actor, fields)
     if actor is None or "name" in data:
         data["name"] = _actor_name(data.get("name", ""))
     name = data.get("name") or actor.name
@@ -97,8 +98,7 @@ def actor_update(*, actor: Actor, **changes) -> Actor:
 
 @transaction.atomic
 def actor_delete(*, actor: Actor, user) -> None:
-    if not user.is_staff:
-        raise PermissionDenied("Only staff may delete an actor.")
+    require_staff(user, "Only staff may delete an actor.")
     count = actor.span_actors.values("span").distinct().count()
     if count:
         raise Conflict(f"“{actor.name}” is attached to {count} spans; merge it instead.")
@@ -112,9 +112,8 @@ def actor_merge(*, keep: Actor, remove: Actor, user) -> Actor:
     A span that already has ``keep`` in the same role keeps one link. Each span whose actors
     change gets a new version and an ``updated`` event, so the merge is in its history.
     """
-    if not getattr(user, "is_staff", False):
-        # As a delete: the duplicate goes, and spans change in every project that names it.
-        raise PermissionDenied("Only staff merge actors.")
+    # As a delete: the duplicate goes, and spans change in every project that names it.
+    require_staff(user, "Only staff merge actors.")
     if keep.pk == remove.pk:
         raise ValidationError({"remove": "An actor cannot be merged into itself."})
     keep = Actor.objects.select_for_update().get(pk=keep.pk)
@@ -138,7 +137,7 @@ def actor_merge(*, keep: Actor, remove: Actor, user) -> Actor:
         span.version += 1
         span.updated_at = now
         span.save(update_fields=["version", "updated_at"])
-        _record(span, SpanEvent.Action.UPDATED, user, befores[span.pk], span_snapshot(span))
+        record_event(span, SpanEvent.Action.UPDATED, user, befores[span.pk], span_snapshot(span))
     wikidata_id = keep.wikidata_id or remove.wikidata_id
     keep.aliases = _clean_aliases([*keep.aliases, remove.name, *remove.aliases], keep.name)
     keep.search_text = actor_search_text(keep.name, keep.aliases)

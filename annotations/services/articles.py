@@ -16,7 +16,7 @@ from ..models import (
     SpanEvent,
 )
 from ..permissions import MANAGER_ROLES, require_role
-from .validation import _clean_fields, check_json, check_text, normalize_newlines
+from .validation import check_json, check_text, clean_fields, normalize_newlines
 
 
 class DuplicateArticle(ValidationError):
@@ -80,7 +80,7 @@ def _clean_article_fields(values: Mapping[str, Any]) -> dict[str, Any]:
     blank_title = "title" in values and values["title"] == ""
     if blank_title:
         del values["title"]
-    data = _clean_fields(Article, values)
+    data = clean_fields(Article, values)
     if blank_title:
         data["title"] = ""
     if metadata is not None:

@@ -7,8 +7,6 @@ from ..models import (
     SpanEvent,
 )
 
-# --- spans -----------------------------------------------------------------------------------
-
 
 def span_snapshot(span: Span, actors: Iterable[tuple[int, str]] | None = None) -> dict:
     """The span as the API shows it; what the history stores before and after each change."""
@@ -34,7 +32,9 @@ def span_snapshot(span: Span, actors: Iterable[tuple[int, str]] | None = None) -
     }
 
 
-def _record(span: Span, action: str, user, before: dict | None, after: dict | None) -> SpanEvent:
+def record_event(
+    span: Span, action: str, user, before: dict | None, after: dict | None
+) -> SpanEvent:
     return SpanEvent.objects.create(
         span_id=span.pk,
         article_id=span.article_id,

@@ -13,7 +13,7 @@ from ..models import (
     Project,
 )
 from ..permissions import MANAGER_ROLES, require_role
-from .validation import _clean_fields
+from .validation import clean_fields
 
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -56,7 +56,7 @@ def label_create(*, project: Project, user=None, **fields) -> Label:
     if user is not None:
         require_role(project, user, MANAGER_ROLES, "change the labels")
     fields.setdefault("kind", Label.Kind.SPAN)
-    data = _clean_fields(Label, fields)
+    data = clean_fields(Label, fields)
     _check_color(data)
     _check_label_unique(project, data.get("name", ""), data.get("hotkey", ""))
     if "order" not in data:
@@ -80,7 +80,7 @@ def _save_label(label: Label) -> None:
 def label_update(*, label: Label, user=None, **changes) -> Label:
     if user is not None:
         require_role(label.project, user, MANAGER_ROLES, "change the labels")
-    data = _clean_fields(Label, changes)
+    data = clean_fields(Label, changes)
     _check_color(data)
     if "kind" in data and data["kind"] != label.kind and label_in_use(label):
         raise Conflict("The label is in use; its kind cannot change.")

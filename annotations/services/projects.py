@@ -15,7 +15,7 @@ from ..models import (
     SpanEvent,
 )
 from ..permissions import MANAGER_ROLES, require_role
-from .validation import _clean_fields
+from .validation import clean_fields
 
 # --- projects and members ------------------------------------------------------------------
 
@@ -53,10 +53,10 @@ def _save_unless_slug_taken(project: Project, **save) -> bool:
 def project_create(*, name: str, creator, slug: str = "", description: str = "") -> Project:
     """Create a project; its creator becomes its manager. Without a ``slug``, one is made
     from the name, numbered (``-2``, ``-3``...) past those taken."""
-    data = _clean_fields(Project, {"name": name, "description": description})
+    data = clean_fields(Project, {"name": name, "description": description})
     given = bool(slug)
     if given:
-        slug = _clean_fields(Project, {"slug": slug})["slug"]
+        slug = clean_fields(Project, {"slug": slug})["slug"]
         if _slug_taken(slug):
             raise ValidationError({"slug": f"The slug “{slug}” is taken."})
     else:
@@ -77,7 +77,7 @@ def project_create(*, name: str, creator, slug: str = "", description: str = "")
 @transaction.atomic
 def project_update(*, project: Project, user, **changes) -> Project:
     require_role(project, user, MANAGER_ROLES, "change the project")
-    data = _clean_fields(Project, changes)
+    data = clean_fields(Project, changes)
     taken = ValidationError({"slug": f"The slug “{data.get('slug')}” is taken."})
     if "slug" in data and _slug_taken(data["slug"], project=project):
         raise taken
@@ -104,7 +104,7 @@ def project_delete(*, project: Project, user) -> None:
 def membership_set(*, project: Project, user, member, role: str) -> Membership:
     """Add ``member`` to the project with ``role``, or change their role."""
     require_role(project, user, MANAGER_ROLES, "manage members")
-    role = _clean_fields(Membership, {"role": role})["role"]
+    role = clean_fields(Membership, {"role": role})["role"]
     membership = Membership.objects.select_for_update().filter(project=project, user=member).first()
     if membership is None:
         return Membership.objects.create(project=project, user=member, role=role)

@@ -1,16 +1,15 @@
 """Relations: typed links between two spans of one article."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from ..models import (
     Label,
     Relation,
-    Role,
     Span,
 )
-from ..permissions import MEMBER_ROLES, require_role
-from .span_rules import _check_label
+from ..permissions import MEMBER_ROLES, check_relation_change, check_relation_delete, require_role
+from .span_rules import check_label
 
 # --- relations -------------------------------------------------------------------------------
 
@@ -20,7 +19,7 @@ def _check_relation(from_span: Span, to_span: Span, label: Label) -> None:
         raise ValidationError({"to_span": "Both spans must be in the same article."})
     if from_span.pk == to_span.pk:
         raise ValidationError({"to_span": "A span cannot relate to itself."})
-    _check_label(label, from_span.project_id, Label.Kind.RELATION)
+    check_label(label, from_span.project_id, Label.Kind.RELATION)
 
 
 def _save_relation(relation: Relation) -> None:
@@ -49,19 +48,13 @@ def relation_create(*, from_span: Span, to_span: Span, label: Label, annotator) 
     return relation
 
 
-def _require_relation_owner(relation: Relation, user, *, or_manager: bool = False) -> None:
-    role = require_role(relation.article.project_id, user, MEMBER_ROLES, "change relations")
-    if relation.annotator_id != user.pk and not (or_manager and role == Role.MANAGER):
-        raise PermissionDenied(
-            "Only its annotator or a manager deletes a relation."
-            if or_manager
-            else "Only its annotator changes a relation."
-        )
+def _relation_role(relation: Relation, user) -> str:
+    return require_role(relation.article.project_id, user, MEMBER_ROLES, "change relations")
 
 
 @transaction.atomic
 def relation_update(*, relation: Relation, user, **changes) -> Relation:
-    _require_relation_owner(relation, user)
+    check_relation_change(_relation_role(relation, user), own=relation.annotator_id == user.pk)
     for key in ("from_span", "to_span", "label"):
         if key in changes:
             setattr(relation, key, changes[key])
@@ -77,5 +70,5 @@ def relation_update(*, relation: Relation, user, **changes) -> Relation:
 @transaction.atomic
 def relation_delete(*, relation: Relation, user) -> None:
     """Delete a relation: its annotator, or a manager (as with spans)."""
-    _require_relation_owner(relation, user, or_manager=True)
+    check_relation_delete(_relation_role(relation, user), own=relation.annotator_id == user.pk)
     relation.delete()

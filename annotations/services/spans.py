@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -20,45 +20,60 @@ from ..models import (
     SpanEvent,
     SpanStatus,
 )
-from ..permissions import MEMBER_ROLES, REVIEW_ROLES, require_role, user_role
-from .history import _record, span_snapshot
+from ..permissions import (
+    MEMBER_ROLES,
+    check_span_change,
+    check_span_delete,
+    check_span_restore,
+    check_span_status,
+    require_role,
+    user_role,
+)
+from .history import record_event, span_snapshot
 from .span_rules import (
-    _check_covered,
-    _check_label,
-    _check_offset_values,
-    _check_offsets,
-    _clean_actor_links,
-    _save_span,
+    check_label,
+    check_offset_values,
+    check_offsets,
+    check_span_create,
+    clean_actor_links,
+    save_span,
     span_values_validate,
 )
-from .spans_sql import _role_and_slice_sql, _span_create_in_one_statement
+from .spans_sql import role_and_slice_sql, span_create_one_statement
 
 User = get_user_model()
 
 
-def _role_and_slice(article: Article, user, start: int, end: int) -> tuple[str | None, int, str]:
-    """The user's role in the article's project, the body's length and ``body[start:end]``:
-    one query when the body is deferred (the API's hot path), none for the slice otherwise."""
-    if "body" not in article.get_deferred_fields():
+def role_and_slice(
+    article: Article | int, user, start: int, end: int
+) -> tuple[int, str | None, int, str]:
+    """The article's project, the user's role there (``manager`` for a superuser), the body's
+    length and ``body[start:end]``: one query unless the body is in hand (then only the role
+    is read). An article given by id, or with its body deferred (the API), is not loaded."""
+    if isinstance(article, Article) and "body" not in article.get_deferred_fields():
         role = user_role(project=article.project_id, user=user)
-        return role, len(article.body), article.body[start:end]
+        return article.project_id, role, len(article.body), article.body[start:end]
+    article_id = article.pk if isinstance(article, Article) else article
     with connection.cursor() as cursor:
-        cursor.execute(_role_and_slice_sql(), [user.pk, start + 1, max(end - start, 0), article.pk])
+        cursor.execute(role_and_slice_sql(), [user.pk, start + 1, max(end - start, 0), article_id])
         row = cursor.fetchone()
     if row is None:
         raise Article.DoesNotExist("Article matching query does not exist.")
-    found_role, length, piece = row
-    if user.is_superuser:
-        found_role = Role.MANAGER
-    return found_role, length, piece
+    project_id, role, length, piece = row
+    return project_id, Role.MANAGER if user.is_superuser else role, length, piece
+
+
+def _one_statement_applies(actors: Iterable[Any], status: str | None) -> bool:
+    """The PostgreSQL statement creates a span with neither actors nor a status to check."""
+    return connection.vendor == "postgresql" and not actors and status in (None, SpanStatus.PENDING)
 
 
 def span_create(
     *,
-    article: Article,
+    article: Article | int,
     start: int,
     end: int,
-    label: Label,
+    label: Label | int,
     annotator,
     text: str | None = None,
     actors: Iterable[Any] = (),
@@ -67,74 +82,76 @@ def span_create(
     note: str = "",
     status: str | None = None,
 ) -> Span:
-    """Annotate ``body[start:end]`` of ``article``; records a ``created`` event."""
-    _check_offset_values(start, end, text)
-    general = {"actors": actors, "probability": probability, "confidence": confidence}
-    general |= {"note": note, "status": status}
-    if connection.vendor == "postgresql" and not actors and status in (None, SpanStatus.PENDING):
+    """Annotate ``body[start:end]`` of ``article``; records a ``created`` event.
+
+    ``article`` and ``label`` may be ids (the API's hot path): they are read with the rules'
+    other facts, in one statement on PostgreSQL (``spans_sql``), else by ``span_create_orm``.
+    A missing one raises ``DoesNotExist``. Both ways check the same rules in the same order
+    (``span_rules.check_span_create``) and answer the same errors."""
+    graded = {"probability": probability, "confidence": confidence, "note": note}
+    if _one_statement_applies(actors, status):
+        check_offset_values(start, end, text)
         try:
-            values = span_values_validate(
-                {"probability": probability, "confidence": confidence, "note": note}
-            )
+            values = span_values_validate(graded)
         except ValidationError:
-            # The general way checks role, label and offsets first: its first error it is.
-            return _span_create(
-                article=article, start=start, end=end, label=label, annotator=annotator,
-                text=text, **general,
-            )  # fmt: skip
-        return _span_create_in_one_statement(
-            article=article,
-            label=label,
-            annotator=annotator,
-            start=start,
-            end=end,
-            text=text,
-            values=values,
-        )
-    return _span_create(
-        article=article,
-        start=start,
-        end=end,
-        label=label,
-        annotator=annotator,
-        text=text,
-        **general,
-    )
+            values = None  # the ORM way reports role, label and offsets first, then this
+        if values is not None:
+            return span_create_one_statement(
+                article_id=article.pk if isinstance(article, Article) else article,
+                label_id=label.pk if isinstance(label, Label) else label,
+                annotator=annotator,
+                start=start,
+                end=end,
+                text=text,
+                values=values,
+            )
+    return span_create_orm(
+        article=article, start=start, end=end, label=label, annotator=annotator, text=text,
+        actors=actors, status=status, **graded,
+    )  # fmt: skip
 
 
 @transaction.atomic
-def _span_create(
+def span_create_orm(
     *,
-    article: Article,
+    article: Article | int,
     start: int,
     end: int,
-    label: Label,
+    label: Label | int,
     annotator,
-    text: str | None,
-    actors: Iterable[Any],
-    probability: str | None,
-    confidence: str | None,
-    note: str,
-    status: str | None,
+    text: str | None = None,
+    actors: Iterable[Any] = (),
+    probability: str | None = None,
+    confidence: str | None = None,
+    note: str = "",
+    status: str | None = None,
 ) -> Span:
-    """``span_create`` the general way: any backend, actors and a status."""
-    role, length, piece = _role_and_slice(article, annotator, start, end)
-    if role is None:
-        raise PermissionDenied("Your role in this project does not allow you to annotate.")
-    _check_label(label, article.project_id)
-    covered = _check_covered(start, end, text, length, piece)
+    """``span_create`` the general way: any backend, actors and a status. Call
+    ``span_create``; this is public for the test that compares it with the statement."""
+    check_offset_values(start, end, text)
+    project_id, role, length, piece = role_and_slice(article, annotator, start, end)
+    if not isinstance(label, Label):
+        label = Label.objects.filter(pk=label).first()
+    covered = check_span_create(
+        role=role,
+        label=label,
+        project_id=project_id,
+        start=start,
+        end=end,
+        text=text,
+        length=length,
+        piece=piece,
+    )
     values = span_values_validate(
         {"probability": probability, "confidence": confidence, "note": note}
     )
     if status not in (None, SpanStatus.PENDING):
-        if role not in REVIEW_ROLES:
-            raise PermissionDenied("Only a reviewer or manager sets a span's status.")
+        check_span_status(role)
         values.update(span_values_validate({"status": status}))
-    links = _clean_actor_links(actors)
+    links = clean_actor_links(actors)
     now = timezone.now()
     span = Span(
-        article=article,
-        project_id=article.project_id,
+        project_id=project_id,
         start=start,
         end=end,
         text=covered,
@@ -144,11 +161,15 @@ def _span_create(
         updated_at=now,
         **values,
     )
-    _save_span(span)
+    if isinstance(article, Article):
+        span.article = article
+    else:
+        span.article_id = article
+    save_span(span)
     SpanActor.objects.bulk_create(
         SpanActor(span=span, actor_id=actor_id, role=role) for actor_id, role in links
     )
-    _record(span, SpanEvent.Action.CREATED, annotator, None, span_snapshot(span, links))
+    record_event(span, SpanEvent.Action.CREATED, annotator, None, span_snapshot(span, links))
     return span
 
 
@@ -238,11 +259,7 @@ def span_update(*, span: Span | int, user, version: Any, **changes) -> Span:
     # Permission first: a change that is not allowed is refused whatever its version, and
     # the Conflict below carries the current span, which only those allowed may see.
     role = require_role(span.project_id, user, MEMBER_ROLES, "change spans")
-    own = span.annotator_id == user.pk
-    if "status" in changes and role not in REVIEW_ROLES:
-        raise PermissionDenied("Only a reviewer or manager sets a span's status.")
-    if not own and set(changes) - {"status"}:
-        raise PermissionDenied("Only its annotator changes a span; reviewers set its status.")
+    check_span_change(role, own=span.annotator_id == user.pk, fields=changes)
     if version != span.version:
         raise Conflict(
             f"Someone changed this span meanwhile: it is at version {span.version}, "
@@ -254,15 +271,15 @@ def span_update(*, span: Span | int, user, version: Any, **changes) -> Span:
     values = span_values_validate(changes)
     if "label" in changes:
         label = changes["label"]
-        _check_label(label, span.project_id)
+        check_label(label, span.project_id)
         values["label"] = label
     if {"start", "end", "text"} & set(changes):
         start, end = changes.get("start", span.start), changes.get("end", span.end)
-        values["text"] = _check_offsets(span.article, start, end, changes.get("text"))
+        values["text"] = check_offsets(span.article, start, end, changes.get("text"))
         values["start"], values["end"] = start, end
     links = None
     if "actors" in changes:
-        links = _clean_actor_links(changes["actors"] or [])
+        links = clean_actor_links(changes["actors"] or [])
     for key, value in values.items():
         setattr(span, key, value)
     after_links = (
@@ -273,13 +290,13 @@ def span_update(*, span: Span | int, user, version: Any, **changes) -> Span:
         return span
     span.version += 1
     span.updated_at = timezone.now()
-    _save_span(span)
+    save_span(span)
     if links is not None:
         span.span_actors.all().delete()
         SpanActor.objects.bulk_create(
             SpanActor(span=span, actor_id=actor_id, role=role) for actor_id, role in links
         )
-    _record(span, SpanEvent.Action.UPDATED, user, before, span_snapshot(span, after_links))
+    record_event(span, SpanEvent.Action.UPDATED, user, before, span_snapshot(span, after_links))
     return span
 
 
@@ -302,10 +319,9 @@ def span_delete(*, span: Span | int, user) -> None:
     """
     span = _lock_span(span)
     role = require_role(span.project_id, user, MEMBER_ROLES, "delete spans")
-    if span.annotator_id != user.pk and role != Role.MANAGER:
-        raise PermissionDenied("Only its annotator or a manager deletes a span.")
+    check_span_delete(role, own=span.annotator_id == user.pk)
     before = span_snapshot(span)
-    _record(span, SpanEvent.Action.DELETED, user, before, None)
+    record_event(span, SpanEvent.Action.DELETED, user, before, None)
     span.delete()
 
 
@@ -316,10 +332,7 @@ def span_restore(*, event: SpanEvent, user) -> Span:
     if target is None:
         raise Conflict("The span did not exist before this event; there is nothing to restore.")
     role = user_role(project=event.project_id, user=user)
-    if role is None:
-        raise PermissionDenied("You are not a member of this project.")
-    if role not in REVIEW_ROLES and target["annotator"] != user.get_username():
-        raise PermissionDenied("Only the span's annotator, a reviewer or a manager restores it.")
+    check_span_restore(role, own=target["annotator"] == user.get_username())
 
     label = Label.objects.filter(pk=target["label"], project_id=event.project_id).first()
     if label is None:
@@ -327,7 +340,7 @@ def span_restore(*, event: SpanEvent, user) -> Span:
     if label.kind != Label.Kind.SPAN:
         raise Conflict(f"The label “{label.name}” now labels relations, not spans.")
     try:
-        links = _clean_actor_links(target["actors"])
+        links = clean_actor_links(target["actors"])
     except ValidationError as exc:
         raise Conflict("An actor of the span no longer exists; it cannot be put back.") from exc
     current = Span.objects.select_for_update().filter(pk=event.span_id).first()
@@ -365,18 +378,18 @@ def span_restore(*, event: SpanEvent, user) -> Span:
             created_at=datetime.fromisoformat(target["created_at"]),
         )
     try:
-        span.text = _check_offsets(span.article, target["start"], target["end"], target["text"])
+        span.text = check_offsets(span.article, target["start"], target["end"], target["text"])
     except ValidationError as exc:
         raise Conflict("The article's text changed; the span cannot be put back.") from exc
     for key, value in values.items():
         setattr(span, key, value)
     try:
-        _save_span(span, force_insert=current is None)
+        save_span(span, force_insert=current is None)
     except ValidationError as exc:
         raise Conflict(_error_payload(exc)["non_field_errors"][0]) from exc
     span.span_actors.all().delete()
     SpanActor.objects.bulk_create(
         SpanActor(span=span, actor_id=actor_id, role=role) for actor_id, role in links
     )
-    _record(span, SpanEvent.Action.RESTORED, user, before, span_snapshot(span, links))
+    record_event(span, SpanEvent.Action.RESTORED, user, before, span_snapshot(span, links))
     return span

@@ -51,7 +51,7 @@ def check_json(value: Any, field: str) -> None:
                 stack.extend((nested, depth + 1) for nested in item)
 
 
-def _clean_fields(model: type[Model], values: Mapping[str, Any]) -> dict[str, Any]:
+def clean_fields(model: type[Model], values: Mapping[str, Any]) -> dict[str, Any]:
     """Run each model field's own validation (length, URL, date, choices) on ``values``."""
     cleaned, errors = {}, {}
     for name, value in values.items():
