@@ -11,6 +11,7 @@ import datetime
 import functools
 import json
 import re
+from collections.abc import Mapping
 
 from django.contrib.auth import get_user_model
 from django.db import connection, models
@@ -237,8 +238,16 @@ class ActorUpdateSerializer(ActorSerializer):
 
 
 class SpanActorSerializer(serializers.Serializer):
+    """An ``{actor, role}`` item: both required and no other key, so a missing or misspelt
+    ``role`` is a 400 naming it rather than a link in a role the client did not mean."""
+
     actor = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    role = serializers.ChoiceField(choices=ActorRole.choices, default=ActorRole.MENTIONED)
+    role = serializers.ChoiceField(choices=ActorRole.choices)
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping) and (unknown := set(data) - set(self.fields)):
+            raise serializers.ValidationError({key: ["Unknown field."] for key in sorted(unknown)})
+        return super().to_internal_value(data)
 
     def to_representation(self, instance):
         return {"actor": instance.actor_id, "role": instance.role}
