@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 
 from ..models import (
+    Relation,
     Span,
     SpanEvent,
 )
@@ -33,8 +34,16 @@ def span_snapshot(span: Span, actors: Iterable[tuple[int, str]] | None = None) -
 
 
 def record_event(
-    span: Span, action: str, user, before: dict | None, after: dict | None
+    span: Span,
+    action: str,
+    user,
+    before: dict | None,
+    after: dict | None,
+    *,
+    relations: list[dict] | None = None,
 ) -> SpanEvent:
+    """The history record of a change to ``span``: its snapshots before and after, and the
+    relations a delete took with it or a restore brought back (``relation_snapshot``)."""
     return SpanEvent.objects.create(
         span_id=span.pk,
         article_id=span.article_id,
@@ -43,4 +52,17 @@ def record_event(
         user=user,
         before=before,
         after=after,
+        relations=relations,
     )
+
+
+def relation_snapshot(relation: Relation) -> dict:
+    """A relation as the API shows it (but its article), for the span events."""
+    return {
+        "id": relation.pk,
+        "from_span": relation.from_span_id,
+        "to_span": relation.to_span_id,
+        "label": relation.label_id,
+        "annotator": relation.annotator.get_username(),
+        "created_at": relation.created_at.isoformat(),
+    }

@@ -1,7 +1,12 @@
 """Relations: typed links between two spans of one article."""
 
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from ..models import (
     Label,
@@ -9,7 +14,10 @@ from ..models import (
     Span,
 )
 from ..permissions import MEMBER_ROLES, check_relation_change, check_relation_delete, require_role
+from .history import relation_snapshot
 from .span_rules import check_label
+
+User = get_user_model()
 
 # --- relations -------------------------------------------------------------------------------
 
@@ -72,3 +80,50 @@ def relation_delete(*, relation: Relation, user) -> None:
     """Delete a relation: its annotator, or a manager (as with spans)."""
     check_relation_delete(_relation_role(relation, user), own=relation.annotator_id == user.pk)
     relation.delete()
+
+
+def relations_of_span(span: Span) -> list[dict]:
+    """The relations from or to ``span`` (a delete takes them along), as snapshots."""
+    relations = (
+        Relation.objects.filter(Q(from_span=span.pk) | Q(to_span=span.pk))
+        .select_related("annotator")
+        .order_by("id")
+    )
+    return [relation_snapshot(relation) for relation in relations]
+
+
+def relations_restore(*, span: Span, snapshots: Iterable[dict]) -> list[dict]:
+    """Bring back the relations deleted with ``span`` (``relations_of_span``): those whose
+    other span exists in the article, whose label is still a relation label of the project
+    and whose annotator still exists; one that exists again is not doubled. Answers the
+    snapshots of those brought back, same ids."""
+    restored = []
+    for snapshot in snapshots:
+        ends = {snapshot["from_span"], snapshot["to_span"]}
+        if span.pk not in ends or len(ends) != 2:
+            continue
+        found = Span.objects.filter(pk__in=ends, article_id=span.article_id).count()
+        label = Label.objects.filter(pk=snapshot["label"]).first()
+        annotator = User.objects.filter(username=snapshot["annotator"]).first()
+        if found != 2 or label is None or annotator is None:
+            continue
+        try:
+            check_label(label, span.project_id, Label.Kind.RELATION)
+        except ValidationError:
+            continue
+        keys = {
+            "from_span_id": snapshot["from_span"],
+            "to_span_id": snapshot["to_span"],
+            "label": label,
+            "annotator": annotator,
+        }
+        if Relation.objects.filter(Q(pk=snapshot["id"]) | Q(**keys)).exists():
+            continue
+        Relation.objects.create(
+            pk=snapshot["id"],
+            article_id=span.article_id,
+            created_at=datetime.fromisoformat(snapshot["created_at"]),
+            **keys,
+        )
+        restored.append(snapshot)
+    return restored

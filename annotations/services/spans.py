@@ -30,6 +30,7 @@ from ..permissions import (
     user_role,
 )
 from .history import record_event, span_snapshot
+from .relations import relations_of_span, relations_restore
 from .span_rules import (
     check_label,
     check_offset_values,
@@ -313,7 +314,8 @@ def _same_state(before: dict, after: dict) -> bool:
 
 @transaction.atomic
 def span_delete(*, span: Span | int, user) -> None:
-    """Delete a span (its relations go with it); the ``deleted`` event keeps it restorable.
+    """Delete a span (its relations go with it); the ``deleted`` event keeps it and its
+    relations restorable.
 
     The annotator deletes their own spans; a manager may delete any.
     """
@@ -321,13 +323,16 @@ def span_delete(*, span: Span | int, user) -> None:
     role = require_role(span.project_id, user, MEMBER_ROLES, "delete spans")
     check_span_delete(role, own=span.annotator_id == user.pk)
     before = span_snapshot(span)
-    record_event(span, SpanEvent.Action.DELETED, user, before, None)
+    relations = relations_of_span(span)
+    record_event(span, SpanEvent.Action.DELETED, user, before, None, relations=relations)
     span.delete()
 
 
 @transaction.atomic
 def span_restore(*, event: SpanEvent, user) -> Span:
-    """Put the span back as it was before ``event``; a deleted span comes back, same id."""
+    """Put the span back as it was before ``event``; a deleted span comes back, same id,
+    with the relations its delete took (``relations_restore`` says which can come back);
+    the ``restored`` event lists them."""
     target = event.before
     if target is None:
         raise Conflict("The span did not exist before this event; there is nothing to restore.")
@@ -337,8 +342,10 @@ def span_restore(*, event: SpanEvent, user) -> Span:
     label = Label.objects.filter(pk=target["label"], project_id=event.project_id).first()
     if label is None:
         raise Conflict("The span's label no longer exists.")
-    if label.kind != Label.Kind.SPAN:
-        raise Conflict(f"The label “{label.name}” now labels relations, not spans.")
+    try:
+        check_label(label, event.project_id)
+    except ValidationError as exc:
+        raise Conflict(f"The label “{label.name}” now labels relations, not spans.") from exc
     try:
         links = clean_actor_links(target["actors"])
     except ValidationError as exc:
@@ -391,5 +398,15 @@ def span_restore(*, event: SpanEvent, user) -> Span:
     SpanActor.objects.bulk_create(
         SpanActor(span=span, actor_id=actor_id, role=role) for actor_id, role in links
     )
-    record_event(span, SpanEvent.Action.RESTORED, user, before, span_snapshot(span, links))
+    relations = None
+    if current is None:
+        deleted = (
+            SpanEvent.objects.filter(span_id=span.pk, action=SpanEvent.Action.DELETED)
+            .order_by("-at", "-id")
+            .values_list("relations", flat=True)
+            .first()
+        )
+        relations = relations_restore(span=span, snapshots=deleted or [])
+    after = span_snapshot(span, links)
+    record_event(span, SpanEvent.Action.RESTORED, user, before, after, relations=relations)
     return span
