@@ -17,7 +17,7 @@ from ..models import (
 )
 from ..permissions import require_staff
 from .history import record_event, span_snapshot
-from .validation import check_text, clean_fields
+from .validation import UNSET, check_text, clean_fields, given
 
 _WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*")
 
@@ -63,11 +63,21 @@ def _check_wikidata_unique(wikidata_id: str, exclude_pk=None) -> None:
         raise ValidationError({"wikidata_id": f"{wikidata_id} is already “{clash.name}”."})
 
 
-def actor_validate(*, actor: Actor | None = None, **fields) -> dict[str, Any]:
+def actor_validate(
+    *,
+    actor: Actor | None = None,
+    name: str = UNSET,
+    kind: str = UNSET,
+    aliases: list[str] | None = UNSET,
+    description: str = UNSET,
+    wikidata_id: str = UNSET,
+) -> dict[str, Any]:
     """Check an actor's fields as ``actor_create`` (no ``actor``) or ``actor_update`` would;
     return them cleaned, with the ``search_text`` they imply. Nothing is changed."""
-    aliases = fields.pop("aliases", None)
-    data = clean_fields(Actor, fields)
+    aliases = None if aliases is UNSET else aliases
+    data = clean_fields(
+        Actor, given(name=name, kind=kind, description=description, wikidata_id=wikidata_id)
+    )
     if actor is None or "name" in data:
         data["name"] = _actor_name(data.get("name", ""))
     name = data.get("name") or actor.name
@@ -80,16 +90,42 @@ def actor_validate(*, actor: Actor | None = None, **fields) -> dict[str, Any]:
 
 
 @transaction.atomic
-def actor_create(*, name: str, kind: str = Actor.Kind.OTHER, aliases=None, **fields) -> Actor:
-    """Add an actor to the shared registry; aliases are trimmed and de-duplicated."""
-    data = actor_validate(name=name, kind=kind, aliases=aliases, **fields)
+def actor_create(
+    *,
+    name: str,
+    kind: str = Actor.Kind.OTHER,
+    aliases: list[str] | None = None,
+    description: str = "",
+    wikidata_id: str = "",
+) -> Actor:
+    """Add an actor to the shared registry; aliases are trimmed and de-duplicated. Any
+    user may (the registry is shared); deleting and merging are staff's."""
+    data = actor_validate(
+        name=name, kind=kind, aliases=aliases, description=description, wikidata_id=wikidata_id
+    )
     return Actor.objects.create(**data)
 
 
 @transaction.atomic
-def actor_update(*, actor: Actor, **changes) -> Actor:
-    """Change an actor; the caller's object changes only once every field is valid."""
-    data = actor_validate(actor=actor, **changes)
+def actor_update(
+    *,
+    actor: Actor,
+    name: str = UNSET,
+    kind: str = UNSET,
+    aliases: list[str] | None = UNSET,
+    description: str = UNSET,
+    wikidata_id: str = UNSET,
+) -> Actor:
+    """Change an actor's fields (those given); the caller's object changes only once every
+    field is valid."""
+    data = actor_validate(
+        actor=actor,
+        name=name,
+        kind=kind,
+        aliases=aliases,
+        description=description,
+        wikidata_id=wikidata_id,
+    )
     for key, value in data.items():
         setattr(actor, key, value)
     actor.save()

@@ -16,7 +16,7 @@ from ..models import (
     SpanEvent,
 )
 from ..permissions import MANAGER_ROLES, require_role
-from .validation import check_json, check_text, clean_fields, normalize_newlines
+from .validation import UNSET, check_json, check_text, clean_fields, given, normalize_newlines
 
 
 class DuplicateArticle(ValidationError):
@@ -101,7 +101,14 @@ def article_validate(
     article: Article | None = None,
     body: Any = None,
     check_duplicate: bool = True,
-    **fields,
+    title: str | None = UNSET,
+    source: str | None = UNSET,
+    url: str | None = UNSET,
+    published_on: Any = UNSET,
+    author: str | None = UNSET,
+    language: str | None = UNSET,
+    external_id: str | None = UNSET,
+    metadata: dict | None = UNSET,
 ) -> dict[str, Any]:
     """Check an article's fields as ``article_create`` (no ``article``) or ``article_update``
     would, and return them cleaned, with ``body`` and ``sha256`` when the text is new.
@@ -109,7 +116,12 @@ def article_validate(
     Raises ``ValidationError``, ``DuplicateArticle`` or ``Conflict`` (body frozen by spans).
     Bulk importers pass ``check_duplicate=False`` and look duplicates up a batch at a time.
     """
-    data = _clean_article_fields(fields)
+    data = _clean_article_fields(
+        given(
+            title=title, source=source, url=url, published_on=published_on, author=author,
+            language=language, external_id=external_id, metadata=metadata,
+        )
+    )  # fmt: skip
     if article is None or body is not None:
         body = _validate_body(body)
         if article is None or body != article.body:
@@ -128,14 +140,34 @@ def article_validate(
 
 
 @transaction.atomic
-def article_create(*, project: Project, body: str, created_by=None, user=None, **fields) -> Article:
+def article_create(
+    *,
+    project: Project,
+    body: str,
+    created_by=None,
+    user=None,
+    title: str | None = UNSET,
+    source: str | None = UNSET,
+    url: str | None = UNSET,
+    published_on: Any = UNSET,
+    author: str | None = UNSET,
+    language: str | None = UNSET,
+    external_id: str | None = UNSET,
+    metadata: dict | None = UNSET,
+) -> Article:
     """Add an article; its line endings become ``\\n``. The same text twice is refused.
 
-    With ``user`` (the API, the pages), only a manager of the project may add one.
+    With ``user`` (the API, the pages, the admin), only a manager of the project may add
+    one; ``user=None`` is left for callers that have not passed it yet (test factories,
+    bench/annotate_bench.py, the browser tests' data).
     """
     if user is not None:
         require_role(project, user, MANAGER_ROLES, "add articles")
-    data = article_validate(project=project, body=body, **fields)
+    data = article_validate(
+        project=project, body=body,
+        title=title, source=source, url=url, published_on=published_on, author=author,
+        language=language, external_id=external_id, metadata=metadata,
+    )  # fmt: skip
     sha = data["sha256"]
     article = Article(project=project, created_by=created_by, **data)
     try:
@@ -150,12 +182,30 @@ def article_create(*, project: Project, body: str, created_by=None, user=None, *
 
 
 @transaction.atomic
-def article_update(*, article: Article, user=None, **changes) -> Article:
-    """Change an article's fields; its body only while no span refers to it."""
+def article_update(
+    *,
+    article: Article,
+    user=None,
+    body: str | None = None,
+    title: str | None = UNSET,
+    source: str | None = UNSET,
+    url: str | None = UNSET,
+    published_on: Any = UNSET,
+    author: str | None = UNSET,
+    language: str | None = UNSET,
+    external_id: str | None = UNSET,
+    metadata: dict | None = UNSET,
+) -> Article:
+    """Change an article's fields (those given); its body only while no span refers to it.
+    Managers only, when ``user`` is given (``None``: as ``article_create``)."""
     if user is not None:
         require_role(article.project, user, MANAGER_ROLES, "change articles")
     article = Article.objects.select_for_update().get(pk=article.pk)
-    data = article_validate(project=article.project, article=article, **changes)
+    data = article_validate(
+        project=article.project, article=article, body=body,
+        title=title, source=source, url=url, published_on=published_on, author=author,
+        language=language, external_id=external_id, metadata=metadata,
+    )  # fmt: skip
     for key, value in data.items():
         setattr(article, key, value)
     article.updated_at = timezone.now()
@@ -164,9 +214,9 @@ def article_update(*, article: Article, user=None, **changes) -> Article:
 
 
 @transaction.atomic
-def article_delete(*, article: Article, user=None) -> None:
-    if user is not None:
-        require_role(article.project, user, MANAGER_ROLES, "delete articles")
+def article_delete(*, article: Article, user) -> None:
+    """Delete an article no span refers to, with its history. Managers only."""
+    require_role(article.project, user, MANAGER_ROLES, "delete articles")
     count = article.spans.count()
     if count:
         raise Conflict(f"The article has {count} spans; delete them before the article.")

@@ -13,7 +13,7 @@ from ..models import (
     Project,
 )
 from ..permissions import MANAGER_ROLES, require_role
-from .validation import clean_fields
+from .validation import UNSET, clean_fields, given
 
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -51,11 +51,28 @@ def _check_color(data: Mapping[str, Any]) -> None:
 
 
 @transaction.atomic
-def label_create(*, project: Project, user=None, **fields) -> Label:
-    """Add a label (span or relation kind) to a project; names and hotkeys stay unique."""
+def label_create(
+    *,
+    project: Project,
+    user=None,
+    name: str,
+    kind: str = Label.Kind.SPAN,
+    color: str = UNSET,
+    hotkey: str = "",
+    description: str = "",
+    category: str = "",
+    order: int = UNSET,
+) -> Label:
+    """Add a label (span or relation kind) to a project; names and hotkeys stay unique.
+
+    Managers only. ``user=None`` is left for the callers that have not passed it yet (the
+    importer, which checks the role itself, test factories, bench/annotate_bench.py)."""
     if user is not None:
         require_role(project, user, MANAGER_ROLES, "change the labels")
-    fields.setdefault("kind", Label.Kind.SPAN)
+    fields = given(
+        name=name, kind=kind, color=color, hotkey=hotkey, description=description,
+        category=category, order=order,
+    )  # fmt: skip
     data = clean_fields(Label, fields)
     _check_color(data)
     _check_label_unique(project, data.get("name", ""), data.get("hotkey", ""))
@@ -77,9 +94,25 @@ def _save_label(label: Label) -> None:
 
 
 @transaction.atomic
-def label_update(*, label: Label, user=None, **changes) -> Label:
-    if user is not None:
-        require_role(label.project, user, MANAGER_ROLES, "change the labels")
+def label_update(
+    *,
+    label: Label,
+    user,
+    name: str = UNSET,
+    kind: str = UNSET,
+    color: str = UNSET,
+    hotkey: str = UNSET,
+    description: str = UNSET,
+    category: str = UNSET,
+    order: int = UNSET,
+) -> Label:
+    """Change a label's fields (those given); its kind only while no span or relation uses
+    it. Managers only."""
+    require_role(label.project, user, MANAGER_ROLES, "change the labels")
+    changes = given(
+        name=name, kind=kind, color=color, hotkey=hotkey, description=description,
+        category=category, order=order,
+    )  # fmt: skip
     data = clean_fields(Label, changes)
     _check_color(data)
     if "kind" in data and data["kind"] != label.kind and label_in_use(label):
@@ -118,9 +151,9 @@ def label_in_use(label: Label) -> bool:
 
 
 @transaction.atomic
-def label_delete(*, label: Label, user=None) -> None:
-    if user is not None:
-        require_role(label.project, user, MANAGER_ROLES, "change the labels")
+def label_delete(*, label: Label, user) -> None:
+    """Delete a label no span or relation uses. Managers only."""
+    require_role(label.project, user, MANAGER_ROLES, "change the labels")
     spans, relations = label.spans.count(), label.relations.count()
     if spans or relations:
         raise Conflict(

@@ -15,7 +15,7 @@ from ..models import (
     SpanEvent,
 )
 from ..permissions import MANAGER_ROLES, require_role
-from .validation import clean_fields
+from .validation import UNSET, clean_fields, given
 
 # --- projects and members ------------------------------------------------------------------
 
@@ -75,7 +75,16 @@ def project_create(*, name: str, creator, slug: str = "", description: str = "")
 
 
 @transaction.atomic
-def project_update(*, project: Project, user, **changes) -> Project:
+def project_update(
+    *,
+    project: Project,
+    user,
+    name: str = UNSET,
+    slug: str = UNSET,
+    description: str = UNSET,
+) -> Project:
+    """Change a project's name, slug or description (those given); managers only."""
+    changes = given(name=name, slug=slug, description=description)
     require_role(project, user, MANAGER_ROLES, "change the project")
     data = clean_fields(Project, changes)
     taken = ValidationError({"slug": f"The slug “{data.get('slug')}” is taken."})

@@ -16,6 +16,7 @@ from ..models import (
 from ..permissions import MEMBER_ROLES, check_relation_change, check_relation_delete, require_role
 from .history import relation_snapshot
 from .span_rules import check_label
+from .validation import UNSET, given
 
 User = get_user_model()
 
@@ -61,7 +62,16 @@ def _relation_role(relation: Relation, user) -> str:
 
 
 @transaction.atomic
-def relation_update(*, relation: Relation, user, **changes) -> Relation:
+def relation_update(
+    *,
+    relation: Relation,
+    user,
+    from_span: Span = UNSET,
+    to_span: Span = UNSET,
+    label: Label = UNSET,
+) -> Relation:
+    """Change a relation's ends or label (those given); only its annotator may."""
+    changes = given(from_span=from_span, to_span=to_span, label=label)
     check_relation_change(_relation_role(relation, user), own=relation.annotator_id == user.pk)
     for key in ("from_span", "to_span", "label"):
         if key in changes:

@@ -41,6 +41,7 @@ from .span_rules import (
     span_values_validate,
 )
 from .spans_sql import role_and_slice_sql, span_create_one_statement
+from .validation import UNSET, given
 
 User = get_user_model()
 
@@ -243,15 +244,31 @@ SPAN_EDITABLE = ("start", "end", "text", "label", "actors", "probability", "conf
 
 
 @transaction.atomic
-def span_update(*, span: Span | int, user, version: Any, **changes) -> Span:
-    """Change a span. ``version`` must be the one the change was based on, else ``Conflict``.
+def span_update(
+    *,
+    span: Span | int,
+    user,
+    version: Any,
+    start: int = UNSET,
+    end: int = UNSET,
+    text: str = UNSET,
+    label: Label = UNSET,
+    actors: Iterable[Any] = UNSET,
+    probability: str | None = UNSET,
+    confidence: str | None = UNSET,
+    note: str = UNSET,
+    status: str = UNSET,
+) -> Span:
+    """Change a span's fields (those given). ``version`` must be the one the change was
+    based on, else ``Conflict``.
 
     The annotator changes their own span; a reviewer or manager may set any span's status.
     A change that changes nothing is not recorded and keeps the version.
     """
-    unknown = set(changes) - {*SPAN_EDITABLE, "status"}
-    if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
+    changes = given(
+        start=start, end=end, text=text, label=label, actors=actors, probability=probability,
+        confidence=confidence, note=note, status=status,
+    )  # fmt: skip
     if version is None:
         raise ValidationError({"version": "Required: the version your change is based on."})
     if isinstance(version, bool) or not isinstance(version, int):

@@ -28,6 +28,24 @@ def check_text(value: str | None, field: str) -> None:
         raise ValidationError({field: f"Contains {what} at position {match.start()}."})
 
 
+class _Unset:
+    """A keyword not given: a change leaves that field as it is (``None`` may be a value)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET: Any = _Unset()
+
+
+def given(**values: Any) -> dict[str, Any]:
+    """The keywords a caller gave: those not ``UNSET``."""
+    return {key: value for key, value in values.items() if value is not UNSET}
+
+
 MAX_JSON_DEPTH = 32  # nesting of a JSON value kept (metadata): the encoder recurses
 
 
