@@ -98,7 +98,7 @@ def span_create(
         except ValidationError:
             values = None  # the ORM way reports role, label and offsets first, then this
         if values is not None:
-            return span_create_one_statement(
+            span = span_create_one_statement(
                 article_id=article.pk if isinstance(article, Article) else article,
                 label_id=label.pk if isinstance(label, Label) else label,
                 annotator=annotator,
@@ -107,6 +107,12 @@ def span_create(
                 text=text,
                 values=values,
             )
+            # The caller's objects, as the ORM way keeps them: no query to read them again.
+            if isinstance(article, Article):
+                span.article = article
+            if isinstance(label, Label):
+                span.label = label
+            return span
     return span_create_orm(
         article=article, start=start, end=end, label=label, annotator=annotator, text=text,
         actors=actors, status=status, **graded,
