@@ -12,7 +12,9 @@ call these, so a rule and its error message exist once:
 - the graded fields: ``span_values_validate``; actors: ``clean_actor_links``;
 - a create's rules in their order on the facts read (role, label, offsets):
   ``check_span_create``;
-- duplicates: ``save_span`` turns the unique constraint into ``duplicate_span_error``.
+- duplicates: ``save_span`` turns the unique constraint into ``duplicate_span_error``;
+- versions: ``check_version_value`` (a change names a whole number) and ``check_version``
+  (it is the span's current one, else ``Conflict``).
 
 Roles are ``annotations.permissions``'s; the history record is ``history.py``'s.
 """
@@ -24,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models.functions import Length, Substr
 
+from ..errors import Conflict
 from ..models import (
     MAX_OFFSET,
     Actor,
@@ -201,3 +204,22 @@ def check_span_create(
         raise Label.DoesNotExist("Label matching query does not exist.")
     check_label(label, project_id)
     return check_covered(start, end, text, length, piece)
+
+
+def check_version_value(version: Any) -> None:
+    """A change carries the version it was based on, a whole number."""
+    if version is None:
+        raise ValidationError({"version": "Required: the version your change is based on."})
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValidationError({"version": "A whole number is required."})
+
+
+def check_version(span: Span, version: int) -> None:
+    """The change was based on the span as it is now; else ``Conflict`` carrying it (ask the
+    role first: only those allowed to change the span may see it)."""
+    if version != span.version:
+        raise Conflict(
+            f"Someone changed this span meanwhile: it is at version {span.version}, "
+            f"your change was based on version {version}. Reload it and try again.",
+            current=span,
+        )

@@ -36,6 +36,8 @@ from .span_rules import (
     check_offset_values,
     check_offsets,
     check_span_create,
+    check_version,
+    check_version_value,
     clean_actor_links,
     save_span,
     span_values_validate,
@@ -275,21 +277,13 @@ def span_update(
         start=start, end=end, text=text, label=label, actors=actors, probability=probability,
         confidence=confidence, note=note, status=status,
     )  # fmt: skip
-    if version is None:
-        raise ValidationError({"version": "Required: the version your change is based on."})
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise ValidationError({"version": "A whole number is required."})
+    check_version_value(version)
     span = _lock_span(span)
     # Permission first: a change that is not allowed is refused whatever its version, and
     # the Conflict below carries the current span, which only those allowed may see.
     role = require_role(span.project_id, user, MEMBER_ROLES, "change spans")
     check_span_change(role, own=span.annotator_id == user.pk, fields=changes)
-    if version != span.version:
-        raise Conflict(
-            f"Someone changed this span meanwhile: it is at version {span.version}, "
-            f"your change was based on version {version}. Reload it and try again.",
-            current=span,
-        )
+    check_version(span, version)
 
     before = span_snapshot(span)
     values = span_values_validate(changes)
