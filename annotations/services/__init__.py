@@ -72,7 +72,6 @@ from .span_rules import (
     span_values_validate,
 )
 from .spans import (
-    SPAN_EDITABLE,
     BulkValidationError,
     span_bulk_create,
     span_create,
@@ -86,7 +85,6 @@ __all__ = [
     "ARTICLE_FIELDS",
     "MAX_JSON_DEPTH",
     "RESERVED_HOTKEYS",
-    "SPAN_EDITABLE",
     "UNSET",
     "BulkValidationError",
     "DuplicateArticle",

@@ -248,9 +248,6 @@ def _lock_span(span: Span | int) -> Span:
     return locked
 
 
-SPAN_EDITABLE = ("start", "end", "text", "label", "actors", "probability", "confidence", "note")
-
-
 @transaction.atomic
 def span_update(
     *,
