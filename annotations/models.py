@@ -396,6 +396,12 @@ class SpanEvent(models.Model):
     at = models.DateTimeField(default=timezone.now, editable=False)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
+    relations = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The relations deleted with the span (a deleted event) or brought back "
+        "with it (a restored event): [{id, from_span, to_span, label, annotator, created_at}].",
+    )
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -37,7 +37,11 @@ def require_role(
 ) -> str:
     """The user's role, if it is one of ``allowed``; else ``PermissionDenied`` saying that the
     role does not allow ``action``."""
-    role = user_role(project=project, user=user)
+    return check_role(user_role(project=project, user=user), allowed, action)
+
+
+def check_role(role: str | None, allowed: Iterable[str] = MEMBER_ROLES, action: str = "") -> str:
+    """``require_role`` on a role already read (the span create statement reads it itself)."""
     if role is None or role not in allowed:
         raise PermissionDenied(f"Your role in this project does not allow you to {action}.")
     return role
@@ -51,3 +55,53 @@ def can_review(role: str | None) -> bool:
 def can_manage(role: str | None) -> bool:
     """Managers change the project, its members, labels and articles, and import."""
     return role in MANAGER_ROLES
+
+
+# --- spans and relations: who may do what to whose ---------------------------------------------
+
+
+def check_span_status(role: str | None) -> None:
+    """Setting a span's status (on create or later) is a review."""
+    if not can_review(role):
+        raise PermissionDenied("Only a reviewer or manager sets a span's status.")
+
+
+def check_span_change(role: str, *, own: bool, fields: Iterable[str]) -> None:
+    """The annotator changes their own span; a reviewer or manager sets any span's status."""
+    fields = set(fields)
+    if "status" in fields:
+        check_span_status(role)
+    if not own and fields - {"status"}:
+        raise PermissionDenied("Only its annotator changes a span; reviewers set its status.")
+
+
+def check_span_delete(role: str, *, own: bool) -> None:
+    """The annotator deletes their own spans; a manager may delete any."""
+    if not own and not can_manage(role):
+        raise PermissionDenied("Only its annotator or a manager deletes a span.")
+
+
+def check_span_restore(role: str | None, *, own: bool) -> None:
+    """A member restores their own span from the history; a reviewer or manager any span."""
+    if role is None:
+        raise PermissionDenied("You are not a member of this project.")
+    if not own and not can_review(role):
+        raise PermissionDenied("Only the span's annotator, a reviewer or a manager restores it.")
+
+
+def check_relation_change(role: str, *, own: bool) -> None:
+    """Only its annotator changes a relation."""
+    if not own:
+        raise PermissionDenied("Only its annotator changes a relation.")
+
+
+def check_relation_delete(role: str, *, own: bool) -> None:
+    """A relation is deleted by its annotator or a manager, as a span is."""
+    if not own and not can_manage(role):
+        raise PermissionDenied("Only its annotator or a manager deletes a relation.")
+
+
+def require_staff(user, message: str) -> None:
+    """The actor registry is shared by every project: deleting or merging is staff's."""
+    if not getattr(user, "is_staff", False):
+        raise PermissionDenied(message)

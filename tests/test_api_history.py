@@ -23,7 +23,7 @@ def test_history_newest_first(annotator, span):
     results = response.json()["results"]
     assert [e["action"] for e in results] == ["updated", "created"]
     updated, created = results
-    assert set(updated) == {"id", "span", "action", "user", "at", "before", "after"}
+    assert set(updated) == {"id", "span", "action", "user", "at", "before", "after", "relations"}
     assert (updated["span"], updated["user"]) == (span.pk, "alice")
     assert updated["before"]["note"] == "" and updated["after"]["note"] == "checked"
     assert created["before"] is None
@@ -108,3 +108,29 @@ def test_history_is_read_only(annotator, span):
     client = client_for(annotator)
     assert client.post(API + "history/", {}, format="json").status_code == 405
     assert client.delete(API + f"history/{event.pk}/").status_code == 405
+
+
+def test_a_restore_brings_back_the_relations_and_the_history_shows_them(
+    annotator, article, label, relation_label
+):
+    a = SpanFactory(article=article, label=label, annotator=annotator, start=0, end=3)
+    b = SpanFactory(article=article, label=label, annotator=annotator, start=4, end=8)
+    relation = services.relation_create(
+        from_span=a, to_span=b, label=relation_label, annotator=annotator
+    )
+    client = client_for(annotator)
+    assert client.delete(API + f"spans/{b.pk}/").status_code == 204
+    assert client.get(API + f"relations/{relation.pk}/").status_code == 404
+    deleted = client.get(API + f"history/?span={b.pk}").json()["results"][0]
+    assert deleted["action"] == "deleted"
+    assert [(r["id"], r["from_span"], r["to_span"]) for r in deleted["relations"]] == [
+        (relation.pk, a.pk, b.pk)
+    ]
+    response = client.post(API + f"history/{deleted['id']}/restore/")
+    assert response.status_code == 200, response.content
+    back = client.get(API + f"relations/{relation.pk}/")
+    assert back.status_code == 200
+    assert (back.json()["from_span"], back.json()["to_span"]) == (a.pk, b.pk)
+    restored = client.get(API + f"history/?span={b.pk}").json()["results"][0]
+    assert restored["action"] == "restored"
+    assert restored["relations"] == deleted["relations"]

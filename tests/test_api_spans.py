@@ -128,6 +128,24 @@ def test_create_validates(annotator, article, label, change, field, message):
     assert not Span.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("item", "named"),
+    [
+        ({"actor": "ID"}, "role"),  # it was taken as "mentioned"
+        ({"actor": "ID", "rol": "source"}, "rol"),  # a misspelt key lost the role meant
+        ({"actor": "ID", "role": "source", "extra": 1}, "extra"),
+    ],
+)
+def test_create_refuses_an_actor_item_without_its_role(annotator, article, label, item, named):
+    actor = ActorFactory()
+    item = {key: actor.pk if value == "ID" else value for key, value in item.items()}
+    payload = span_payload(article, label, actors=[item])
+    response = send_json(client_for(annotator), "post", API + "spans/", payload)
+    assert response.status_code == 400, response.content
+    assert named in str(response.json()["actors"])
+    assert not Span.objects.exists()
+
+
 def test_text_mismatch_says_what_the_body_holds(annotator, article, label):
     response = client_for(annotator).post(
         API + "spans/", span_payload(article, label, 0, 12, text="ISW believes"), format="json"

@@ -3,6 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from annotations import services
 from annotations.models import (
     Actor,
     Article,
@@ -14,6 +15,8 @@ from annotations.models import (
     Span,
     SpanEvent,
 )
+
+from .factories import UserFactory
 
 COUNTED = (Project, Membership, Label, Actor, Article, Span, Relation, SpanEvent)
 
@@ -97,3 +100,13 @@ def test_demo_password_option_resets_it(db, password_file):
     run_demo("--password", "a-new-demo-password")
 
     assert Membership.objects.get(user__username="demo").user.check_password("a-new-demo-password")
+
+
+def test_demo_joins_an_existing_project_through_the_service(db, password_file):
+    owner = UserFactory(username="owner")
+    project = services.project_create(name="ISW on Belarus", slug="isw-belarus", creator=owner)
+
+    run_demo()
+
+    assert Membership.objects.get(project=project, user__username="demo").role == Role.MANAGER
+    assert Membership.objects.get(project=project, user=owner).role == Role.MANAGER

@@ -1,5 +1,3 @@
-import os
-
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
@@ -33,9 +31,6 @@ urlpatterns = [
     ),
     *router.urls,
 ]
-
-if os.environ.get("ASSAY_BENCH_FLOOR") == "1":  # bench/api_bench.py only, never in production
-    urlpatterns.append(path("bench/floor/", views.bench_floor, name="api-bench-floor"))
 
 # Last, and only for paths ending in a slash, so APPEND_SLASH still sends "spans" to "spans/".
 urlpatterns.append(re_path(r"^.*/$", views.NotFoundView.as_view(), name="api-not-found"))

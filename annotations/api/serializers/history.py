@@ -37,3 +37,10 @@ class SpanEventSerializer(serializers.Serializer):
     at = serializers.DateTimeField(read_only=True)
     before = SnapshotField(read_only=True, allow_null=True)
     after = SnapshotField(read_only=True, allow_null=True)
+    relations = serializers.ListField(
+        child=serializers.DictField(),
+        read_only=True,
+        allow_null=True,
+        help_text="The relations a delete took with the span, or a restore brought back: "
+        "{id, from_span, to_span, label, annotator, created_at}; null for other events.",
+    )

@@ -2,6 +2,7 @@
 ``SpanSerializer`` would for the common one-span create (tests/test_api_spans_fast.py)."""
 
 import re
+from collections.abc import Mapping
 
 from rest_framework import serializers
 
@@ -19,8 +20,16 @@ from .fields import DATETIME, MAX_TEXT, ArticleIdField, CharField, LabelIdField
 
 
 class SpanActorSerializer(serializers.Serializer):
+    """An ``{actor, role}`` item: both required and no other key, so a missing or misspelt
+    ``role`` is a 400 naming it rather than a link in a role the client did not mean."""
+
     actor = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    role = serializers.ChoiceField(choices=ActorRole.choices, default=ActorRole.MENTIONED)
+    role = serializers.ChoiceField(choices=ActorRole.choices)
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping) and (unknown := set(data) - set(self.fields)):
+            raise serializers.ValidationError({key: ["Unknown field."] for key in sorted(unknown)})
+        return super().to_internal_value(data)
 
     def to_representation(self, instance):
         return {"actor": instance.actor_id, "role": instance.role}

@@ -8,7 +8,7 @@ from .history import SpanEventViewSet
 from .labels import LabelViewSet
 from .projects import ProjectViewSet
 from .relations import RelationViewSet
-from .spans import SpanViewSet, bench_floor
+from .spans import SpanViewSet
 
 __all__ = [
     "ActorViewSet",
@@ -20,5 +20,4 @@ __all__ = [
     "SpanEventViewSet",
     "SpanViewSet",
     "TokenView",
-    "bench_floor",
 ]

@@ -1,13 +1,7 @@
 """Spans: the list (a page built from rows) and the create (one, or many all or nothing)."""
 
-import functools
-import json
-
 from django.core import exceptions as django_exceptions
-from django.db import connection
 from django.db.models import Prefetch
-from django.http import JsonResponse
-from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -20,9 +14,6 @@ from rest_framework.response import Response
 
 from annotations import selectors, services
 from annotations.models import (
-    Article,
-    Label,
-    Membership,
     Span,
     SpanActor,
 )
@@ -40,39 +31,6 @@ def spans_for_api(user):
         ),
         user=user,
     )
-
-
-@functools.cache
-def _label_of_article_sql(member_check: bool) -> tuple[str, list[str]]:
-    quote = connection.ops.quote_name
-    label, article, membership = Label._meta, Article._meta, Membership._meta
-    fields = label.concrete_fields
-    project = quote(label.get_field("project").column)
-    sql = (
-        f"SELECT {', '.join('l.' + quote(f.column) for f in fields)} "
-        f"FROM {quote(label.db_table)} l WHERE l.{quote(label.pk.column)} = %s "
-        f"AND l.{project} = (SELECT a.{quote(article.get_field('project').column)} "
-        f"FROM {quote(article.db_table)} a WHERE a.{quote(article.pk.column)} = %s)"
-    )
-    if member_check:
-        sql += (
-            f" AND EXISTS (SELECT 1 FROM {quote(membership.db_table)} m "
-            f"WHERE m.{quote(membership.get_field('project').column)} = l.{project} "
-            f"AND m.{quote(membership.get_field('user').column)} = %s)"
-        )
-    return sql, [f.attname for f in fields]
-
-
-def _label_of_article(label_id: int, article_id: int, user) -> Label | None:
-    """The label, if it and the article are of one project of the user's: the three lookups of
-    a span create (article, label, the user's projects) in one query, written out because the
-    ORM takes longer to build it than the database to answer it."""
-    sql, attnames = _label_of_article_sql(not user.is_superuser)
-    params = [label_id, article_id] + ([] if user.is_superuser else [user.pk])
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return None if row is None else Label.from_db(connection.alias, attnames, row)
 
 
 _SPAN_OR_LIST = PolymorphicProxySerializer(
@@ -127,52 +85,28 @@ class SpanViewSet(ServiceViewSet):
             rows = queryset.values_list(*serializers.span_row_columns())
         return self.get_paginated_response(serializers.span_rows(self.paginate_queryset(rows)))
 
-    def _plain_create(self, request):
-        """A one-span create the fast way, or None when the input needs the serializer.
-
-        ``plain_span_input`` validates as SpanSerializer would; then the label, the
-        article's project and the user's membership come in one query (the serializer's
-        fields take three). Whatever that query does not find (a missing id, another
-        project's, a label of another project than the article's) goes the serializer's way,
-        which answers the same errors as ever.
-        """
+    def create(self, request, *args, **kwargs):
+        """One route into ``services.span_create``, which picks its way (one statement on
+        PostgreSQL, else the ORM). A plain one-span input (``plain_span_input``: the
+        serializer's rules, without its per-field machinery) goes with the article and label
+        as ids, which the service reads with its other facts. Anything else, and any plain
+        input the service refuses (it wrote nothing), goes through the serializer, so a
+        refusal is answered as ever: an id outside your projects is "does not exist"."""
         values = serializers.plain_span_input(request.data)
-        if values is None:
-            return None
-        user = request.user
-        if connection.vendor == "postgresql" and values.get("status") in (None, "pending"):
-            # span_create reads the article and label in its one statement: ids suffice.
-            # Whatever it refuses wrote nothing, and the serializer's way answers the error.
-            values["label"], values["article"] = (
-                Label(pk=values["label"]),
-                Article(pk=values["article"]),
-            )
+        if values is not None:
             try:
-                span = services.span_create(annotator=user, **values)
+                span = services.span_create(annotator=request.user, **values)
             except (
                 django_exceptions.ValidationError,
                 django_exceptions.PermissionDenied,
                 django_exceptions.ObjectDoesNotExist,
             ):
-                return None
-            span.api_actors = []
-            return Response(serializers.SpanSerializer(span).data, status=status.HTTP_201_CREATED)
-        label = _label_of_article(values["label"], values["article"], user)
-        if label is None:
-            return None
-        values["label"] = label
-        # As ArticleIdField resolves it: only the id and project, the body deferred.
-        values["article"] = Article.from_db(
-            label._state.db, ["id", "project_id"], [values["article"], label.project_id]
-        )
-        span = services.span_create(annotator=user, **values)
-        span.api_actors = []  # none were given: nothing to read back
-        return Response(serializers.SpanSerializer(span).data, status=status.HTTP_201_CREATED)
-
-    def create(self, request, *args, **kwargs):
-        response = self._plain_create(request)
-        if response is not None:
-            return response
+                pass  # the serializer's way below answers the refusal
+            else:
+                span.api_actors = []  # none were given: nothing to read back
+                return Response(
+                    serializers.SpanSerializer(span).data, status=status.HTTP_201_CREATED
+                )
         many = isinstance(request.data, list)
         serializer = serializers.SpanSerializer(
             data=request.data,
@@ -200,28 +134,3 @@ class SpanViewSet(ServiceViewSet):
 
     def perform_destroy(self, span):
         services.span_delete(span=span, user=self.request.user)
-
-
-# --- benchmark floor ------------------------------------------------------------------------
-
-
-@csrf_exempt
-def bench_floor(request):
-    """The cheapest possible span write: parse JSON, one INSERT, answer JSON.
-
-    Routed only when ASSAY_BENCH_FLOOR=1 (bench/api_bench.py): the yardstick the API's span
-    create is compared with, on the same server and database.
-    """
-    if request.method != "POST":
-        return JsonResponse({"detail": "POST only."}, status=405)
-    data = json.loads(request.body)
-    span = Span.objects.create(
-        article_id=data["article"],
-        project_id=data["project"],
-        label_id=data["label"],
-        annotator_id=data["annotator"],
-        start=data["start"],
-        end=data["end"],
-        text=data["text"],
-    )
-    return JsonResponse({"id": span.pk}, status=201)

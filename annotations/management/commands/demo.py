@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from annotations import services
@@ -174,7 +174,7 @@ class Command(BaseCommand):
         user, password_note = self._account(username, password)
         self._staff_group(user)
         project = self._project(user)
-        labels = self._labels(project)
+        labels = self._labels(project, user)
         actors = self._actors()
         article = self._article(project, user)
         self._spans(article, labels, actors, user)
@@ -220,18 +220,25 @@ class Command(BaseCommand):
                 description="ISW's assessments of Belarus' role in Russia's war against Ukraine.",
                 creator=user,
             )
-        Membership.objects.get_or_create(
-            project=project, user=user, defaults={"role": Role.MANAGER}
-        )
+        elif not Membership.objects.filter(project=project, user=user).exists():
+            # The project exists without the demo account: one of its managers adds it,
+            # through the service as anyone would (a command is run by whom the host trusts).
+            manager = Membership.objects.filter(project=project, role=Role.MANAGER).first()
+            if manager is None:
+                raise CommandError(f"The project “{project.slug}” has no manager to add {user}.")
+            services.membership_set(
+                project=project, user=manager.user, member=user, role=Role.MANAGER
+            )
         return project
 
-    def _labels(self, project):
+    def _labels(self, project, user):
         labels = {}
         for order, (name, kind, color, hotkey, category, description) in enumerate(LABELS):
             label = Label.objects.filter(project=project, name__iexact=name).first()
             if label is None:
                 label = services.label_create(
                     project=project,
+                    user=user,
                     name=name,
                     kind=kind,
                     color=color,
@@ -267,6 +274,7 @@ class Command(BaseCommand):
             return existing
         return services.article_create(
             project=project,
+            user=user,
             body=body,
             title=title.strip(),
             source="ISW",

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from annotations import services
 from annotations.models import Article, Label, Span, SpanActor, SpanEvent
 
-from .conftest import UNICODE_PREFIX
-from .factories import ActorFactory, ArticleFactory, LabelFactory, ProjectFactory, UserFactory
+from ..conftest import UNICODE_PREFIX
+from ..factories import ActorFactory, ArticleFactory, LabelFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -278,7 +278,7 @@ def test_actors_with_roles_are_stored(article, label, annotator):
         actors=[
             (isw, "source"),
             {"actor": belarus.pk, "role": "subject"},
-            {"actor": putin},
+            (putin, None),  # a Python pair without a role: a mention
             (isw, "source"),  # repeated: stored once
         ],
     )
@@ -290,6 +290,23 @@ def test_actors_with_roles_are_stored(article, label, annotator):
         {"actor": belarus.pk, "role": "subject"},
         {"actor": putin.pk, "role": "mentioned"},
     ]
+
+
+@pytest.mark.parametrize(
+    "item",
+    [{"actor": "PK"}, {"actor": "PK", "rol": "source"}, {"actor": "PK", "role": "source", "x": 1}],
+)
+def test_an_actor_item_without_its_role_or_with_another_key_is_refused(
+    article, label, annotator, item
+):
+    actor = ActorFactory()
+    item = {key: actor.pk if value == "PK" else value for key, value in item.items()}
+    with pytest.raises(ValidationError) as caught:
+        services.span_create(
+            article=article, start=0, end=3, label=label, annotator=annotator, actors=[item]
+        )
+    assert "actors" in caught.value.message_dict
+    assert not Span.objects.exists()
 
 
 @pytest.mark.parametrize(

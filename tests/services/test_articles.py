@@ -11,7 +11,7 @@ from annotations.errors import Conflict
 from annotations.models import Article, SpanEvent
 from annotations.services import DuplicateArticle
 
-from .factories import ArticleFactory, ProjectFactory, SpanFactory
+from ..factories import ArticleFactory, ProjectFactory, SpanFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -157,13 +157,18 @@ def test_fields_are_stored_and_published_on_parsed(project):
         ("metadata", {"metadata": ["not", "an", "object"]}),
         ("metadata", {"metadata": {"tags": {"a set"}}}),
         ("metadata", {"metadata": {"score": float("nan")}}),
-        ("unknown", {"unknown": "field"}),
     ],
 )
 def test_bad_fields_are_validation_errors_not_database_errors(project, field, fields):
     with pytest.raises(ValidationError) as caught:
         create(project, **fields)
     assert field in caught.value.message_dict
+    assert not Article.objects.exists()
+
+
+def test_an_unknown_field_is_not_a_parameter(project):
+    with pytest.raises(TypeError, match="unknown"):
+        create(project, unknown="field")
     assert not Article.objects.exists()
 
 

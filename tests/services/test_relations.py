@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from annotations import services
 from annotations.models import Label, Relation, Span
 
-from .factories import ArticleFactory, LabelFactory, ProjectFactory, RelationFactory, SpanFactory
+from ..factories import ArticleFactory, LabelFactory, ProjectFactory, RelationFactory, SpanFactory
 
 pytestmark = pytest.mark.django_db
 

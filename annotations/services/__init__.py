@@ -1,0 +1,135 @@
+"""Every write in Assay goes through a function here.
+
+The pages, the API, the admin, the importers and the management commands call these functions,
+so each rule of the SPEC exists once: offsets are code points inside the body, ``text`` equals
+``body[start:end]``, line endings become ``\\n``, NUL characters and lone surrogates are refused,
+a body is frozen once spans refer to it, a change carries the ``version`` it was based on, and
+each span change is recorded in the history in the same transaction.
+
+Where each rule lives (a module per concern; this package re-exports the public names):
+
+- ``validation``: the input rules every service shares (``check_text``: no NUL, no lone
+  surrogate; ``check_json``; ``normalize_newlines``; ``clean_fields``: each model field's own
+  validation; ``UNSET``/``given`` for the fields a change names).
+- ``span_rules``: each span rule once (offsets, text, label kind and project, graded fields,
+  actor links, the duplicate constraint's message, and ``check_span_create``, a create's
+  rules in their order); ``history``: the span snapshot and the event that records a change.
+- ``spans``: span create (one or many), update, delete, restore; ``spans_sql``: the PostgreSQL
+  one-statement create and the hand SQL of ``role_and_slice``, beside the ORM code they
+  replace, calling the same rules (tests/services/test_spans_sql.py compares the two).
+- ``projects`` (projects, members: a project keeps a manager), ``labels``, ``articles``,
+  ``actors`` (the shared registry, merges), ``relations``, ``progress``.
+- Roles are ``annotations.permissions``'s: the services ask it, none compares roles itself.
+
+Errors: ``django.core.exceptions.ValidationError`` (bad input, 400), ``PermissionDenied``
+(the role does not allow it, 403) and ``annotations.errors.Conflict`` (409). A field that is
+not a parameter of a service is a ``TypeError``: callers pass only what they validated.
+"""
+
+from .actors import (
+    actor_create,
+    actor_delete,
+    actor_merge,
+    actor_search_text,
+    actor_update,
+    actor_validate,
+)
+from .articles import (
+    ARTICLE_FIELDS,
+    DuplicateArticle,
+    article_create,
+    article_delete,
+    article_update,
+    article_validate,
+    body_sha256,
+)
+from .history import record_event, relation_snapshot, span_snapshot
+from .labels import (
+    RESERVED_HOTKEYS,
+    label_create,
+    label_delete,
+    label_in_use,
+    label_move,
+    label_update,
+)
+from .progress import article_mark_done
+from .projects import (
+    membership_remove,
+    membership_set,
+    project_create,
+    project_delete,
+    project_update,
+)
+from .relations import relation_create, relation_delete, relation_update
+from .span_rules import (
+    check_covered,
+    check_label,
+    check_offset_values,
+    check_span_create,
+    clean_actor_links,
+    duplicate_span_error,
+    span_offsets_validate,
+    span_values_validate,
+)
+from .spans import (
+    BulkValidationError,
+    span_bulk_create,
+    span_create,
+    span_delete,
+    span_restore,
+    span_update,
+)
+from .validation import MAX_JSON_DEPTH, UNSET, check_json, check_text, normalize_newlines
+
+__all__ = [
+    "ARTICLE_FIELDS",
+    "MAX_JSON_DEPTH",
+    "RESERVED_HOTKEYS",
+    "UNSET",
+    "BulkValidationError",
+    "DuplicateArticle",
+    "actor_create",
+    "actor_delete",
+    "actor_merge",
+    "actor_search_text",
+    "actor_update",
+    "actor_validate",
+    "article_create",
+    "article_delete",
+    "article_mark_done",
+    "article_update",
+    "article_validate",
+    "body_sha256",
+    "check_covered",
+    "check_json",
+    "check_label",
+    "check_offset_values",
+    "check_span_create",
+    "check_text",
+    "clean_actor_links",
+    "duplicate_span_error",
+    "label_create",
+    "label_delete",
+    "label_in_use",
+    "label_move",
+    "label_update",
+    "membership_remove",
+    "membership_set",
+    "normalize_newlines",
+    "project_create",
+    "project_delete",
+    "project_update",
+    "record_event",
+    "relation_create",
+    "relation_delete",
+    "relation_snapshot",
+    "relation_update",
+    "span_bulk_create",
+    "span_create",
+    "span_delete",
+    "span_offsets_validate",
+    "span_restore",
+    "span_snapshot",
+    "span_update",
+    "span_values_validate",
+]

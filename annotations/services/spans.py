@@ -1,0 +1,426 @@
+"""Spans: create (one or many), update, delete and restore; each change recorded in the history."""
+
+import inspect
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ..errors import Conflict
+from ..models import (
+    Article,
+    Label,
+    Role,
+    Span,
+    SpanActor,
+    SpanEvent,
+    SpanStatus,
+)
+from ..permissions import (
+    MEMBER_ROLES,
+    check_span_change,
+    check_span_delete,
+    check_span_restore,
+    check_span_status,
+    require_role,
+    user_role,
+)
+from .history import record_event, span_snapshot
+from .relations import relations_of_span, relations_restore
+from .span_rules import (
+    check_label,
+    check_offset_values,
+    check_offsets,
+    check_span_create,
+    check_version,
+    check_version_value,
+    clean_actor_links,
+    save_span,
+    span_values_validate,
+)
+from .spans_sql import role_and_slice_sql, span_create_one_statement
+from .validation import UNSET, given
+
+User = get_user_model()
+
+
+def role_and_slice(
+    article: Article | int, user, start: int, end: int
+) -> tuple[int, str | None, int, str]:
+    """The article's project, the user's role there (``manager`` for a superuser), the body's
+    length and ``body[start:end]``: one query unless the body is in hand (then only the role
+    is read). An article given by id, or with its body deferred (the API), is not loaded."""
+    if isinstance(article, Article) and "body" not in article.get_deferred_fields():
+        role = user_role(project=article.project_id, user=user)
+        return article.project_id, role, len(article.body), article.body[start:end]
+    article_id = article.pk if isinstance(article, Article) else article
+    with connection.cursor() as cursor:
+        cursor.execute(role_and_slice_sql(), [user.pk, start + 1, max(end - start, 0), article_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise Article.DoesNotExist("Article matching query does not exist.")
+    project_id, role, length, piece = row
+    return project_id, Role.MANAGER if user.is_superuser else role, length, piece
+
+
+def _one_statement_applies(actors: Iterable[Any], status: str | None) -> bool:
+    """The PostgreSQL statement creates a span with neither actors nor a status to check."""
+    return connection.vendor == "postgresql" and not actors and status in (None, SpanStatus.PENDING)
+
+
+def span_create(
+    *,
+    article: Article | int,
+    start: int,
+    end: int,
+    label: Label | int,
+    annotator,
+    text: str | None = None,
+    actors: Iterable[Any] = (),
+    probability: str | None = None,
+    confidence: str | None = None,
+    note: str = "",
+    status: str | None = None,
+) -> Span:
+    """Annotate ``body[start:end]`` of ``article``; records a ``created`` event.
+
+    ``article`` and ``label`` may be ids (the API's hot path): they are read with the rules'
+    other facts, in one statement on PostgreSQL (``spans_sql``), else by ``span_create_orm``.
+    A missing one raises ``DoesNotExist``. Both ways check the same rules in the same order
+    (``span_rules.check_span_create``) and answer the same errors."""
+    graded = {"probability": probability, "confidence": confidence, "note": note}
+    if _one_statement_applies(actors, status):
+        check_offset_values(start, end, text)
+        try:
+            values = span_values_validate(graded)
+        except ValidationError:
+            values = None  # the ORM way reports role, label and offsets first, then this
+        if values is not None:
+            span = span_create_one_statement(
+                article_id=article.pk if isinstance(article, Article) else article,
+                label_id=label.pk if isinstance(label, Label) else label,
+                annotator=annotator,
+                start=start,
+                end=end,
+                text=text,
+                values=values,
+            )
+            # The caller's objects, as the ORM way keeps them: no query to read them again.
+            if isinstance(article, Article):
+                span.article = article
+            if isinstance(label, Label):
+                span.label = label
+            return span
+    return span_create_orm(
+        article=article, start=start, end=end, label=label, annotator=annotator, text=text,
+        actors=actors, status=status, **graded,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def span_create_orm(
+    *,
+    article: Article | int,
+    start: int,
+    end: int,
+    label: Label | int,
+    annotator,
+    text: str | None = None,
+    actors: Iterable[Any] = (),
+    probability: str | None = None,
+    confidence: str | None = None,
+    note: str = "",
+    status: str | None = None,
+) -> Span:
+    """``span_create`` the general way: any backend, actors and a status. Call
+    ``span_create``; this is public for the test that compares it with the statement."""
+    check_offset_values(start, end, text)
+    project_id, role, length, piece = role_and_slice(article, annotator, start, end)
+    if not isinstance(label, Label):
+        label = Label.objects.filter(pk=label).first()
+    covered = check_span_create(
+        role=role,
+        label=label,
+        project_id=project_id,
+        start=start,
+        end=end,
+        text=text,
+        length=length,
+        piece=piece,
+    )
+    values = span_values_validate(
+        {"probability": probability, "confidence": confidence, "note": note}
+    )
+    if status not in (None, SpanStatus.PENDING):
+        check_span_status(role)
+        values.update(span_values_validate({"status": status}))
+    links = clean_actor_links(actors)
+    now = timezone.now()
+    span = Span(
+        project_id=project_id,
+        start=start,
+        end=end,
+        text=covered,
+        label=label,
+        annotator=annotator,
+        created_at=now,
+        updated_at=now,
+        **values,
+    )
+    if isinstance(article, Article):
+        span.article = article
+    else:
+        span.article_id = article
+    save_span(span)
+    SpanActor.objects.bulk_create(
+        SpanActor(span=span, actor_id=actor_id, role=role) for actor_id, role in links
+    )
+    record_event(span, SpanEvent.Action.CREATED, annotator, None, span_snapshot(span, links))
+    return span
+
+
+class BulkValidationError(ValidationError):
+    """Items of a bulk create are invalid.
+
+    ``item_errors`` is ``[{"index": 0-based, "errors": {field: [messages]}}]``; the messages
+    (``message_dict["items"]``) say the same in words. Django's ValidationError cannot hold a
+    dict per item itself: ``ValidationError({"items": [dict, ...]})`` raises AttributeError.
+    """
+
+    def __init__(self, item_errors: list[dict[str, Any]]):
+        super().__init__({"items": [_describe_item_error(error) for error in item_errors]})
+        self.item_errors = item_errors
+
+
+def _describe_item_error(error: dict[str, Any]) -> str:
+    errors = error["errors"]
+    if isinstance(errors, Mapping):
+        parts = [
+            message if field in ("non_field_errors", "__all__") else f"{field}: {message}"
+            for field, messages in errors.items()
+            for message in messages
+        ]
+    else:
+        parts = list(errors)
+    return f"Item {error['index']}: {' '.join(parts)}"
+
+
+@transaction.atomic
+def span_bulk_create(*, items: list[Mapping[str, Any]], annotator) -> list[Span]:
+    """Create many spans, all or nothing; errors name the item's index (from 0)."""
+    allowed = set(inspect.signature(span_create).parameters) - {"annotator"}
+    spans, errors = [], []
+    for index, item in enumerate(items):
+        if unknown := set(item) - allowed:
+            errors.append({"index": index, "errors": {k: ["Unknown field."] for k in unknown}})
+            continue
+        try:
+            with transaction.atomic():
+                spans.append(span_create(annotator=annotator, **item))
+        except TypeError:
+            errors.append({"index": index, "errors": {"non_field_errors": ["Incomplete span."]}})
+        except ValidationError as exc:
+            errors.append({"index": index, "errors": _error_payload(exc)})
+    if errors:
+        raise BulkValidationError(errors)
+    return spans
+
+
+def _error_payload(exc: ValidationError):
+    return exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+
+
+def _lock_span(span: Span | int) -> Span:
+    pk = span.pk if isinstance(span, Span) else span
+    locked = (
+        Span.objects.select_for_update(of=("self",))
+        .select_related("annotator", "label", "article")
+        .defer("article__body")
+        .filter(pk=pk)
+        .first()
+    )
+    if locked is None:
+        raise Conflict("This span no longer exists; it was deleted.")
+    return locked
+
+
+@transaction.atomic
+def span_update(
+    *,
+    span: Span | int,
+    user,
+    version: Any,
+    start: int = UNSET,
+    end: int = UNSET,
+    text: str = UNSET,
+    label: Label = UNSET,
+    actors: Iterable[Any] = UNSET,
+    probability: str | None = UNSET,
+    confidence: str | None = UNSET,
+    note: str = UNSET,
+    status: str = UNSET,
+) -> Span:
+    """Change a span's fields (those given). ``version`` must be the one the change was
+    based on, else ``Conflict``.
+
+    The annotator changes their own span; a reviewer or manager may set any span's status.
+    A change that changes nothing is not recorded and keeps the version.
+    """
+    changes = given(
+        start=start, end=end, text=text, label=label, actors=actors, probability=probability,
+        confidence=confidence, note=note, status=status,
+    )  # fmt: skip
+    check_version_value(version)
+    span = _lock_span(span)
+    # Permission first: a change that is not allowed is refused whatever its version, and
+    # the Conflict below carries the current span, which only those allowed may see.
+    role = require_role(span.project_id, user, MEMBER_ROLES, "change spans")
+    check_span_change(role, own=span.annotator_id == user.pk, fields=changes)
+    check_version(span, version)
+
+    before = span_snapshot(span)
+    values = span_values_validate(changes)
+    if "label" in changes:
+        label = changes["label"]
+        check_label(label, span.project_id)
+        values["label"] = label
+    if {"start", "end", "text"} & set(changes):
+        start, end = changes.get("start", span.start), changes.get("end", span.end)
+        values["text"] = check_offsets(span.article, start, end, changes.get("text"))
+        values["start"], values["end"] = start, end
+    links = None
+    if "actors" in changes:
+        links = clean_actor_links(changes["actors"] or [])
+    for key, value in values.items():
+        setattr(span, key, value)
+    after_links = (
+        links if links is not None else [(a["actor"], a["role"]) for a in before["actors"]]
+    )
+    after = span_snapshot(span, after_links)
+    if _same_state(before, after):
+        return span
+    span.version += 1
+    span.updated_at = timezone.now()
+    save_span(span)
+    if links is not None:
+        span.span_actors.all().delete()
+        SpanActor.objects.bulk_create(
+            SpanActor(span=span, actor_id=actor_id, role=role) for actor_id, role in links
+        )
+    record_event(span, SpanEvent.Action.UPDATED, user, before, span_snapshot(span, after_links))
+    return span
+
+
+def _same_state(before: dict, after: dict) -> bool:
+    """Equal but for version and timestamp; the same actors in another order are no change."""
+
+    def key(snapshot: dict) -> dict:
+        state = {k: v for k, v in snapshot.items() if k not in {"version", "updated_at"}}
+        state["actors"] = sorted((a["actor"], a["role"]) for a in snapshot["actors"])
+        return state
+
+    return key(before) == key(after)
+
+
+@transaction.atomic
+def span_delete(*, span: Span | int, user) -> None:
+    """Delete a span (its relations go with it); the ``deleted`` event keeps it and its
+    relations restorable.
+
+    The annotator deletes their own spans; a manager may delete any.
+    """
+    span = _lock_span(span)
+    role = require_role(span.project_id, user, MEMBER_ROLES, "delete spans")
+    check_span_delete(role, own=span.annotator_id == user.pk)
+    before = span_snapshot(span)
+    relations = relations_of_span(span)
+    record_event(span, SpanEvent.Action.DELETED, user, before, None, relations=relations)
+    span.delete()
+
+
+@transaction.atomic
+def span_restore(*, event: SpanEvent, user) -> Span:
+    """Put the span back as it was before ``event``; a deleted span comes back, same id,
+    with the relations its delete took (``relations_restore`` says which can come back);
+    the ``restored`` event lists them."""
+    target = event.before
+    if target is None:
+        raise Conflict("The span did not exist before this event; there is nothing to restore.")
+    role = user_role(project=event.project_id, user=user)
+    check_span_restore(role, own=target["annotator"] == user.get_username())
+
+    label = Label.objects.filter(pk=target["label"], project_id=event.project_id).first()
+    if label is None:
+        raise Conflict("The span's label no longer exists.")
+    try:
+        check_label(label, event.project_id)
+    except ValidationError as exc:
+        raise Conflict(f"The label “{label.name}” now labels relations, not spans.") from exc
+    try:
+        links = clean_actor_links(target["actors"])
+    except ValidationError as exc:
+        raise Conflict("An actor of the span no longer exists; it cannot be put back.") from exc
+    current = Span.objects.select_for_update().filter(pk=event.span_id).first()
+    versions = [
+        snapshot["version"]
+        for pair in SpanEvent.objects.filter(span_id=event.span_id).values_list("before", "after")
+        for snapshot in pair
+        if snapshot
+    ]
+    values = {
+        "start": target["start"],
+        "end": target["end"],
+        "label": label,
+        "probability": target["probability"],
+        "confidence": target["confidence"],
+        "note": target["note"],
+        "status": target["status"],
+        "version": max(versions, default=0) + 1,
+        "updated_at": timezone.now(),
+    }
+    if current is not None:
+        before = span_snapshot(current)
+        span = current
+    else:
+        before = None
+        article = Article.objects.filter(pk=event.article_id).first()
+        annotator = User.objects.filter(username=target["annotator"]).first()
+        if article is None or annotator is None:
+            raise Conflict("The span's article or annotator no longer exists.")
+        span = Span(
+            pk=event.span_id,
+            article=article,
+            project_id=event.project_id,
+            annotator=annotator,
+            created_at=datetime.fromisoformat(target["created_at"]),
+        )
+    try:
+        span.text = check_offsets(span.article, target["start"], target["end"], target["text"])
+    except ValidationError as exc:
+        raise Conflict("The article's text changed; the span cannot be put back.") from exc
+    for key, value in values.items():
+        setattr(span, key, value)
+    try:
+        save_span(span, force_insert=current is None)
+    except ValidationError as exc:
+        raise Conflict(_error_payload(exc)["non_field_errors"][0]) from exc
+    span.span_actors.all().delete()
+    SpanActor.objects.bulk_create(
+        SpanActor(span=span, actor_id=actor_id, role=role) for actor_id, role in links
+    )
+    relations = None
+    if current is None:
+        deleted = (
+            SpanEvent.objects.filter(span_id=span.pk, action=SpanEvent.Action.DELETED)
+            .order_by("-at", "-id")
+            .values_list("relations", flat=True)
+            .first()
+        )
+        relations = relations_restore(span=span, snapshots=deleted or [])
+    after = span_snapshot(span, links)
+    record_event(span, SpanEvent.Action.RESTORED, user, before, after, relations=relations)
+    return span
