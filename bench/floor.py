@@ -1,9 +1,9 @@
 """The yardstick of bench/api_bench.py: the cheapest possible span write.
 
-Parse the JSON, one INSERT, answer JSON: no service, no rule, on purpose, so it lives here
-and not in the app. config/urls.py routes it (POST /api/v1/bench/floor/) only when
-ASSAY_BENCH_FLOOR=1, which only bench/api_bench.py sets; the API's span create is compared
-with it on the same server and database.
+Parse the JSON, one INSERT, answer JSON: no service, no rule, on purpose, so it lives here and
+not in the app. annotations/api/urls.py routes it (POST /api/v1/bench/floor/, among the API's
+routes) only when ASSAY_BENCH_FLOOR=1, which only bench/api_bench.py sets; the API's span
+create is compared with it on the same server and database.
 """
 
 import json

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import clear_url_caches, resolve
 
+import annotations.api.urls
 import config.urls
 from annotations.models import Span
 
@@ -18,10 +19,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def floor_routed(monkeypatch, settings):
     monkeypatch.setenv("ASSAY_BENCH_FLOOR", "1")
+    importlib.reload(annotations.api.urls)
     importlib.reload(config.urls)
     clear_url_caches()
     yield
     monkeypatch.delenv("ASSAY_BENCH_FLOOR")
+    importlib.reload(annotations.api.urls)
     importlib.reload(config.urls)
     clear_url_caches()
 

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from annotations.errors import Conflict
+from annotations.errors import Conflict, error_messages
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -32,15 +32,6 @@ def _clean(data):
     return data
 
 
-def _validation_detail(exc: DjangoValidationError):
-    if hasattr(exc, "error_dict"):
-        return {
-            ("non_field_errors" if field == "__all__" else field): messages
-            for field, messages in exc.message_dict.items()
-        }
-    return {"non_field_errors": exc.messages}
-
-
 def _conflict(message: str) -> Response:
     set_rollback()
     return Response({"detail": message}, status=status.HTTP_409_CONFLICT)
@@ -52,7 +43,7 @@ def exception_handler(exc, context):
         set_rollback()
         return Response({"items": _clean(exc.item_errors)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(_validation_detail(exc))
+        exc = exceptions.ValidationError(error_messages(exc))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
     elif isinstance(exc, Conflict):

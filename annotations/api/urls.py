@@ -1,3 +1,5 @@
+import os
+
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
@@ -31,6 +33,13 @@ urlpatterns = [
     ),
     *router.urls,
 ]
+
+if os.environ.get("ASSAY_BENCH_FLOOR") == "1":  # bench/api_bench.py only, never in production
+    from bench.floor import bench_floor
+
+    # Among the API's routes, after the router's, so that resolving it costs what resolving
+    # spans/ does: the floor is the span create's yardstick.
+    urlpatterns.append(path("bench/floor/", bench_floor, name="api-bench-floor"))
 
 # Last, and only for paths ending in a slash, so APPEND_SLASH still sends "spans" to "spans/".
 urlpatterns.append(re_path(r"^.*/$", views.NotFoundView.as_view(), name="api-not-found"))

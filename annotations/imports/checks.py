@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from annotations import services
+from annotations.errors import describe
 from annotations.models import Article, Label, Project, Span, SpanStatus
 
 from .base import ARTICLE_KEYS, Annotations, LineError, Record
@@ -40,19 +41,6 @@ SPAN_KEYS = frozenset(
         "annotator",
     }
 )
-
-
-def describe(exc: ValidationError, prefix: str = "") -> str:
-    """One line out of a ``ValidationError``: ``field: message; field: message``."""
-    if hasattr(exc, "error_dict"):
-        parts = []
-        for name, errors in exc.message_dict.items():
-            label = f"{prefix}{name}" if name != "__all__" else prefix.rstrip(".")
-            text = " ".join(errors)
-            parts.append(f"{label}: {text}" if label else text)
-        return "; ".join(parts)
-    text = " ".join(exc.messages)
-    return f"{prefix.rstrip('.')}: {text}" if prefix else text
 
 
 def _int(value: Any, name: str) -> int:
@@ -227,7 +215,7 @@ def _spans(article: Article, at: datetime, items: Any, names: Names, values: Val
         try:
             spans.append(check_span(item, article, at, names, values, seen))
         except ValidationError as exc:
-            raise ValidationError(describe(exc, f"spans[{index}].")) from exc
+            raise ValidationError(describe(exc, prefix=f"spans[{index}].")) from exc
     return spans
 
 
@@ -266,7 +254,7 @@ def _relations(items: Any, spans: list[CheckedSpan], names: Names) -> list[Check
         try:
             relations.append(check_relation(item, spans, names, seen))
         except ValidationError as exc:
-            raise ValidationError(describe(exc, f"relations[{index}].")) from exc
+            raise ValidationError(describe(exc, prefix=f"relations[{index}].")) from exc
     return relations
 
 

@@ -20,10 +20,10 @@ from .exports import (
 )
 from .scope import articles_for_user, projects_for_user, scope_to_user, spans_for_user
 from .spans import (
-    SpanRow,
+    AnnotateSpan,
+    annotate_spans,
+    annotate_spans_near,
     article_span_counts,
-    article_span_rows,
-    article_spans_near,
     span_labels,
     span_links,
 )
@@ -31,19 +31,19 @@ from .spans import (
 __all__ = [
     "ARTICLE_ORDER",
     "AgreementBasis",
+    "AnnotateSpan",
     "ArticleTarget",
     "ExportActor",
     "ExportArticle",
     "ExportRelation",
     "ExportSpan",
-    "SpanRow",
     "actors_search",
     "actors_with_counts",
+    "annotate_spans",
+    "annotate_spans_near",
     "article_detail",
     "article_neighbours",
     "article_span_counts",
-    "article_span_rows",
-    "article_spans_near",
     "article_target",
     "articles_for_user",
     "export_articles",

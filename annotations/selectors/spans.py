@@ -15,7 +15,7 @@ def span_labels(*, project: Project) -> list[Label]:
     )
 
 
-class SpanRow(NamedTuple):
+class AnnotateSpan(NamedTuple):
     """What the annotate page draws of a span: no model instance, so 2,000 of them are cheap."""
 
     pk: int
@@ -25,16 +25,16 @@ class SpanRow(NamedTuple):
     text: str
 
 
-def article_span_rows(
+def annotate_spans(
     *, article: Article, user, overlapping: tuple[int, int] | None = None
-) -> list[SpanRow]:
+) -> list[AnnotateSpan]:
     """The user's spans on an article in text order (one query); with ``overlapping``
     ``(start, end)``, only those that touch that range (its ends included)."""
     spans = Span.objects.filter(article=article, annotator=user)
     if overlapping is not None:
         spans = spans.filter(start__lte=overlapping[1], end__gte=overlapping[0])
     return [
-        SpanRow(*row)
+        AnnotateSpan(*row)
         for row in spans.order_by("start", "end", "id").values_list(
             "id", "start", "end", "label_id", "text"
         )
@@ -52,10 +52,10 @@ def article_span_counts(*, article: Article, user) -> dict[int, int]:
     )
 
 
-def article_spans_near(
+def annotate_spans_near(
     *, article: Article, user, overlapping: tuple[int, int]
-) -> tuple[list[SpanRow], dict[int, int]]:
-    """``article_span_rows`` with ``overlapping`` and ``article_span_counts`` in one query:
+) -> tuple[list[AnnotateSpan], dict[int, int]]:
+    """``annotate_spans`` with ``overlapping`` and ``article_span_counts`` in one query:
     what an htmx answer on the annotate page redraws after a write (the paragraphs around
     it, the counters). Written out, as a ``UNION ALL`` of the two."""
     quote = connection.ops.quote_name
@@ -80,7 +80,7 @@ def article_spans_near(
             if pk is None:
                 counts[label_id] = count
             else:
-                rows.append(SpanRow(pk, start, end, label_id, text))
+                rows.append(AnnotateSpan(pk, start, end, label_id, text))
     rows.sort(key=lambda row: (row.start, row.end, row.pk))
     return rows, counts
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..errors import Conflict
+from ..errors import Conflict, describe
 from ..models import (
     Article,
     Label,
@@ -197,16 +197,7 @@ class BulkValidationError(ValidationError):
 
 
 def _describe_item_error(error: dict[str, Any]) -> str:
-    errors = error["errors"]
-    if isinstance(errors, Mapping):
-        parts = [
-            message if field in ("non_field_errors", "__all__") else f"{field}: {message}"
-            for field, messages in errors.items()
-            for message in messages
-        ]
-    else:
-        parts = list(errors)
-    return f"Item {error['index']}: {' '.join(parts)}"
+    return f"Item {error['index']}: {describe(ValidationError(error['errors']), separator=' ')}"
 
 
 @transaction.atomic

@@ -36,7 +36,7 @@ def actor_list(request):
     page = Paginator(actors, 50).get_page(request.GET.get("page"))
     context = {"form": form, "error": refused.message, "page": page, "q": q}
     if request.htmx and request.method == "GET":
-        return render(request, "annotations/partials/actor_table.html", context)
+        return render(request, "annotations/partials/actors/actor_table.html", context)
     return render(request, "annotations/actor_list.html", context, status=refused.status)
 
 
@@ -72,7 +72,7 @@ def actor_edit(request, actor_id):
     if request.htmx and request.method == "GET" and "merge_q" in request.GET:
         return render(
             request,
-            "annotations/partials/merge_candidates.html",
+            "annotations/partials/actors/merge_candidates.html",
             {"merge_q": merge_q, "candidates": candidates},
         )
     return render(

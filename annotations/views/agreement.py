@@ -37,5 +37,5 @@ def project_agreement(request, slug):
         "picked": picked,
     }
     if request.htmx:
-        return render(request, "annotations/partials/agreement_tables.html", context)
+        return render(request, "annotations/partials/agreement/agreement_tables.html", context)
     return render(request, "annotations/project_agreement.html", context)

@@ -65,8 +65,10 @@ def article_done(request, slug, article_id):
         return redirect(ws.url("annotate"))
     ctx = {**ws.context(with_spans=False), "done": done, "oob": False}
     live = "Marked as done." if done else "Marked as to do."
-    html = render_to_string("annotations/partials/done_toggle.html", ctx, request)
-    html += render_to_string("annotations/partials/live.html", {"live": live, "oob": True}, request)
+    html = render_to_string("annotations/partials/annotate/done_toggle.html", ctx, request)
+    html += render_to_string(
+        "annotations/partials/annotate/live.html", {"live": live, "oob": True}, request
+    )
     return HttpResponse(html)
 
 
@@ -103,7 +105,7 @@ def span_create(request, slug, article_id):
     if not request.htmx:
         return redirect(f"{ws.url('annotate')}?span={span.pk}")
     panel = render_to_string(
-        "annotations/partials/span_panel.html", ws.panel_context(span, new=True), request
+        "annotations/partials/annotate/span_panel.html", ws.panel_context(span, new=True), request
     )
     return ws.fragments(
         touched=ws.touched(span.start, span.end),

@@ -25,7 +25,7 @@ def whole_number(value: str) -> int | None:
 
 def label_and_annotator_choices(project) -> tuple[list[tuple[int, str]], list[str]]:
     """The project's span labels ``(id, name)`` in scheme order and its members' usernames:
-    what the export and review filters offer (partials/label_annotator_fields.html)."""
+    what the export and review filters offer (partials/filters/label_annotator_fields.html)."""
     labels = list(
         Label.objects.filter(project=project, kind=LabelKind.SPAN)
         .order_by("order", "name")

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import reswap, retarget
 
-from ..errors import Conflict
+from ..errors import Conflict, describe
 
 REFUSALS = (ValidationError, PermissionDenied, Conflict)
 
@@ -25,13 +25,7 @@ def refusal_message(exc: Exception) -> str:
     if isinstance(exc, Conflict):
         return exc.message
     if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            parts = []
-            for field, messages in exc.message_dict.items():
-                prefix = "" if field in ("__all__", "non_field_errors") else f"{field}: "
-                parts.extend(prefix + message for message in messages)
-            return " ".join(parts)
-        return " ".join(exc.messages)
+        return describe(exc, separator=" ")
     return str(exc) or "You are not allowed to do that."
 
 

@@ -59,7 +59,7 @@ def project_export(request, slug):
     context = {"project": project, **choices, "picked": picked, "count": None}
     context["count"] = _export_count(project, picked)
     if request.htmx:
-        return render(request, "annotations/partials/export_count.html", context)
+        return render(request, "annotations/partials/io/export_count.html", context)
     return render(request, "annotations/project_export.html", context)
 
 
@@ -87,7 +87,7 @@ def project_export_download(request, slug):
 def _import_page(request, project, *, result=None, error="", picked=None, status=200):
     return render(
         request,
-        "annotations/partials/import_result.html"
+        "annotations/partials/io/import_result.html"
         if request.htmx or request.headers.get("Accept") == IMPORT_PROGRESS_TYPE
         else "annotations/project_import.html",
         {
@@ -172,7 +172,7 @@ def _import_progress(request, project, upload, steps, picked):
     if refused:
         result, error, status = None, refused.message, refused.status
     html = render_to_string(
-        "annotations/partials/import_result.html",
+        "annotations/partials/io/import_result.html",
         {"project": project, "result": result, "error": error},
         request,
     )

@@ -68,5 +68,5 @@ def project_detail(request, slug):
         "filtered": bool(query),
     }
     if request.htmx:
-        return render(request, "annotations/partials/article_results.html", context)
+        return render(request, "annotations/partials/projects/article_results.html", context)
     return render(request, "annotations/project_detail.html", context)

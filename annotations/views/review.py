@@ -65,7 +65,7 @@ def _review_counts(project) -> list[tuple[str, str, int]]:
 def _review_row(request, project, span, *, error: str = "", status: int = 200) -> HttpResponse:
     """The span's row, and the counts per status (out of band) after a change."""
     row = render_to_string(
-        "annotations/partials/review_row.html",
+        "annotations/partials/review/review_row.html",
         {"project": project, "span": span, "error": error},
         request,
     )
@@ -74,7 +74,7 @@ def _review_row(request, project, span, *, error: str = "", status: int = 200) -
         query = parse_qs(urlsplit(request.htmx.current_url or "").query)
         picked = {"status": query.get("status", [SpanStatus.PENDING])[0]}
         row += render_to_string(
-            "annotations/partials/review_counts.html",
+            "annotations/partials/review/review_counts.html",
             {"counts": _review_counts(project), "picked": picked, "oob": True},
             request,
         )
@@ -126,7 +126,7 @@ def project_review(request, slug):
         "picked": picked,
     }
     if request.htmx and request.htmx.target == "review-queue":
-        return render(request, "annotations/partials/review_queue.html", context)
+        return render(request, "annotations/partials/review/review_queue.html", context)
     return render(request, "annotations/project_review.html", context)
 
 

@@ -52,7 +52,7 @@ def _panel_response(
             error += " " + form_message(form)
         return error_response(request, error, status, back=back)
     panel = render_to_string(
-        "annotations/partials/span_panel.html", ws.panel_context(span, **extra), request
+        "annotations/partials/annotate/span_panel.html", ws.panel_context(span, **extra), request
     )
     if not touched and not live:
         return HttpResponse(panel, status=status)
@@ -185,7 +185,7 @@ def span_actor_search(request, slug, article_id, span_id):
     actors = list(selectors.actors_search(q=q)) if q else []
     return render(
         request,
-        "annotations/partials/actor_results.html",
+        "annotations/partials/annotate/actor_results.html",
         {"actors": actors, "q": q, "span": span, "add_url": ws.url("span-actor-add", span.pk)},
     )
 
@@ -204,7 +204,7 @@ def span_relation_form(request, slug, article_id, span_id):
     ]
     return render(
         request,
-        "annotations/partials/relation_form.html",
+        "annotations/partials/annotate/relation_form.html",
         {
             "relation_labels": ws.relation_labels,
             "targets": targets,
@@ -273,7 +273,7 @@ def span_delete(request, slug, article_id, span_id):
         return redirect(ws.url("annotate"))
     ws.reload()
     panel = render_to_string(
-        "annotations/partials/span_deleted.html",
+        "annotations/partials/annotate/span_deleted.html",
         {
             **ws.context(with_spans=False),
             "event": event,
@@ -302,7 +302,9 @@ def span_restore(request, slug, article_id, event_id):
             return redirect(reverse("annotations:project-review", args=[ws.project.slug]))
         span = Span.objects.select_related("label", "annotator").get(pk=span.pk)
         panel = render_to_string(
-            "annotations/partials/span_restored_elsewhere.html", {"restored": span}, request
+            "annotations/partials/annotate/span_restored_elsewhere.html",
+            {"restored": span},
+            request,
         )
         return ws.fragments(panel=panel, live=f"Restored {span.annotator.username}'s span.")
     if not request.htmx:

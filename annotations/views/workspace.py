@@ -110,9 +110,9 @@ class Workspace:
         return {label.pk: label for label in self.labels}
 
     @property
-    def spans(self) -> list[selectors.SpanRow]:
+    def spans(self) -> list[selectors.AnnotateSpan]:
         if self._spans is None:
-            self._spans = selectors.article_span_rows(article=self.article, user=self.request.user)
+            self._spans = selectors.annotate_spans(article=self.article, user=self.request.user)
         return self._spans
 
     def span(self, span_id: int) -> Span:
@@ -223,14 +223,14 @@ class Workspace:
         if touched:
             bounds, indexes = self.bounds(), sorted(touched)
             first, last = bounds[indexes[0]][0], bounds[indexes[-1]][1]
-            nearby, counts = selectors.article_spans_near(
+            nearby, counts = selectors.annotate_spans_near(
                 article=self.article, user=self.request.user, overlapping=(first, last)
             )
         else:
             counts = selectors.article_span_counts(article=self.article, user=self.request.user)
         total = sum(counts.values())
         ctx = {"live": live, "span_count": total, "oob": True}
-        html = [panel, render_to_string("annotations/partials/live.html", ctx)]
+        html = [panel, render_to_string("annotations/partials/annotate/live.html", ctx)]
         if touched:
             base, text = self.window(first, last)
             html += render_paragraph_window(
@@ -242,7 +242,7 @@ class Workspace:
                 new_rows = Span.objects.filter(
                     pk__in=missing, article=self.article, annotator=self.request.user
                 ).values_list("id", "start", "end", "label_id", "text")
-                rows.update((values[0], selectors.SpanRow(*values)) for values in new_rows)
+                rows.update((values[0], selectors.AnnotateSpan(*values)) for values in new_rows)
             changes = {
                 **ctx,
                 "removed": removed,

@@ -27,13 +27,13 @@ from .history import SnapshotField, SpanEventSerializer
 from .labels import LabelSerializer, LabelUpdateSerializer
 from .projects import MemberRoleSerializer, MemberSerializer, ProjectSerializer
 from .relations import RelationSerializer, RelationUpdateSerializer
-from .span_rows import (
-    ArticleSpanRows,
+from .span_pages import (
+    ArticleSpanPage,
     UtcText,
     iso_datetimes,
     plain_article_page,
-    span_row_columns,
-    span_rows,
+    span_page,
+    span_page_columns,
     utc_text,
 )
 from .spans import SpanActorSerializer, SpanSerializer, SpanUpdateSerializer, plain_span_input
@@ -51,7 +51,7 @@ __all__ = [
     "AgreementSerializer",
     "ArticleListSerializer",
     "ArticleSerializer",
-    "ArticleSpanRows",
+    "ArticleSpanPage",
     "ArticleUpdateSerializer",
     "ErrorSerializer",
     "ImportLineErrorSerializer",
@@ -73,7 +73,7 @@ __all__ = [
     "iso_datetimes",
     "plain_article_page",
     "plain_span_input",
-    "span_row_columns",
-    "span_rows",
+    "span_page",
+    "span_page_columns",
     "utc_text",
 ]

@@ -1,5 +1,5 @@
 """Spans in and out: the serializers, and the plain-input parser that answers what
-``SpanSerializer`` would for the common one-span create (tests/test_api_spans_fast.py)."""
+``SpanSerializer`` would for the common one-span create (tests/api/test_spans_fast.py)."""
 
 import re
 from collections.abc import Mapping
@@ -111,7 +111,7 @@ def plain_span_input(data) -> dict | None:
     resolve in one query.
 
     The API's hot path: the serializer's per-field machinery costs more than the queries
-    of a create. tests/test_api_spans_fast.py checks that both agree on generated input.
+    of a create. tests/api/test_spans_fast.py checks that both agree on generated input.
     """
     if type(data) is not dict or "actors" in data:
         return None

@@ -75,15 +75,15 @@ class SpanViewSet(ServiceViewSet):
         return spans_for_api(user)
 
     def list(self, request, *args, **kwargs):
-        # Rows, not model instances: a page of 1,000 spans is built in one pass by span_rows,
-        # which answers exactly what SpanSerializer does (tests/test_api_spans_fast.py).
+        # Rows, not model instances: a page of 1,000 spans is built in one pass by span_page,
+        # which answers exactly what SpanSerializer does (tests/api/test_spans_fast.py).
         article = serializers.plain_article_page(request.query_params)
         if article is not None:
-            rows = serializers.ArticleSpanRows(article=article, user=request.user)
+            rows = serializers.ArticleSpanPage(article=article, user=request.user)
         else:
             queryset = self.filter_queryset(self.get_queryset())
-            rows = queryset.values_list(*serializers.span_row_columns())
-        return self.get_paginated_response(serializers.span_rows(self.paginate_queryset(rows)))
+            rows = queryset.values_list(*serializers.span_page_columns())
+        return self.get_paginated_response(serializers.span_page(self.paginate_queryset(rows)))
 
     def create(self, request, *args, **kwargs):
         """One route into ``services.span_create``, which picks its way (one statement on

@@ -6,8 +6,8 @@ import pytest
 
 from annotations.models import Membership, Role, Span, SpanEvent
 
-from .api_helpers import API, client_for, other_project_objects, send_json  # noqa: F401
-from .factories import ActorFactory, ArticleFactory, LabelFactory, SpanFactory
+from ..api_helpers import API, client_for, other_project_objects, send_json  # noqa: F401
+from ..factories import ActorFactory, ArticleFactory, LabelFactory, SpanFactory
 
 pytestmark = pytest.mark.django_db
 

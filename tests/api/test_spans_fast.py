@@ -1,6 +1,6 @@
 """The span API's fast paths answer exactly what the serializers would.
 
-The span list builds its output from rows (``serializers.span_rows``) and a plain one-span
+The span list builds its output from rows (``serializers.span_page``) and a plain one-span
 create skips the serializer's fields (``serializers.plain_span_input``); SpanSerializer stays
 the definition of both, so each is compared with it here.
 """
@@ -18,8 +18,8 @@ from annotations.api import serializers
 from annotations.api.views.spans import spans_for_api
 from annotations.models import Article, Label, Span
 
-from .api_helpers import API, client_for
-from .factories import ActorFactory, ArticleFactory, LabelFactory, SpanFactory
+from ..api_helpers import API, client_for
+from ..factories import ActorFactory, ArticleFactory, LabelFactory, SpanFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -123,15 +123,15 @@ def _pages(client, url):
 
 @pytest.fixture
 def article_rows_used(monkeypatch):
-    """How many times the span list read ``ArticleSpanRows``, the written-out query."""
+    """How many times the span list read ``ArticleSpanPage``, the written-out query."""
     calls = []
-    read = serializers.ArticleSpanRows.__getitem__
+    read = serializers.ArticleSpanPage.__getitem__
 
     def spy(self, item):
         calls.append(item)
         return read(self, item)
 
-    monkeypatch.setattr(serializers.ArticleSpanRows, "__getitem__", spy)
+    monkeypatch.setattr(serializers.ArticleSpanPage, "__getitem__", spy)
     return calls
 
 
@@ -140,7 +140,7 @@ def article_rows_used(monkeypatch):
 def test_article_pages_equal_the_filter_sets(
     who, page_size, annotator, outsider, spans, django_user_model, article_rows_used
 ):
-    """``?article=`` alone is read by ``ArticleSpanRows``; with any filter more (here the
+    """``?article=`` alone is read by ``ArticleSpanPage``; with any filter more (here the
     article's own project, which changes nothing) by the filter set. Same pages, same links."""
     article, _ = spans
     other_label = LabelFactory()  # and another project's span
@@ -236,7 +236,7 @@ def test_plain_create_answers_what_the_serializer_shows(annotator, project, labe
 
 def test_plain_create_of_a_label_from_another_project_says_so(annotator, project):
     article = ArticleFactory(project=project, body=BODY)
-    from .factories import ProjectFactory
+    from ..factories import ProjectFactory
 
     elsewhere = ProjectFactory()
     from annotations.models import Membership, Role

@@ -1,8 +1,8 @@
 """Span pages from rows: the fast path beside ``SpanSerializer``.
 
-A page of 1,000 spans is built in one pass from database rows (``span_rows``), answering
-exactly what ``SpanSerializer`` does for the same spans; tests/test_api_spans_fast.py holds the
-two to the same answers. ``ArticleSpanRows`` reads one article's spans in one written-out
+A page of 1,000 spans is built in one pass from database rows (``span_page``), answering
+exactly what ``SpanSerializer`` does for the same spans; tests/api/test_spans_fast.py holds the
+two to the same answers. ``ArticleSpanPage`` reads one article's spans in one written-out
 query for the API's most common page."""
 
 import dataclasses
@@ -59,8 +59,8 @@ def utc_text(value: str | None) -> str | None:
     return f"{day}T{seconds}.{fraction:0<6}Z" if dot else f"{day}T{seconds}Z"
 
 
-def span_row_columns() -> tuple:
-    """The columns of a span row as ``span_rows`` reads them, ``id`` first (the cursor's
+def span_page_columns() -> tuple:
+    """The columns of a span row as ``span_page`` reads them, ``id`` first (the cursor's
     position). The timestamps come as ``UtcText`` while both the current time zone and the
     database connection's are UTC (the settings), else as datetimes."""
     stamps = ("created_at", "updated_at")
@@ -104,7 +104,7 @@ _ARTICLE_PAGE_PARAMETERS = frozenset({"article", "page_size", "cursor"})
 
 def plain_article_page(query_params) -> int | None:
     """The article id of a span list asked for by ``?article=`` alone (``page_size`` and
-    ``cursor`` aside, which the paginator reads either way), when ``ArticleSpanRows`` can
+    ``cursor`` aside, which the paginator reads either way), when ``ArticleSpanPage`` can
     answer it; else ``None``, and the filter set decides (with its error messages)."""
     if not query_params.keys() <= _ARTICLE_PAGE_PARAMETERS or not _stamps_as_utc_text():
         return None
@@ -116,10 +116,10 @@ def plain_article_page(query_params) -> int | None:
 
 
 @functools.cache
-def _article_span_rows_sql(vendor: str, member_check: bool) -> str:
+def _article_span_page_sql(vendor: str, member_check: bool) -> str:
     quote = connection.ops.quote_name
     span, user, membership = Span._meta, User._meta, Membership._meta
-    *names, _, _ = span_row_columns()  # the timestamps, always as UtcText here
+    *names, _, _ = span_page_columns()  # the timestamps, always as UtcText here
     columns = [
         f"u.{quote(user.get_field('username').column)}"
         if name == "annotator__username"
@@ -146,8 +146,8 @@ def _article_span_rows_sql(vendor: str, member_check: bool) -> str:
 
 
 @dataclasses.dataclass(frozen=True)
-class ArticleSpanRows:
-    """One article's spans in the user's projects as ``span_row_columns`` rows, by one
+class ArticleSpanPage:
+    """One article's spans in the user's projects as ``span_page_columns`` rows, by one
     written-out query: the span list of ``?article=`` alone, what a client reading an
     article asks for page after page. The ORM took longer to build the scoped, filtered
     query than the database takes to answer it.
@@ -175,7 +175,7 @@ class ArticleSpanRows:
     def __getitem__(self, item: slice) -> list[tuple]:
         start, stop = item.start or 0, item.stop
         member_check = not self.user.is_superuser
-        sql = _article_span_rows_sql(connection.vendor, member_check)
+        sql = _article_span_page_sql(connection.vendor, member_check)
         params = [self.article] + ([self.user.pk] if member_check else [])
         if self.bound is not None:
             sql += f" AND s.{connection.ops.quote_name(Span._meta.pk.column)} "
@@ -217,8 +217,8 @@ def _span_actor_rows(span_ids: list[int]) -> list[tuple]:
         return cursor.fetchall()
 
 
-def span_rows(rows) -> list[dict]:
-    """Span objects as ``SpanSerializer`` renders them, from ``values_list(*span_row_columns())``
+def span_page(rows) -> list[dict]:
+    """Span objects as ``SpanSerializer`` renders them, from ``values_list(*span_page_columns())``
     rows, in one pass: a page of a thousand spans skips a thousand model instances and the
     serializer's field machinery.
 

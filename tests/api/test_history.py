@@ -5,8 +5,8 @@ import pytest
 from annotations import services
 from annotations.models import Role, Span, SpanEvent
 
-from .api_helpers import API, client_for, other_project_objects  # noqa: F401
-from .factories import ArticleFactory, SpanFactory
+from ..api_helpers import API, client_for, other_project_objects  # noqa: F401
+from ..factories import ArticleFactory, SpanFactory
 
 pytestmark = pytest.mark.django_db
 
