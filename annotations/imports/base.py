@@ -13,16 +13,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-ARTICLE_KEYS = (
-    "title",
-    "source",
-    "url",
-    "published_on",
-    "author",
-    "language",
-    "external_id",
-    "metadata",
-)
+from annotations.services.articles import ARTICLE_FIELDS
+
+ARTICLE_KEYS = ARTICLE_FIELDS  # a record's article fields: the service's, by name
 
 # What a JSON parser's RecursionError means to the person importing.
 NESTED_TOO_DEEPLY = "Not JSON that can be read: nested too deeply."
