@@ -34,10 +34,13 @@ from annotations import services
 from annotations.models import Span
 user = get_user_model().objects.create_user("bench", password="bench-password-1")
 project = services.project_create(name="Annotate bench", creator=user)
-labels = [services.label_create(project=project, name=f"L{i}", hotkey=str(i)) for i in range(4)]
+labels = [
+    services.label_create(project=project, user=user, name=f"L{i}", hotkey=str(i))
+    for i in range(4)
+]
 paragraph = "ISW assesses 🇺🇦 that Belarus' involvement remains unlikely, analysts note. " * 4
 body = "\\n".join(f"{i}. {paragraph}" for i in range(700))[:200_000]
-article = services.article_create(project=project, body=body, title="Big article")
+article = services.article_create(project=project, user=user, body=body, title="Big article")
 step = len(body) // 2000
 services.span_bulk_create(
     annotator=user,

@@ -61,8 +61,18 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     body = factory.Sequence(lambda n: f"ISW assesses that event {n} remains unlikely.")
 
     @classmethod
-    def _create(cls, model_class, *args, project, body, **kwargs):
-        return services.article_create(project=project, body=body, **kwargs)
+    def _create(cls, model_class, *args, project, body, user=None, **kwargs):
+        # The service wants a manager; a test that is not about who adds the article gets
+        # one that is in no project, so that no member list or count changes.
+        user = user or superuser()
+        return services.article_create(project=project, body=body, user=user, **kwargs)
+
+
+def superuser():
+    """A superuser in no project: the acting user where a test is not about roles."""
+    return get_user_model().objects.get_or_create(
+        username="factory-admin", defaults={"is_superuser": True}
+    )[0]
 
 
 class ActorFactory(factory.django.DjangoModelFactory):

@@ -144,8 +144,8 @@ def article_create(
     *,
     project: Project,
     body: str,
+    user,
     created_by=None,
-    user=None,
     title: str | None = UNSET,
     source: str | None = UNSET,
     url: str | None = UNSET,
@@ -157,12 +157,9 @@ def article_create(
 ) -> Article:
     """Add an article; its line endings become ``\\n``. The same text twice is refused.
 
-    With ``user`` (the API, the pages, the admin), only a manager of the project may add
-    one; ``user=None`` is left for callers that have not passed it yet (test factories,
-    bench/annotate_bench.py, the browser tests' data).
+    Only a manager of the project adds one.
     """
-    if user is not None:
-        require_role(project, user, MANAGER_ROLES, "add articles")
+    require_role(project, user, MANAGER_ROLES, "add articles")
     data = article_validate(
         project=project, body=body,
         title=title, source=source, url=url, published_on=published_on, author=author,
@@ -185,7 +182,7 @@ def article_create(
 def article_update(
     *,
     article: Article,
-    user=None,
+    user,
     body: str | None = None,
     title: str | None = UNSET,
     source: str | None = UNSET,
@@ -197,9 +194,8 @@ def article_update(
     metadata: dict | None = UNSET,
 ) -> Article:
     """Change an article's fields (those given); its body only while no span refers to it.
-    Managers only, when ``user`` is given (``None``: as ``article_create``)."""
-    if user is not None:
-        require_role(article.project, user, MANAGER_ROLES, "change articles")
+    Managers only."""
+    require_role(article.project, user, MANAGER_ROLES, "change articles")
     article = Article.objects.select_for_update().get(pk=article.pk)
     data = article_validate(
         project=article.project, article=article, body=body,

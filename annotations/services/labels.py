@@ -54,7 +54,7 @@ def _check_color(data: Mapping[str, Any]) -> None:
 def label_create(
     *,
     project: Project,
-    user=None,
+    user,
     name: str,
     kind: str = Label.Kind.SPAN,
     color: str = UNSET,
@@ -65,10 +65,8 @@ def label_create(
 ) -> Label:
     """Add a label (span or relation kind) to a project; names and hotkeys stay unique.
 
-    Managers only. ``user=None`` is left for the callers that have not passed it yet (the
-    importer, which checks the role itself, test factories, bench/annotate_bench.py)."""
-    if user is not None:
-        require_role(project, user, MANAGER_ROLES, "change the labels")
+    Managers only."""
+    require_role(project, user, MANAGER_ROLES, "change the labels")
     fields = given(
         name=name, kind=kind, color=color, hotkey=hotkey, description=description,
         category=category, order=order,

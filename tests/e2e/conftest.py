@@ -80,19 +80,25 @@ def workspace(live_server, transactional_db):
     project = services.project_create(name="ISW on Belarus", slug="isw", creator=user)
     labels = {
         "Assessment": services.label_create(
-            project=project, name="Assessment", color="#93c5fd", hotkey="a"
+            project=project, user=user, name="Assessment", color="#93c5fd", hotkey="a"
         ),
-        "Claim": services.label_create(project=project, name="Claim", color="#fcd34d", hotkey="c"),
+        "Claim": services.label_create(
+            project=project, user=user, name="Claim", color="#fcd34d", hotkey="c"
+        ),
         "Denial": services.label_create(
-            project=project, name="Denial", color="#fca5a5", hotkey="x"
+            project=project, user=user, name="Denial", color="#fca5a5", hotkey="x"
         ),
         "responds to": services.label_create(
-            project=project, name="responds to", kind=Label.Kind.RELATION, color="#64748b"
+            project=project,
+            user=user,
+            name="responds to",
+            kind=Label.Kind.RELATION,
+            color="#64748b",
         ),
     }
     Membership.objects.filter(project=project, user=user).update(role=Role.MANAGER)
     article = services.article_create(
-        project=project, body=BODY, title="Lukashenko rejects integration", source="ISW"
+        project=project, user=user, body=BODY, title="Lukashenko rejects integration", source="ISW"
     )
     url = f"{live_server.url}/projects/{project.slug}/articles/{article.pk}/"
     return Workspace(user, project, article, labels, url)

@@ -69,7 +69,9 @@ def test_every_page_passes_the_audit(page, live_server, workspace):
     label = workspace.labels["Assessment"]
     services.span_create(article=article, start=35, end=82, label=label, annotator=workspace.user)
     # A manager may pick a dark colour: its highlight must still leave the text readable.
-    dark = services.label_create(project=workspace.project, name="Dark", color="#111111")
+    dark = services.label_create(
+        project=workspace.project, user=workspace.user, name="Dark", color="#111111"
+    )
     services.span_create(article=article, start=0, end=5, label=dark, annotator=workspace.user)
     bob = UserFactory(username="bob")
     services.membership_set(

@@ -253,7 +253,7 @@ def test_stale_edit_says_so_inline_instead_of_overwriting(page, workspace):
 
 def test_keyboard_alone(page, workspace):
     other = services.article_create(
-        project=workspace.project, body="Another article.", title="Another"
+        project=workspace.project, user=workspace.user, body="Another article.", title="Another"
     )
     page.goto(workspace.url)
     for _ in range(30):
@@ -412,6 +412,7 @@ def test_screenshots_of_the_project_and_annotate_pages(page, workspace, live_ser
     for n in range(3):
         services.article_create(
             project=workspace.project,
+            user=workspace.user,
             body=f"Article {n} body.",
             title=f"ISW daily update {n}",
             source="ISW" if n % 2 else "RAND",

@@ -11,12 +11,13 @@ from annotations.errors import Conflict
 from annotations.models import Article, SpanEvent
 from annotations.services import DuplicateArticle
 
-from ..factories import ArticleFactory, ProjectFactory, SpanFactory
+from ..factories import ArticleFactory, ProjectFactory, SpanFactory, superuser
 
 pytestmark = pytest.mark.django_db
 
 
 def create(project, body="ISW assesses that the war continues.", **fields) -> Article:
+    fields.setdefault("user", superuser())
     return services.article_create(project=project, body=body, **fields)
 
 
@@ -76,7 +77,7 @@ def test_same_body_in_another_project_is_fine(project):
 def test_nul_and_lone_surrogates_refused_naming_the_field(project, field, fields):
     fields = {"body": "A fine body.", **fields}
     with pytest.raises(ValidationError) as caught:
-        services.article_create(project=project, **fields)
+        services.article_create(project=project, user=superuser(), **fields)
     assert list(caught.value.message_dict) == [field]
     message = caught.value.message_dict[field][0]
     assert "NUL character" in message or "lone surrogate" in message
@@ -226,19 +227,19 @@ def test_update_to_another_articles_body_is_a_duplicate(project):
     first = create(project, "First.")
     second = create(project, "Second.")
     with pytest.raises(DuplicateArticle) as caught:
-        services.article_update(article=second, body="First.")
+        services.article_update(article=second, user=superuser(), body="First.")
     assert caught.value.existing == first
 
 
 def test_update_with_blank_title_takes_the_first_line(project):
     article = create(project, "Headline\nbody", title="Old title")
-    assert services.article_update(article=article, title="").title == "Headline"
+    assert services.article_update(article=article, user=superuser(), title="").title == "Headline"
 
 
 def test_update_validates_like_create(project):
     article = create(project)
     with pytest.raises(ValidationError) as caught:
-        services.article_update(article=article, title="a\x00", url="nope")
+        services.article_update(article=article, user=superuser(), title="a\x00", url="nope")
     assert set(caught.value.message_dict) == {"title", "url"}
 
 
@@ -278,3 +279,13 @@ def test_only_a_manager_deletes_an_article(article, annotator):
 def test_factory_writes_through_the_service(project):
     article = ArticleFactory(project=project, body="a\r\nb")
     assert article.body == "a\nb"
+
+
+def test_adding_or_changing_an_article_names_who_does_it(project, manager):
+    """No ``user`` is a TypeError, not a write that skips the role check."""
+    with pytest.raises(TypeError):
+        services.article_create(project=project, body="Nobody's.")
+    article = services.article_create(project=project, body="Mine.", user=manager)
+    with pytest.raises(TypeError):
+        services.article_update(article=article, title="Nobody's")
+    assert not project.articles.filter(body="Nobody's.").exists()

@@ -13,6 +13,7 @@ from ..factories import (
     RelationFactory,
     SpanFactory,
     UserFactory,
+    superuser,
 )
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,7 @@ def test_only_a_manager_creates_labels(project, annotator):
 
 def test_hotkey_clash_names_the_other_label(project, label):
     with pytest.raises(ValidationError) as caught:
-        services.label_create(project=project, name="Allegation", hotkey="a")
+        services.label_create(project=project, user=superuser(), name="Allegation", hotkey="a")
     assert caught.value.message_dict == {
         "hotkey": ["The hotkey “a” is already used by “Assessment”."]
     }
@@ -44,18 +45,20 @@ def test_hotkey_clash_names_the_other_label(project, label):
 @pytest.mark.parametrize("hotkey", ["?", " "])
 def test_reserved_hotkeys_refused(project, hotkey):
     with pytest.raises(ValidationError) as caught:
-        services.label_create(project=project, name="Claim", hotkey=hotkey)
+        services.label_create(project=project, user=superuser(), name="Claim", hotkey=hotkey)
     assert "reserved" in caught.value.message_dict["hotkey"][0]
 
 
 def test_hotkey_is_one_character(project):
     with pytest.raises(ValidationError) as caught:
-        services.label_create(project=project, name="Claim", hotkey="cl")
+        services.label_create(project=project, user=superuser(), name="Claim", hotkey="cl")
     assert "hotkey" in caught.value.message_dict
 
 
 def test_same_hotkey_in_another_project_is_fine(label):
-    assert services.label_create(project=ProjectFactory(), name="Other", hotkey="a").pk
+    assert services.label_create(
+        project=ProjectFactory(), user=superuser(), name="Other", hotkey="a"
+    ).pk
 
 
 @pytest.mark.parametrize(
@@ -64,7 +67,7 @@ def test_same_hotkey_in_another_project_is_fine(label):
 def test_label_names_clash_ignoring_case_in_every_script(project, existing, new):
     LabelFactory(project=project, name=existing)
     with pytest.raises(ValidationError) as caught:
-        services.label_create(project=project, name=new)
+        services.label_create(project=project, user=superuser(), name=new)
     assert caught.value.message_dict == {
         "name": [f"The project already has a label named “{existing}”."]
     }
@@ -73,7 +76,7 @@ def test_label_names_clash_ignoring_case_in_every_script(project, existing, new)
 @pytest.mark.parametrize("color", ["red", "#12345", "#GGGGGG", "93c5fd"])
 def test_label_color_must_be_hex(project, label, color, manager):
     with pytest.raises(ValidationError) as caught:
-        services.label_create(project=project, name="Claim", color=color)
+        services.label_create(project=project, user=superuser(), name="Claim", color=color)
     assert "color" in caught.value.message_dict
     with pytest.raises(ValidationError) as caught:
         services.label_update(label=label, user=manager, color=color)
@@ -84,10 +87,10 @@ def test_label_color_must_be_hex(project, label, color, manager):
 
 def test_label_create_refuses_unknown_fields_and_nul(project):
     with pytest.raises(ValidationError) as caught:
-        services.label_create(project=project, name="Cla\x00im")
+        services.label_create(project=project, user=superuser(), name="Cla\x00im")
     assert set(caught.value.message_dict) == {"name"}
     with pytest.raises(TypeError, match="shortcut"):  # not a parameter
-        services.label_create(project=project, name="Claim", shortcut="c")
+        services.label_create(project=project, user=superuser(), name="Claim", shortcut="c")
 
 
 def test_label_update_keeps_its_own_name_and_hotkey(label, manager):
@@ -137,3 +140,10 @@ def test_moving_a_label_deleted_meanwhile_is_refused(project, manager):
     Label.objects.filter(pk=label.pk).delete()  # by another request, after this one read it
     with pytest.raises(ValidationError, match="deleted meanwhile"):
         services.label_move(label=label, user=manager, step=1)
+
+
+def test_adding_a_label_names_who_does_it(project):
+    """No ``user`` is a TypeError, not a write that skips the role check."""
+    with pytest.raises(TypeError):
+        services.label_create(project=project, name="Nobody's")
+    assert not project.labels.filter(name="Nobody's").exists()

@@ -19,7 +19,14 @@ from annotations import services
 from annotations.models import Article, Label, Span, SpanActor, SpanEvent
 
 from ..conftest import UNICODE_PREFIX
-from ..factories import ActorFactory, ArticleFactory, LabelFactory, ProjectFactory, UserFactory
+from ..factories import (
+    ActorFactory,
+    ArticleFactory,
+    LabelFactory,
+    ProjectFactory,
+    UserFactory,
+    superuser,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -513,7 +520,9 @@ def test_any_text_round_trips(project, annotator, text, data, deferred):
     # A unique, non-blank prefix keeps every example's body new to the project; its fixed
     # width keeps the offsets' ranges the same when hypothesis replays an example.
     body = f"{next(_bodies):08d}|{text}"
-    article = fetch(services.article_create(project=project, body=body), deferred=deferred)
+    article = fetch(
+        services.article_create(project=project, body=body, user=superuser()), deferred=deferred
+    )
     start = data.draw(st.integers(min_value=0, max_value=len(body) - 1), label="start")
     end = data.draw(st.integers(min_value=start + 1, max_value=len(body)), label="end")
 
