@@ -231,8 +231,7 @@ def check_relation(item: Any, spans: list, names: Names, seen: set) -> CheckedRe
             raise ValidationError({name: f"No span {position} in this article's spans."})
         ends.append(spans[position])
     source, target = ends
-    if source is target:
-        raise ValidationError("A span cannot relate to itself.")
+    services.check_relation_ends(source, target)
     try:
         label = names.label(item.get("label"), Label.Kind.RELATION)
     except ValidationError as exc:

@@ -51,8 +51,7 @@ class Names:
                 project=self.project, user=self.user, name=name, kind=kind
             )
             self._remember(label)
-        if label.kind != kind:
-            raise ValidationError(f"“{label.name}” is a {label.kind} label, not a {kind} label.")
+        services.check_label_kind(label, kind)
         return label
 
     def _remember(self, label: Label) -> None:
@@ -64,9 +63,8 @@ class Names:
             item = {"name": item}
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             raise ValidationError("An actor is {name, kind, wikidata_id, role}.")
-        role = item.get("role") or ActorRole.MENTIONED
-        if not isinstance(role, str) or role not in ROLES:
-            raise ValidationError(f"“{role}” is not a role: {', '.join(ActorRole.values)}.")
+        role = item.get("role") or ActorRole.MENTIONED  # a jsonl actor without one: a mention
+        services.check_actor_role(role, field="role")
         name, wikidata_id = item["name"], item.get("wikidata_id") or ""
         if not isinstance(wikidata_id, str):
             raise ValidationError("A Wikidata id is text, such as Q7747.")

@@ -60,10 +60,17 @@ from .projects import (
     project_delete,
     project_update,
 )
-from .relations import relation_create, relation_delete, relation_update
+from .relations import (
+    check_relation_ends,
+    relation_create,
+    relation_delete,
+    relation_update,
+)
 from .span_rules import (
+    check_actor_role,
     check_covered,
     check_label,
+    check_label_kind,
     check_offset_values,
     check_span_create,
     clean_actor_links,
@@ -100,10 +107,13 @@ __all__ = [
     "article_update",
     "article_validate",
     "body_sha256",
+    "check_actor_role",
     "check_covered",
     "check_json",
     "check_label",
+    "check_label_kind",
     "check_offset_values",
+    "check_relation_ends",
     "check_span_create",
     "check_text",
     "clean_actor_links",

@@ -23,11 +23,18 @@ User = get_user_model()
 # --- relations -------------------------------------------------------------------------------
 
 
-def _check_relation(from_span: Span, to_span: Span, label: Label) -> None:
-    if from_span.article_id != to_span.article_id:
+def check_relation_ends(from_span, to_span) -> None:
+    """Two spans of one article, not one span twice: saved spans by id, spans an import is
+    still checking (without an id yet) by identity."""
+    if getattr(from_span, "article_id", None) != getattr(to_span, "article_id", None):
         raise ValidationError({"to_span": "Both spans must be in the same article."})
-    if from_span.pk == to_span.pk:
+    same_id = getattr(from_span, "pk", None) is not None and from_span.pk == to_span.pk
+    if from_span is to_span or same_id:
         raise ValidationError({"to_span": "A span cannot relate to itself."})
+
+
+def _check_relation(from_span: Span, to_span: Span, label: Label) -> None:
+    check_relation_ends(from_span, to_span)
     check_label(label, from_span.project_id, Label.Kind.RELATION)
 
 

@@ -101,8 +101,20 @@ def check_label(label: Label, project_id: int, kind: str = Label.Kind.SPAN) -> N
     """The label is of the project and labels ``kind`` (spans, or relations)."""
     if label.project_id != project_id:
         raise ValidationError({"label": "The label belongs to another project."})
+    check_label_kind(label, kind)
+
+
+def check_label_kind(label: Label, kind: str) -> None:
+    """The label labels ``kind``: spans, or relations (an importer's labels, found by name,
+    are the project's by construction)."""
     if label.kind != kind:
         raise ValidationError({"label": f"The label “{label.name}” is not a {kind} label."})
+
+
+def check_actor_role(role: Any, field: str = "actors") -> None:
+    """An actor's role on a span is one of ``ActorRole`` (source, subject, target, mentioned)."""
+    if not isinstance(role, str) or role not in ActorRole.values:
+        raise ValidationError({field: f"“{role}” is not a role: {', '.join(ActorRole.values)}."})
 
 
 def span_values_validate(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -146,8 +158,7 @@ def clean_actor_links(actors: Iterable[Any]) -> list[tuple[int, str]]:
             actor_id = int(actor_id)  # from a form
         if isinstance(actor_id, bool) or not isinstance(actor_id, int):
             raise ValidationError({"actors": f"An actor is given by its id, not {actor_id!r}."})
-        if not isinstance(role, str) or role not in ActorRole.values:
-            raise ValidationError({"actors": f"“{role}” is not a role: {', '.join(ActorRole)}."})
+        check_actor_role(role)
         if (actor_id, role) not in seen:
             seen.add((actor_id, role))
             links.append((actor_id, role))

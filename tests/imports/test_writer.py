@@ -67,3 +67,27 @@ def test_import_remembers_grades_but_still_refuses_a_bad_one(target, manager):
 
     assert [e["line"] for e in result.errors] == [4]
     assert result.errors[0]["error"].startswith("spans[0].confidence:")
+
+
+def test_import_checks_spans_and_relations_by_the_services_rules(target, manager):
+    """The label kind, an actor's role and a relation's two ends: the importer asks the
+    services' own checks, so it answers their messages, by line."""
+    services.label_create(project=target, user=manager, name="Responds", kind="relation")
+    word = {"start": 0, "end": 4, "label": "Word"}
+    lines = [
+        {"body": "Body one", "spans": [{**word, "label": "Responds"}]},
+        {"body": "Body two", "spans": [{**word, "actors": [{"name": "Putin", "role": "boss"}]}]},
+        {
+            "body": "Body three",
+            "spans": [word],
+            "relations": [{"from": 0, "to": 0, "label": "Responds"}],
+        },
+    ]
+
+    result = do_import(target, manager, "jsonl", "\n".join(json.dumps(line) for line in lines))
+
+    errors = {error["line"]: error["error"] for error in result.errors}
+    assert "The label “Responds” is not a span label." in errors[1]
+    assert "“boss” is not a role: source, subject, target, mentioned." in errors[2]
+    assert "A span cannot relate to itself." in errors[3]
+    assert not Article.objects.filter(project=target).exists()
