@@ -14,6 +14,13 @@ from .models import Membership, Project, Role
 MEMBER_ROLES = frozenset(Role.values)
 REVIEW_ROLES = frozenset({Role.REVIEWER, Role.MANAGER})
 MANAGER_ROLES = frozenset({Role.MANAGER})
+SUPERUSER_ROLE = Role.MANAGER  # a superuser is a manager in every project
+
+
+def role_of(user, membership_role: str | None) -> str | None:
+    """The role a membership row gives ``user`` (``None``: no membership), as a read that
+    fetched the row with other facts in one query has it: a superuser's is ``manager``."""
+    return SUPERUSER_ROLE if user.is_superuser else membership_role
 
 
 def user_role(*, project: Project | int, user) -> str | None:
@@ -21,7 +28,7 @@ def user_role(*, project: Project | int, user) -> str | None:
     if not user.is_authenticated:
         return None
     if user.is_superuser:
-        return Role.MANAGER
+        return SUPERUSER_ROLE
     project_id = project if isinstance(project, int) else project.pk
     # At most one row; no ordering, as Membership's default one would join project and user.
     roles = (

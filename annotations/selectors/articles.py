@@ -8,8 +8,10 @@ from typing import NamedTuple
 from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
-from annotations.models import Article, ArticleProgress, Label, Membership, Project, Role, Span
+from annotations.models import Article, ArticleProgress, Label, Membership, Project, Span
 from annotations.text_search import contains_ignoring_case
+
+from ..permissions import role_of
 
 # The article list and the annotate page's previous/next share this order; NULL dates sort last
 # on every backend.
@@ -169,9 +171,7 @@ def article_target(
     article = _partial(Article, loaded)
     project = _partial(Project, {"id": project_id, "name": name, "slug": project_slug})
     article.project = project
-    if user.is_superuser:
-        role = Role.MANAGER
-    return ArticleTarget(article, project, role, piece, labels)
+    return ArticleTarget(article, project, role_of(user, role), piece, labels)
 
 
 @functools.cache

@@ -14,7 +14,6 @@ from ..errors import Conflict, describe
 from ..models import (
     Article,
     Label,
-    Role,
     Span,
     SpanActor,
     SpanEvent,
@@ -27,6 +26,7 @@ from ..permissions import (
     check_span_restore,
     check_span_status,
     require_role,
+    role_of,
     user_role,
 )
 from .history import record_event, span_snapshot
@@ -64,7 +64,7 @@ def role_and_slice(
     if row is None:
         raise Article.DoesNotExist("Article matching query does not exist.")
     project_id, role, length, piece = row
-    return project_id, Role.MANAGER if user.is_superuser else role, length, piece
+    return project_id, role_of(user, role), length, piece
 
 
 def _one_statement_applies(actors: Iterable[Any], status: str | None) -> bool:

@@ -18,10 +18,10 @@ from ..models import (
     Article,
     Label,
     Membership,
-    Role,
     Span,
     SpanEvent,
 )
+from ..permissions import role_of
 from .history import span_snapshot
 from .span_rules import check_span_create, duplicate_span_error
 
@@ -163,7 +163,7 @@ def span_create_one_statement(
         raise Article.DoesNotExist("Article matching query does not exist.")
     project_id, role, length, piece, label_project, label_kind, label_name, span_id = row
     check_span_create(
-        role=Role.MANAGER if annotator.is_superuser else role,
+        role=role_of(annotator, role),
         label=None
         if label_project is None
         else Label(pk=label_id, project_id=label_project, kind=label_kind, name=label_name),

@@ -10,7 +10,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from annotations import selectors, services
-from annotations.models import Membership, Project, Role
+from annotations.models import Membership, Project
+from annotations.permissions import SUPERUSER_ROLE
 
 from .. import serializers
 from ..pagination import PagePagination
@@ -31,7 +32,7 @@ class ProjectViewSet(ProjectDatasetActions, ProjectAgreementAction, ServiceViewS
             Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
         )
         if user.is_superuser:
-            role = Coalesce(role, Value(Role.MANAGER))
+            role = Coalesce(role, Value(SUPERUSER_ROLE))
         return selectors.scope_to_user(
             Project.objects.all(), user=user, project_field="pk"
         ).annotate(my_role=role)
