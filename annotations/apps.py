@@ -8,6 +8,7 @@ class AnnotationsConfig(AppConfig):
     verbose_name = "Annotations"
 
     def ready(self):
+        from . import checks  # noqa: F401  (registers the deploy checks)
         from .text_search import register_casefold
 
         connection_created.connect(register_casefold, dispatch_uid="assay-casefold")

@@ -1,7 +1,9 @@
 """Assay settings, read from the environment.
 
 DJANGO_DEBUG        "1" for development; off unless set.
-DJANGO_SECRET_KEY   required when DEBUG is off.
+DJANGO_SECRET_KEY   required in production; else var/secret-key (scripts/serve makes it),
+                    else with DEBUG a development key.
+DJANGO_SECRET_KEY_FILE  where the checkout keeps its key (var/secret-key).
 DJANGO_ALLOWED_HOSTS  comma-separated; defaults to localhost only.
 DJANGO_HTTPS        "1" behind TLS: redirect, secure cookies, HSTS.
 DJANGO_CSRF_TRUSTED_ORIGINS  comma-separated origins, e.g. https://assay.example.org
@@ -32,14 +34,23 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG")
 
+# The key: DJANGO_SECRET_KEY; else the checkout's own, which scripts/serve generates once into
+# var/secret-key (so `manage.py shell`, `export` ... work as the README writes them, with the
+# served app's key); else, with DEBUG, a development key. Never a default key in production:
+# `manage.py check --deploy` refuses any but DJANGO_SECRET_KEY (annotations/checks.py).
+SECRET_KEY_FILE = Path(os.environ.get("DJANGO_SECRET_KEY_FILE") or VAR_DIR / "secret-key")
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+SECRET_KEY_FROM = "DJANGO_SECRET_KEY"  # where it came from, for the deploy check
+if not SECRET_KEY and SECRET_KEY_FILE.is_file():
+    SECRET_KEY, SECRET_KEY_FROM = SECRET_KEY_FILE.read_text().strip(), str(SECRET_KEY_FILE)
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off "
-            "(set DJANGO_DEBUG=1 for local development)."
+            "(scripts/serve keeps one in var/secret-key; set DJANGO_DEBUG=1 for development)."
         )
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production-0123456789"
+    SECRET_KEY_FROM = "the development key"
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")

@@ -22,12 +22,16 @@ if [ ! -x .venv/bin/python ]; then
   echo "Creating .venv with $PYTHON"
   "$PYTHON" -m venv .venv
 fi
-stamp=.venv/.assay-installed
+# ASSAY_EXTRAS: "" for serving (scripts/serve), "dev" for the tests and the linter
+# (scripts/test). Each install is stamped with pyproject.toml's hash, so a change reinstalls.
+extras=${ASSAY_EXTRAS:-}
+stamp=.venv/.assay-installed${extras:+-$extras}
 wanted=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
-  echo "Installing Assay and its dependencies into .venv"
+  echo "Installing Assay${extras:+ with its $extras tools} into .venv"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras:+[$extras]}"
   echo "$wanted" > "$stamp"
+  [ -z "$extras" ] || echo "$wanted" > .venv/.assay-installed  # the serving set is in too
 fi
 mkdir -p var
