@@ -65,7 +65,7 @@ def test_demo_creates_the_project_scheme_actors_and_article(db, password_file):
     assert article.title.startswith("Lukashenko rejects Putin")
     for span in article.spans.all():
         assert article.body[span.start : span.end] == span.text
-    assessment = article.spans.get(label__name="Assessment")
+    assessment = article.spans.get(label__name="Assessment", annotator__username="demo")
     assert assessment.probability == "unlikely"
     assert set(assessment.span_actors.values_list("actor__name", "role")) == {
         ("Institute for the Study of War", "source"),
@@ -110,3 +110,50 @@ def test_demo_joins_an_existing_project_through_the_service(db, password_file):
 
     assert Membership.objects.get(project=project, user__username="demo").role == Role.MANAGER
     assert Membership.objects.get(project=project, user=owner).role == Role.MANAGER
+
+
+def test_demo_adds_a_second_annotator_and_a_reviewer_with_printed_passwords(db, password_file):
+    output = run_demo()
+
+    project = Project.objects.get(slug="isw-belarus")
+    roles = dict(project.memberships.values_list("user__username", "role"))
+    assert roles == {
+        "demo": Role.MANAGER,
+        "demo-annotator": Role.ANNOTATOR,
+        "demo-reviewer": Role.REVIEWER,
+    }
+    for username in ("demo-annotator", "demo-reviewer"):
+        kept = password_file.with_name(f"demo-password-{username}.txt").read_text().strip()
+        user = Membership.objects.get(project=project, user__username=username).user
+        assert user.check_password(kept) and not user.is_staff
+        assert f"username {username!r}  password {kept!r}" in output
+
+
+def test_demo_spans_of_two_annotators_on_the_same_article_agree_and_differ(db, password_file):
+    run_demo()
+
+    article = Project.objects.get(slug="isw-belarus").articles.get()
+    first = set(article.spans.filter(annotator__username="demo").values_list("start", "end"))
+    keys = {
+        user: set(
+            article.spans.filter(annotator__username=user).values_list(
+                "start", "end", "label__name"
+            )
+        )
+        for user in ("demo", "demo-annotator")
+    }
+    assert first and keys["demo-annotator"]
+    assert keys["demo"] & keys["demo-annotator"]  # some agree: agreement is not zero
+    assert keys["demo-annotator"] - keys["demo"]  # some differ: review and compare show it
+    for span in article.spans.all():
+        assert article.body[span.start : span.end] == span.text
+
+
+def test_demo_prints_urls_on_the_port_served(db, password_file, monkeypatch):
+    monkeypatch.setenv("PORT", "8765")
+
+    output = run_demo()
+
+    assert "http://127.0.0.1:8765/projects/isw-belarus/" in output
+    assert "http://127.0.0.1:8765/accounts/login/" in output
+    assert ":8000" not in output

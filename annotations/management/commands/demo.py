@@ -1,8 +1,11 @@
-"""Create the demo: an account, a project with the ISW sample article, a label scheme, actors.
+"""Create the demo: a project with the ISW sample article, a label scheme, actors, and three
+accounts (the manager, a second annotator and a reviewer) with spans by two annotators on the
+same article, so that agreement, review and comparing annotators can be tried at once.
 
 Running it again changes nothing: every object is looked up before it is made.
 """
 
+import os
 import secrets
 from pathlib import Path
 
@@ -159,6 +162,24 @@ SPANS = [
 ]
 RELATIONS = [(0, 1, "based on")]
 
+# The other accounts: username, role. Passwords are generated once and kept beside the demo's.
+TEAM = [("demo-annotator", Role.ANNOTATOR), ("demo-reviewer", Role.REVIEWER)]
+
+# The second annotator's spans on the same article: quoted text, label, probability. Two agree
+# with the demo account's, one labels the same words otherwise, one draws other boundaries and
+# one is theirs alone, so agreement, review and compare each show something.
+SECOND_SPANS = [
+    (
+        "Belarus' involvement in Putin's war against Ukraine remains unlikely",
+        "Assessment",
+        "unlikely",
+    ),
+    ("Russia is not interested in absorbing anyone", "Claim", None),
+    ("such speculations are baseless and stupid", "Threat rhetoric", None),
+    ("Putin appears to have accepted Lukashenko's theses", "Evidence", None),
+    ("Lukashenko would likely adjust his rhetoric", "Forecast", "likely"),
+]
+
 
 class Command(BaseCommand):
     help = "Create the demo account, project, labels, actors and sample article (idempotent)."
@@ -178,30 +199,72 @@ class Command(BaseCommand):
         actors = self._actors()
         article = self._article(project, user)
         self._spans(article, labels, actors, user)
+        team = []
+        for username, role in TEAM:
+            member, note = self._member(project, user, username, role)
+            team.append((member, role, note))
+        self._second_spans(article, labels, team[0][0])
 
+        site = f"http://127.0.0.1:{os.environ.get('PORT') or 8000}"
         self.stdout.write(self.style.SUCCESS("Demo ready."))
-        self.stdout.write(f"  project:  {project.name} (/projects/{project.slug}/)")
-        self.stdout.write(f"  article:  /projects/{project.slug}/articles/{article.pk}/")
-        self.stdout.write(f"  sign in:  username {user.get_username()!r}  {password_note}")
+        self.stdout.write(f"  project:  {project.name}  {site}/projects/{project.slug}/")
+        self.stdout.write(f"  article:  {site}/projects/{project.slug}/articles/{article.pk}/")
+        self.stdout.write(f"  sign in:  {site}/accounts/login/")
+        self.stdout.write(f"    manager   username {user.get_username()!r}  {password_note}")
+        for member, role, note in team:
+            self.stdout.write(f"    {role:<9} username {member.get_username()!r}  {note}")
 
-    def _account(self, username, password):
+    def _account(self, username, password, *, password_file=None, is_staff=True):
+        """The account, and how to sign in as it: a new one gets a password (generated unless
+        given), kept in ``password_file`` so that the next run prints it again."""
+        password_file = password_file or PASSWORD_FILE
         User = get_user_model()
         user = User.objects.filter(username=username).first()
         if user is None:
             password = password or secrets.token_urlsafe(12)
-            user = User.objects.create_user(username=username, password=password, is_staff=True)
-            PASSWORD_FILE.write_text(password + "\n")
+            user = User.objects.create_user(username=username, password=password, is_staff=is_staff)
+            password_file.write_text(password + "\n")
             return user, f"password {password!r}"
         if password:
             user.set_password(password)
             user.save(update_fields=["password"])
-            PASSWORD_FILE.write_text(password + "\n")
+            password_file.write_text(password + "\n")
             return user, f"password {password!r}"
-        if PASSWORD_FILE.exists():
-            kept = PASSWORD_FILE.read_text().strip()
+        if password_file.exists():
+            kept = password_file.read_text().strip()
             if user.check_password(kept):
                 return user, f"password {kept!r}"
-        return user, "password unchanged (set one with: manage.py demo --password ...)"
+        how = (
+            "manage.py demo --password ..." if is_staff else f"manage.py changepassword {username}"
+        )
+        return user, f"password unchanged (set one with: {how})"
+
+    def _member(self, project, manager, username, role):
+        """Another account of the team, a member of the project with ``role``: added by the
+        demo manager through the service, as on the members page."""
+        password_file = PASSWORD_FILE.with_name(f"demo-password-{username}.txt")
+        member, note = self._account(username, None, password_file=password_file, is_staff=False)
+        if not Membership.objects.filter(project=project, user=member).exists():
+            services.membership_set(project=project, user=manager, member=member, role=role)
+        return member, note
+
+    def _second_spans(self, article, labels, annotator):
+        for quote, label_name, probability in SECOND_SPANS:
+            start = article.body.index(quote)
+            end = start + len(quote)
+            exists = Span.objects.filter(
+                article=article, start=start, end=end, label=labels[label_name], annotator=annotator
+            ).exists()
+            if not exists:
+                services.span_create(
+                    article=article,
+                    start=start,
+                    end=end,
+                    text=quote,
+                    label=labels[label_name],
+                    annotator=annotator,
+                    probability=probability,
+                )
 
     def _staff_group(self, user):
         """Staff without permissions see an empty admin: give the demo account Assay's models."""
