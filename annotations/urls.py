@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actors, agreement, annotate, io, labels, projects, review, span_panel
+from .views import actors, agreement, annotate, io, labels, members, projects, review, span_panel
 
 app_name = "annotations"
 
@@ -11,6 +11,17 @@ urlpatterns = [
     path("", projects.project_list, name="project-list"),
     path("projects/<slug:slug>/", projects.project_detail, name="project-detail"),
     path("projects/<slug:slug>/labels/", labels.label_scheme, name="label-scheme"),
+    path("projects/<slug:slug>/members/", members.project_members, name="project-members"),
+    path(
+        "projects/<slug:slug>/members/<str:username>/role/",
+        members.member_role,
+        name="member-role",
+    ),
+    path(
+        "projects/<slug:slug>/members/<str:username>/remove/",
+        members.member_remove,
+        name="member-remove",
+    ),
     path("projects/<slug:slug>/export/", io.project_export, name="project-export"),
     path(
         "projects/<slug:slug>/export/download/",

@@ -54,6 +54,7 @@ from .labels import (
 )
 from .progress import article_mark_done
 from .projects import (
+    membership_add,
     membership_remove,
     membership_set,
     project_create,
@@ -123,6 +124,7 @@ __all__ = [
     "label_in_use",
     "label_move",
     "label_update",
+    "membership_add",
     "membership_remove",
     "membership_set",
     "normalize_newlines",

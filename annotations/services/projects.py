@@ -1,5 +1,6 @@
 """Projects and their members; a project keeps at least one manager."""
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
@@ -122,6 +123,28 @@ def membership_set(*, project: Project, user, member, role: str) -> Membership:
     membership.role = role
     membership.save(update_fields=["role"])
     return membership
+
+
+@transaction.atomic
+def membership_add(*, project: Project, user, username: str, role: str) -> Membership:
+    """Add the account named ``username`` to the project with ``role`` (the members page):
+    an unknown name, or someone who is already a member, is refused by name."""
+    require_role(project, user, MANAGER_ROLES, "manage members")
+    username = (username or "").strip()
+    if not username:
+        raise ValidationError({"username": "Enter the username of the person to add."})
+    member = get_user_model().objects.filter(username=username).first()
+    if member is None:
+        raise ValidationError({"username": f"No one has the username “{username}”."})
+    current = Membership.objects.filter(project=project, user=member).first()
+    if current is not None:
+        raise ValidationError(
+            {
+                "username": f"{username} is already a member, as {current.role}; "
+                "change their role in the list."
+            }
+        )
+    return membership_set(project=project, user=user, member=member, role=role)
 
 
 @transaction.atomic

@@ -44,11 +44,11 @@ def form_message(form) -> str:
 
 class catch_refusal:
     """``with catch_refusal() as refused:`` around a service call; a refusal is kept, not
-    raised: ``refused`` is then true, with its ``message`` and ``status``."""
+    raised: ``refused`` is then true, with its ``message``, ``status`` and the ``error``."""
 
     def __init__(self, *kinds: type[Exception]):
         self.kinds = kinds or REFUSALS
-        self.caught, self.message, self.status = False, "", 200
+        self.caught, self.message, self.status, self.error = False, "", 200, None
 
     def __enter__(self):
         return self
@@ -57,6 +57,7 @@ class catch_refusal:
         if exc is None or not isinstance(exc, self.kinds):
             return False
         self.caught, self.message, self.status = True, refusal_message(exc), refusal_status(exc)
+        self.error = exc
         return True
 
     def __bool__(self) -> bool:

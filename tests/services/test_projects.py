@@ -1,4 +1,4 @@
-"""project_create, project_update, project_delete, membership_set, membership_remove."""
+"""project_create, project_update, project_delete, membership_add/_set/_remove."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -156,6 +156,26 @@ def test_manager_adds_and_changes_a_member(project, manager):
     services.membership_set(project=project, user=manager, member=bob, role=Role.ANNOTATOR)
     services.membership_set(project=project, user=manager, member=bob, role=Role.REVIEWER)
     assert Membership.objects.get(project=project, user=bob).role == Role.REVIEWER
+
+
+def test_membership_add_names_an_unknown_user_and_a_member_already_there(project, manager):
+    with pytest.raises(ValidationError) as unknown:
+        services.membership_add(project=project, user=manager, username="nobody", role="annotator")
+    assert unknown.value.message_dict == {"username": ["No one has the username “nobody”."]}
+    with pytest.raises(ValidationError) as twice:
+        services.membership_add(project=project, user=manager, username="max", role="annotator")
+    assert twice.value.message_dict["username"][0].startswith("max is already a member, as manager")
+    UserFactory(username="bob")
+    added = services.membership_add(
+        project=project, user=manager, username=" bob ", role="reviewer"
+    )
+    assert (added.user.username, added.role) == ("bob", Role.REVIEWER)
+
+
+def test_membership_add_is_for_managers(project, reviewer):
+    UserFactory(username="bob")
+    with pytest.raises(PermissionDenied):
+        services.membership_add(project=project, user=reviewer, username="bob", role="annotator")
 
 
 def test_only_a_manager_manages_members(project, reviewer):
