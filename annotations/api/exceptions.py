@@ -17,6 +17,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from annotations.errors import Conflict, error_messages
+from annotations.services.span_rules import DuplicateSpan, duplicate_span_id
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -42,6 +43,10 @@ def exception_handler(exc, context):
         # Answered as is: DRF's ValidationError would turn the item indexes into strings.
         set_rollback()
         return Response({"items": _clean(exc.item_errors)}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DuplicateSpan):  # the message, and the id of the span already there
+        set_rollback()
+        data = {**error_messages(exc), "existing_span": duplicate_span_id(exc)}
+        return Response(_clean(data), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(error_messages(exc))
     elif isinstance(exc, DjangoPermissionDenied):

@@ -16,6 +16,7 @@ from annotations.models import Project
 
 from . import brat, conll, csv_format, doccano, jsonl, labelstudio, spacy, text, webanno
 from .base import Annotations, LineError, Record, binary
+from .fits import fitting_format
 from .writer import ImportResult, run_steps, write_records_steps
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "ImportResult",
     "article_import",
     "detect_format",
+    "fitting_format",
     "import_file",
     "import_file_steps",
     "run_steps",

@@ -183,7 +183,9 @@ def check_span(
     key = (start, end, label.pk, annotator.pk)
     if key in held:
         raise ValidationError(
-            f"{annotator.get_username()} already has this “{label.name}” span in the article."
+            services.duplicate_span_message(
+                text=text, label=label.name, start=start, end=end, by=annotator.get_username()
+            )
         )
     if key in seen:
         raise ValidationError(f"{annotator.get_username()} has this “{label.name}” span twice.")

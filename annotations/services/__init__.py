@@ -68,6 +68,7 @@ from .relations import (
     relation_update,
 )
 from .span_rules import (
+    DuplicateSpan,
     check_actor_role,
     check_covered,
     check_label,
@@ -76,6 +77,8 @@ from .span_rules import (
     check_span_create,
     clean_actor_links,
     duplicate_span_error,
+    duplicate_span_id,
+    duplicate_span_message,
     span_offsets_validate,
     span_values_validate,
 )
@@ -96,6 +99,7 @@ __all__ = [
     "UNSET",
     "BulkValidationError",
     "DuplicateArticle",
+    "DuplicateSpan",
     "actor_create",
     "actor_delete",
     "actor_merge",
@@ -119,6 +123,8 @@ __all__ = [
     "check_text",
     "clean_actor_links",
     "duplicate_span_error",
+    "duplicate_span_id",
+    "duplicate_span_message",
     "label_create",
     "label_delete",
     "label_in_use",

@@ -16,7 +16,15 @@ from ..models import (
     SpanEvent,
 )
 from ..permissions import MANAGER_ROLES, require_role
-from .validation import UNSET, check_json, check_text, clean_fields, given, normalize_newlines
+from .validation import (
+    UNSET,
+    check_json,
+    check_text,
+    clean_fields,
+    cut_at_word,
+    given,
+    normalize_newlines,
+)
 
 
 class DuplicateArticle(ValidationError):
@@ -46,9 +54,13 @@ def body_sha256(body: str) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+TITLE_FROM_BODY = 200  # characters of the first line a title without one takes
+
+
 def _title_from_body(body: str) -> str:
+    """The first non-blank line, cut at a word boundary (with ``…``) past 200 characters."""
     first_line = next((line.strip() for line in body.split("\n") if line.strip()), "")
-    return first_line[:200]
+    return cut_at_word(first_line, TITLE_FROM_BODY)
 
 
 # --- articles --------------------------------------------------------------------------------

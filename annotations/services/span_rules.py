@@ -12,7 +12,9 @@ call these, so a rule and its error message exist once:
 - the graded fields: ``span_values_validate``; actors: ``clean_actor_links``;
 - a create's rules in their order on the facts read (role, label, offsets):
   ``check_span_create``;
-- duplicates: ``save_span`` turns the unique constraint into ``duplicate_span_error``;
+- duplicates: ``save_span`` turns the unique constraint into ``duplicate_span_error`` (its
+  words: ``duplicate_span_message``, the importer's too; the span it names:
+  ``duplicate_span_id``);
 - versions: ``check_version_value`` (a change names a whole number) and ``check_version``
   (it is the span's current one, else ``Conflict``).
 
@@ -36,7 +38,7 @@ from ..models import (
     Span,
 )
 from ..permissions import MEMBER_ROLES, check_role
-from .validation import check_text, clean_fields, normalize_newlines
+from .validation import check_text, clean_fields, cut_at_word, normalize_newlines
 
 
 def article_slice(article: Article, start: int, end: int) -> tuple[int, str]:
@@ -170,27 +172,55 @@ def clean_actor_links(actors: Iterable[Any]) -> list[tuple[int, str]]:
     return links
 
 
-def save_span(span: Span, *, force_insert: bool = False) -> None:
-    """Save, turning the duplicate-span constraint into a readable error.
+def save_span(span: Span, *, force_insert: bool = False, user=None) -> None:
+    """Save, turning the duplicate-span constraint into a readable error (``user``: who
+    acts, when it may not be the span's annotator: a reviewer restoring it).
 
     No savepoint: every caller is itself atomic and lets the error leave its block, which
     rolls the whole change back (and saves two round trips on the hot path)."""
     try:
         span.save(force_insert=force_insert)
     except IntegrityError as exc:
-        raise duplicate_span_error(span) from exc
+        raise duplicate_span_error(span, user=user) from exc
 
 
-def duplicate_span_error(span: Span) -> ValidationError:
+class DuplicateSpan(ValidationError):
+    """The annotator already has a span with these offsets and this label. ``key`` names it
+    for ``duplicate_span_id``, which reads it once the failed write is rolled back (PostgreSQL
+    answers nothing else in a transaction that failed)."""
+
+    def __init__(self, message: str, key: dict[str, int]):
+        super().__init__({"non_field_errors": [message]})
+        self.key = key
+
+
+def duplicate_span_message(*, text: str, label: str, start: int, end: int, by: str = "") -> str:
+    """The duplicate span in plain words, characters counted from 1: “You already marked
+    “ISW” as Assessment (characters 1–3).” ``by``: the annotator, when not the one acting."""
+    quote = cut_at_word(text, 60)
+    return f"{by or 'You'} already marked “{quote}” as {label} (characters {start + 1}–{end})."
+
+
+def duplicate_span_error(span: Span, *, user=None) -> DuplicateSpan:
     """The unique constraint on (article, annotator, label, start, end), in words."""
-    return ValidationError(
-        {
-            "non_field_errors": [
-                f"{span.annotator.get_username()} already has a “{span.label}” span at "
-                f"[{span.start}, {span.end}) in this article."
-            ]
-        }
+    by = "" if user is None or user.pk == span.annotator_id else span.annotator.get_username()
+    message = duplicate_span_message(
+        text=span.text or "", label=span.label.name, start=span.start, end=span.end, by=by
     )
+    key = {
+        "article_id": span.article_id,
+        "annotator_id": span.annotator_id,
+        "label_id": span.label_id,
+        "start": span.start,
+        "end": span.end,
+    }
+    return DuplicateSpan(message, key)
+
+
+def duplicate_span_id(error: DuplicateSpan) -> int | None:
+    """The id of the span a ``DuplicateSpan`` names (read after the failed write is rolled
+    back: the page links to it, the API answers it)."""
+    return Span.objects.filter(**error.key).values_list("pk", flat=True).first()
 
 
 def check_span_create(

@@ -396,7 +396,7 @@ def span_restore(*, event: SpanEvent, user) -> Span:
     for key, value in values.items():
         setattr(span, key, value)
     try:
-        save_span(span, force_insert=current is None)
+        save_span(span, force_insert=current is None, user=user)
     except ValidationError as exc:
         raise Conflict(_error_payload(exc)["non_field_errors"][0]) from exc
     span.span_actors.all().delete()

@@ -23,7 +23,7 @@ from ..models import (
 )
 from ..permissions import role_of
 from .history import span_snapshot
-from .span_rules import check_span_create, duplicate_span_error
+from .span_rules import article_slice, check_span_create, duplicate_span_error
 
 
 def role_and_slice_sql() -> str:
@@ -158,6 +158,10 @@ def span_create_one_statement(
     except IntegrityError as exc:
         # Its name, for the message (the general way says "duplicate" for any conflict too).
         span.label = Label.objects.filter(pk=label_id).first() or Label(pk=label_id)
+        # And the words, which the statement read from the body when none were given.
+        if text is None and (stored := Article.objects.only("pk").filter(pk=article_id).first()):
+            text = article_slice(stored, start, end)[1]
+        span.text = text or ""
         raise duplicate_span_error(span) from exc
     if row is None:
         raise Article.DoesNotExist("Article matching query does not exist.")

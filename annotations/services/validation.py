@@ -18,6 +18,18 @@ def normalize_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def cut_at_word(text: str, limit: int) -> str:
+    """``text`` on one line, at most ``limit`` characters: when longer, cut at the last word
+    boundary that fits, with ``…`` (mid-word only if one word fills most of it)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if not text[limit - 1].isspace() and (space := cut.rfind(" ")) > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–—") + "…"
+
+
 def check_text(value: str | None, field: str) -> None:
     """Refuse NUL characters and lone surrogates, naming the field and the position."""
     if not isinstance(value, str):

@@ -95,13 +95,18 @@ def span_create(request, slug, article_id):
     if not form.is_valid():
         return error_response(request, f"The span was not saved. {form_message(form)}")
     data = form.cleaned_data
-    span = services.span_create(
-        article=ws.article,
-        start=data["start"],
-        end=data["end"],
-        label=label,
-        annotator=request.user,
-    )
+    try:
+        span = services.span_create(
+            article=ws.article,
+            start=data["start"],
+            end=data["end"],
+            label=label,
+            annotator=request.user,
+        )
+    except services.DuplicateSpan as exc:  # the message links to the span already there
+        existing = services.duplicate_span_id(exc)
+        link = existing and {"id": existing, "href": f"{ws.url('annotate')}?span={existing}"}
+        return error_response(request, exc.messages[0], 422, span_link=link or None)
     if not request.htmx:
         return redirect(f"{ws.url('annotate')}?span={span.pk}")
     panel = render_to_string(

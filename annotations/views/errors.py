@@ -64,12 +64,16 @@ class catch_refusal:
         return self.caught
 
 
-def error_response(request, message: str, status: int = 422, back: str = "") -> HttpResponse:
+def error_response(
+    request, message: str, status: int = 422, back: str = "", span_link: dict | None = None
+) -> HttpResponse:
     """An inline error: htmx puts it in the page's alert region, a plain request gets a page
-    that leads ``back`` (by default to the page it came from, if that is one of ours)."""
+    that leads ``back`` (by default to the page it came from, if that is one of ours).
+    ``span_link`` (``{"id", "href"}``) links the message to the span it names."""
     if request.htmx:
+        context = {"message": message, "span_link": span_link}
         response = HttpResponse(
-            render_to_string("annotations/partials/error.html", {"message": message}, request),
+            render_to_string("annotations/partials/error.html", context, request),
             status=status,
         )
         return reswap(retarget(response, "#errors"), "innerHTML")
@@ -80,7 +84,10 @@ def error_response(request, message: str, status: int = 422, back: str = "") -> 
         )
         back = referer if ours else "/"
     return render(
-        request, "annotations/error_page.html", {"message": message, "back": back}, status=status
+        request,
+        "annotations/error_page.html",
+        {"message": message, "back": back, "span_link": span_link},
+        status=status,
     )
 
 

@@ -16,7 +16,7 @@ from ..exports import FORMATS as EXPORT_FORMATS
 from ..exports import export_stream
 from ..forms import ExportFilterForm
 from ..imports import FORMATS as IMPORT_FORMATS
-from ..imports import import_file_steps, run_steps
+from ..imports import detect_format, fitting_format, import_file_steps, run_steps
 from ..models import Article, Span, SpanStatus
 from ..permissions import can_manage, user_role
 from .common import filter_spans, label_and_annotator_choices, user_project
@@ -84,7 +84,18 @@ def project_export_download(request, slug):
     return response
 
 
-def _import_page(request, project, *, result=None, error="", picked=None, status=200):
+def _suggestion(upload, picked: dict, refused) -> str | None:
+    """For a refused import (``refused``: its result with errors, or the refusal itself),
+    the format the file fits better than the one it was read as (``imports/fits.py``)."""
+    if upload is None or isinstance(refused, PermissionDenied):
+        return None
+    fmt = picked["format"]
+    return fitting_format(upload, detect_format(upload.name) if fmt in ("", "auto") else fmt)
+
+
+def _import_page(
+    request, project, *, result=None, error="", picked=None, suggestion=None, status=200
+):
     return render(
         request,
         "annotations/partials/io/import_result.html"
@@ -96,6 +107,7 @@ def _import_page(request, project, *, result=None, error="", picked=None, status
             "picked": picked or {"format": "auto", "create_labels": True, "create_actors": True},
             "result": result,
             "error": error,
+            "suggestion": suggestion,
         },
         status=status,
     )
@@ -137,10 +149,20 @@ def project_import(request, slug):
         result = run_steps(steps)
     if refused:
         return _import_page(
-            request, project, error=refused.message, picked=picked, status=refused.status
+            request,
+            project,
+            error=refused.message,
+            picked=picked,
+            suggestion=_suggestion(upload, picked, refused.error),
+            status=refused.status,
         )
     return _import_page(
-        request, project, result=result, picked=picked, status=422 if result.errors else 200
+        request,
+        project,
+        result=result,
+        picked=picked,
+        suggestion=_suggestion(upload, picked, result) if result.errors else None,
+        status=422 if result.errors else 200,
     )
 
 
@@ -169,11 +191,15 @@ def _import_progress(request, project, upload, steps, picked):
                     yield json.dumps({"done": done, "read": read}) + "\n"
     finally:
         steps.close()  # left before its end (the client went away): rolled back, at once
+    suggestion = None
     if refused:
         result, error, status = None, refused.message, refused.status
+        suggestion = _suggestion(upload, picked, refused.error)
+    elif result.errors:
+        suggestion = _suggestion(upload, picked, result)
     html = render_to_string(
         "annotations/partials/io/import_result.html",
-        {"project": project, "result": result, "error": error},
+        {"project": project, "result": result, "error": error, "suggestion": suggestion},
         request,
     )
     yield json.dumps({"status": status, "html": html}) + "\n"

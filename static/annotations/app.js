@@ -113,3 +113,13 @@ document.addEventListener("submit", function (event) {
   show("Uploading…", 0);
   xhr.send(new FormData(form));
 });
+
+// The import page's suggestion for a refused file ("This looks like a doccano file"): import
+// the same file again in that format.
+document.addEventListener("click", function (event) {
+  const button = event.target.closest("[data-import-as]");
+  const form = document.querySelector("form[data-import-progress]");
+  if (!button || !form) return;
+  form.querySelector("select[name=format]").value = button.dataset.importAs;
+  form.requestSubmit();
+});

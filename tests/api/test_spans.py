@@ -198,8 +198,14 @@ def test_same_span_twice_is_refused(annotator, article, label):
     )
     response = client.post(API + "spans/", span_payload(article, label), format="json")
     assert response.status_code == 400
-    assert "already has" in str(response.json())
-    assert Span.objects.count() == 1
+    existing = Span.objects.get()
+    assert response.json() == {
+        "non_field_errors": [
+            f"You already marked “{existing.text}” as {label.name} "
+            f"(characters {existing.start + 1}–{existing.end})."
+        ],
+        "existing_span": existing.pk,
+    }
 
 
 def test_only_reviewers_and_managers_set_status(annotator, reviewer, manager, article, label):

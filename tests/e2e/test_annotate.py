@@ -90,7 +90,9 @@ def test_duplicate_span_shows_the_services_message_inline(page, workspace):
     page.goto(workspace.url)
     select(page, "Belarus remains unlikely")
     page.keyboard.press("a")
-    expect(page.locator("#errors")).to_contain_text("already has a “Assessment” span")
+    expect(page.locator("#errors")).to_contain_text(
+        "You already marked “Belarus remains unlikely” as Assessment"
+    )
     assert Span.objects.count() == 1
     # The page still works: another label over the same text saves.
     select(page, "Belarus remains unlikely")
@@ -358,7 +360,9 @@ def test_a_new_span_shows_at_the_keypress_and_a_refusal_takes_it_back(page, work
     expect(pending).to_have_count(1)
     wait_for(page, lambda: len(routes) == 2)
     routes[1].continue_()
-    expect(page.locator("#errors")).to_contain_text("already has a “Assessment” span")
+    expect(page.locator("#errors")).to_contain_text(
+        "You already marked “Belarus remains unlikely” as Assessment"
+    )
     expect(pending).to_have_count(0)
     assert page.inner_html("#para-0") == text_before
     assert Span.objects.count() == 1

@@ -23,3 +23,14 @@ def test_plain_text_markdown_and_html(target, manager):
     assert do_import(target, manager, "txt", b"\xff\xfe bad").errors == [
         {"line": 1, "error": "Not UTF-8 text."}
     ]
+
+
+def test_a_txt_title_is_cut_at_a_word_boundary(target, manager):
+    first_line = "Russian Offensive Campaign Assessment, December 19, 2022: " + " ".join(
+        ["Lukashenko rejects Putin's integration demands"] * 8
+    )
+    do_import(target, manager, "txt", first_line + "\n\nThe body.")
+    title = Article.objects.get(project=target).title
+    assert len(title) <= 200 and title.endswith("…")
+    kept = title.removesuffix("…")
+    assert first_line.startswith(kept) and first_line[len(kept)] == " "

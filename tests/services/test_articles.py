@@ -117,7 +117,17 @@ def test_missing_title_is_taken_from_the_first_line(project):
 
 def test_derived_title_keeps_200_characters(project):
     article = create(project, "x" * 300 + "\nmore")
-    assert article.title == "x" * 200
+    assert article.title == "x" * 199 + "…"  # one word longer than a title: cut, marked
+
+
+def test_derived_title_is_cut_at_a_word_boundary(project):
+    line = " ".join(["Lukashenko", "rejects", "Putin's", "integration", "demands"] * 10)
+    article = create(project, line + "\nThe rest.")
+    assert len(line) > 200 and len(article.title) <= 200
+    assert article.title.endswith("…")
+    kept = article.title.removesuffix("…")
+    assert line.startswith(kept) and line[len(kept)] == " "  # whole words only
+    assert len(kept) > 150  # as many as fit
 
 
 def test_title_line_breaks_become_spaces(project):

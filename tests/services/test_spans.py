@@ -250,12 +250,13 @@ def test_superuser_annotates_any_project(article, label):
 
 
 def test_duplicate_span_is_a_validation_error(article, label, annotator, make_member):
-    services.span_create(article=article, start=0, end=3, label=label, annotator=annotator)
+    first = services.span_create(article=article, start=0, end=3, label=label, annotator=annotator)
     with pytest.raises(ValidationError) as caught:
         services.span_create(article=article, start=0, end=3, label=label, annotator=annotator)
     assert caught.value.message_dict == {
-        "non_field_errors": ["alice already has a “Assessment” span at [0, 3) in this article."]
+        "non_field_errors": ["You already marked “ISW” as Assessment (characters 1–3)."]
     }
+    assert services.duplicate_span_id(caught.value) == first.pk
     # The transaction is still usable, and the same place is free for others.
     services.span_create(
         article=article,
@@ -480,7 +481,7 @@ def test_bulk_create_is_all_or_nothing_with_item_indexes(article, label, annotat
     assert caught.value.message_dict == {
         "items": [
             "Item 1: end: Must be greater than start.",
-            "Item 2: alice already has a “Assessment” span at [0, 3) in this article.",
+            "Item 2: You already marked “ISW” as Assessment (characters 1–3).",
             "Item 4: text: Does not match the article: body[0:3] is 'ISW'.",
         ]
     }

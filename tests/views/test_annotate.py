@@ -359,8 +359,14 @@ def test_duplicate_span_answers_the_services_message_in_the_alert_region(
     )
     assert response.status_code == 422
     assert response["HX-Retarget"] == "#errors"
-    assert "already has a “Assessment” span at [0, 3)" in response.content.decode()
-    assert Span.objects.count() == 1
+    existing = Span.objects.get()
+    html = response.content.decode()
+    assert "You already marked “ISW” as Assessment (characters 1–3)." in html
+    # A link to the span already there: the page's script opens it, the href works without.
+    assert (
+        f'<a href="{url("annotate", article)}?span={existing.pk}" '
+        f'data-span-link="{existing.pk}">Show that span</a>'
+    ) in html
 
 
 def test_span_create_refuses_a_label_of_another_project(client_alice, article):

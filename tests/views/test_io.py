@@ -256,6 +256,54 @@ def test_import_without_create_labels_refuses_an_unknown_label(client, manager, 
     assert not Article.objects.filter(project=project).exists()
 
 
+DOCCANO = "\n".join(
+    json.dumps({"text": f"ISW assesses {n}.", "label": [[0, 3, "Org"]]}) for n in range(3)
+)
+SUGGESTION = "This looks like a <strong>doccano</strong> file: import it as doccano."
+
+
+def test_a_doccano_file_imported_as_jsonl_gets_the_format_that_fits(client, manager, project):
+    client.force_login(manager)
+
+    response = client.post(import_url(project), {"file": _upload("d.jsonl", DOCCANO)}, **HX)
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "text: Unknown field." in html  # what was wrong, line by line, as before
+    assert SUGGESTION in html
+    assert 'data-import-as="doccano"' in html
+    again = client.post(
+        import_url(project),
+        {"file": _upload("d.jsonl", DOCCANO), "format": "doccano", "create_labels": "1"},
+        **HX,
+    )
+    assert (
+        again.status_code == 200
+        and "Imported <strong>3 articles</strong>" in again.content.decode()
+    )
+
+
+def test_the_streamed_import_suggests_the_format_too(client, manager, project):
+    client.force_login(manager)
+    response = client.post(import_url(project), {"file": _upload("d.jsonl", DOCCANO)}, **PROGRESS)
+    last = _lines(response)[-1]
+    assert last["status"] == 422 and SUGGESTION in last["html"]
+
+
+def test_a_file_refused_for_its_content_gets_no_suggestion(client, manager, project):
+    client.force_login(manager)
+    data = json.dumps({"body": "Short.", "spans": [{"start": 0, "end": 99, "label": "Claim"}]})
+    response = client.post(import_url(project), {"file": _upload("x.jsonl", data)}, **HX)
+    assert response.status_code == 422 and "looks like" not in response.content.decode()
+
+
+def test_an_undetectable_extension_gets_the_format_that_fits(client, manager, project):
+    client.force_login(manager)
+    response = client.post(import_url(project), {"file": _upload("d.data", DOCCANO)}, **HX)
+    html = response.content.decode()
+    assert "Cannot tell the format" in html and SUGGESTION in html
+
+
 def test_import_asks_for_a_format_it_cannot_detect_or_a_file(client, manager, project):
     client.force_login(manager)
 
