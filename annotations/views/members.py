@@ -1,5 +1,7 @@
 """The members page: managers add people by username, change their roles and remove them."""
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -56,8 +58,8 @@ def _done(request, project, kind: str, who: str, role: str = ""):
         focus = "add" if kind != "changed" else who
         return _members_page(request, project, saved=message, focus=focus)
     url = reverse("annotations:project-members", args=[project.slug])
-    query = f"?saved={kind}&who={who}" + (f"&role={role}" if role else "")
-    return redirect(url + query)
+    query = urlencode({"saved": kind, "who": who, **({"role": role} if role else {})})
+    return redirect(f"{url}?{query}")
 
 
 @login_required

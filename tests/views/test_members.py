@@ -152,3 +152,14 @@ def test_a_member_of_another_project_is_404(as_manager, project, make_member):
     assert other.username == "olga"
     assert as_manager.post(role_url(project, "olga"), {"role": "reviewer"}, **HX).status_code == 404
     assert as_manager.post(remove_url(project, "olga"), **HX).status_code == 404
+
+
+def test_a_username_with_url_characters_round_trips_without_htmx(as_manager, project):
+    UserFactory(username="bob+ops@example.org")
+    response = as_manager.post(
+        members_url(project), {"username": "bob+ops@example.org", "role": "annotator"}
+    )
+    page = as_manager.get(response.url).content.decode()
+    assert "bob+ops@example.org added as annotator." in page
+    assert as_manager.post(remove_url(project, "bob+ops@example.org")).status_code == 302
+    assert "bob+ops@example.org" not in roles(project)
