@@ -7,9 +7,16 @@ DJANGO_HTTPS        "1" behind TLS: redirect, secure cookies, HSTS.
 DJANGO_CSRF_TRUSTED_ORIGINS  comma-separated origins, e.g. https://assay.example.org
 DATABASE_URL        postgres://user@host:5432/name; unset = SQLite file under var/.
 DJANGO_LOG_LEVEL    INFO by default.
+DJANGO_CACHE_URL    redis://127.0.0.1:6379/1 to share sign-in and API throttling counts between
+                    processes; unset = each process counts alone (its own memory).
+DJANGO_SESSION_HOURS  a session lasts this long after sign-in (12 by default).
+ASSAY_SIGNIN_FAILURES  failed sign-ins, per account and per address, before a lock-out (5).
+ASSAY_SIGNIN_LOCK_MINUTES  how long a lock-out lasts (15).
+ASSAY_API_RATE_USER / ASSAY_API_RATE_ANON  the API's throttle rates (e.g. 3000/min, 60/min).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -58,10 +65,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     "annotations",
 ]
 
 MIDDLEWARE = [
+    "annotations.middleware.RequestLogMiddleware",  # first: it times all the rest
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -72,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "annotations.middleware.HtmxSignInRedirectMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -216,4 +227,49 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# --- Sign-in, sessions and throttling ---------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: a locked-out sign-in stops here
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failures are counted per account and, separately, per address: either reaching the limit
+# locks out for a while (a success resets them).
+AXES_FAILURE_LIMIT = int(os.environ.get("ASSAY_SIGNIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ASSAY_SIGNIN_LOCK_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "annotations.signin.lockout_response"
+AXES_IPWARE_PROXY_COUNT = 1 if HTTPS else None  # behind TLS, one proxy in front
+
+SESSION_COOKIE_AGE = int(float(os.environ.get("DJANGO_SESSION_HOURS", "12")) * 3600)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "rest_framework.throttling.AnonRateThrottle",
+    "rest_framework.throttling.UserRateThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": os.environ.get("ASSAY_API_RATE_ANON", "60/min"),
+    "user": os.environ.get("ASSAY_API_RATE_USER", "3000/min"),
+}
+
+LOGGING["formatters"]["json"] = {"()": "annotations.middleware.JsonLogFormatter"}
+LOGGING["handlers"]["requests"] = {"class": "logging.StreamHandler", "formatter": "json"}
+LOGGING["loggers"]["axes.apps"] = {"level": "WARNING"}  # its start-up banner on every command
+LOGGING["loggers"]["assay.requests"] = {
+    "handlers": ["requests"],
+    "level": os.environ.get("ASSAY_REQUEST_LOG_LEVEL", "INFO"),
+    "propagate": False,
 }
