@@ -1,11 +1,14 @@
 """Middleware: the request log, and the pages' sign-in redirect for htmx."""
 
-import json
 import logging
 import time
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import resolve_url
+from django.template.loader import render_to_string
 from django_htmx.http import HttpResponseClientRedirect
 
 
@@ -61,18 +64,30 @@ class RequestLogMiddleware:
         return response
 
 
-class JsonLogFormatter(logging.Formatter):
-    """A log record as one JSON object: time, level, logger, message and the record's
-    ``fields`` (the request log's)."""
+class DatabaseUnavailableMiddleware:
+    """The database went away under a request (a restart, a failover, a dropped connection):
+    503 with ``Retry-After``, as JSON for the API and as a page otherwise, not a 500. The
+    transaction was rolled back, so nothing of the request was written; the next request
+    reconnects (``CONN_HEALTH_CHECKS``)."""
 
-    def format(self, record):
-        entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            **getattr(record, "fields", {}),
-        }
-        if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+    RETRY_AFTER = "5"
+    MESSAGE = "The database is unavailable for a moment; nothing was saved. Try again shortly."
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logging.getLogger("assay.database").warning("database unavailable: %s", exception)
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": self.MESSAGE}, status=503)
+        else:
+            # Drawn without the request: its user and session would ask the database again.
+            page = render_to_string("503.html", {"message": self.MESSAGE, "user": AnonymousUser()})
+            response = HttpResponse(page, status=503)
+        response["Retry-After"] = self.RETRY_AFTER
+        return response

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "annotations.middleware.HtmxSignInRedirectMiddleware",
+    "annotations.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -265,7 +266,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "user": os.environ.get("ASSAY_API_RATE_USER", "3000/min"),
 }
 
-LOGGING["formatters"]["json"] = {"()": "annotations.middleware.JsonLogFormatter"}
+LOGGING["formatters"]["json"] = {"()": "annotations.logs.JsonLogFormatter"}
 LOGGING["handlers"]["requests"] = {"class": "logging.StreamHandler", "formatter": "json"}
 LOGGING["loggers"]["axes.apps"] = {"level": "WARNING"}  # its start-up banner on every command
 LOGGING["loggers"]["assay.requests"] = {

@@ -230,7 +230,7 @@ def test_healthz_only_reads(client):
 
 
 def test_each_request_is_logged_as_one_json_line(client, caplog):
-    from annotations.middleware import JsonLogFormatter
+    from annotations.logs import JsonLogFormatter
 
     user = UserFactory(username="jo")
     client.force_login(user)
@@ -246,3 +246,34 @@ def test_each_request_is_logged_as_one_json_line(client, caplog):
     assert line["ms"] > 0
     assert line["bytes"] > 0
     assert "secret-words" not in json.dumps(line)
+
+
+# --- the database going away ------------------------------------------------------------------
+
+
+def test_a_page_whose_database_goes_away_answers_503_not_500(client):
+    client.force_login(UserFactory())
+    with mock.patch(
+        "annotations.views.projects.projects_for_user",
+        side_effect=OperationalError("server closed the connection unexpectedly"),
+    ):
+        response = client.get("/")
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "nothing was saved" in response.content.decode()
+    assert "<title>Unavailable for a moment" in response.content.decode()
+
+
+def test_an_api_request_whose_database_goes_away_answers_503_in_json():
+    api = client_for(UserFactory())
+    with mock.patch(
+        "annotations.api.views.projects.ProjectViewSet.get_queryset",
+        side_effect=OperationalError("terminating connection due to administrator command"),
+    ):
+        response = api.get(API + "projects/")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "detail": "The database is unavailable for a moment; nothing was saved. Try again shortly."
+    }
