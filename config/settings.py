@@ -9,6 +9,9 @@ DATABASE_URL        postgres://user@host:5432/name; unset = SQLite file under va
 DJANGO_LOG_LEVEL    INFO by default.
 DJANGO_CACHE_URL    redis://127.0.0.1:6379/1 to share sign-in and API throttling counts between
                     processes; unset = each process counts alone (its own memory).
+TASKS_URL           redis://127.0.0.1:6379/0 runs jobs on RQ (``manage.py rqworker default``);
+                    unset = in the database (``manage.py db_worker``, started by scripts/serve).
+ASSAY_JOBS_DIR      where jobs keep uploads and exports (var/jobs by default).
 DJANGO_SESSION_HOURS  a session lasts this long after sign-in (12 by default).
 ASSAY_SIGNIN_FAILURES  failed sign-ins, per account and per address, before a lock-out (5).
 ASSAY_SIGNIN_LOCK_MINUTES  how long a lock-out lasts (15).
@@ -66,6 +69,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "annotations",
 ]
 
@@ -214,6 +219,8 @@ SPECTACULAR_SETTINGS = {
         "ActorRoleEnum": "annotations.models.ActorRole",
         "ActorKindEnum": "annotations.models.ActorKind",
         "LabelKindEnum": "annotations.models.LabelKind",
+        "StatusEnum": "annotations.models.SpanStatus",  # the span's, named as before jobs
+        "JobStatusEnum": "annotations.models.JobStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -274,3 +281,13 @@ LOGGING["loggers"]["assay.requests"] = {
     "level": os.environ.get("ASSAY_REQUEST_LOG_LEVEL", "INFO"),
     "propagate": False,
 }
+
+# --- Jobs (Django's Tasks API, the django-tasks backport) --------------------------------------
+TASKS_URL = os.environ.get("TASKS_URL", "")
+if TASKS_URL:
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": TASKS_URL, "DEFAULT_TIMEOUT": 6 * 3600}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+JOBS_DIR = Path(os.environ.get("ASSAY_JOBS_DIR", VAR_DIR / "jobs"))
