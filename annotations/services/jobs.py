@@ -132,7 +132,12 @@ def progress_path(job_id: int) -> Path:
 
 
 def job_run(job_id: int) -> str:
-    """Run the job (the task's body). Returns its final status."""
+    """Run the job (the task's body). Returns its final status. Each run first removes the
+    files of jobs past ``KEEP_FILES_FOR``: the worker keeps its directory tidy by itself."""
+    try:
+        jobs_expire()
+    except OSError:
+        log.exception("could not remove old job files")
     now = timezone.now()
     taken = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
         status=JobStatus.RUNNING, started_at=now, heartbeat_at=now

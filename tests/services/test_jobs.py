@@ -198,3 +198,15 @@ def test_old_files_are_removed_and_the_rows_kept(corpus, jobs_dir):
     job.refresh_from_db()
     assert job.file == "" and job.status == JobStatus.SUCCEEDED
     assert list(jobs_dir.iterdir()) == []
+
+
+def test_running_a_job_removes_files_past_their_time(corpus, project, manager):
+    old = job_export_start(project=corpus.project, user=corpus.users["alice"])
+    job_run(old.pk)
+    old.refresh_from_db()
+    Job.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(days=2))
+
+    job_run(job_import_start(project=project, user=manager, upload=jsonl("Next.")).pk)
+
+    assert not os.path.exists(old.file)
+    assert Job.objects.get(pk=old.pk).file == ""
