@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/assay_load \\
         .venv/bin/python bench/load.py [--annotators 50] [--seconds 20] [--think 1.0]
-        [--levels 10,25,50,100] [--workers 4]
+        [--levels 10,25,50,100] [--workers 4] [--pgbouncer POOL]
 
 Point DATABASE_URL at a scratch database: it is migrated and a new project is added to it.
 Each simulated annotator signs in through ``auth/token/`` and then, for the given time, creates
@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -40,8 +41,8 @@ PASSWORD = "load-bench-password-7"
 SAMPLE = ROOT.parent / "shared" / "samples"
 
 
-def start_server(port: int, workers: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_DEBUG": "0", "ASSAY_REQUEST_LOG_LEVEL": "WARNING"}
+def start_server(port: int, workers: int, log: Path, **env_extra: str) -> subprocess.Popen:
+    env = {**os.environ, "DJANGO_DEBUG": "0", "ASSAY_REQUEST_LOG_LEVEL": "WARNING", **env_extra}
     command = [GUNICORN, "config.wsgi:application", "--bind", f"{HOST}:{port}"]
     command += ["--workers", str(workers), "--log-level", "warning", "--backlog", "2048"]
     server = subprocess.Popen(
@@ -335,6 +336,43 @@ def report(count, crowd, elapsed, think):
     return errors5
 
 
+def start_pgbouncer(database_url: str, pool_size: int) -> tuple[subprocess.Popen, str, Path]:
+    """Debian's pgbouncer in transaction mode in front of ``database_url``'s server, on a free
+    port (run as ``postgres`` when this runs as root: it refuses root). Returns the process,
+    the URL that goes through it, and its directory."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(database_url)
+    home = Path(tempfile.mkdtemp(prefix="assay-pgbouncer-"))
+    port = free_port()
+    (home / "users.txt").write_text(f'"{parts.username or "postgres"}" ""\n')
+    (home / "pgbouncer.ini").write_text(
+        "[databases]\n"
+        f"* = host={parts.hostname or HOST} port={parts.port or 5432}\n"
+        "[pgbouncer]\n"
+        f"listen_addr = {HOST}\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {home / 'users.txt'}\n"
+        f"pool_mode = transaction\ndefault_pool_size = {pool_size}\nmax_client_conn = 1000\n"
+        f"logfile = {home / 'pgbouncer.log'}\n"
+    )
+    command = ["/usr/sbin/pgbouncer", str(home / "pgbouncer.ini")]
+    if os.geteuid() == 0:
+        shutil.chown(home, "postgres")
+        for path in home.iterdir():
+            shutil.chown(path, "postgres")
+        command = ["runuser", "-u", "postgres", "--", *command]
+    bouncer = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((HOST, port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.1)
+    url = parts._replace(netloc=f"{parts.username or 'postgres'}@{HOST}:{port}").geturl()
+    return bouncer, url, home
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--annotators", type=int, default=50)
@@ -343,6 +381,13 @@ def main():
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between actions")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--articles", type=int, default=5)
+    parser.add_argument(
+        "--pgbouncer",
+        type=int,
+        default=0,
+        metavar="POOL",
+        help="serve through PgBouncer in transaction mode with this many server connections",
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Set DATABASE_URL to a scratch PostgreSQL database (see the docstring).")
@@ -351,7 +396,12 @@ def main():
     project = make_project(max(levels), args.articles)
     port = free_port()
     log = Path(tempfile.mkdtemp(prefix="assay-load-")) / "gunicorn.log"
-    server = start_server(port, args.workers, log)
+    bouncer, via = None, {}
+    if args.pgbouncer:
+        bouncer, url, home = start_pgbouncer(os.environ["DATABASE_URL"], args.pgbouncer)
+        via = {"DATABASE_URL": url, "DATABASE_POOLER": "transaction"}
+        print(f"PgBouncer (transaction mode, {args.pgbouncer} server connections): {url}")
+    server = start_server(port, args.workers, log, **via)
     print(f"gunicorn: {args.workers} workers on {HOST}:{port}; its log: {log}")
     bad, everyone = 0, []
     try:
@@ -367,6 +417,10 @@ def main():
     finally:
         server.terminate()
         server.wait(30)
+        if bouncer is not None:
+            bouncer.terminate()
+            bouncer.wait(10)
+            shutil.rmtree(home, ignore_errors=True)
     sys.exit(1 if bad else 0)
 
 

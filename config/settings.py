@@ -6,6 +6,8 @@ DJANGO_ALLOWED_HOSTS  comma-separated; defaults to localhost only.
 DJANGO_HTTPS        "1" behind TLS: redirect, secure cookies, HSTS.
 DJANGO_CSRF_TRUSTED_ORIGINS  comma-separated origins, e.g. https://assay.example.org
 DATABASE_URL        postgres://user@host:5432/name; unset = SQLite file under var/.
+DATABASE_POOLER     "transaction" when DATABASE_URL is a PgBouncer in transaction mode: no
+                    server-side cursors, no prepared statements (docs/scaling.md).
 DJANGO_LOG_LEVEL    INFO by default.
 DJANGO_CACHE_URL    redis://127.0.0.1:6379/1 to share sign-in and API throttling counts between
                     processes; unset = each process counts alone (its own memory).
@@ -119,6 +121,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if os.environ.get("DATABASE_POOLER") == "transaction":
+    # A pooled server connection is lent for one transaction: nothing may outlive it.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers wait for the lock instead of failing with "database is locked".
     DATABASES["default"]["CONN_MAX_AGE"] = 0
