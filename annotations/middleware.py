@@ -1,7 +1,14 @@
-"""Middleware of the pages."""
+"""Middleware: the request log, and the pages' sign-in redirect for htmx."""
+
+import logging
+import time
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import resolve_url
+from django.template.loader import render_to_string
 from django_htmx.http import HttpResponseClientRedirect
 
 
@@ -21,4 +28,66 @@ class HtmxSignInRedirectMiddleware:
             and response["Location"].startswith(resolve_url(settings.LOGIN_URL))
         ):
             return HttpResponseClientRedirect(response["Location"])
+        return response
+
+
+request_log = logging.getLogger("assay.requests")
+
+
+class RequestLogMiddleware:
+    """One structured line per request on the ``assay.requests`` logger: method, path, status,
+    milliseconds until the response was ready (a streamed body's own time is not in it), the
+    user's id when the request loaded one, and the response's size when it is known.
+    Query strings are left out: they can carry search words and tokens."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        if request_log.isEnabledFor(logging.INFO):
+            user = getattr(request, "_cached_user", None)  # never load one only to log it
+            request_log.info(
+                "request",
+                extra={
+                    "fields": {
+                        "method": request.method,
+                        "path": request.path,
+                        "status": response.status_code,
+                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                        "user": user.pk if user is not None and user.is_authenticated else None,
+                        "bytes": None if response.streaming else len(response.content),
+                    }
+                },
+            )
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """The database went away under a request (a restart, a failover, a dropped connection):
+    503 with ``Retry-After``, as JSON for the API and as a page otherwise, not a 500. The
+    transaction was rolled back, so nothing of the request was written; the next request
+    reconnects (``CONN_HEALTH_CHECKS``)."""
+
+    RETRY_AFTER = "5"
+    MESSAGE = "The database is unavailable for a moment; nothing was saved. Try again shortly."
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logging.getLogger("assay.database").warning("database unavailable: %s", exception)
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": self.MESSAGE}, status=503)
+        else:
+            # Drawn without the request: its user and session would ask the database again.
+            page = render_to_string("503.html", {"message": self.MESSAGE, "user": AnonymousUser()})
+            response = HttpResponse(page, status=503)
+        response["Retry-After"] = self.RETRY_AFTER
         return response

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import actors, agreement, annotate, io, labels, members, projects, review, span_panel
+from .views import (
+    actors,
+    agreement,
+    annotate,
+    io,
+    jobs,
+    labels,
+    members,
+    projects,
+    review,
+    span_panel,
+)
 
 app_name = "annotations"
 
@@ -29,6 +40,13 @@ urlpatterns = [
         name="project-export-download",
     ),
     path("projects/<slug:slug>/import/", io.project_import, name="project-import"),
+    path("projects/<slug:slug>/export/job/", jobs.project_export_job, name="project-export-job"),
+    path("projects/<slug:slug>/jobs/<int:job_id>/", jobs.job_detail, name="job-detail"),
+    path(
+        "projects/<slug:slug>/jobs/<int:job_id>/download/",
+        jobs.job_download,
+        name="job-download",
+    ),
     path(
         "projects/<slug:slug>/agreement/",
         agreement.project_agreement,

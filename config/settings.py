@@ -8,10 +8,22 @@ DJANGO_ALLOWED_HOSTS  comma-separated; defaults to localhost only.
 DJANGO_HTTPS        "1" behind TLS: redirect, secure cookies, HSTS.
 DJANGO_CSRF_TRUSTED_ORIGINS  comma-separated origins, e.g. https://assay.example.org
 DATABASE_URL        postgres://user@host:5432/name; unset = SQLite file under var/.
+DATABASE_POOLER     "transaction" when DATABASE_URL is a PgBouncer in transaction mode: no
+                    server-side cursors, no prepared statements (docs/scaling.md).
 DJANGO_LOG_LEVEL    INFO by default.
+DJANGO_CACHE_URL    redis://127.0.0.1:6379/1 to share sign-in and API throttling counts between
+                    processes; unset = each process counts alone (its own memory).
+TASKS_URL           redis://127.0.0.1:6379/0 runs jobs on RQ (``manage.py rqworker default``);
+                    unset = in the database (``manage.py db_worker``, started by scripts/serve).
+ASSAY_JOBS_DIR      where jobs keep uploads and exports (var/jobs by default).
+DJANGO_SESSION_HOURS  a session lasts this long after sign-in (12 by default).
+ASSAY_SIGNIN_FAILURES  failed sign-ins, per account and per address, before a lock-out (5).
+ASSAY_SIGNIN_LOCK_MINUTES  how long a lock-out lasts (15).
+ASSAY_API_RATE_USER / ASSAY_API_RATE_ANON  the API's throttle rates (e.g. 3000/min, 60/min).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -69,10 +81,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
     "annotations",
 ]
 
 MIDDLEWARE = [
+    "annotations.middleware.RequestLogMiddleware",  # first: it times all the rest
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -83,6 +99,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "annotations.middleware.HtmxSignInRedirectMiddleware",
+    "annotations.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -113,6 +132,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if os.environ.get("DATABASE_POOLER") == "transaction":
+    # A pooled server connection is lent for one transaction: nothing may outlive it.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers wait for the lock instead of failing with "database is locked".
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -213,6 +236,8 @@ SPECTACULAR_SETTINGS = {
         "ActorRoleEnum": "annotations.models.ActorRole",
         "ActorKindEnum": "annotations.models.ActorKind",
         "LabelKindEnum": "annotations.models.LabelKind",
+        "StatusEnum": "annotations.models.SpanStatus",  # the span's, named as before jobs
+        "JobStatusEnum": "annotations.models.JobStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -228,3 +253,58 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Sign-in, sessions and throttling ---------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: a locked-out sign-in stops here
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failures are counted per account and, separately, per address: either reaching the limit
+# locks out for a while (a success resets them).
+AXES_FAILURE_LIMIT = int(os.environ.get("ASSAY_SIGNIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ASSAY_SIGNIN_LOCK_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "annotations.signin.lockout_response"
+AXES_IPWARE_PROXY_COUNT = 1 if HTTPS else None  # behind TLS, one proxy in front
+
+SESSION_COOKIE_AGE = int(float(os.environ.get("DJANGO_SESSION_HOURS", "12")) * 3600)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "rest_framework.throttling.AnonRateThrottle",
+    "rest_framework.throttling.UserRateThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": os.environ.get("ASSAY_API_RATE_ANON", "60/min"),
+    "user": os.environ.get("ASSAY_API_RATE_USER", "3000/min"),
+}
+
+LOGGING["formatters"]["json"] = {"()": "annotations.logs.JsonLogFormatter"}
+LOGGING["handlers"]["requests"] = {"class": "logging.StreamHandler", "formatter": "json"}
+LOGGING["loggers"]["axes.apps"] = {"level": "WARNING"}  # its start-up banner on every command
+LOGGING["loggers"]["assay.requests"] = {
+    "handlers": ["requests"],
+    "level": os.environ.get("ASSAY_REQUEST_LOG_LEVEL", "INFO"),
+    "propagate": False,
+}
+
+# --- Jobs (Django's Tasks API, the django-tasks backport) --------------------------------------
+TASKS_URL = os.environ.get("TASKS_URL", "")
+if TASKS_URL:
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": TASKS_URL, "DEFAULT_TIMEOUT": 6 * 3600}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+JOBS_DIR = Path(os.environ.get("ASSAY_JOBS_DIR", VAR_DIR / "jobs"))

@@ -11,6 +11,16 @@ from .corpus import corpus  # noqa: F401  (the fixture, for tests/exports/ and t
 from .factories import ArticleFactory, LabelFactory, ProjectFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: the API's throttle counts are kept there and
+    would otherwise add up over the whole run."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def project(db):
     return ProjectFactory()

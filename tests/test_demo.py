@@ -87,7 +87,11 @@ def test_demo_twice_changes_nothing(db, password_file):
 
 def test_demo_account_can_use_the_admin(client, db, password_file):
     run_demo()
-    client.login(username="demo", password=password_file.read_text().strip())
+    signed_in = client.post(
+        "/accounts/login/",
+        {"username": "demo", "password": password_file.read_text().strip()},
+    )
+    assert signed_in.status_code == 302
 
     response = client.get("/admin/annotations/project/")
 

@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from . import views
+from .views.jobs import JobViewSet
 
 router = DefaultRouter()
 router.register("projects", views.ProjectViewSet, basename="api-project")
@@ -15,6 +16,7 @@ router.register("actors", views.ActorViewSet, basename="api-actor")
 router.register("spans", views.SpanViewSet, basename="api-span")
 router.register("relations", views.RelationViewSet, basename="api-relation")
 router.register("history", views.SpanEventViewSet, basename="api-history")
+router.register("jobs", JobViewSet, basename="api-job")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

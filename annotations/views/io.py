@@ -17,10 +17,11 @@ from ..exports import export_stream
 from ..forms import ExportFilterForm
 from ..imports import FORMATS as IMPORT_FORMATS
 from ..imports import detect_format, fitting_format, import_file_steps, run_steps
-from ..models import Article, Span, SpanStatus
+from ..models import Article, JobKind, Span, SpanStatus
 from ..permissions import can_manage, user_role
 from .common import filter_spans, label_and_annotator_choices, user_project
 from .errors import catch_refusal, error_response
+from .jobs import recent_jobs
 
 
 def _export_filters(request, project) -> tuple[dict, dict]:
@@ -60,6 +61,7 @@ def project_export(request, slug):
     context["count"] = _export_count(project, picked)
     if request.htmx:
         return render(request, "annotations/partials/io/export_count.html", context)
+    context["recent_jobs"] = recent_jobs(request.user, project, JobKind.EXPORT)
     return render(request, "annotations/project_export.html", context)
 
 

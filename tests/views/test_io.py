@@ -63,7 +63,8 @@ def test_export_page_shows_the_form_and_the_count(client, annotator, project, da
     assert 'id="export-count"' in html
     assert (response.context["count"]["articles"], response.context["count"]["spans"]) == (2, 3)
     assert all(f'<option value="{fmt}"' in html for fmt in ("jsonl", "conll", "brat", "csv"))
-    assert f'action="{download_url(project)}"' in html
+    assert f'action="/projects/{project.slug}/export/job/"' in html  # the form makes a job
+    assert f'href="{download_url(project)}?format=jsonl"' in html  # or streams it at once
 
 
 def test_export_count_over_htmx_is_the_fragment_and_follows_the_filters(

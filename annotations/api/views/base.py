@@ -16,6 +16,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from .. import serializers
@@ -150,15 +151,29 @@ class NotFoundView(ScopedMixin, APIView):
 
 
 class TokenView(ObtainAuthToken):
-    """Exchange a username and password for the token of ``Authorization: Token <key>``."""
+    """Exchange a username and password for the token of ``Authorization: Token <key>``.
+
+    Failed attempts count towards the sign-in lock-out (django-axes, per account and per
+    address), as the sign-in form's do; requests are throttled as an anonymous caller's."""
 
     schema = AutoSchema()  # its answers are listed below: no 401, 403 or 409 to add
+    throttle_classes = (AnonRateThrottle,)
+
+    def get_serializer_context(self):
+        # The serializer authenticates with this request: Django's own, so that django-axes
+        # marks a locked-out attempt where its middleware looks for it.
+        return {**super().get_serializer_context(), "request": self.request._request}
 
     @extend_schema(
         request=AuthTokenSerializer,
         responses={
             200: serializers.TokenSerializer,
             400: OpenApiResponse(OpenApiTypes.OBJECT, description="Wrong credentials."),
+            429: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="Too many failed sign-ins for the account or the address "
+                "(locked for a while; Retry-After says how long), or too many requests.",
+            ),
         },
         auth=[],
     )
