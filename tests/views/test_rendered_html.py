@@ -106,3 +106,28 @@ def test_the_error_pages(site):
     response = manager.post(create, {"start": 0, "end": 3, "label": label})
     assert_clean(response, 422)
     assert "Show that span" in response.content.decode()
+
+
+def test_a_jobs_pages_and_the_sign_in_lock_out(site, settings, tmp_path):
+    from annotations.services.jobs import job_export_start, job_run
+
+    settings.JOBS_DIR = tmp_path
+    client = client_for(site["manager"])
+    job = job_export_start(project=site["project"], user=site["manager"])
+    detail = reverse("annotations:job-detail", args=[site["project"].slug, job.pk])
+    assert_clean(client.get(detail))  # queued
+    job_run(job.pk)
+    assert_clean(client.get(detail))  # done, with its download
+    for _ in range(5):
+        locked = client_for().post(reverse("login"), {"username": "max", "password": "wrong"})
+    assert_clean(locked, 429)
+
+
+def test_the_database_unavailable_page(site, monkeypatch):
+    from django.db import OperationalError
+
+    def down(*args, **kwargs):
+        raise OperationalError("gone")
+
+    monkeypatch.setattr("annotations.views.projects.projects_for_user", down)
+    assert_clean(client_for(site["manager"]).get(reverse("annotations:project-list")), 503)
