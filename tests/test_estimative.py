@@ -2,7 +2,7 @@
 
 import pytest
 
-from annotations.estimative import CONFIDENCE_PHRASES, PROBABILITY_PHRASES, suggest
+from annotations.estimative import CONFIDENCE_PHRASES, PROBABILITY_PHRASES, find_all, suggest
 
 
 @pytest.mark.parametrize(
@@ -60,3 +60,25 @@ def test_every_phrase_reads_as_its_own_step():
             for phrase in phrases:
                 found = suggest(f"They said it was {phrase} in the end.")
                 assert step in (found.probability, found.confidence), phrase
+
+
+def test_find_all_reads_a_whole_text_by_the_same_rules():
+    text = (
+        "Putin will probably not attack; it isn't likely, not very likely, not unlikely. "
+        "We assess with HIGH confidence it is very\nlikely; LİKELY; almost certainly."
+    )
+    found = [(text[p.start : p.end], p.probability, p.confidence) for p in find_all(text)]
+    assert found == [
+        ("probably not", "unlikely", None),
+        ("isn't likely", "unlikely", None),
+        ("not very likely", "unlikely", None),
+        ("HIGH confidence", None, "high"),
+        ("very\nlikely", "very_likely", None),
+        ("almost certainly", "almost_certain", None),
+    ]
+
+
+@pytest.mark.parametrize("text", ["Russia is unlikely to win", "it isn't likely", "LİKELY no"])
+def test_find_all_agrees_with_suggest_on_the_first_phrase(text):
+    first = next((p for p in find_all(text) if p.probability), None)
+    assert (first.probability if first else None) == suggest(text).probability

@@ -1,0 +1,101 @@
+"""What Assay proposes before the analyst starts: actor mentions, estimative language and
+attributed statements (the SPEC's "Suggestions"). Pure functions over a body and the
+registry's matcher; the reads (the registry, the user's spans, dismissals) are
+``selectors.suggestions``'s, the writes (dismissals) ``services.suggestions``'s.
+
+- ``actors``: the registry's names in an Aho-Corasick automaton, one per registry version;
+- ``annotations.estimative``: ICD 203 phrases, read across the whole article (``find_all``);
+- ``attribution``: "X said …", "according to X, …": the speaker as the statement's source;
+- ``labels``: the project's label a suggestion proposes;
+- ``ml``: a project's own suggestion server (the ML backend protocol).
+"""
+
+from dataclasses import asdict, dataclass
+
+from .. import estimative
+from .actors import ActorMatcher, Mention, registry_matcher
+from .attribution import attributions
+from .labels import LabelChooser
+from .text import fold
+
+KINDS = ("actor", "estimative", "source")
+FIELDS = (
+    "start", "end", "text", "kind", "actor", "role", "probability", "confidence", "label",
+    "score",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    start: int
+    end: int
+    text: str
+    kind: str
+    actor: int | None = None
+    role: str | None = None
+    probability: str | None = None
+    confidence: str | None = None
+    label: int | None = None
+    score: float = 1.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def key(self) -> tuple[int, int, str]:
+        """What a dismissal names: the offsets and the kind."""
+        return self.start, self.end, self.kind
+
+
+def _order(suggestion: Suggestion):
+    return (
+        suggestion.start,
+        suggestion.end,
+        KINDS.index(suggestion.kind) if (suggestion.kind in KINDS) else len(KINDS),
+        suggestion.actor or 0,
+    )
+
+
+def suggest(body: str, *, matcher: ActorMatcher, labels: LabelChooser) -> list[Suggestion]:
+    """Every suggestion for ``body``, ordered by start (then end, kind, actor)."""
+    mentions = matcher.mentions(body, fold(body))
+    found = []
+    actor_label = labels.label("actor")
+    for mention in mentions:
+        share = 1.0 / len(mention.actors)
+        text = body[mention.start : mention.end]
+        found.extend(
+            Suggestion(mention.start, mention.end, text, "actor", actor=actor,
+                       label=actor_label, score=round(0.95 * share, 3))
+            for actor in mention.actors
+        )  # fmt: skip
+    estimative_label = labels.label("estimative")
+    for phrase in estimative.find_all(body):
+        found.append(
+            Suggestion(
+                phrase.start, phrase.end, body[phrase.start : phrase.end], "estimative",
+                probability=phrase.probability, confidence=phrase.confidence,
+                label=estimative_label, score=0.9,
+            )
+        )  # fmt: skip
+    for said in attributions(body, mentions):
+        found.append(
+            Suggestion(
+                said.start, said.end, body[said.start : said.end], "source", actor=said.actor,
+                role="source", label=labels.label(said.verb_class), score=said.score,
+            )
+        )  # fmt: skip
+    found.sort(key=_order)
+    return found
+
+
+__all__ = [
+    "FIELDS",
+    "KINDS",
+    "ActorMatcher",
+    "LabelChooser",
+    "Mention",
+    "Suggestion",
+    "registry_matcher",
+    "suggest",
+]

@@ -1,0 +1,135 @@
+"""Actor mentions: every name and alias of the registry found in a text.
+
+One Aho-Corasick automaton (pyahocorasick) holds every name and alias of the registry, folded
+(``text.fold``); one pass over the folded body finds every place any of them occurs, and the
+rules then keep the mentions:
+
+- on word boundaries in every script (``text.on_boundaries``): "Putin" in "Putin's" and
+  "Putin’s" (the possessive is a mention of the name alone), not in "Putinism";
+- case-insensitively, except acronyms ("ISW", "NATO"), matched only in capitals as written;
+- names with fewer than two letters or digits are never looked for (``text.can_match``);
+- the longest mention wins where two overlap ("Alexander Lukashenko" is one mention, not
+  "Alexander Lukashenko" and "Lukashenko"); between equals, the earlier.
+
+Adjectives ("Russian") are not mentions of states unless the registry lists them as aliases:
+the matcher knows only the registry's words. A name that several actors share is a mention
+of each, its score split between them.
+
+Building the automaton for 50,000 names takes a fraction of a second; it is built once per
+registry version (``registry_matcher``) and shared by every request of the process.
+"""
+
+import threading
+import time
+from bisect import bisect_right, insort
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+
+import ahocorasick
+
+from .text import can_match, fold, fold_key, is_acronym, on_boundaries
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    start: int
+    end: int
+    actors: tuple[int, ...]  # the actors of that name, usually one
+
+
+class ActorMatcher:
+    """The registry's names in one automaton; ``mentions(body)`` reads a text."""
+
+    def __init__(self, names: Iterable[tuple[int, str]]):
+        """``names``: (actor id, name or alias) pairs, names and aliases alike."""
+        began = time.perf_counter()
+        table: dict[str, list[tuple[int, str | None]]] = {}
+        for actor_id, name in names:
+            if not isinstance(name, str) or not can_match(name):
+                continue
+            # An acronym keeps its spelling, checked against the text's; others match any case.
+            entry = (actor_id, " ".join(name.split()) if is_acronym(name) else None)
+            entries = table.setdefault(fold_key(name), [])
+            if entry not in entries:
+                entries.append(entry)
+        self._automaton = ahocorasick.Automaton()
+        for key, entries in table.items():
+            anycase = tuple(actor for actor, exact in entries if exact is None)
+            exact = tuple(entry for entry in entries if entry[1] is not None)
+            self._automaton.add_word(key, (len(key), anycase, exact))
+        self._automaton.make_automaton()
+        self.size = len(table)
+        self.build_seconds = time.perf_counter() - began
+
+    def mentions(self, body: str, folded: str | None = None) -> list[Mention]:
+        """Every mention of a registry actor in ``body``, by start. ``folded`` is
+        ``text.fold(body)`` when the caller has it."""
+        if not self.size or not body:
+            return []
+        folded = fold(body) if folded is None else folded
+        found = []
+        for last, (length, actors, exact) in self._automaton.iter(folded):
+            end = last + 1
+            start = end - length
+            if not on_boundaries(body, start, end):
+                continue
+            if exact:
+                actors = _as_written(body[start:end], actors, exact)
+            if actors:
+                found.append(Mention(start, end, actors))
+        return _longest_first(found)
+
+
+def _as_written(written: str, actors: tuple[int, ...], exact) -> tuple[int, ...]:
+    """The actors of any-case spellings, and those of acronyms written as the text has it."""
+    written = " ".join(written.split())
+    more = tuple(a for a, spelling in exact if spelling == written and a not in actors)
+    return actors + more
+
+
+def _longest_first(found: list[Mention]) -> list[Mention]:
+    """Of overlapping mentions, the longest (then the earliest) stays."""
+    starts: list[int] = []
+    ends: dict[int, int] = {}
+    kept = []
+    for mention in sorted(found, key=lambda m: (m.start - m.end, m.start)):
+        index = bisect_right(starts, mention.start) - 1
+        if index >= 0 and ends[starts[index]] > mention.start:
+            continue  # a kept mention runs into this one
+        if index + 1 < len(starts) and starts[index + 1] < mention.end:
+            continue  # this one runs into the next kept one
+        insort(starts, mention.start)
+        ends[mention.start] = mention.end
+        kept.append(mention)
+    kept.sort(key=lambda m: m.start)
+    return kept
+
+
+# --- one matcher per registry version, shared by the process's requests ---------------------
+
+_lock = threading.Lock()
+_cached: tuple[Hashable, ActorMatcher] | None = None
+
+
+def registry_matcher(
+    stamp: Hashable, load: Callable[[], Iterable[tuple[int, str]]]
+) -> ActorMatcher:
+    """The matcher of the registry version ``stamp``, built from ``load()`` the first time
+    that version is asked for; an older version's is dropped."""
+    global _cached
+    cached = _cached
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    with _lock:  # one build at a time: concurrent requests wait for it rather than repeat it
+        if _cached is not None and _cached[0] == stamp:
+            return _cached[1]
+        matcher = ActorMatcher(load())
+        _cached = (stamp, matcher)
+        return matcher
+
+
+def forget_matcher() -> None:
+    """Drop the cached matcher (tests)."""
+    global _cached
+    with _lock:
+        _cached = None
