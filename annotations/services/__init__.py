@@ -18,7 +18,8 @@ Where each rule lives (a module per concern; this package re-exports the public 
   one-statement create and the hand SQL of ``role_and_slice``, beside the ORM code they
   replace, calling the same rules (tests/services/test_spans_sql.py compares the two).
 - ``projects`` (projects, members: a project keeps a manager), ``labels``, ``articles``,
-  ``actors`` (the shared registry, merges), ``relations``, ``progress``.
+  ``actors`` (the shared registry, merges), ``relations``, ``progress``, ``suggestions``
+  (dismissals, a project's suggestion server), ``span_occurrences`` (label all occurrences).
 - Roles are ``annotations.permissions``'s: the services ask it, none compares roles itself.
 
 Errors: ``django.core.exceptions.ValidationError`` (bad input, 400), ``PermissionDenied``
@@ -86,6 +87,12 @@ from .spans import (
     span_restore,
     span_update,
 )
+from .suggestions import (
+    suggestion_backend_delete,
+    suggestion_backend_set,
+    suggestion_dismiss,
+    suggestion_undismiss,
+)
 from .validation import MAX_JSON_DEPTH, UNSET, check_json, check_text, normalize_newlines
 
 __all__ = [
@@ -142,4 +149,8 @@ __all__ = [
     "span_snapshot",
     "span_update",
     "span_values_validate",
+    "suggestion_backend_delete",
+    "suggestion_backend_set",
+    "suggestion_dismiss",
+    "suggestion_undismiss",
 ]

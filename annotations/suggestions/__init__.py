@@ -10,7 +10,7 @@ registry's matcher; the reads (the registry, the user's spans, dismissals) are
 - ``ml``: a project's own suggestion server (the ML backend protocol).
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from .. import estimative
 from .actors import ActorMatcher, Mention, registry_matcher
@@ -39,7 +39,11 @@ class Suggestion:
     score: float = 1.0
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {
+            "start": self.start, "end": self.end, "text": self.text, "kind": self.kind,
+            "actor": self.actor, "role": self.role, "probability": self.probability,
+            "confidence": self.confidence, "label": self.label, "score": self.score,
+        }  # fmt: skip
 
     @property
     def key(self) -> tuple[int, int, str]:
@@ -47,13 +51,18 @@ class Suggestion:
         return self.start, self.end, self.kind
 
 
-def _order(suggestion: Suggestion):
+def order_key(suggestion: Suggestion):
+    """By start, then end, kind (actor, estimative, source, others) and actor."""
     return (
         suggestion.start,
         suggestion.end,
         KINDS.index(suggestion.kind) if (suggestion.kind in KINDS) else len(KINDS),
         suggestion.actor or 0,
     )
+
+
+def _str(choice) -> str | None:
+    return None if choice is None else str(choice)
 
 
 def suggest(body: str, *, matcher: ActorMatcher, labels: LabelChooser) -> list[Suggestion]:
@@ -74,7 +83,7 @@ def suggest(body: str, *, matcher: ActorMatcher, labels: LabelChooser) -> list[S
         found.append(
             Suggestion(
                 phrase.start, phrase.end, body[phrase.start : phrase.end], "estimative",
-                probability=phrase.probability, confidence=phrase.confidence,
+                probability=_str(phrase.probability), confidence=_str(phrase.confidence),
                 label=estimative_label, score=0.9,
             )
         )  # fmt: skip
@@ -85,7 +94,7 @@ def suggest(body: str, *, matcher: ActorMatcher, labels: LabelChooser) -> list[S
                 role="source", label=labels.label(said.verb_class), score=said.score,
             )
         )  # fmt: skip
-    found.sort(key=_order)
+    found.sort(key=order_key)
     return found
 
 
@@ -96,6 +105,7 @@ __all__ = [
     "LabelChooser",
     "Mention",
     "Suggestion",
+    "order_key",
     "registry_matcher",
     "suggest",
 ]

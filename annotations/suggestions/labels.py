@@ -20,8 +20,10 @@ class LabelChooser:
     def __init__(self, labels: Iterable[tuple[int, str]]):
         """``labels``: (id, name) of the project's span labels."""
         by_name: dict[str, int] = {}
+        self.described = []  # what a suggestion server is told of them
         for label_id, name in labels:
             by_name.setdefault(name.casefold(), label_id)
+            self.described.append({"id": label_id, "name": name})
         self._label = {
             hint: next((by_name[n.casefold()] for n in names if n.casefold() in by_name), None)
             for hint, names in LABEL_NAMES.items()

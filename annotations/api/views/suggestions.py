@@ -1,0 +1,85 @@
+"""An article's suggestions, their dismissals, and label all occurrences (actions of
+``ArticleViewSet``); a project's suggestion server (an action of ``ProjectViewSet``)."""
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from annotations import selectors, services
+from annotations.models import MAX_ID, Article
+
+from .. import serializers
+
+
+def _article(pk, user) -> Article:
+    """The article if it is in one of the user's projects, else 404."""
+    digits = str(pk)
+    if not digits.isdigit() or len(digits) > 19 or int(digits) > MAX_ID:
+        raise Http404
+    article = selectors.article_for_suggestions(pk=int(digits), user=user)
+    if article is None:
+        raise Http404
+    return article
+
+
+class ArticleSuggestionActions:
+    """``articles/{id}/suggestions/``, ``articles/{id}/suggestions/dismiss/`` and
+    ``articles/{id}/label-all/``."""
+
+    @extend_schema(
+        summary="What Assay proposes on the article",
+        description=(
+            "Actor mentions of the registry (`actor`), ICD 203 phrases (`estimative`) and "
+            "attributed statements (`source`, the speaker as `actor` with `role` `source`), "
+            "and a project suggestion server's, ordered by start. A suggestion you already "
+            "made (a span of yours at the same offsets) or dismissed is left out. Members."
+        ),
+        responses={200: serializers.SuggestionsSerializer},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def suggestions(self, request, pk=None):
+        article = _article(pk, request.user)
+        found = selectors.article_suggestions(article=article, user=request.user)
+        data = {"results": [suggestion.as_dict() for suggestion in found.results]}
+        if found.notes:
+            data["notes"] = found.notes
+        return Response(data)
+
+    @extend_schema(
+        summary="Dismiss a suggestion (POST), or bring it back (DELETE)",
+        description=(
+            "The suggestion of `kind` at `start`/`end` is not proposed to you again while "
+            "the article's text there stays the same. Dismissing twice is no error (200). "
+            "DELETE with the same body forgets the dismissal (204; 404 if there was none)."
+        ),
+        request=serializers.DismissSerializer,
+        responses={
+            201: serializers.DismissalSerializer,
+            200: serializers.DismissalSerializer,
+            204: OpenApiResponse(description="Forgotten (DELETE)."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post", "delete"],
+        url_path="suggestions/dismiss",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def dismiss(self, request, pk=None):
+        article = _article(pk, request.user)
+        serializer = serializers.DismissSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if request.method == "DELETE":
+            data.pop("text", None)
+            if not services.suggestion_undismiss(article=article, user=request.user, **data):
+                raise Http404
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        dismissal, created = services.suggestion_dismiss(article=article, user=request.user, **data)
+        return Response(
+            serializers.DismissalSerializer(dismissal).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
