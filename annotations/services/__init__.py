@@ -67,6 +67,7 @@ from .relations import (
     relation_delete,
     relation_update,
 )
+from .span_occurrences import LabelAllResult, phrase_occurrences, span_label_all
 from .span_rules import (
     check_actor_role,
     check_covered,
@@ -102,6 +103,7 @@ __all__ = [
     "UNSET",
     "BulkValidationError",
     "DuplicateArticle",
+    "LabelAllResult",
     "actor_create",
     "actor_delete",
     "actor_merge",
@@ -133,6 +135,7 @@ __all__ = [
     "membership_remove",
     "membership_set",
     "normalize_newlines",
+    "phrase_occurrences",
     "project_create",
     "project_delete",
     "project_update",
@@ -144,6 +147,7 @@ __all__ = [
     "span_bulk_create",
     "span_create",
     "span_delete",
+    "span_label_all",
     "span_offsets_validate",
     "span_restore",
     "span_snapshot",

@@ -11,6 +11,7 @@ from annotations import selectors, services
 from annotations.models import MAX_ID, Article
 
 from .. import serializers
+from .spans import spans_for_api
 
 
 def _article(pk, user) -> Article:
@@ -83,3 +84,42 @@ class ArticleSuggestionActions:
             serializers.DismissalSerializer(dismissal).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+    @extend_schema(
+        summary="Label all occurrences of a phrase",
+        description=(
+            "The phrase is the selection (`start`, `end`) or `text`; the same span (label, "
+            "actors, probability, confidence, note) is made at each of its occurrences in the "
+            "article (as written and on word boundaries, unless `match_case` or "
+            "`whole_words` is false), in one request: all or nothing. An occurrence where you "
+            "already have a span with that label is skipped and counted."
+        ),
+        request=serializers.LabelAllSerializer,
+        responses={
+            201: serializers.LabelAllResultSerializer,
+            200: serializers.LabelAllResultSerializer,
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="label-all",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def label_all(self, request, pk=None):
+        article = _article(pk, request.user)
+        serializer = serializers.LabelAllSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        result = services.span_label_all(
+            article=article, annotator=request.user, **serializer.validated_data
+        )
+        spans = spans_for_api(request.user).filter(pk__in=[s.pk for s in result.created])
+        data = {
+            "created": len(result.created),
+            "skipped_existing": result.skipped_existing,
+            "spans": serializers.SpanSerializer(spans.order_by("start", "id"), many=True).data,
+        }
+        return Response(data, status=status.HTTP_201_CREATED if result.created else 200)
