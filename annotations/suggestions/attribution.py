@@ -40,7 +40,7 @@ _SPEAKER_THEN_VERB = re.compile(
     r"(?:(?:'s|’s|')?\s+(?:spokesman|spokeswoman|spokesperson|press\s+secretary|"
     r"press\s+service|representative|office|ministry|officials?))?"
     r"\)?,?"
-    r"(?:\s+(?:has|have|had|also|again|then|later|once|first|would|will|"
+    r"(?:\s+(?:has|have|had|also|again|then|later|once|first|would|will|long|already|still|"
     r"continues\s+to|continued\s+to|\w+ly)){0,3}"
     rf"\s+(?P<verb>{_VERB})\b",
     re.I,
