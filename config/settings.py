@@ -217,3 +217,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Suggestions (annotations/suggestions/): how many articles' suggestions a process keeps
+# (0: computed at every request), and the largest answer a project's suggestion server may send.
+SUGGESTIONS_CACHE_SIZE = int(os.environ.get("ASSAY_SUGGESTIONS_CACHE_SIZE", "32"))
+SUGGESTION_BACKEND_MAX_BYTES = 2 * 1024 * 1024

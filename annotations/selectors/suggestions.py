@@ -19,6 +19,7 @@ from annotations.models import (
 from annotations.suggestions import (
     LabelChooser,
     Suggestion,
+    cached,
     order_key,
     registry_matcher,
     suggest,
@@ -47,7 +48,8 @@ def registry_names() -> Iterator[tuple[int, str]]:
 
 def article_for_suggestions(*, pk: int, user) -> Article | None:
     """The article (id, project, body) if it is in one of the user's projects."""
-    queryset = Article.objects.only("pk", "project_id", "body", "title", "language", "source")
+    # The body is read only when the suggestions are computed (not kept from an earlier request).
+    queryset = Article.objects.only("pk", "project_id", "sha256", "title", "language", "source")
     return scope_to_user(queryset, user=user).filter(pk=pk).first()
 
 
@@ -84,9 +86,14 @@ def article_suggestions(*, article: Article, user, backend: bool = True) -> Arti
     the registry's mentions, ICD 203 phrases, attributions, and the project's suggestion
     server's (``backend``), less what the user already made (a span of theirs at the same
     offsets) or dismissed (while the text there is the same)."""
-    matcher = registry_matcher(registry_stamp(), registry_names)
+    stamp = registry_stamp()
     labels = project_label_chooser(article.project_id)
-    found = suggest(article.body, matcher=matcher, labels=labels)
+    found = cached(
+        (article.pk, article.sha256, stamp, labels.signature),
+        lambda: suggest(
+            article.body, matcher=registry_matcher(stamp, registry_names), labels=labels
+        ),
+    )
     notes = []
     if backend:
         from annotations.suggestions.ml import backend_suggestions

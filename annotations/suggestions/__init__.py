@@ -10,7 +10,12 @@ registry's matcher; the reads (the registry, the user's spans, dismissals) are
 - ``ml``: a project's own suggestion server (the ML backend protocol).
 """
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+
+from django.conf import settings
 
 from .. import estimative
 from .actors import ActorMatcher, Mention, registry_matcher
@@ -105,7 +110,40 @@ __all__ = [
     "LabelChooser",
     "Mention",
     "Suggestion",
+    "cached",
+    "forget_cached",
     "order_key",
     "registry_matcher",
     "suggest",
 ]
+
+
+# --- an article's suggestions, kept per process while nothing they depend on changes --------
+
+_articles: "OrderedDict[Hashable, list[Suggestion]]" = OrderedDict()
+_articles_lock = threading.Lock()
+
+
+def cached(key: Hashable, compute: Callable[[], list[Suggestion]]) -> list[Suggestion]:
+    """``compute()``'s suggestions, kept under ``key`` (an article's id, its body's sha256,
+    the registry's version and the project's labels: everything ``suggest`` reads) for the
+    next requests. ``SUGGESTIONS_CACHE_SIZE`` articles are kept (0: none)."""
+    size = getattr(settings, "SUGGESTIONS_CACHE_SIZE", 32)
+    if size <= 0:
+        return compute()
+    with _articles_lock:
+        found = _articles.get(key)
+        if found is not None:
+            _articles.move_to_end(key)
+            return found
+    found = compute()
+    with _articles_lock:
+        _articles[key] = found
+        while len(_articles) > size:
+            _articles.popitem(last=False)
+    return found
+
+
+def forget_cached() -> None:
+    with _articles_lock:
+        _articles.clear()

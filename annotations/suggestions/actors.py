@@ -27,7 +27,9 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from .text import can_match, fold, fold_key, is_acronym, on_boundaries
+from .text import can_match, fold, fold_key, is_acronym, joins
+
+_JOINS: dict[str, bool] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +70,30 @@ class ActorMatcher:
             return []
         folded = fold(body) if folded is None else folded
         found = []
+        length_of_body = len(body)
+        joining = _JOINS  # a dict: whether a character continues a word, filled as met
         for last, (length, actors, exact) in self._automaton.iter(folded):
             end = last + 1
             start = end - length
-            if not on_boundaries(body, start, end):
-                continue
+            # Word boundaries (text.on_boundaries), inlined: most hits fall inside words.
+            if start:
+                before, first = body[start - 1], body[start]
+                if joining.get(before, None) is None:
+                    joining[before] = joins(before)
+                if joining[before]:
+                    if joining.get(first, None) is None:
+                        joining[first] = joins(first)
+                    if joining[first]:
+                        continue
+            if end < length_of_body:
+                after, final = body[end], body[end - 1]
+                if joining.get(after, None) is None:
+                    joining[after] = joins(after)
+                if joining[after]:
+                    if joining.get(final, None) is None:
+                        joining[final] = joins(final)
+                    if joining[final]:
+                        continue
             if exact:
                 actors = _as_written(body[start:end], actors, exact)
             if actors:

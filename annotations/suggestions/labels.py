@@ -29,6 +29,7 @@ class LabelChooser:
             for hint, names in LABEL_NAMES.items()
         }
         self.ids = frozenset(by_name.values())
+        self.signature = tuple((item["id"], item["name"]) for item in self.described)
 
     def label(self, hint: str) -> int | None:
         return self._label.get(hint)

@@ -5,6 +5,7 @@ import pytest
 from annotations import services
 from annotations.api.serializers import SuggestionSerializer
 from annotations.models import SuggestionDismissal
+from annotations.suggestions import forget_cached
 from annotations.suggestions.actors import forget_matcher
 
 from ..api_helpers import API, client_for, other_project_objects  # noqa: F401
@@ -28,8 +29,10 @@ FIELDS = {
 @pytest.fixture(autouse=True)
 def fresh_matcher():
     forget_matcher()
+    forget_cached()
     yield
     forget_matcher()
+    forget_cached()
 
 
 @pytest.fixture
@@ -221,3 +224,21 @@ def test_the_endpoints_are_documented(db):
     paths = client_for().get(API + "schema/?format=json").json()["paths"]
     assert set(paths[API + "articles/{id}/suggestions/"]) == {"get"}
     assert set(paths[API + "articles/{id}/suggestions/dismiss/"]) == {"post", "delete"}
+
+
+def test_kept_suggestions_follow_the_labels_and_the_body(annotator, manager, project, registry):
+    article = ArticleFactory(project=project, body="Putin will probably stay.")
+    assert [r["label"] for r in get(annotator, article).json()["results"]] == [None, None]
+    label = services.label_create(project=project, user=manager, name="Estimative phrase")
+    assert [r["label"] for r in get(annotator, article).json()["results"]] == [None, label.pk]
+    services.article_update(article=article, user=manager, body="Lukashenko will likely stay.")
+    texts = [r["text"] for r in get(annotator, article).json()["results"]]
+    assert texts == ["Lukashenko", "likely"]
+
+
+def test_kept_suggestions_never_cross_users(annotator, reviewer, news, registry, labels):
+    start = BODY.index("probably not")
+    SpanFactory(article=news, annotator=annotator, label=labels["Claim"], start=start,
+                end=start + len("probably not"))  # fmt: skip
+    assert "probably not" not in [r["text"] for r in get(annotator, news).json()["results"]]
+    assert "probably not" in [r["text"] for r in get(reviewer, news).json()["results"]]
