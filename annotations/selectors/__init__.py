@@ -33,6 +33,7 @@ from .suggestions import (
     article_suggestions,
     registry_names,
     registry_stamp,
+    suggestion_backend_of,
 )
 
 __all__ = [
@@ -66,4 +67,5 @@ __all__ = [
     "span_labels",
     "span_links",
     "spans_for_user",
+    "suggestion_backend_of",
 ]

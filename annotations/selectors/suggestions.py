@@ -58,6 +58,11 @@ def project_label_chooser(project_id: int) -> LabelChooser:
     return LabelChooser(labels.values_list("pk", "name"))
 
 
+def suggestion_backend_of(project) -> SuggestionBackend | None:
+    """The project's suggestion server, if one is set (enabled or not)."""
+    return SuggestionBackend.objects.filter(project=project).first()
+
+
 @dataclass
 class ArticleSuggestions:
     results: list[Suggestion]

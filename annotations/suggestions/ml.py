@@ -72,7 +72,7 @@ def exchange(url: str, payload: bytes, *, timeout: float, max_bytes: int) -> byt
         if declared and declared.isdigit() and int(declared) > max_bytes:
             raise BackendFailed(f"its answer is larger than {max_bytes} bytes")
         chunks, size = [], 0
-        while True:
+        while not response.isclosed():  # closed once the declared length is read
             sock.settimeout(left())
             chunk = response.read(min(65536, max_bytes + 1 - size))
             if not chunk:

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from annotations import selectors, services
 from annotations.models import MAX_ID, Article
+from annotations.permissions import MANAGER_ROLES, check_role, user_role
 
 from .. import serializers
 from .spans import spans_for_api
@@ -123,3 +124,48 @@ class ArticleSuggestionActions:
             "spans": serializers.SpanSerializer(spans.order_by("start", "id"), many=True).data,
         }
         return Response(data, status=status.HTTP_201_CREATED if result.created else 200)
+
+
+class ProjectSuggestionBackendAction:
+    """``projects/{id}/suggestion-backend/``: the project's suggestion server, managers only
+    (docs/suggestions.md)."""
+
+    @extend_schema(
+        summary="The project's suggestion server (the ML backend protocol)",
+        description=(
+            "Managers only. GET answers the server set (404 when none); POST sets it "
+            "(`url`, `timeout_ms` 100-10,000, `enabled`); DELETE removes it. Each "
+            "suggestions request of the project POSTs the article to it "
+            "(docs/suggestions.md)."
+        ),
+        request=serializers.SuggestionBackendSerializer,
+        responses={
+            200: serializers.SuggestionBackendSerializer,
+            204: OpenApiResponse(description="Removed (DELETE)."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get", "post", "delete"],
+        url_path="suggestion-backend",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def suggestion_backend(self, request, pk=None):
+        project = self.get_object()
+        user = request.user
+        if request.method == "DELETE":
+            services.suggestion_backend_delete(project=project, user=user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        if request.method == "POST":
+            serializer = serializers.SuggestionBackendSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            backend = services.suggestion_backend_set(
+                project=project, user=user, **serializer.validated_data
+            )
+            return Response(serializers.SuggestionBackendSerializer(backend).data)
+        check_role(user_role(project=project, user=user), MANAGER_ROLES, "see its server")
+        backend = selectors.suggestion_backend_of(project)
+        if backend is None:
+            raise Http404
+        return Response(serializers.SuggestionBackendSerializer(backend).data)
