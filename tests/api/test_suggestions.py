@@ -242,3 +242,11 @@ def test_kept_suggestions_never_cross_users(annotator, reviewer, news, registry,
                 end=start + len("probably not"))  # fmt: skip
     assert "probably not" not in [r["text"] for r in get(annotator, news).json()["results"]]
     assert "probably not" in [r["text"] for r in get(reviewer, news).json()["results"]]
+
+
+def test_kept_suggestions_are_the_computed_ones(annotator, news, registry, labels, settings):
+    kept = get(annotator, news).json()
+    assert get(annotator, news).json() == kept  # from the kept ones
+    settings.SUGGESTIONS_CACHE_SIZE = 0
+    forget_cached()
+    assert get(annotator, news).json() == kept
