@@ -5,6 +5,8 @@ project's labels. ``article_suggestions`` puts them together."""
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max
 
 from annotations.models import (
@@ -24,6 +26,7 @@ from annotations.suggestions import (
     registry_matcher,
     suggest,
 )
+from annotations.suggestions.ml import backend_suggestions
 
 from .scope import scope_to_user
 
@@ -92,17 +95,18 @@ def article_suggestions(*, article: Article, user, backend: bool = True) -> Arti
     server's (``backend``), less what the user already made (a span of theirs at the same
     offsets) or dismissed (while the text there is the same)."""
     stamp = registry_stamp()
+    # A large registry is rebuilt in the background while the previous version answers.
+    large = stamp[0] >= getattr(settings, "SUGGESTIONS_BACKGROUND_BUILD_FROM", 2000)
+    version, matcher = registry_matcher(
+        stamp, registry_names, background=large, done=connection.close
+    )
     labels = project_label_chooser(article.project_id)
     found = cached(
-        (article.pk, article.sha256, stamp, labels.signature),
-        lambda: suggest(
-            article.body, matcher=registry_matcher(stamp, registry_names), labels=labels
-        ),
+        (article.pk, article.sha256, version, labels.signature),
+        lambda: suggest(article.body, matcher=matcher, labels=labels),
     )
     notes = []
     if backend:
-        from annotations.suggestions.ml import backend_suggestions
-
         config = SuggestionBackend.objects.filter(project_id=article.project_id, enabled=True)
         config = config.first()
         if config is not None:

@@ -130,27 +130,62 @@ def _longest_first(found: list[Mention]) -> list[Mention]:
 
 _lock = threading.Lock()
 _cached: tuple[Hashable, ActorMatcher] | None = None
+_building: Hashable | None = None  # the version a background build is making
 
 
 def registry_matcher(
-    stamp: Hashable, load: Callable[[], Iterable[tuple[int, str]]]
-) -> ActorMatcher:
-    """The matcher of the registry version ``stamp``, built from ``load()`` the first time
-    that version is asked for; an older version's is dropped."""
-    global _cached
+    stamp: Hashable,
+    load: Callable[[], Iterable[tuple[int, str]]],
+    *,
+    background: bool = False,
+    done: Callable[[], None] | None = None,
+) -> tuple[Hashable, ActorMatcher]:
+    """The matcher of the registry version ``stamp`` and that version, built from ``load()``
+    the first time it is asked for; an older version's is dropped.
+
+    ``background`` (a large registry, whose build takes a second or more): while a matcher of
+    an older version exists, it is answered (with its own version) and the new one is built
+    in a thread (``done`` is called there at the end: the thread's database connection
+    closed), so that a registry change does not stall the requests that follow it; the
+    next request after the build gets the new one. Without a matcher yet, or without
+    ``background``, the build happens here."""
+    global _cached, _building
     cached = _cached
     if cached is not None and cached[0] == stamp:
-        return cached[1]
+        return cached
+    if background and cached is not None:
+        with _lock:
+            if _building != stamp:
+                _building = stamp
+                threading.Thread(
+                    target=_build_in_background, args=(stamp, load, done), daemon=True
+                ).start()
+        return cached
     with _lock:  # one build at a time: concurrent requests wait for it rather than repeat it
         if _cached is not None and _cached[0] == stamp:
-            return _cached[1]
+            return _cached
+        _cached = (stamp, ActorMatcher(load()))
+        return _cached
+
+
+def _build_in_background(stamp, load, done) -> None:
+    global _cached, _building
+    try:
         matcher = ActorMatcher(load())
-        _cached = (stamp, matcher)
-        return matcher
+        with _lock:
+            if _building == stamp:
+                _cached = (stamp, matcher)
+    finally:
+        with _lock:
+            if _building == stamp:
+                _building = None
+        if done is not None:
+            done()
 
 
 def forget_matcher() -> None:
     """Drop the cached matcher (tests)."""
-    global _cached
+    global _cached, _building
     with _lock:
         _cached = None
+        _building = None

@@ -1,5 +1,7 @@
 """Actor mentions: the registry's names and aliases found in a text."""
 
+import threading
+
 import pytest
 
 from annotations.suggestions.actors import ActorMatcher, forget_matcher, registry_matcher
@@ -122,5 +124,26 @@ def test_the_registry_matcher_is_built_once_per_version():
     first = registry_matcher(("v", 1), load)
     assert registry_matcher(("v", 1), load) is first
     second = registry_matcher(("v", 2), load)
-    assert second is not first and len(loads) == 2
+    assert second[0] == ("v", 2) and second[1] is not first[1] and len(loads) == 2
+    forget_matcher()
+
+
+def test_a_large_registry_is_rebuilt_in_the_background():
+    forget_matcher()
+    release, finished = threading.Event(), threading.Event()
+
+    def slow_load():
+        release.wait(5)
+        return [*REGISTRY, (100, "Prigozhin")]
+
+    old = registry_matcher(("v", 1), lambda: REGISTRY, background=True)  # nothing yet: here
+    assert old[0] == ("v", 1)
+    during = registry_matcher(("v", 2), slow_load, background=True, done=finished.set)
+    assert during == old  # the previous version answers while the new one is built
+    assert registry_matcher(("v", 2), slow_load, background=True) == old  # one build only
+    release.set()
+    assert finished.wait(5)
+    version, matcher = registry_matcher(("v", 2), slow_load, background=True)
+    assert version == ("v", 2)
+    assert [m.actors for m in matcher.mentions("Prigozhin")] == [(100,)]
     forget_matcher()
