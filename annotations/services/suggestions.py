@@ -60,6 +60,10 @@ def _check_backend_url(url) -> str:
     url = url.strip()
     check_text(url, "url")
     parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 (a port out of range raises here)
+    except ValueError as exc:
+        raise ValidationError({"url": "The port is not a number from 1 to 65535."}) from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError({"url": "Must be an http or https URL with a host."})
     if len(url) > 2000:

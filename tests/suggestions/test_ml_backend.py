@@ -180,6 +180,7 @@ def test_only_managers_set_it(annotator, reviewer, manager, outsider, project, s
         {"url": "ftp://x/"},
         {"url": "file:///etc/passwd"},
         {"url": "nope"},
+        {"url": "http://127.0.0.1:99999/x"},
         {"url": server.url, "timeout_ms": 50},
         {"url": server.url, "timeout_ms": 10**5},
     ]
