@@ -79,7 +79,7 @@ def suggest(body: str, *, matcher: ActorMatcher, labels: LabelChooser) -> list[S
         share = 1.0 / len(mention.actors)
         text = body[mention.start : mention.end]
         found.extend(
-            Suggestion(mention.start, mention.end, text, "actor", actor=actor,
+            Suggestion(mention.start, mention.end, text, "actor", actor=actor, role="mentioned",
                        label=actor_label, score=round(0.95 * share, 3))
             for actor in mention.actors
         )  # fmt: skip

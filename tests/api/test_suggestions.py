@@ -121,7 +121,9 @@ def test_a_member_gets_the_suggestions_in_the_specs_shape(annotator, news, regis
     ]
     estimative = next(r for r in results if r["kind"] == "estimative")
     assert estimative["label"] == labels["Estimative phrase"].pk
-    assert next(r for r in results if r["kind"] == "actor")["label"] is None
+    first_mention = next(r for r in results if r["kind"] == "actor")
+    assert (first_mention["label"], first_mention["role"]) == (None, "mentioned")
+    assert {r["role"] for r in results if r["kind"] == "estimative"} == {None}
 
 
 def test_the_written_out_answer_is_the_serializers(annotator, news, registry, labels):

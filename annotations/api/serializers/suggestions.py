@@ -20,7 +20,11 @@ class SuggestionSerializer(serializers.Serializer):
         help_text="`actor`, `estimative`, `source`, or a suggestion server's own kind."
     )
     actor = serializers.IntegerField(allow_null=True, help_text="An actor id (actor, source).")
-    role = serializers.CharField(allow_null=True, help_text="`source` for an attribution.")
+    role = serializers.CharField(
+        allow_null=True,
+        help_text="The role the actor would take: `mentioned` for a mention, `source` for an "
+        "attribution; null for an estimative phrase.",
+    )
     probability = serializers.ChoiceField(choices=Probability.choices, allow_null=True)
     confidence = serializers.ChoiceField(choices=Confidence.choices, allow_null=True)
     label = serializers.IntegerField(
