@@ -82,3 +82,25 @@ def test_find_all_reads_a_whole_text_by_the_same_rules():
 def test_find_all_agrees_with_suggest_on_the_first_phrase(text):
     first = next((p for p in find_all(text) if p.probability), None)
     assert (first.probability if first else None) == suggest(text).probability
+
+
+def test_a_long_text_is_read_near_its_head_words_with_the_same_matches(monkeypatch):
+    from pathlib import Path
+
+    import annotations.estimative as module
+
+    texts = [
+        path.read_text(encoding="utf-8")
+        for path in (Path(__file__).parent / "data" / "suggestions").glob("*.marked.txt")
+    ]
+    texts.append(
+        "x" * 3000 + " very likely; not  very\nlikely, unlikely-ish, likelyx; almost no chance. "
+        "fifty-fifty LIKELY isn't likely, roughly even odds with HIGH confidence " * 20
+    )
+    for text in texts:
+        assert module._lowered(text) is not None  # the windowed way applies
+        windowed = find_all(text * 3)
+        monkeypatch.setattr(module, "_WINDOWED_FROM", 10**9)
+        assert find_all(text * 3) == windowed
+        monkeypatch.setattr(module, "_WINDOWED_FROM", 2000)
+        assert windowed
