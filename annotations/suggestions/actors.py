@@ -97,8 +97,8 @@ class ActorMatcher:
             if exact:
                 actors = _as_written(body[start:end], actors, exact)
             if actors:
-                found.append(Mention(start, end, actors))
-        return _longest_first(found)
+                found.append((start, end, actors))
+        return [Mention(*kept) for kept in _longest_first(found)]
 
 
 def _as_written(written: str, actors: tuple[int, ...], exact) -> tuple[int, ...]:
@@ -108,21 +108,22 @@ def _as_written(written: str, actors: tuple[int, ...], exact) -> tuple[int, ...]
     return actors + more
 
 
-def _longest_first(found: list[Mention]) -> list[Mention]:
-    """Of overlapping mentions, the longest (then the earliest) stays."""
+def _longest_first(found: list[tuple]) -> list[tuple]:
+    """Of overlapping (start, end, actors), the longest (then the earliest) stays."""
     starts: list[int] = []
     ends: dict[int, int] = {}
     kept = []
-    for mention in sorted(found, key=lambda m: (m.start - m.end, m.start)):
-        index = bisect_right(starts, mention.start) - 1
-        if index >= 0 and ends[starts[index]] > mention.start:
+    for mention in sorted(found, key=lambda m: (m[0] - m[1], m[0])):
+        start, end = mention[0], mention[1]
+        index = bisect_right(starts, start) - 1
+        if index >= 0 and ends[starts[index]] > start:
             continue  # a kept mention runs into this one
-        if index + 1 < len(starts) and starts[index + 1] < mention.end:
+        if index + 1 < len(starts) and starts[index + 1] < end:
             continue  # this one runs into the next kept one
-        insort(starts, mention.start)
-        ends[mention.start] = mention.end
+        insort(starts, start)
+        ends[start] = end
         kept.append(mention)
-    kept.sort(key=lambda m: m.start)
+    kept.sort()
     return kept
 
 
