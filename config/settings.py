@@ -308,3 +308,10 @@ if TASKS_URL:
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 JOBS_DIR = Path(os.environ.get("ASSAY_JOBS_DIR", VAR_DIR / "jobs"))
+# Suggestions (annotations/suggestions/): how many articles' suggestions a process keeps
+# (0: computed at every request), and the largest answer a project's suggestion server may send.
+SUGGESTIONS_CACHE_SIZE = int(os.environ.get("ASSAY_SUGGESTIONS_CACHE_SIZE", "32"))
+# From this many actors a registry change is matched in the background: the requests that come
+# while the new automaton is built use the previous one.
+SUGGESTIONS_BACKGROUND_BUILD_FROM = 2000
+SUGGESTION_BACKEND_MAX_BYTES = 2 * 1024 * 1024

@@ -2,7 +2,7 @@
 
 import pytest
 
-from annotations.estimative import CONFIDENCE_PHRASES, PROBABILITY_PHRASES, suggest
+from annotations.estimative import CONFIDENCE_PHRASES, PROBABILITY_PHRASES, find_all, suggest
 
 
 @pytest.mark.parametrize(
@@ -60,3 +60,47 @@ def test_every_phrase_reads_as_its_own_step():
             for phrase in phrases:
                 found = suggest(f"They said it was {phrase} in the end.")
                 assert step in (found.probability, found.confidence), phrase
+
+
+def test_find_all_reads_a_whole_text_by_the_same_rules():
+    text = (
+        "Putin will probably not attack; it isn't likely, not very likely, not unlikely. "
+        "We assess with HIGH confidence it is very\nlikely; LİKELY; almost certainly."
+    )
+    found = [(text[p.start : p.end], p.probability, p.confidence) for p in find_all(text)]
+    assert found == [
+        ("probably not", "unlikely", None),
+        ("isn't likely", "unlikely", None),
+        ("not very likely", "unlikely", None),
+        ("HIGH confidence", None, "high"),
+        ("very\nlikely", "very_likely", None),
+        ("almost certainly", "almost_certain", None),
+    ]
+
+
+@pytest.mark.parametrize("text", ["Russia is unlikely to win", "it isn't likely", "LİKELY no"])
+def test_find_all_agrees_with_suggest_on_the_first_phrase(text):
+    first = next((p for p in find_all(text) if p.probability), None)
+    assert (first.probability if first else None) == suggest(text).probability
+
+
+def test_a_long_text_is_read_near_its_head_words_with_the_same_matches(monkeypatch):
+    from pathlib import Path
+
+    import annotations.estimative as module
+
+    texts = [
+        path.read_text(encoding="utf-8")
+        for path in (Path(__file__).parent / "data" / "suggestions").glob("*.marked.txt")
+    ]
+    texts.append(
+        "x" * 3000 + " very likely; not  very\nlikely, unlikely-ish, likelyx; almost no chance. "
+        "fifty-fifty LIKELY isn't likely, roughly even odds with HIGH confidence " * 20
+    )
+    for text in texts:
+        assert module._lowered(text) is not None  # the windowed way applies
+        windowed = find_all(text * 3)
+        monkeypatch.setattr(module, "_WINDOWED_FROM", 10**9)
+        assert find_all(text * 3) == windowed
+        monkeypatch.setattr(module, "_WINDOWED_FROM", 2000)
+        assert windowed

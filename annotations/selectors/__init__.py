@@ -27,11 +27,20 @@ from .spans import (
     span_labels,
     span_links,
 )
+from .suggestions import (
+    ArticleSuggestions,
+    article_for_suggestions,
+    article_suggestions,
+    registry_names,
+    registry_stamp,
+    suggestion_backend_of,
+)
 
 __all__ = [
     "ARTICLE_ORDER",
     "AgreementBasis",
     "AnnotateSpan",
+    "ArticleSuggestions",
     "ArticleTarget",
     "ExportActor",
     "ExportArticle",
@@ -42,16 +51,21 @@ __all__ = [
     "annotate_spans",
     "annotate_spans_near",
     "article_detail",
+    "article_for_suggestions",
     "article_neighbours",
     "article_span_counts",
+    "article_suggestions",
     "article_target",
     "articles_for_user",
     "export_articles",
     "project_agreement",
     "project_articles",
     "projects_for_user",
+    "registry_names",
+    "registry_stamp",
     "scope_to_user",
     "span_labels",
     "span_links",
     "spans_for_user",
+    "suggestion_backend_of",
 ]

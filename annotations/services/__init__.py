@@ -18,7 +18,8 @@ Where each rule lives (a module per concern; this package re-exports the public 
   one-statement create and the hand SQL of ``role_and_slice``, beside the ORM code they
   replace, calling the same rules (tests/services/test_spans_sql.py compares the two).
 - ``projects`` (projects, members: a project keeps a manager), ``labels``, ``articles``,
-  ``actors`` (the shared registry, merges), ``relations``, ``progress``.
+  ``actors`` (the shared registry, merges), ``relations``, ``progress``, ``suggestions``
+  (dismissals, a project's suggestion server), ``span_occurrences`` (label all occurrences).
 - Roles are ``annotations.permissions``'s: the services ask it, none compares roles itself.
 
 Errors: ``django.core.exceptions.ValidationError`` (bad input, 400), ``PermissionDenied``
@@ -67,6 +68,7 @@ from .relations import (
     relation_delete,
     relation_update,
 )
+from .span_occurrences import LabelAllResult, phrase_occurrences, span_label_all
 from .span_rules import (
     DuplicateSpan,
     check_actor_role,
@@ -90,6 +92,12 @@ from .spans import (
     span_restore,
     span_update,
 )
+from .suggestions import (
+    suggestion_backend_delete,
+    suggestion_backend_set,
+    suggestion_dismiss,
+    suggestion_undismiss,
+)
 from .validation import MAX_JSON_DEPTH, UNSET, check_json, check_text, normalize_newlines
 
 __all__ = [
@@ -100,6 +108,7 @@ __all__ = [
     "BulkValidationError",
     "DuplicateArticle",
     "DuplicateSpan",
+    "LabelAllResult",
     "actor_create",
     "actor_delete",
     "actor_merge",
@@ -134,6 +143,7 @@ __all__ = [
     "membership_remove",
     "membership_set",
     "normalize_newlines",
+    "phrase_occurrences",
     "project_create",
     "project_delete",
     "project_update",
@@ -145,9 +155,14 @@ __all__ = [
     "span_bulk_create",
     "span_create",
     "span_delete",
+    "span_label_all",
     "span_offsets_validate",
     "span_restore",
     "span_snapshot",
     "span_update",
     "span_values_validate",
+    "suggestion_backend_delete",
+    "suggestion_backend_set",
+    "suggestion_dismiss",
+    "suggestion_undismiss",
 ]

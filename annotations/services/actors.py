@@ -16,6 +16,7 @@ from ..models import (
     SpanEvent,
 )
 from ..permissions import require_staff
+from ..suggestions.text import can_match
 from .history import record_event, span_snapshot
 from .validation import UNSET, check_text, clean_fields, given
 
@@ -29,7 +30,10 @@ def actor_search_text(name: str, aliases: Iterable[str]) -> str:
     return "\n".join(item.casefold() for item in [name, *aliases])
 
 
-def _clean_aliases(aliases: Any, name: str) -> list[str]:
+def _clean_aliases(aliases: Any, name: str, *, matchable: bool = True) -> list[str]:
+    """The aliases trimmed and de-duplicated. ``matchable``: each must be something a text
+    could show (two letters or digits at least), else the list is refused; a merge keeps
+    what the registry already held."""
     if aliases is None:
         return []
     if not isinstance(aliases, list | tuple) or not all(isinstance(a, str) for a in aliases):
@@ -40,6 +44,14 @@ def _clean_aliases(aliases: Any, name: str) -> list[str]:
         alias = " ".join(alias.split())
         if len(alias) > 300:
             raise ValidationError({"aliases": "An alias is at most 300 characters."})
+        if matchable and not can_match(alias):
+            shown = f"“{alias}”" if alias else "An empty alias"
+            raise ValidationError(
+                {
+                    "aliases": f"{shown} cannot be found in a text: an alias needs at least "
+                    "two letters or digits."
+                }
+            )
         if alias and alias.casefold() not in seen:
             seen.add(alias.casefold())
             cleaned.append(alias)
@@ -128,6 +140,7 @@ def actor_update(
     )
     for key, value in data.items():
         setattr(actor, key, value)
+    actor.updated_at = timezone.now()
     actor.save()
     return actor
 
@@ -175,9 +188,12 @@ def actor_merge(*, keep: Actor, remove: Actor, user) -> Actor:
         span.save(update_fields=["version", "updated_at"])
         record_event(span, SpanEvent.Action.UPDATED, user, befores[span.pk], span_snapshot(span))
     wikidata_id = keep.wikidata_id or remove.wikidata_id
-    keep.aliases = _clean_aliases([*keep.aliases, remove.name, *remove.aliases], keep.name)
+    keep.aliases = _clean_aliases(
+        [*keep.aliases, remove.name, *remove.aliases], keep.name, matchable=False
+    )
     keep.search_text = actor_search_text(keep.name, keep.aliases)
     remove.delete()
     keep.wikidata_id = wikidata_id
+    keep.updated_at = now
     keep.save()
     return keep

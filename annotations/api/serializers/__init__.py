@@ -37,6 +37,15 @@ from .span_pages import (
     utc_text,
 )
 from .spans import SpanActorSerializer, SpanSerializer, SpanUpdateSerializer, plain_span_input
+from .suggestions import (
+    DismissalSerializer,
+    DismissSerializer,
+    LabelAllResultSerializer,
+    LabelAllSerializer,
+    SuggestionBackendSerializer,
+    SuggestionSerializer,
+    SuggestionsSerializer,
+)
 
 __all__ = [
     "MAX_BULK",
@@ -53,9 +62,13 @@ __all__ = [
     "ArticleSerializer",
     "ArticleSpanPage",
     "ArticleUpdateSerializer",
+    "DismissSerializer",
+    "DismissalSerializer",
     "ErrorSerializer",
     "ImportLineErrorSerializer",
     "ImportResultSerializer",
+    "LabelAllResultSerializer",
+    "LabelAllSerializer",
     "LabelSerializer",
     "LabelUpdateSerializer",
     "MemberRoleSerializer",
@@ -68,6 +81,9 @@ __all__ = [
     "SpanEventSerializer",
     "SpanSerializer",
     "SpanUpdateSerializer",
+    "SuggestionBackendSerializer",
+    "SuggestionSerializer",
+    "SuggestionsSerializer",
     "TokenSerializer",
     "UtcText",
     "iso_datetimes",

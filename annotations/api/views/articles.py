@@ -11,10 +11,11 @@ from annotations.models import MAX_ID, Article, Span
 
 from .. import filters, serializers
 from .base import ServiceViewSet
+from .suggestions import ArticleSuggestionActions
 
 
 @extend_schema_view(list=extend_schema(responses=serializers.ArticleListSerializer(many=True)))
-class ArticleViewSet(ServiceViewSet):
+class ArticleViewSet(ArticleSuggestionActions, ServiceViewSet):
     """Articles of your projects; the list leaves the body out. Managers change them."""
 
     queryset = Article.objects.none()
