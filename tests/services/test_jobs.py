@@ -50,6 +50,7 @@ def work():
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes and reopens its connection
 def test_an_import_is_queued_and_run_by_the_database_worker(
     project, manager, django_capture_on_commit_callbacks
 ):
