@@ -86,6 +86,7 @@ from .spans import (
     span_restore,
     span_update,
 )
+from .undo import Reverted, describe_event, span_event_find, span_event_revert
 from .validation import MAX_JSON_DEPTH, UNSET, check_json, check_text, normalize_newlines
 
 __all__ = [
@@ -95,6 +96,7 @@ __all__ = [
     "UNSET",
     "BulkValidationError",
     "DuplicateArticle",
+    "Reverted",
     "actor_create",
     "actor_delete",
     "actor_merge",
@@ -117,6 +119,7 @@ __all__ = [
     "check_span_create",
     "check_text",
     "clean_actor_links",
+    "describe_event",
     "duplicate_span_error",
     "label_create",
     "label_delete",
@@ -137,6 +140,8 @@ __all__ = [
     "span_bulk_create",
     "span_create",
     "span_delete",
+    "span_event_find",
+    "span_event_revert",
     "span_offsets_validate",
     "span_restore",
     "span_snapshot",
