@@ -44,7 +44,9 @@ def span_revert(request, slug, article_id):
         return redirect(ws.url("annotate"))
     ws.reload()
     span = reverted.span
-    live = f"{'Redone' if redo else 'Undone'}: {reverted.what}."
+    # An undo names the change it took back; a redo the change it made again.
+    what = services.describe_event(reverted.event) if redo else reverted.what
+    live = f"{'Redone' if redo else 'Undone'}: {what}."
     touched = ws.touched(*_range(event.before, event.after))
     if span is None:
         panel = render_to_string("annotations/partials/annotate/span_panel_empty.html", {}, request)

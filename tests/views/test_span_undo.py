@@ -48,7 +48,7 @@ def test_undo_a_create_answers_the_fragments_and_the_event_to_redo(client_alice,
 
     response = client_alice.post(revert_url(article), {"event": deleted.pk, "redo": "1"}, **HX)
     assert response.status_code == 200
-    assert "Redone: deleted Assessment “ISW”." in response.content.decode()
+    assert "Redone: restored Assessment “ISW”." in response.content.decode()
     assert f'data-spans="{span.pk}"' in response.content.decode()
     assert Span.objects.get().pk == span.pk
 
