@@ -628,16 +628,31 @@
     if (button) button.focus();
   }
 
-  // Tabbing in: the browser scrolls the text's top (or nothing) into view, under the labels.
-  // Before the page's own focus handler (a capture listener runs first), a caret that is
-  // nowhere goes to the first line in view.
+  // Tabbing in: the browser scrolls the text's top to the window's top (the text is taller
+  // than the window), under the stuck labels. That scroll is taken back, and before the page's
+  // own focus handler (a capture listener runs first) a caret that is nowhere goes to the
+  // first line in view: the text's start when the page is at its top.
+  let tabbed = null;
+  document.addEventListener(
+    "keydown",
+    (e) => {
+      if (e.key === "Tab") tabbed = { x: window.scrollX, y: window.scrollY, at: e.timeStamp };
+    },
+    true
+  );
   text.addEventListener(
     "focus",
     () => {
-      if (!caretInText() && !inView(offsetRect(textStart()))) {
-        const point = domPoint(offsetInView());
-        if (point) window.getSelection().collapse(point[0], point[1]);
+      if (!caretInText()) {
+        if (tabbed && performance.now() - tabbed.at < 1000) {
+          window.scrollTo({ top: tabbed.y, left: tabbed.x, behavior: "instant" });
+        }
+        if (!inView(offsetRect(textStart()))) {
+          const point = domPoint(offsetInView());
+          if (point) window.getSelection().collapse(point[0], point[1]);
+        }
       }
+      tabbed = null;
     },
     true
   );
