@@ -96,6 +96,13 @@ def check_span_restore(role: str | None, *, own: bool) -> None:
         raise PermissionDenied("Only the span's annotator, a reviewer or a manager restores it.")
 
 
+def check_span_revert(*, own: bool) -> None:
+    """Undo and redo revert the user's own changes only, whatever their role: a reviewer
+    undoes someone else's change by changing it again, in the open."""
+    if not own:
+        raise PermissionDenied("You can undo and redo only your own changes.")
+
+
 def check_relation_change(role: str, *, own: bool) -> None:
     """Only its annotator changes a relation."""
     if not own:

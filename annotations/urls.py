@@ -11,6 +11,7 @@ from .views import (
     projects,
     review,
     span_panel,
+    span_undo,
 )
 
 app_name = "annotations"
@@ -69,6 +70,7 @@ urlpatterns = [
     path(span + "relations/form/", span_panel.span_relation_form, name="span-relation-form"),
     path(span + "relations/remove/", span_panel.span_relation_remove, name="span-relation-remove"),
     path(article + "history/<int:event_id>/restore/", span_panel.span_restore, name="span-restore"),
+    path(article + "history/revert/", span_undo.span_revert, name="span-revert"),
     path("actors/", actors.actor_list, name="actor-list"),
     path("actors/<int:actor_id>/", actors.actor_edit, name="actor-edit"),
     path("actors/<int:actor_id>/merge/", actors.actor_merge, name="actor-merge"),

@@ -98,6 +98,7 @@ from .suggestions import (
     suggestion_dismiss,
     suggestion_undismiss,
 )
+from .undo import Reverted, describe_event, span_event_find, span_event_revert
 from .validation import MAX_JSON_DEPTH, UNSET, check_json, check_text, normalize_newlines
 
 __all__ = [
@@ -109,6 +110,7 @@ __all__ = [
     "DuplicateArticle",
     "DuplicateSpan",
     "LabelAllResult",
+    "Reverted",
     "actor_create",
     "actor_delete",
     "actor_merge",
@@ -131,6 +133,7 @@ __all__ = [
     "check_span_create",
     "check_text",
     "clean_actor_links",
+    "describe_event",
     "duplicate_span_error",
     "duplicate_span_id",
     "duplicate_span_message",
@@ -155,6 +158,8 @@ __all__ = [
     "span_bulk_create",
     "span_create",
     "span_delete",
+    "span_event_find",
+    "span_event_revert",
     "span_label_all",
     "span_offsets_validate",
     "span_restore",

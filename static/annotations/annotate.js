@@ -151,12 +151,12 @@
   }
 
   function saveSpan(labelId) {
-    let offsets = selectionOffsets();
-    if (!offsets && lastSelection && Date.now() - lastSelection.at < 30000) offsets = lastSelection;
+    const offsets = selectionOffsets();
     if (!offsets) {
-      announce("Select some text first, then choose a label.");
+      announce(noSelectionHint());
       return;
     }
+    if (alreadyPending(offsets, labelId)) return;
     createForm.elements.start.value = offsets.start;
     createForm.elements.end.value = offsets.end;
     createForm.elements.label.value = labelId;
@@ -166,6 +166,8 @@
     pendingCaret = offsets.end;
     lastSelection = null;
     if (document.activeElement === text) placeCaret(offsets.end);
+    afterLabel = rawSelection();
+    revealOffsets(offsets);
     createForm.requestSubmit();
   }
 
@@ -469,13 +471,389 @@
     let granularity = e.ctrlKey ? "word" : "character";
     if (e.key === "ArrowUp" || e.key === "ArrowDown") granularity = e.ctrlKey ? "paragraph" : "line";
     if (e.key === "Home" || e.key === "End") granularity = e.ctrlKey ? "documentboundary" : "lineboundary";
-    sel.modify(e.shiftKey ? "extend" : "move", backward ? "backward" : "forward", granularity);
-    if (!text.contains(sel.focusNode)) {
-      // Never leave the text: undo a step that went past its edge.
-      sel.modify(e.shiftKey ? "extend" : "move", backward ? "forward" : "backward", "character");
-    }
+    if (granularity === "documentboundary") caretTo(backward ? textStart() : textEnd(), e.shiftKey);
+    else sel.modify(e.shiftKey ? "extend" : "move", backward ? "backward" : "forward", granularity);
+    // Never leave the text: a step past its edge stops at the edge.
+    if (!text.contains(sel.focusNode)) caretTo(backward ? textStart() : textEnd(), e.shiftKey);
+    drawCaret();
+    revealCaret();
+  }
+
+  // --- the caret kept inside the text and clear of the sticky bars ------------------------------
+
+  // Bars that stay on screen over the text: the caret and a new span are kept clear of them.
+  // (A bar added later is found if it is marked data-sticky.)
+  const BARS = ".topbar, .doc-head, #palette, #live, #errors, [data-sticky]";
+  const MARGIN = 32; // px kept between the caret and a bar or the window's edge
+
+  /* The band of the window, at ``x``, that no sticky or fixed bar covers. A sticky bar counts
+     with the height it has once stuck, even before it sticks (scrolling up makes it stick). */
+  function clearBand(x) {
+    let top = 0;
+    let bottom = window.innerHeight;
+    document.querySelectorAll(BARS).forEach((bar) => {
+      const style = getComputedStyle(bar);
+      if (style.position !== "sticky" && style.position !== "fixed") return;
+      const r = bar.getBoundingClientRect();
+      if (!r.height || !r.width || (x !== undefined && (x < r.left || x > r.right))) return;
+      if (style.position === "sticky") {
+        if (style.top !== "auto") top = Math.max(top, parseFloat(style.top) + r.height);
+        else if (style.bottom !== "auto") bottom = Math.min(bottom, window.innerHeight - parseFloat(style.bottom) - r.height);
+      } else if (r.top < window.innerHeight / 2) {
+        top = Math.max(top, r.bottom);
+      } else {
+        bottom = Math.min(bottom, r.top);
+      }
+    });
+    return { top: top, bottom: bottom };
+  }
+
+  /* Scroll the window (at once) so that ``rect`` sits inside the clear band. */
+  function reveal(rect) {
+    if (!rect || (!rect.height && !rect.width && !rect.top)) return;
+    const band = clearBand(rect.left + 1);
+    let dy = 0;
+    if (rect.top < band.top + MARGIN) dy = rect.top - band.top - MARGIN;
+    else if (rect.bottom > band.bottom - MARGIN) dy = Math.min(rect.bottom - band.bottom + MARGIN, rect.top - band.top - MARGIN);
+    if (dy) window.scrollTo({ top: window.scrollY + dy, left: window.scrollX, behavior: "instant" });
+  }
+
+  /* Where the selection's moving end (the caret) is drawn. */
+  function focusRect() {
+    const sel = window.getSelection();
+    if (!sel || !sel.rangeCount || !text.contains(sel.focusNode)) return null;
+    const range = document.createRange();
+    range.setStart(sel.focusNode, sel.focusOffset);
+    const rect = range.getClientRects()[0];
+    if (rect && rect.height) return rect;
+    const el = sel.focusNode.nodeType === Node.TEXT_NODE ? sel.focusNode.parentElement : sel.focusNode;
+    return el.getBoundingClientRect();
+  }
+
+  function revealCaret() {
+    reveal(focusRect());
     drawCaret();
   }
+
+  /* A span just drawn: its start and its end in view (the end wins when both do not fit). */
+  function revealOffsets(offsets) {
+    const a = domPoint(offsets.start);
+    const b = domPoint(offsets.end);
+    if (!a || !b) return;
+    const range = document.createRange();
+    range.setStart(a[0], a[1]);
+    range.setEnd(b[0], b[1]);
+    const rects = range.getClientRects();
+    if (!rects.length) return;
+    reveal(rects[0]);
+    reveal(rects[rects.length - 1]);
+    drawCaret();
+  }
+
+  function offsetRect(offset) {
+    const point = domPoint(offset);
+    if (!point) return null;
+    const range = document.createRange();
+    range.setStart(point[0], point[1]);
+    return range.getClientRects()[0] || range.getBoundingClientRect();
+  }
+
+  function textStart() {
+    const first = text.querySelector(".seg");
+    return first ? segStart(first) : 0;
+  }
+
+  function textEnd() {
+    const para = text.lastElementChild;
+    const segs = para ? para.querySelectorAll(".seg") : [];
+    const last = segs[segs.length - 1];
+    return last ? segStart(last) + cpLength(last.textContent) : 0;
+  }
+
+  /* Move the caret to ``offset``, or with ``extend`` the selection's moving end. */
+  function caretTo(offset, extend) {
+    const point = domPoint(offset);
+    if (!point) return;
+    const sel = window.getSelection();
+    if (extend && caretInText()) sel.extend(point[0], point[1]);
+    else sel.collapse(point[0], point[1]);
+  }
+
+  function inView(rect) {
+    if (!rect) return false;
+    const band = clearBand(rect.left + 1);
+    return rect.bottom > band.top && rect.top < band.bottom;
+  }
+
+  /* The offset of the first line of text below the bars, where a caret that is nowhere in
+     view goes: the text under the reader's eyes, not its first line pages away. */
+  function offsetInView() {
+    const band = clearBand();
+    const paras = text.children;
+    let lo = 0;
+    let hi = paras.length - 1;
+    let para = null;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (paras[mid].getBoundingClientRect().bottom > band.top + MARGIN) {
+        para = paras[mid];
+        hi = mid - 1;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    if (!para) return textStart();
+    const r = para.getBoundingClientRect();
+    if (r.top >= band.top + MARGIN || !document.caretRangeFromPoint) return segStart(para.firstElementChild || para);
+    const range = document.caretRangeFromPoint(r.left + 1, band.top + MARGIN + 4);
+    const offset = range && offsetOf(range.startContainer, range.startOffset);
+    return offset === null || offset === undefined ? segStart(para.firstElementChild || para) : offset;
+  }
+
+  /* Into the text from anywhere (the jump key, the skip link): the selection or caret stays
+     where it was if any of it is in view; else the caret goes to the first line in view. */
+  function jumpToText() {
+    if (!caretInText() || !inView(focusRect())) {
+      const point = domPoint(offsetInView());
+      if (point) window.getSelection().collapse(point[0], point[1]);
+    }
+    text.focus({ preventScroll: true });
+    revealCaret();
+  }
+
+  /* Back to the labels: the first label's button (the selection stays, and its key or
+     Enter on a button labels it). */
+  function jumpToPalette() {
+    const button = palette && palette.querySelector("[data-label]");
+    if (button) button.focus();
+  }
+
+  // Tabbing in: the browser scrolls the text's top to the window's top (the text is taller
+  // than the window), under the stuck labels. That scroll is taken back, and before the page's
+  // own focus handler (a capture listener runs first) a caret that is nowhere goes to the
+  // first line in view: the text's start when the page is at its top.
+  let tabbed = null;
+  document.addEventListener(
+    "keydown",
+    (e) => {
+      if (e.key === "Tab") tabbed = { x: window.scrollX, y: window.scrollY, at: e.timeStamp };
+    },
+    true
+  );
+  text.addEventListener(
+    "focus",
+    () => {
+      if (!caretInText()) {
+        if (tabbed && performance.now() - tabbed.at < 1000) {
+          window.scrollTo({ top: tabbed.y, left: tabbed.x, behavior: "instant" });
+        }
+        if (!inView(offsetRect(textStart()))) {
+          const point = domPoint(offsetInView());
+          if (point) window.getSelection().collapse(point[0], point[1]);
+        }
+      }
+      tabbed = null;
+    },
+    true
+  );
+  text.addEventListener("focus", () => requestAnimationFrame(revealCaret));
+
+  const skip = document.getElementById("skip-to-text");
+  if (skip) {
+    skip.addEventListener("click", (e) => {
+      e.preventDefault();
+      jumpToText();
+    });
+  }
+
+  // --- the selection is the reader's: labelled only while visible, never wiped by an answer --
+
+  let afterLabel = null; // the selection as a label key left it
+  let kept = null; // the selection before a swap, to put back after it
+
+  /* The selection's two ends as code-point offsets (anchor first), or null outside the text. */
+  function rawSelection() {
+    const sel = window.getSelection();
+    if (!sel || !sel.rangeCount) return null;
+    const anchor = offsetOf(sel.anchorNode, sel.anchorOffset);
+    const focus = offsetOf(sel.focusNode, sel.focusOffset);
+    return anchor === null || focus === null ? null : { anchor: anchor, focus: focus };
+  }
+
+  function sameSelection(a, b) {
+    return Boolean(a && b && a.anchor === b.anchor && a.focus === b.focus);
+  }
+
+  function noSelectionHint() {
+    return lastSelection
+      ? "The selection was cleared, so nothing was labelled: select the text again, then choose a label."
+      : "Select some text first, then choose a label.";
+  }
+
+  /* The same label on the same text, already on its way: a repeated key is not sent twice. */
+  function alreadyPending(offsets, labelId) {
+    const twice = pending.some((p) => p.start === offsets.start && p.end === offsets.end && p.label === String(labelId));
+    if (twice) announce("That span is being saved already.");
+    return twice;
+  }
+
+  // Before a swap: note the selection. A swap replaces paragraphs, and the selection inside
+  // them goes with them; a new span's answer also moves the caret after it, unless the reader
+  // has selected something else meanwhile (then the answer leaves that selection alone).
+  document.addEventListener(
+    "htmx:beforeSwap",
+    () => {
+      kept = rawSelection();
+    },
+    true
+  );
+  document.addEventListener(
+    "htmx:afterSwap",
+    () => {
+      if (pendingCaret !== null && kept && !sameSelection(kept, afterLabel)) pendingCaret = null;
+      // Else the page's own rule (below) puts the caret after the new span, or clears it.
+      if (pendingCaret !== null) {
+        const here = document.activeElement === text || document.activeElement === document.body;
+        kept = here ? { anchor: pendingCaret, focus: pendingCaret } : null;
+      }
+    },
+    true
+  );
+  // After the request (the pending spans drawn again): put the selection back if it went.
+  document.body.addEventListener("htmx:afterRequest", () => {
+    const want = kept;
+    kept = null;
+    if (!want || sameSelection(want, rawSelection())) return;
+    const a = domPoint(want.anchor);
+    const f = domPoint(want.focus);
+    if (!a || !f) return;
+    window.getSelection().setBaseAndExtent(a[0], a[1], f[0], f[1]);
+    drawCaret();
+  });
+
+  // --- undo and redo -----------------------------------------------------------------------
+
+  // Each change this page makes (create, edit, grade, actors, delete, restore) is kept as the
+  // history knows it: {span, version} (the change that brought the span to that version) or
+  // {event}. Undo reverts one on the server, which refuses when the span has moved on since;
+  // the revert's own event goes on the other stack.
+  const revertUrl = text.dataset.createUrl.replace(/spans\/$/, "history/revert/");
+  const CHANGES = /\/spans\/(?:\d+\/(?:edit|actors|actors\/remove|delete)\/)?$|\/history\/\d+\/restore\/$/;
+  const LIMIT = 200;
+  const undoStack = [];
+  const redoStack = [];
+  let inflight = 0; // changes sent and not answered
+  let reverting = null; // the revert on its way: {entry, redo}
+  const waiting = []; // undo (false) and redo (true) keys pressed while busy
+
+  function requestPath(detail) {
+    return (detail.pathInfo && detail.pathInfo.requestPath) || (detail.requestConfig && detail.requestConfig.path) || "";
+  }
+
+  function isChange(detail) {
+    const config = detail.requestConfig;
+    return Boolean(config && String(config.verb).toLowerCase() === "post" && CHANGES.test(requestPath(detail).split("?")[0]));
+  }
+
+  function postedVersion(config) {
+    const data = config.formData;
+    const value = data && data.get ? data.get("version") : config.parameters && config.parameters.version;
+    return value === null || value === undefined ? null : String(value);
+  }
+
+  /* The change an answer records, or null (a refusal, or an edit that changed nothing). */
+  function changeOf(detail) {
+    const xhr = detail.xhr;
+    if (!xhr || xhr.status !== 200) return null;
+    const html = xhr.responseText;
+    if (/\/delete\/$/.test(requestPath(detail))) {
+      const deleted = /\/history\/(\d+)\/restore\//.exec(html);
+      return deleted ? { event: deleted[1] } : null;
+    }
+    const panel = /<section id="span-panel"[^>]*?data-span="(\d+)" data-version="(\d+)"/.exec(html);
+    if (!panel || panel[2] === postedVersion(detail.requestConfig)) return null;
+    return { span: panel[1], version: panel[2] };
+  }
+
+  document.body.addEventListener("htmx:beforeRequest", (e) => {
+    if (isChange(e.detail)) inflight++;
+  });
+  document.body.addEventListener("htmx:afterRequest", (e) => {
+    const detail = e.detail;
+    if (isChange(detail)) {
+      inflight = Math.max(0, inflight - 1);
+      const change = changeOf(detail);
+      if (change) {
+        undoStack.push(change);
+        if (undoStack.length > LIMIT) undoStack.shift();
+        redoStack.length = 0;
+      }
+    } else if (reverting && requestPath(detail).split("?")[0] === revertUrl) {
+      const done = reverting;
+      reverting = null;
+      const status = detail.xhr ? detail.xhr.status : 0;
+      // A refusal (409, 403, 422) says why in the alert region and drops the change; a lost
+      // connection or a server error keeps it for another try.
+      if (status === 0 || status >= 500) (done.redo ? redoStack : undoStack).push(done.entry);
+    }
+    runWaiting();
+  });
+
+  text.addEventListener("assay:reverted", (e) => {
+    const entry = { event: String(e.detail.event) };
+    (e.detail.redo ? undoStack : redoStack).push(entry);
+  });
+
+  function busy() {
+    return inflight > 0 || pending.length > 0 || reverting !== null;
+  }
+
+  function runWaiting() {
+    if (waiting.length && !busy()) revert(waiting.shift());
+  }
+
+  /* Undo (or redo) the latest change; while a change is on its way, once it is answered. */
+  function revert(redo) {
+    if (busy()) {
+      waiting.push(redo);
+      return;
+    }
+    const entry = (redo ? redoStack : undoStack).pop();
+    if (!entry) {
+      announce(redo ? "Nothing to redo." : "Nothing to undo on this page.");
+      return;
+    }
+    reverting = { entry: entry, redo: redo };
+    const values = entry.event ? { event: entry.event } : { span: entry.span, version: entry.version };
+    if (redo) values.redo = "1";
+    htmx.ajax("POST", revertUrl, { source: text, target: "#span-panel", swap: "outerHTML", values: values });
+  }
+
+  /* Fields where Ctrl+Z undoes typing; everywhere else it undoes the page's changes. */
+  function editingText(target) {
+    if (!target.closest) return false;
+    if (target.closest("textarea, [contenteditable]")) return true;
+    const input = target.closest("input");
+    return Boolean(input && !["button", "submit", "checkbox", "radio", "reset", "range", "color"].includes(input.type));
+  }
+
+  const SHORTCUTS = ["?", "j", "k", "[", "]", "n", "p", "d", "/"]; // the page's keys (below)
+
+  document.addEventListener("keydown", (e) => {
+    if (e.defaultPrevented || e.isComposing || (help && help.open)) return;
+    const key = e.key.toLowerCase();
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && (key === "z" || key === "y") && !editingText(e.target)) {
+      e.preventDefault();
+      revert(key === "y" || e.shiftKey);
+    } else if (e.altKey && !e.ctrlKey && !e.metaKey && (e.code === "KeyT" || e.code === "KeyL")) {
+      e.preventDefault();
+      if (e.code === "KeyT") jumpToText();
+      else jumpToPalette();
+    } else if (!e.ctrlKey && !e.metaKey && !e.altKey && e.key.length === 1 && !typingIn(e.target) && !SHORTCUTS.includes(e.key) && labelButton(e.key) && !selectionOffsets()) {
+      // A label's key with nothing selected: say why nothing happens.
+      announce(noSelectionHint());
+    }
+  });
 
   // --- keyboard -------------------------------------------------------------------------------
 
