@@ -3,6 +3,12 @@ per concern. The names other modules import are re-exported here."""
 
 from .actors import actors_search, actors_with_counts
 from .agreement import AgreementBasis, project_agreement
+from .analytics import (
+    AnalyticsFilters,
+    actors_ranked,
+    project_timeline,
+    source_distribution,
+)
 from .articles import (
     ARTICLE_ORDER,
     ArticleTarget,
@@ -31,12 +37,14 @@ from .spans import (
 __all__ = [
     "ARTICLE_ORDER",
     "AgreementBasis",
+    "AnalyticsFilters",
     "AnnotateSpan",
     "ArticleTarget",
     "ExportActor",
     "ExportArticle",
     "ExportRelation",
     "ExportSpan",
+    "actors_ranked",
     "actors_search",
     "actors_with_counts",
     "annotate_spans",
@@ -49,8 +57,10 @@ __all__ = [
     "export_articles",
     "project_agreement",
     "project_articles",
+    "project_timeline",
     "projects_for_user",
     "scope_to_user",
+    "source_distribution",
     "span_labels",
     "span_links",
     "spans_for_user",

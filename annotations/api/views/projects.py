@@ -16,11 +16,14 @@ from annotations.permissions import SUPERUSER_ROLE
 from .. import serializers
 from ..pagination import PagePagination
 from .agreement import ProjectAgreementAction
+from .analytics import ProjectAnalyticsActions
 from .base import ServiceViewSet, User
 from .datasets import ProjectDatasetActions
 
 
-class ProjectViewSet(ProjectDatasetActions, ProjectAgreementAction, ServiceViewSet):
+class ProjectViewSet(
+    ProjectDatasetActions, ProjectAgreementAction, ProjectAnalyticsActions, ServiceViewSet
+):
     """Projects you are a member of; any signed-in user may create one and becomes manager."""
 
     queryset = Project.objects.none()
