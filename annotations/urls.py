@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import actors, agreement, annotate, io, labels, projects, review, span_panel
+from .views import (
+    actors,
+    agreement,
+    analytics,
+    annotate,
+    io,
+    labels,
+    projects,
+    review,
+    search,
+    span_panel,
+)
 
 app_name = "annotations"
 
@@ -9,7 +20,9 @@ span = article + "spans/<int:span_id>/"
 
 urlpatterns = [
     path("", projects.project_list, name="project-list"),
+    path("search/", search.search_page, name="search"),
     path("projects/<slug:slug>/", projects.project_detail, name="project-detail"),
+    path("projects/<slug:slug>/analytics/", analytics.project_analytics, name="analytics"),
     path("projects/<slug:slug>/labels/", labels.label_scheme, name="label-scheme"),
     path("projects/<slug:slug>/export/", io.project_export, name="project-export"),
     path(
