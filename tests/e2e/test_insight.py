@@ -24,12 +24,14 @@ def shot(page, name):
 def test_search_from_the_project_page_opens_the_hit(page, live_server, workspace):
     span = make_span(workspace, "Lukashenko <script>alert(1)</script> met Putin", "Claim")
     page.goto(f"{live_server.url}/projects/{workspace.project.slug}/")
-    page.fill("#id_project_search", "alerts putin")
+    page.fill("#id_project_search", "lukashenko putin")
     page.keyboard.press("Enter")
     page.wait_for_url("**/search/?**")
     hit = page.locator(".hit-open").first
     expect(hit.locator("mark").first).to_be_visible()
-    assert "<script>" in hit.inner_text()  # shown as text, never run
+    # Shown as text, never run (PostgreSQL's parser reads <tags> as markup and leaves them
+    # out of its snippets; FTS5 keeps them, escaped).
+    assert "alert(1)" in hit.inner_text() and hit.locator("script").count() == 0
     shot(page, "search")
     hit.click()
     page.wait_for_url(f"**/articles/{workspace.article.pk}/?span={span.pk}")
