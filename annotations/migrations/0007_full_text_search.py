@@ -4,9 +4,7 @@ Nothing here is in the models: the columns and tables are read by ``annotations.
 only. PostgreSQL: ``assay_ts_config(language)`` (the table of ``search/configs.py``, frozen
 here), an article's ``search_vector`` generated from its title (A) and body (B), a span's
 kept by a trigger from its text (A) and note (B) with its article's configuration (and
-again when the article's language changes), ``assay_websearch_any(q)``: the query in every
-configuration at once, which the GIN indexes can use before each row is matched in its own.
-SQLite: ``annotations.search.sqlite.ensure_fts``.
+again when the article's language changes). SQLite: ``annotations.search.sqlite.ensure_fts``.
 """
 
 from django.db import migrations
@@ -38,14 +36,6 @@ $$;
 """
 
 
-def _any_function() -> str:
-    queries = " || ".join(f"websearch_to_tsquery('{name}', q)" for name in CONFIGS)
-    return f"""
-CREATE FUNCTION assay_websearch_any(q text) RETURNS tsquery
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT {queries} $$;
-"""
-
-
 SPAN_VECTOR = (
     "setweight(to_tsvector(assay_ts_config(a.language), {text}), 'A') || "
     "setweight(to_tsvector(assay_ts_config(a.language), {note}), 'B')"
@@ -53,7 +43,6 @@ SPAN_VECTOR = (
 
 POSTGRES = [
     _config_function(),
-    _any_function(),
     """
 ALTER TABLE annotations_article ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
   setweight(to_tsvector(assay_ts_config(language), coalesce(title, '')), 'A') ||
@@ -101,7 +90,6 @@ DROP INDEX IF EXISTS annotations_span_search;
 DROP INDEX IF EXISTS annotations_article_search;
 ALTER TABLE annotations_span DROP COLUMN IF EXISTS search_vector;
 ALTER TABLE annotations_article DROP COLUMN IF EXISTS search_vector;
-DROP FUNCTION IF EXISTS assay_websearch_any(text);
 DROP FUNCTION IF EXISTS assay_ts_config(text);
 """
 
