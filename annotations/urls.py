@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     actors,
     agreement,
+    analytics,
     annotate,
     io,
     jobs,
@@ -10,6 +11,7 @@ from .views import (
     members,
     projects,
     review,
+    search,
     span_panel,
     span_undo,
 )
@@ -21,7 +23,9 @@ span = article + "spans/<int:span_id>/"
 
 urlpatterns = [
     path("", projects.project_list, name="project-list"),
+    path("search/", search.search_page, name="search"),
     path("projects/<slug:slug>/", projects.project_detail, name="project-detail"),
+    path("projects/<slug:slug>/analytics/", analytics.project_analytics, name="analytics"),
     path("projects/<slug:slug>/labels/", labels.label_scheme, name="label-scheme"),
     path("projects/<slug:slug>/members/", members.project_members, name="project-members"),
     path(

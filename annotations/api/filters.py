@@ -3,6 +3,7 @@
 import copy
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator as ProhibitNull
 from django.db.models import Exists, OuterRef
 from django_filters import rest_framework as filters
 from rest_framework.exceptions import ValidationError
@@ -22,6 +23,7 @@ from annotations.models import (
     SpanEvent,
     SpanStatus,
 )
+from annotations.search import search_articles, search_spans
 from annotations.text_search import contains_ignoring_case
 
 
@@ -117,15 +119,44 @@ class LabelFilter(ProjectFilter):
         fields = ["project", "kind"]
 
 
+SEARCH_HELP = (
+    "Full-text search, ranked by relevance (best first, then by id): words stemmed by the "
+    "article's language, \"quoted phrases\", `or`, `-word` (PostgreSQL's websearch syntax; "
+    "FTS5 on SQLite). Any string is accepted; one that finds nothing gives an empty list."
+)
+
+
+class AnyTextField(forms.CharField):
+    """Any text at all: Django's CharField refuses NUL, which a search leaves out instead."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNull)]
+
+
+class SearchFilter(filters.CharFilter):
+    """A websearch string: any text (NUL and past 10,000 characters are left out)."""
+
+    field_class = AnyTextField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("help_text", SEARCH_HELP)
+        super().__init__(*args, **kwargs)
+
+
 class ArticleFilter(ProjectFilter):
     q = TextFilter(method="filter_q", help_text="Case-insensitive text in the title or body.")
+    search = SearchFilter(method="filter_search")
     source = TextFilter(field_name="source", lookup_expr="iexact")
     published_after = filters.DateFilter(field_name="published_on", lookup_expr="gte")
     published_before = filters.DateFilter(field_name="published_on", lookup_expr="lte")
 
     class Meta:
         model = Article
-        fields = ["project", "q", "source", "published_after", "published_before"]
+        fields = ["project", "q", "search", "source", "published_after", "published_before"]
+
+    def filter_search(self, queryset, name, value):
+        return search_articles(queryset, value).order_by("-search_rank", "id")
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(
@@ -177,6 +208,10 @@ class SpanFilter(ProjectFilter):
     )
     confidence = filters.ChoiceFilter(choices=Confidence.choices)
     q = TextFilter(method="filter_q", help_text="Case-insensitive text of the span.")
+    search = SearchFilter(
+        method="filter_search",
+        help_text=SEARCH_HELP.replace("relevance", "relevance of the text and the note"),
+    )
     created_after = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     created_before = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
     published_after = filters.DateFilter(field_name="article__published_on", lookup_expr="gte")
@@ -198,6 +233,7 @@ class SpanFilter(ProjectFilter):
             "probability_min",
             "confidence",
             "q",
+            "search",
             "created_after",
             "created_before",
             "published_after",
@@ -220,6 +256,10 @@ class SpanFilter(ProjectFilter):
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(contains_ignoring_case("text", value))
+
+    def filter_search(self, queryset, name, value):
+        # The order (rank, then id) is the cursor's: SpanSearchCursorPagination.
+        return search_spans(queryset, value)
 
     def filter_probability_min(self, queryset, name, value):
         return queryset.filter(probability__in=Probability.at_least(value))

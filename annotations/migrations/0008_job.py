@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("annotations", "0006_suggestions"),
+        ("annotations", "0007_full_text_search"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -3,6 +3,12 @@ per concern. The names other modules import are re-exported here."""
 
 from .actors import actors_search, actors_with_counts
 from .agreement import AgreementBasis, project_agreement
+from .analytics import (
+    AnalyticsFilters,
+    actors_ranked,
+    project_timeline,
+    source_distribution,
+)
 from .articles import (
     ARTICLE_ORDER,
     ArticleTarget,
@@ -39,6 +45,7 @@ from .suggestions import (
 __all__ = [
     "ARTICLE_ORDER",
     "AgreementBasis",
+    "AnalyticsFilters",
     "AnnotateSpan",
     "ArticleSuggestions",
     "ArticleTarget",
@@ -46,6 +53,7 @@ __all__ = [
     "ExportArticle",
     "ExportRelation",
     "ExportSpan",
+    "actors_ranked",
     "actors_search",
     "actors_with_counts",
     "annotate_spans",
@@ -60,10 +68,12 @@ __all__ = [
     "export_articles",
     "project_agreement",
     "project_articles",
+    "project_timeline",
     "projects_for_user",
     "registry_names",
     "registry_stamp",
     "scope_to_user",
+    "source_distribution",
     "span_labels",
     "span_links",
     "spans_for_user",

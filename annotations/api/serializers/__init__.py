@@ -15,6 +15,14 @@ from .agreement import (
     AgreementQuerySerializer,
     AgreementSerializer,
 )
+from .analytics import (
+    ActorsQuerySerializer,
+    ActorsRankedSerializer,
+    AnalyticsQuerySerializer,
+    SourcesSerializer,
+    TimelineQuerySerializer,
+    TimelineSerializer,
+)
 from .articles import ArticleListSerializer, ArticleSerializer, ArticleUpdateSerializer
 from .common import (
     ErrorSerializer,
@@ -52,12 +60,15 @@ __all__ = [
     "MAX_TEXT",
     "ActorSerializer",
     "ActorUpdateSerializer",
+    "ActorsQuerySerializer",
+    "ActorsRankedSerializer",
     "AgreementCountsSerializer",
     "AgreementLabelPooledSerializer",
     "AgreementLabelSerializer",
     "AgreementPairSerializer",
     "AgreementQuerySerializer",
     "AgreementSerializer",
+    "AnalyticsQuerySerializer",
     "ArticleListSerializer",
     "ArticleSerializer",
     "ArticleSpanPage",
@@ -77,6 +88,7 @@ __all__ = [
     "RelationSerializer",
     "RelationUpdateSerializer",
     "SnapshotField",
+    "SourcesSerializer",
     "SpanActorSerializer",
     "SpanEventSerializer",
     "SpanSerializer",
@@ -84,6 +96,8 @@ __all__ = [
     "SuggestionBackendSerializer",
     "SuggestionSerializer",
     "SuggestionsSerializer",
+    "TimelineQuerySerializer",
+    "TimelineSerializer",
     "TokenSerializer",
     "UtcText",
     "iso_datetimes",

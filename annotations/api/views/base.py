@@ -64,10 +64,15 @@ class AssaySchema(AutoSchema):
 
 
 class NulGuardMixin:
+    # A search string is read, NULs left out, rather than refused (annotations.search).
+    nul_tolerant = frozenset({"search"})
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         # A NUL cannot reach PostgreSQL text; refuse it in query parameters up front.
         for key, values in request.query_params.lists():
+            if key in self.nul_tolerant:
+                continue
             if "\x00" in key or any("\x00" in value for value in values):
                 raise ValidationError({key.replace("\x00", ""): ["Contains a NUL character."]})
 

@@ -16,13 +16,18 @@ from annotations.permissions import SUPERUSER_ROLE
 from .. import serializers
 from ..pagination import PagePagination
 from .agreement import ProjectAgreementAction
+from .analytics import ProjectAnalyticsActions
 from .base import ServiceViewSet, User
 from .datasets import ProjectDatasetActions
 from .suggestions import ProjectSuggestionBackendAction
 
 
 class ProjectViewSet(
-    ProjectDatasetActions, ProjectAgreementAction, ProjectSuggestionBackendAction, ServiceViewSet
+    ProjectDatasetActions,
+    ProjectAgreementAction,
+    ProjectSuggestionBackendAction,
+    ProjectAnalyticsActions,
+    ServiceViewSet,
 ):
     """Projects you are a member of; any signed-in user may create one and becomes manager."""
 

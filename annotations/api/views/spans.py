@@ -19,7 +19,7 @@ from annotations.models import (
 )
 
 from .. import filters, serializers
-from ..pagination import SpanCursorPagination
+from ..pagination import SpanCursorPagination, SpanSearchCursorPagination
 from .base import ServiceViewSet
 
 
@@ -82,6 +82,12 @@ class SpanViewSet(ServiceViewSet):
             rows = serializers.ArticleSpanPage(article=article, user=request.user)
         else:
             queryset = self.filter_queryset(self.get_queryset())
+            if "search_rank" in queryset.query.annotations:
+                # Ranked (?search=): the rank rides last in each row for the cursor, then goes.
+                self._paginator = SpanSearchCursorPagination()
+                rows = queryset.values_list(*serializers.span_page_columns(), "search_rank")
+                page = [row[:-1] for row in self.paginate_queryset(rows)]
+                return self.get_paginated_response(serializers.span_page(page))
             rows = queryset.values_list(*serializers.span_page_columns())
         return self.get_paginated_response(serializers.span_page(self.paginate_queryset(rows)))
 

@@ -1,0 +1,90 @@
+"""The reads behind a project's analytics: spans counted per period and probability step, per
+source actor, per actor assessed. The figures are made by ``metrics/analytics.py``."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+
+from annotations.metrics import analytics
+from annotations.models import ActorRole, Project, Span, SpanActor
+
+TRUNC = {"month": TruncMonth, "week": TruncWeek, "day": TruncDay}
+
+
+def spans_have_gold() -> bool:
+    """Whether spans carry ``gold`` yet (the gold layer adds it)."""
+    return any(f.name == "gold" for f in Span._meta.get_fields())
+
+
+@dataclass(frozen=True)
+class AnalyticsFilters:
+    """Which spans of a project are counted: ``actor`` (id) in ``role`` (or in any role),
+    or any actor in ``role``; ``label`` (id); ``gold``; the article's date."""
+
+    actor: int | None = None
+    role: str | None = None
+    label: int | None = None
+    gold: bool | None = None
+    published_after: datetime.date | None = None
+    published_before: datetime.date | None = None
+
+    def spans(self, project: Project) -> QuerySet[Span]:
+        spans = Span.objects.filter(project=project)
+        if self.label is not None:
+            spans = spans.filter(label_id=self.label)
+        if self.gold is not None:
+            if spans_have_gold():
+                spans = spans.filter(gold=self.gold)
+            elif self.gold:
+                spans = spans.none()  # no gold layer yet: no gold span
+        if self.actor is not None or self.role:
+            links = SpanActor.objects.filter(span=OuterRef("pk"))
+            if self.actor is not None:
+                links = links.filter(actor_id=self.actor)
+            if self.role:
+                links = links.filter(role=self.role)
+            spans = spans.filter(Exists(links))
+        if self.published_after is not None:
+            spans = spans.filter(article__published_on__gte=self.published_after)
+        if self.published_before is not None:
+            spans = spans.filter(article__published_on__lte=self.published_before)
+        return spans
+
+
+def project_timeline(*, project: Project, filters: AnalyticsFilters, interval: str) -> list[dict]:
+    """The series of ``metrics.analytics.timeline``: spans of dated articles, one query."""
+    rows = (
+        filters.spans(project)
+        .filter(article__published_on__isnull=False)
+        .annotate(period=TRUNC[interval]("article__published_on"))
+        .order_by()
+        .values_list("period", "probability")
+        .annotate(n=Count("id"))
+    )
+    return analytics.timeline(rows, interval)
+
+
+def source_distribution(*, project: Project, filters: AnalyticsFilters) -> list[dict]:
+    """Per source actor of the spans, their probability steps (one query)."""
+    rows = (
+        SpanActor.objects.filter(role=ActorRole.SOURCE, span__in=filters.spans(project))
+        .order_by()
+        .values_list("actor_id", "actor__name", "span__probability")
+        .annotate(n=Count("span_id"))
+    )
+    return analytics.distribution(rows)
+
+
+def actors_ranked(
+    *, project: Project, filters: AnalyticsFilters, role: str = ActorRole.SUBJECT, limit: int = 20
+) -> list[dict]:
+    """The actors most often in ``role`` (by default, the subject: whom spans assess)."""
+    rows = (
+        SpanActor.objects.filter(role=role, span__in=filters.spans(project))
+        .order_by()
+        .values_list("actor_id", "actor__name")
+        .annotate(n=Count("span_id", distinct=True))
+    )
+    return analytics.ranked(rows, limit)

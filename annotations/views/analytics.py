@@ -1,0 +1,82 @@
+"""A project's analytics page: the timeline of assessments, the probability distribution per
+source, the actors most assessed, each an SVG drawn here with its numbers as a table and a
+CSV link (the API's figures, the same selectors)."""
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from .. import selectors
+from ..api.serializers.analytics import TimelineQuerySerializer
+from ..metrics.analytics import INTERVALS, STEPS
+from ..models import Actor, ActorRole
+from ..selectors.analytics import AnalyticsFilters
+from . import charts
+from .common import label_and_annotator_choices, user_project
+
+FILTERS = ("actor", "role", "label", "gold", "published_after", "published_before")
+ACTOR_CHOICES = 1000
+
+
+def _picked(request, project) -> tuple[dict, dict]:
+    """The filters as given (for the form) and as valid (for the reads): a bad value is
+    left out and named, as the API would name it."""
+    given = {k: request.GET.get(k, "") for k in (*FILTERS, "interval")}
+    query = TimelineQuerySerializer(
+        data={k: v for k, v in given.items() if v}, context={"project": project}
+    )
+    if query.is_valid():
+        return given, {**query.validated_data, "errors": {}}
+    valid = {k: v for k, v in given.items() if v and k not in query.errors}
+    again = TimelineQuerySerializer(data=valid, context={"project": project})
+    again.is_valid()
+    errors = {k: " ".join(str(m) for m in v) for k, v in query.errors.items()}
+    return given, {**again.validated_data, "errors": errors}
+
+
+@login_required
+@require_safe
+def project_analytics(request, slug):
+    project = user_project(request, slug)
+    given, valid = _picked(request, project)
+    filters = AnalyticsFilters(**{k: valid[k] for k in FILTERS if valid.get(k) is not None})
+    interval = valid.get("interval", "month")
+    series = selectors.project_timeline(project=project, filters=filters, interval=interval)
+    sources = selectors.source_distribution(project=project, filters=filters)
+    ranked = selectors.actors_ranked(project=project, filters=filters)
+    labels, _ = label_and_annotator_choices(project)
+    api = reverse("api-project-detail", args=[project.pk])
+    csv_query = {k: v for k, v in given.items() if v and k not in valid["errors"]}
+    csv_query["format"] = "csv"
+    context = {
+        "project": project,
+        "given": given,
+        "errors": valid["errors"],
+        "interval": interval,
+        "intervals": INTERVALS,
+        "roles": ActorRole.choices,
+        "labels": labels,
+        "actors": Actor.objects.order_by("name", "id").values_list("pk", "name")[:ACTOR_CHOICES],
+        "series": series,
+        "sources": sources,
+        "series_rows": charts.step_counts(series),
+        "source_rows": charts.step_counts(sources),
+        "ranked": ranked,
+        "steps": [(s, charts.STEP_LABELS[s]) for s in STEPS],
+        "timeline_chart": charts.timeline_chart(series),
+        "distribution_chart": charts.distribution_chart(sources),
+        "ranked_chart": charts.ranked_chart(ranked),
+        "legend": charts.legend(),
+        "csv": {
+            what: f"{api}analytics/{what}/?{urlencode(query)}"
+            for what, query in (
+                ("timeline", csv_query),
+                ("sources", {k: v for k, v in csv_query.items() if k != "interval"}),
+                ("actors", {k: v for k, v in csv_query.items() if k != "interval"}),
+            )
+        },
+    }
+    return render(request, "annotations/project_analytics.html", context)

@@ -1,0 +1,74 @@
+"""The search and analytics pages in Chromium: the project page's search box, highlighted
+snippets that open the annotate page at the hit, the charts with their tables."""
+
+import datetime
+import os
+
+import pytest
+from playwright.sync_api import expect
+
+from annotations import services
+from annotations.models import Actor, ActorRole
+
+from .conftest import make_span
+
+pytestmark = pytest.mark.e2e
+SHOTS = os.environ.get("ASSAY_SCREENSHOTS")  # a directory: the pages' screenshots go there
+
+
+def shot(page, name):
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+
+
+def test_search_from_the_project_page_opens_the_hit(page, live_server, workspace):
+    span = make_span(workspace, "Lukashenko <script>alert(1)</script> met Putin", "Claim")
+    page.goto(f"{live_server.url}/projects/{workspace.project.slug}/")
+    page.fill("#id_project_search", "lukashenko putin")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search/?**")
+    hit = page.locator(".hit-open").first
+    expect(hit.locator("mark").first).to_be_visible()
+    # Shown as text, never run (PostgreSQL's parser reads <tags> as markup and leaves them
+    # out of its snippets; FTS5 keeps them, escaped).
+    assert "alert(1)" in hit.inner_text() and hit.locator("script").count() == 0
+    shot(page, "search")
+    hit.click()
+    page.wait_for_url(f"**/articles/{workspace.article.pk}/?span={span.pk}")
+    expect(page.locator("#span-panel, .panel").first).to_be_visible()
+
+
+def test_analytics_page_draws_the_charts(page, live_server, workspace):
+    services.article_update(
+        article=workspace.article, user=workspace.user, published_on=datetime.date(2026, 6, 3)
+    )
+    second = services.article_create(
+        project=workspace.project, user=workspace.user, body="ISW: very likely, later on.",
+        title="Later", source="ISW", published_on=datetime.date(2026, 9, 20),
+    )  # fmt: skip
+    isw = Actor.objects.create(name="ISW", search_text="isw")
+    belarus = Actor.objects.create(name="Belarus", search_text="belarus")
+    links = [(isw, ActorRole.SOURCE), (belarus, ActorRole.SUBJECT)]
+    make_span(workspace, "Belarus remains unlikely", "Assessment", probability="unlikely",
+              actors=links)  # fmt: skip
+    services.span_create(
+        article=second, start=5, end=16, label=workspace.labels["Assessment"],
+        annotator=workspace.user, probability="very_likely", actors=links,
+    )  # fmt: skip
+    page.goto(f"{live_server.url}/projects/{workspace.project.slug}/")
+    page.click("text=Analytics")
+    page.select_option("#id_actor", str(isw.pk))
+    page.select_option("#id_role", "source")
+    page.click("button:has-text('Show')")
+    page.wait_for_url(f"**/analytics/?actor={isw.pk}**")
+    expect(page.locator("#timeline svg")).to_be_visible()
+    assert page.locator("#timeline rect.bar").count() == 4  # June to September
+    assert page.locator("#timeline circle.mean-dot").count() == 2
+    expect(page.locator("#distribution svg rect.step-2")).to_have_count(1)
+    expect(page.locator("#ranked svg rect.bar")).to_have_count(1)
+    page.click("#timeline summary")
+    expect(page.locator("#timeline table")).to_contain_text("2026-07-01")
+    shot(page, "analytics")
+    href = page.locator("#timeline a.csv").get_attribute("href")
+    csv = page.request.get(live_server.url + href)
+    assert csv.ok and csv.text().startswith("period,count,")

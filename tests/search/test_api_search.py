@@ -1,0 +1,193 @@
+"""``articles/?search=`` and ``spans/?search=``: stemmed, ranked, combinable, any input safe."""
+
+import pytest
+from django.db import connection
+
+from annotations.search import spelling_variant
+from annotations.search.sqlite import fts5_query
+
+from ..api_helpers import API, client_for
+from ..factories import ArticleFactory, LabelFactory, SpanFactory
+
+pytestmark = pytest.mark.django_db
+
+BODY = (
+    "Lukashenko refused to join the war. ISW assesses a mobilization wave is unlikely. "
+    "Peskov said such speculations are baseless. The Kremlin mobilised reservists."
+)
+
+
+def span_at(article, word, **fields):
+    start = article.body.index(word)
+    return SpanFactory(article=article, start=start, end=start + len(word), **fields)
+
+
+@pytest.fixture
+def corpus(project, label, annotator):
+    war = ArticleFactory(project=project, title="Belarus and the war", body=BODY, language="en")
+    other = ArticleFactory(
+        project=project,
+        title="Mobilization in Russia",
+        body="Nothing about Minsk here; a word on weather.",
+        language="en",
+        source="RAND",
+    )
+    ru = ArticleFactory(
+        project=project, title="Мобилизация", body="Лукашенко отказался от войны.", language="ru"
+    )
+    spans = {
+        "refused": span_at(war, "Lukashenko refused", label=label, annotator=annotator),
+        "wave": span_at(war, "a mobilization wave", label=label, annotator=annotator),
+        "peskov": span_at(
+            war, "such speculations are baseless", label=label, annotator=annotator,
+            note="a denial, refusing the claim",
+        ),
+        "ru_span": span_at(ru, "отказался", label=LabelFactory(project=project, name="Claim"),
+                      annotator=annotator),
+    }  # fmt: skip
+    return {"war": war, "other": other, "ru": ru, **spans}
+
+
+def ids(response):
+    assert response.status_code == 200, response.content[:300]
+    return [row["id"] for row in response.json()["results"]]
+
+
+def test_refuses_finds_refused_in_text_and_note(annotator, corpus):
+    found = ids(client_for(annotator).get(API + "spans/", {"search": "refuses"}))
+    assert set(found) == {corpus["refused"].pk, corpus["peskov"].pk}
+    # The span's own text (weight A) ranks above a note (B).
+    assert found[0] == corpus["refused"].pk
+
+
+def test_q_stays_the_plain_substring(annotator, corpus):
+    assert ids(client_for(annotator).get(API + "spans/", {"q": "refuses"})) == []
+
+
+def test_british_spelling_finds_american(annotator, corpus):
+    client = client_for(annotator)
+    articles = ids(client.get(API + "articles/", {"search": "mobilisation"}))
+    assert set(articles) == {corpus["other"].pk, corpus["war"].pk}
+    assert ids(client.get(API + "spans/", {"search": "mobilisation"})) == [corpus["wave"].pk]
+    assert corpus["war"].pk in ids(client.get(API + "articles/", {"search": "mobilized"}))
+
+
+def test_a_title_outranks_a_body(annotator, project):
+    body = ArticleFactory(project=project, title="Notes", body="Minsk talks of a referendum.")
+    title = ArticleFactory(project=project, title="Referendum", body="Minsk talks of a vote.")
+    found = ids(client_for(annotator).get(API + "articles/", {"search": "referendum"}))
+    assert found == [title.pk, body.pk]
+
+
+def test_language_of_the_article_stems(annotator, corpus):
+    found = ids(client_for(annotator).get(API + "spans/", {"search": "отказался"}))
+    assert found == [corpus["ru_span"].pk]
+    if connection.vendor == "postgresql":  # russian snowball: отказаться ~ отказался
+        found = ids(client_for(annotator).get(API + "articles/", {"search": "мобилизации"}))
+        assert found == [corpus["ru"].pk]
+
+
+def test_websearch_syntax(annotator, corpus):
+    client = client_for(annotator)
+    phrase = ids(client.get(API + "spans/", {"search": '"mobilization wave"'}))
+    assert phrase == [corpus["wave"].pk]
+    assert ids(client.get(API + "spans/", {"search": '"wave mobilization"'})) == []
+    either = ids(client.get(API + "spans/", {"search": "wave or baseless"}))
+    assert set(either) == {corpus["wave"].pk, corpus["peskov"].pk}
+    without = ids(client.get(API + "articles/", {"search": "mobilization -minsk"}))
+    assert without == [corpus["war"].pk]
+
+
+def test_search_combines_with_the_other_filters(annotator, corpus):
+    client = client_for(annotator)
+    found = ids(client.get(API + "articles/", {"search": "mobilization", "source": "RAND"}))
+    assert found == [corpus["other"].pk]
+    label = corpus["ru_span"].label_id
+    assert ids(client.get(API + "spans/", {"search": "refuses", "label": label})) == []
+    found = ids(client.get(API + "spans/", {"search": "refuses", "article": corpus["war"].pk}))
+    assert set(found) == {corpus["refused"].pk, corpus["peskov"].pk}
+
+
+def test_outsiders_find_nothing(outsider, corpus):
+    assert ids(client_for(outsider).get(API + "spans/", {"search": "refuses"})) == []
+    assert ids(client_for(outsider).get(API + "articles/", {"search": "war"})) == []
+
+
+def test_search_follows_edits(annotator, corpus, label):
+    from annotations import services
+
+    span = corpus["wave"]
+    services.span_update(span=span, user=annotator, note="conscription", version=span.version)
+    found = ids(client_for(annotator).get(API + "spans/", {"search": "conscription"}))
+    assert found == [span.pk]
+    services.span_delete(span=span, user=annotator)
+    assert ids(client_for(annotator).get(API + "spans/", {"search": "conscription"})) == []
+
+
+@pytest.mark.parametrize(
+    "search",
+    ['"open quote', "&|!:*()", "a & | ! b", "x:*", "((", "-", "--x", "or", "or or",
+     "\x00", "war\x00s", "the of and", "x" * 10_000, "word " * 2_000, "'", "\\", "<b>", "🇺🇦"],
+)  # fmt: skip
+def test_any_search_string_answers_200(annotator, corpus, search):
+    client = client_for(annotator)
+    for path in ("spans/", "articles/"):
+        response = client.get(API + path, {"search": search})
+        assert response.status_code == 200, (path, search[:20], response.content[:200])
+
+
+def test_ranked_cursor_pages_are_stable_and_complete(annotator, project, label):
+    article = ArticleFactory(project=project, body=" ".join(f"war{i} war" for i in range(40)))
+    made = []
+    for i in range(40):
+        word = f"war{i} war"
+        start = article.body.index(word)
+        made.append(SpanFactory(article=article, start=start, end=start + len(word),
+                                label=label, annotator=annotator).pk)  # fmt: skip
+    client = client_for(annotator)
+    seen, url, pages = [], API + "spans/?search=war&page_size=7", 0
+    while url:
+        body = client.get(url).json()
+        seen += [row["id"] for row in body["results"]]
+        url, pages = body["next"], pages + 1
+        if pages == 2:
+            previous = body["previous"]
+    assert sorted(seen) == sorted(made) and len(seen) == len(set(seen))
+    assert pages == 6
+    assert seen == sorted(seen)  # one rank for all: then by id
+    back = client.get(previous).json()
+    assert [row["id"] for row in back["results"]] == seen[:7]
+
+
+def test_a_forged_search_cursor_is_404(annotator, corpus):
+    response = client_for(annotator).get(API + "spans/", {"search": "war", "cursor": "bad"})
+    assert response.status_code == 404
+
+
+def test_spelling_variant():
+    assert spelling_variant("mobilisation") == "mobilization"
+    assert spelling_variant("Organized labour") == "Organised labour"
+    assert spelling_variant("Belarus") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [("war", '("war")'), ('"open', '("open")'), ("a or b", '("a") OR ("b")'),
+     ("a -b", '(("a") NOT ("b"))'), ("-b", None), ("&|!:*()", None),
+     ('"mobilization wave" belarus', '("mobilization wave" AND "belarus")')],
+)  # fmt: skip
+def test_fts5_query(text, query):
+    assert fts5_query(text) == query
+
+
+@pytest.mark.parametrize(
+    "language", ["en", "EN-gb", "English", "ru", "ru-RU", "uk", "be", "", "x" * 30, "de_AT"]
+)
+def test_the_sql_config_agrees_with_python(language):
+    from annotations.search import ts_config
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's assay_ts_config")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT assay_ts_config(%s)::text", [language])
+        assert cursor.fetchone()[0] == ts_config(language)
