@@ -26,6 +26,7 @@ from .spans import (
     article_span_counts,
     span_labels,
     span_links,
+    span_version_snapshot,
 )
 
 __all__ = [
@@ -53,5 +54,6 @@ __all__ = [
     "scope_to_user",
     "span_labels",
     "span_links",
+    "span_version_snapshot",
     "spans_for_user",
 ]
