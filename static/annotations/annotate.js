@@ -792,6 +792,8 @@
     "click",
     (e) => {
       if (!picking) return;
+      const sel = window.getSelection();
+      if (sel && !sel.isCollapsed) return; // the end of a drag selection
       const seg = e.target.closest(".hl");
       if (!seg || !seg.dataset.spans) return;
       e.preventDefault();
