@@ -32,6 +32,7 @@ from .spans import (
     article_span_counts,
     span_labels,
     span_links,
+    span_version_snapshot,
 )
 from .suggestions import (
     ArticleSuggestions,
@@ -76,6 +77,7 @@ __all__ = [
     "source_distribution",
     "span_labels",
     "span_links",
+    "span_version_snapshot",
     "spans_for_user",
     "suggestion_backend_of",
 ]

@@ -6,7 +6,7 @@ from typing import NamedTuple
 from django.db import connection
 from django.db.models import Count
 
-from annotations.models import Article, Label, Project, Relation, Span, SpanActor
+from annotations.models import Article, Label, Project, Relation, Span, SpanActor, SpanEvent
 
 
 def span_labels(*, project: Project) -> list[Label]:
@@ -92,3 +92,15 @@ def span_links(*, span: Span) -> tuple[list[SpanActor], list[Relation]]:
         Relation.objects.filter(from_span=span).select_related("label", "to_span").order_by("id")
     )
     return actors, relations
+
+
+def span_version_snapshot(*, span: Span, version: int) -> dict | None:
+    """The span as it was at ``version`` (the history's snapshot after the change that made
+    it), or ``None`` when the history holds none: what a stale edit was based on."""
+    event = (
+        SpanEvent.objects.filter(span_id=span.pk, after__version=version)
+        .order_by("-at", "-id")
+        .values_list("after", flat=True)
+        .first()
+    )
+    return event

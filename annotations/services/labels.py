@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from ..colors import next_label_color
 from ..errors import Conflict
 from ..models import (
     Label,
@@ -63,7 +64,8 @@ def label_create(
     category: str = "",
     order: int = UNSET,
 ) -> Label:
-    """Add a label (span or relation kind) to a project; names and hotkeys stay unique.
+    """Add a label (span or relation kind) to a project; names and hotkeys stay unique;
+    without a ``color``, the first of ``colors.PALETTE`` the project does not use yet.
 
     Managers only."""
     require_role(project, user, MANAGER_ROLES, "change the labels")
@@ -76,6 +78,9 @@ def label_create(
     _check_label_unique(project, data.get("name", ""), data.get("hotkey", ""))
     if "order" not in data:
         data["order"] = Label.objects.filter(project=project).count()
+    if "color" not in data:  # a colour no label of the project has yet
+        used = Label.objects.filter(project=project).values_list("color", flat=True)
+        data["color"] = next_label_color(used)
     label = Label(project=project, **data)
     _save_label(label)
     return label

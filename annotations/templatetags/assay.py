@@ -2,6 +2,8 @@
 
 from django import template
 
+from .. import colors
+
 register = template.Library()
 
 
@@ -19,3 +21,16 @@ def excerpt(text: str, limit: int = 60) -> str:
     messages, the relation form's targets)."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@register.filter
+def highlight_fill(color: str) -> str:
+    """The fill of a label's highlights, with AA contrast for the text over it."""
+    return colors.highlight_fill(color)
+
+
+@register.filter
+def label_cue(position: int) -> str:
+    """The CSS variables of the underline of the label at ``position`` in its scheme."""
+    style, width = colors.cue(position)
+    return f"--ds:{style};--dw:{width}"

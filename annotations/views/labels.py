@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import services
+from ..colors import next_label_color
 from ..forms import LabelForm
 from ..models import Label
 from ..permissions import can_manage, user_role
@@ -23,7 +24,8 @@ def _label_page(request, project, *, form=None, error="", edit_errors=None, stat
             "project": project,
             "labels": labels,
             "is_manager": can_manage(role),
-            "form": form or LabelForm(),
+            # A new label's colour: one no label of the project has yet.
+            "form": form or LabelForm(initial={"color": next_label_color(x.color for x in labels)}),
             "error": error,
             "edit_errors": edit_errors or {},
             "saved": request.GET.get("saved", ""),

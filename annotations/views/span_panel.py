@@ -14,7 +14,9 @@ from .. import selectors, services
 from ..forms import RelationForm, SpanActorForm, SpanEditForm
 from ..models import (
     Actor,
+    Confidence,
     Label,
+    Probability,
     Relation,
     Span,
     SpanEvent,
@@ -22,7 +24,7 @@ from ..models import (
 from ..templatetags.assay import excerpt
 from .common import search_words, whole_number
 from .errors import answers_refusals, catch_refusal, error_response, form_message
-from .workspace import Workspace
+from .workspace import NOT_GRADED, Workspace
 
 
 def _panel_response(
@@ -93,8 +95,16 @@ def span_edit(request, slug, article_id, span_id):
             note=data["note"],
         )
     if refused:
+        changes = _stale_changes(ws, span, data) if refused.status == 409 else {}
         return _panel_response(
-            request, ws, span, form=form, error=refused.message, stale=True, status=refused.status
+            request,
+            ws,
+            span,
+            form=form,
+            error=refused.message,
+            stale=True,
+            status=refused.status,
+            **changes,
         )
     if not request.htmx:
         return redirect(f"{ws.url('annotate')}?span={span.pk}")
@@ -109,6 +119,56 @@ def span_edit(request, slug, article_id, span_id):
         added=(span.pk,),
         live=f"Saved changes to {span.label.name}: “{excerpt(span.text)}”.",
     )
+
+
+EDIT_FIELDS = (("label", "Label"), ("probability", "Probability"), ("confidence", "Confidence"),
+               ("note", "Note"))  # fmt: skip
+
+
+def _stale_changes(ws: Workspace, span: Span, data: dict) -> dict:
+    """What a stale edit meets, field by field: the version it was based on (from the
+    history), the current one (theirs) and the posted one (mine); and ``reapply``, the
+    current version with the fields I changed set to mine, to post again on top of it."""
+    base = selectors.span_version_snapshot(span=span, version=data["version"])
+    mine = {
+        "label": data["label"].pk,
+        "probability": data["probability"] or "",
+        "confidence": data["confidence"] or "",
+        "note": data["note"],
+    }
+    theirs = {
+        "label": span.label_id,
+        "probability": span.probability or "",
+        "confidence": span.confidence or "",
+        "note": span.note,
+    }
+    before = None
+    if base is not None:
+        before = {key: base.get(key) or "" for key in mine}
+        before["label"] = base.get("label")
+    names = {label.pk: label.name for label in ws.labels}
+    shown = {
+        "label": lambda value: names.get(value, "—"),
+        "probability": lambda value: Probability(value).label if value else NOT_GRADED,
+        "confidence": lambda value: Confidence(value).label if value else NOT_GRADED,
+        "note": lambda value: excerpt(value, 200) if value else "(empty)",
+    }
+    rows, reapply = [], dict(theirs)
+    for key, title in EDIT_FIELDS:
+        i_changed = mine[key] != (before[key] if before is not None else theirs[key])
+        they_changed = before is not None and before[key] != theirs[key]
+        if i_changed:
+            reapply[key] = mine[key]
+        if i_changed or they_changed:
+            rows.append(
+                {
+                    "field": title,
+                    "mine": shown[key](mine[key]),
+                    "theirs": shown[key](theirs[key]),
+                    "who": "both" if i_changed and they_changed else "me" if i_changed else "them",
+                }
+            )
+    return {"conflict_rows": rows, "reapply": {**reapply, "version": span.version}}
 
 
 def _links(span: Span) -> list[dict]:
@@ -192,25 +252,34 @@ def span_actor_search(request, slug, article_id, span_id):
 
 @login_required
 @require_safe
+@vary_on_headers("HX-Request")
 def span_relation_form(request, slug, article_id, span_id):
-    """The form that links the span to another one; loaded on demand (it lists every span)."""
+    """The form that links the span to another one. For htmx, a picker: the target is picked
+    in the text (annotate.js), so no option per span (2,000 on the big article). Without
+    JavaScript, a page whose form lists every other span."""
     ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
+    context = {
+        "relation_labels": ws.relation_labels,
+        "relation_url": ws.url("span-relation-add", span.pk),
+    }
+    if request.htmx:
+        counts = selectors.article_span_counts(article=ws.article, user=request.user)
+        context.update(has_targets=sum(counts.values()) > 1, span=span)
+        return render(request, "annotations/partials/annotate/relation_picker.html", context)
     labels = ws.label_map
     targets = [
         {"pk": other.pk, "label": labels[other.label_id].name, "text": other.text}
         for other in ws.spans
         if other.pk != span.pk
     ]
-    return render(
-        request,
-        "annotations/partials/annotate/relation_form.html",
-        {
-            "relation_labels": ws.relation_labels,
-            "targets": targets,
-            "relation_url": ws.url("span-relation-add", span.pk),
-        },
+    context.update(
+        ws.context(with_spans=False),
+        span=span,
+        targets=targets,
+        back_url=f"{ws.url('annotate')}?span={span.pk}",
     )
+    return render(request, "annotations/span_relation.html", context)
 
 
 @login_required

@@ -1016,6 +1016,216 @@
   const filterInput = document.getElementById("span-filter");
   if (filterInput) filterInput.addEventListener("input", applyFilter);
 
+  // --- labels in the text, on demand (issue 11) ------------------------------------------------
+  // "Labels in text" (or t) shows each span's label at its start: a data-tag on the segment
+  // where the span begins (its list entry's data-start), drawn by CSS as a pseudo-element, so
+  // no character joins the text. Remembered in localStorage; off, nothing is computed.
+
+  const TAGS_KEY = "assay.labelTags";
+  const tagsToggle = document.getElementById("tags-toggle");
+
+  function spanLabelName(id) {
+    const item = document.getElementById("item-" + id);
+    const group = item && item.closest(".group");
+    return group ? group.getAttribute("aria-label") : "";
+  }
+
+  function tagSpans() {
+    if (!text.classList.contains("show-tags")) return;
+    text.querySelectorAll("mark.hl").forEach((seg) => {
+      const names = [];
+      for (const id of seg.dataset.spans ? seg.dataset.spans.split(" ") : []) {
+        const item = document.getElementById("item-" + id);
+        if (item && item.dataset.start === seg.dataset.start) names.unshift(spanLabelName(id));
+      }
+      if (names.length) seg.dataset.tag = names.join(" · ");
+      else delete seg.dataset.tag;
+    });
+  }
+
+  function showTags(on, remember) {
+    text.classList.toggle("show-tags", on);
+    if (tagsToggle) tagsToggle.setAttribute("aria-pressed", on ? "true" : "false");
+    if (remember) {
+      try {
+        localStorage.setItem(TAGS_KEY, on ? "1" : "0");
+      } catch (err) {
+        // Storage refused (private mode): the toggle still works for this page.
+      }
+    }
+    tagSpans();
+  }
+
+  let tagsStored = null;
+  try {
+    tagsStored = localStorage.getItem(TAGS_KEY);
+  } catch (err) {
+    tagsStored = null;
+  }
+  if (tagsStored === "1") showTags(true, false);
+  if (tagsToggle) {
+    tagsToggle.addEventListener("click", () => {
+      const on = !text.classList.contains("show-tags");
+      showTags(on, true);
+      announce(on ? "Labels shown at each span's start." : "Labels in the text hidden.");
+    });
+  }
+
+  document.addEventListener("keydown", (e) => {
+    if (e.defaultPrevented || e.isComposing || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key !== "t" || typingIn(e.target) || (help && help.open)) return;
+    const panel = document.getElementById("span-panel");
+    if (panel && panel.contains(e.target) && e.target.tagName === "SELECT") return;
+    e.preventDefault();
+    if (tagsToggle) tagsToggle.click();
+  });
+
+  // --- grade hotkeys in the panel (issue 11) ----------------------------------------------------
+  // While the focus is in an open span's panel (not in a text field): 1-7 set the probability
+  // to ICD 203's seven steps in order, 8 9 0 the confidence low, moderate, high; the key of the
+  // value already set clears it. Number keys never reach label hotkeys from there (captured).
+  // A key pressed while the panel's last save is on its way waits for its answer (a new
+  // version), then applies to the new panel.
+
+  const PROBABILITY_KEYS = "1234567";
+  const CONFIDENCE_KEYS = "890";
+  const gradeQueue = [];
+  let gradeFocus = null;
+
+  function gradeField(key) {
+    if (PROBABILITY_KEYS.includes(key)) return ["id_probability", Number(key), "Probability"];
+    if (CONFIDENCE_KEYS.includes(key)) return ["id_confidence", CONFIDENCE_KEYS.indexOf(key) + 1, "Confidence"];
+    return null;
+  }
+
+  function applyGrade(key) {
+    const [id, index, name] = gradeField(key);
+    const field = document.getElementById(id);
+    const form = document.getElementById("span-edit-form");
+    if (!field || !form || !field.options[index]) return;
+    if (form.classList.contains("htmx-request")) {
+      gradeQueue.push(key);
+      return;
+    }
+    const value = field.options[index].value;
+    field.value = field.value === value ? "" : value;
+    announce(name + ": " + field.options[field.selectedIndex].textContent + ".");
+    field.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  document.addEventListener(
+    "keydown",
+    (e) => {
+      if (e.defaultPrevented || e.isComposing || e.ctrlKey || e.metaKey || e.altKey || e.shiftKey) return;
+      const panel = document.getElementById("span-panel");
+      if (!panel || !panel.dataset.span || !panel.contains(e.target) || !gradeField(e.key)) return;
+      if (e.target.closest("textarea, input:not([type=hidden]), [contenteditable]")) return;
+      e.preventDefault();
+      e.stopPropagation();
+      gradeFocus = document.activeElement && document.activeElement.id ? document.activeElement.id : "span-panel";
+      applyGrade(e.key);
+    },
+    true
+  );
+
+  // --- picking a relation's target in the text (issue 11) ---------------------------------------
+  // The relation form (partials/annotate/relation_picker.html) lists no spans: while it is open,
+  // a click on a highlight links to that span; from the keyboard, "Pick the target in the
+  // text" moves the focus to the text, j / k move to the target, Enter links. Esc cancels.
+  // Without JavaScript, "Link to another span…" opens a page with a list of the spans.
+
+  let picking = null; // the relation form whose target is being picked
+
+  function startPicking(form, focusText) {
+    picking = form;
+    text.classList.add("picking");
+    if (focusText) {
+      text.focus({ preventScroll: true });
+      announce("Pick the target span: j / k move to it, Enter links, Escape cancels.");
+    }
+  }
+
+  function stopPicking(message) {
+    picking = null;
+    text.classList.remove("picking");
+    if (message) announce(message);
+  }
+
+  function pickTarget(id) {
+    const form = picking;
+    if (!form || !document.body.contains(form)) {
+      stopPicking();
+      return;
+    }
+    if (String(id) === form.dataset.fromSpan) {
+      announce("That is the span being linked: move to another one (j / k).");
+      return;
+    }
+    form.elements.to_span.value = id;
+    stopPicking();
+    form.requestSubmit();
+  }
+
+  text.addEventListener(
+    "click",
+    (e) => {
+      if (!picking) return;
+      const sel = window.getSelection();
+      if (sel && !sel.isCollapsed) return; // the end of a drag selection
+      const seg = e.target.closest(".hl");
+      if (!seg || !seg.dataset.spans) return;
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      const ids = seg.dataset.spans.split(" ");
+      pickTarget(ids.find((id) => id !== picking.dataset.fromSpan) || ids[0]);
+    },
+    true
+  );
+
+  document.addEventListener("click", (e) => {
+    if (e.target.closest("#rel-pick")) {
+      const form = e.target.closest("[data-relation-picker]");
+      if (form) startPicking(form, true);
+    }
+  });
+
+  document.addEventListener(
+    "keydown",
+    (e) => {
+      if (!picking || e.isComposing) return;
+      if (e.key === "Escape") {
+        e.preventDefault();
+        e.stopImmediatePropagation();
+        stopPicking("Linking cancelled.");
+        return;
+      }
+      if (e.key === "Enter" && e.target === text) {
+        e.preventDefault();
+        e.stopImmediatePropagation();
+        if (current) pickTarget(current);
+        else announce("Move to the target span first (j / k).");
+      }
+    },
+    true
+  );
+
+  // What these sections keep up after a swap: the tags over redrawn paragraphs, a picker
+  // that is gone, the focus and the queued grade keys of a replaced panel.
+  document.body.addEventListener("htmx:afterSwap", () => {
+    tagSpans();
+    if (picking && !document.body.contains(picking)) stopPicking();
+  });
+  document.body.addEventListener("htmx:afterSettle", () => {
+    const form = document.querySelector("#span-panel [data-relation-picker]");
+    if (form && form !== picking && form.querySelector("#rel-pick")) startPicking(form, false);
+    if (gradeFocus && document.getElementById("span-edit-form")) {
+      const el = document.getElementById(gradeFocus);
+      gradeFocus = null;
+      if (el && !document.activeElement.closest("#span-panel")) el.focus({ preventScroll: true });
+    }
+    if (gradeQueue.length && document.getElementById("span-edit-form")) applyGrade(gradeQueue.shift());
+  });
+
   // --- after htmx swaps -----------------------------------------------------------------------
 
   // Right after the swap (out-of-band paragraphs included), before the next key is handled.

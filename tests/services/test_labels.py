@@ -147,3 +147,15 @@ def test_adding_a_label_names_who_does_it(project):
     with pytest.raises(TypeError):
         services.label_create(project=project, name="Nobody's")
     assert not project.labels.filter(name="Nobody's").exists()
+
+
+def test_a_new_label_gets_a_colour_no_label_of_its_project_has(project, manager):
+    first = services.label_create(project=project, user=manager, name="Assessment")
+    second = services.label_create(project=project, user=manager, name="Claim")
+    third = services.label_create(project=project, user=manager, name="Denial", color="#67e8f9")
+    fourth = services.label_create(project=project, user=manager, name="Evidence")
+    colors = [first.color, second.color, third.color, fourth.color]
+    assert len(set(colors)) == 4 and "#93c5fd" not in colors
+    assert fourth.color not in ("#67e8f9", first.color, second.color)
+    other = services.label_create(project=ProjectFactory(), user=superuser(), name="Assessment")
+    assert other.color == first.color  # per project
