@@ -27,6 +27,7 @@ urlpatterns = [
     path("projects/<slug:slug>/", projects.project_detail, name="project-detail"),
     path("projects/<slug:slug>/analytics/", analytics.project_analytics, name="analytics"),
     path("projects/<slug:slug>/labels/", labels.label_scheme, name="label-scheme"),
+    path("projects/<slug:slug>/labels.css", labels.label_css, name="label-css"),
     path("projects/<slug:slug>/members/", members.project_members, name="project-members"),
     path(
         "projects/<slug:slug>/members/<str:username>/role/",

@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "annotations.middleware.ContentSecurityPolicyMiddleware",  # django-csp's
     "django_htmx.middleware.HtmxMiddleware",
     "annotations.middleware.HtmxSignInRedirectMiddleware",
     "annotations.middleware.DatabaseUnavailableMiddleware",
@@ -297,6 +298,24 @@ LOGGING["loggers"]["assay.requests"] = {
     "handlers": ["requests"],
     "level": os.environ.get("ASSAY_REQUEST_LOG_LEVEL", "INFO"),
     "propagate": False,
+}
+
+# --- Content Security Policy (django-csp 4) ----------------------------------------------------
+# Everything from this origin, nothing inline: no inline script, style element or style
+# attribute (label colours come from /projects/<slug>/labels.css), no eval, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 
 # --- Jobs (Django's Tasks API, the django-tasks backport) --------------------------------------

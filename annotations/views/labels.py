@@ -1,9 +1,13 @@
 """The project's label scheme: managers add, edit and reorder labels."""
 
+import hashlib
+
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import condition, require_http_methods, require_POST, require_safe
 
 from .. import services
 from ..colors import next_label_color
@@ -84,3 +88,31 @@ def label_move(request, slug, label_id):
     if refused:
         return _label_page(request, project, error=refused.message, status=refused.status)
     return redirect(reverse("annotations:label-scheme", args=[slug]) + "?saved=moved")
+
+
+def _labels_for_css(project):
+    return list(Label.objects.filter(project=project).order_by("order", "name"))
+
+
+def _label_css_etag(request, slug):
+    project = user_project(request, slug)
+    labels = _labels_for_css(project)
+    return hashlib.sha256(repr([(label.pk, label.color) for label in labels]).encode()).hexdigest()[
+        :32
+    ]
+
+
+@login_required
+@require_safe
+@condition(etag_func=_label_css_etag)
+def label_css(request, slug):
+    """The project's label colours as a stylesheet (``.l<id>`` sets ``--c``, the fill and the
+    underline cue): pages link it rather than carry inline styles, which the Content Security
+    Policy forbids. Revalidated each time (an ETag: 304 while no colour or order changed)."""
+    project = user_project(request, slug)
+    css = render_to_string(
+        "annotations/partials/annotate/label_styles.html", {"labels": _labels_for_css(project)}
+    )
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "private, no-cache"
+    return response

@@ -121,9 +121,17 @@ def page(browser, live_server, workspace):
     )
     page = context.new_page()
     page.set_default_timeout(5_000)
-    errors = []
+    errors, refused = [], []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda message: csp_refusal(message, refused))
     page.js_errors = errors
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not refused, f"Content Security Policy violations: {refused}"
+
+
+def csp_refusal(message, refused: list) -> None:
+    """Chromium reports what the Content Security Policy refused as a console error."""
+    if message.type == "error" and "Content Security Policy" in message.text:
+        refused.append(message.text)
