@@ -71,6 +71,11 @@ class Project(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+    blind = models.BooleanField(
+        default=False,
+        help_text="Annotators see only their own spans and relations; reviewers and managers "
+        "see everything.",
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="projects"
     )
@@ -279,6 +284,19 @@ class Span(models.Model):
     )
     note = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=SpanStatus.choices, default="pending")
+    gold = models.BooleanField(
+        default=False,
+        help_text="Part of the article's adjudicated version, made by a reviewer or manager; "
+        "never counted as an annotator's work.",
+    )
+    source_span = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="gold_copies",
+        help_text="The annotator's span a gold span was promoted from.",
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -291,9 +309,18 @@ class Span(models.Model):
                 name="%(app_label)s_%(class)s_start_lt_end",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="%(app_label)s_%(class)s_v"),
+            # An annotator's own layer: one span per place and label. A gold span is the
+            # article's, whoever made it: one per place and label (a reviewer may have a span
+            # of their own there too).
             models.UniqueConstraint(
                 fields=["article", "start", "end", "label", "annotator"],
+                condition=Q(gold=False),
                 name="%(app_label)s_%(class)s_no_duplicate",
+            ),
+            models.UniqueConstraint(
+                fields=["article", "start", "end", "label"],
+                condition=Q(gold=True),
+                name="%(app_label)s_%(class)s_one_gold",
             ),
             _choice_check("probability", Probability.choices, nullable=True),
             _choice_check("confidence", Confidence.choices, nullable=True),
@@ -311,6 +338,29 @@ class Span(models.Model):
 
     def __str__(self):
         return f"{self.label} [{self.start}:{self.end}] {self.text[:40]}"
+
+
+class Assignment(models.Model):
+    """An article given to an annotator to annotate; one per article and annotator."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assignments")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="assignments")
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["project", "article", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "annotator"], name="%(app_label)s_%(class)s_one_per_user"
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "annotator"])]
+
+    def __str__(self):
+        return f"article {self.article_id} to {self.annotator}"
 
 
 class SpanActor(models.Model):

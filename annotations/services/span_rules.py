@@ -181,8 +181,47 @@ def save_span(span: Span, *, force_insert: bool = False) -> None:
         raise duplicate_span_error(span) from exc
 
 
+def gold_span_at(article, start: int, end: int, label) -> int | None:
+    """The id of the gold span at (article, start, end, label), if there is one."""
+    return (
+        Span.objects.filter(
+            article_id=getattr(article, "pk", article),
+            start=start,
+            end=end,
+            label_id=getattr(label, "pk", label),
+            gold=True,
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def gold_taken_message(span_id: int, start: int, end: int) -> str:
+    return (
+        f"A gold span is already at [{start}, {end}) with this label: span {span_id}. "
+        "There is at most one gold span per article, start, end and label."
+    )
+
+
+def check_gold_place(article, start: int, end: int, label) -> None:
+    """A new gold span's place and label are free in the gold layer (400 naming the gold
+    span there; the unique constraint decides between two at the same instant)."""
+    if (taken := gold_span_at(article, start, end, label)) is not None:
+        raise ValidationError({"non_field_errors": [gold_taken_message(taken, start, end)]})
+
+
 def duplicate_span_error(span: Span) -> ValidationError:
-    """The unique constraint on (article, annotator, label, start, end), in words."""
+    """The unique constraints on (article, annotator, label, start, end) of an annotator's
+    spans, and on (article, label, start, end) of the gold spans, in words."""
+    if span.gold:
+        return ValidationError(
+            {
+                "non_field_errors": [
+                    f"A gold “{span.label}” span is already at [{span.start}, {span.end}) "
+                    "in this article."
+                ]
+            }
+        )
     return ValidationError(
         {
             "non_field_errors": [
