@@ -96,7 +96,7 @@ def check_span_change(role: str, *, own: bool, fields: Iterable[str], gold: bool
         return
     if "status" in fields:
         check_span_status(role)
-    if not own and fields - {"status"}:
+    if not own and fields - {"status", "gold"}:
         raise PermissionDenied("Only its annotator changes a span; reviewers set its status.")
 
 

@@ -18,7 +18,15 @@ from .exports import (
     ExportSpan,
     export_articles,
 )
-from .scope import articles_for_user, projects_for_user, scope_to_user, spans_for_user
+from .scope import (
+    articles_for_user,
+    blind_project_ids,
+    hide_others_work,
+    projects_for_user,
+    scope_to_user,
+    spans_for_user,
+    visible_annotator,
+)
 from .spans import (
     AnnotateSpan,
     annotate_spans,
@@ -46,7 +54,9 @@ __all__ = [
     "article_span_counts",
     "article_target",
     "articles_for_user",
+    "blind_project_ids",
     "export_articles",
+    "hide_others_work",
     "project_agreement",
     "project_articles",
     "projects_for_user",
@@ -54,4 +64,5 @@ __all__ = [
     "span_labels",
     "span_links",
     "spans_for_user",
+    "visible_annotator",
 ]

@@ -23,6 +23,13 @@ from .common import (
     TokenSerializer,
 )
 from .fields import MAX_BULK, MAX_TEXT
+from .gold import (
+    AssignmentSerializer,
+    AssignResultSerializer,
+    AssignSerializer,
+    CurateResultSerializer,
+    CurateSerializer,
+)
 from .history import SnapshotField, SpanEventSerializer
 from .labels import LabelSerializer, LabelUpdateSerializer
 from .projects import MemberRoleSerializer, MemberSerializer, ProjectSerializer
@@ -53,6 +60,11 @@ __all__ = [
     "ArticleSerializer",
     "ArticleSpanPage",
     "ArticleUpdateSerializer",
+    "AssignResultSerializer",
+    "AssignSerializer",
+    "AssignmentSerializer",
+    "CurateResultSerializer",
+    "CurateSerializer",
     "ErrorSerializer",
     "ImportLineErrorSerializer",
     "ImportResultSerializer",

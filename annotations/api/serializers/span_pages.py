@@ -13,6 +13,7 @@ from django.db.models import Func
 from django.utils import timezone
 
 from annotations.models import MAX_ID, Membership, Span, SpanActor
+from annotations.selectors.scope import others_hidden_sql
 
 from .fields import User
 
@@ -144,6 +145,11 @@ def _article_span_page_sql(vendor: str, member_check: bool) -> str:
             f"FROM {quote(membership.db_table)} m "
             f"WHERE m.{quote(membership.get_field('user').column)} = %s)"
         )
+        # A blind project's annotator sees their own spans only (selectors.hide_others_work).
+        sql += " AND " + others_hidden_sql(
+            project=f"s.{quote(span.get_field('project').column)}",
+            annotator=f"s.{quote(span.get_field('annotator').column)}",
+        )
     return sql
 
 
@@ -178,7 +184,7 @@ class ArticleSpanPage:
         start, stop = item.start or 0, item.stop
         member_check = not self.user.is_superuser
         sql = _article_span_page_sql(connection.vendor, member_check)
-        params = [self.article] + ([self.user.pk] if member_check else [])
+        params = [self.article] + ([self.user.pk] * 3 if member_check else [])
         if self.bound is not None:
             sql += f" AND s.{connection.ops.quote_name(Span._meta.pk.column)} "
             sql += "> %s" if self.bound[0] == "gt" else "< %s"

@@ -18,9 +18,12 @@ from ..pagination import PagePagination
 from .agreement import ProjectAgreementAction
 from .base import ServiceViewSet, User
 from .datasets import ProjectDatasetActions
+from .gold import ProjectAssignAction
 
 
-class ProjectViewSet(ProjectDatasetActions, ProjectAgreementAction, ServiceViewSet):
+class ProjectViewSet(
+    ProjectDatasetActions, ProjectAgreementAction, ProjectAssignAction, ServiceViewSet
+):
     """Projects you are a member of; any signed-in user may create one and becomes manager."""
 
     queryset = Project.objects.none()
