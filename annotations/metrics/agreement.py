@@ -103,6 +103,7 @@ class PairAgreement(AgreementCounts):
     annotator_b: str = ""
     articles: int = 0
     labels: list[LabelAgreement] = field(default_factory=list)
+    kappa: float | None = None  # Cohen's κ on tokens (metrics.reliability)
 
 
 @dataclass(slots=True)
@@ -128,6 +129,8 @@ class ProjectAgreement:
     annotators: list[str]
     pairs: list[PairAgreement]
     labels: list[LabelPooled]
+    alpha: float | None = None  # Krippendorff's α on tokens (metrics.reliability)
+    gold: list = field(default_factory=list)  # metrics.reliability.GoldScore, per annotator
 
     @property
     def matches(self) -> int:

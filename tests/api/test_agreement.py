@@ -402,6 +402,8 @@ def test_an_empty_project_answers_empty_lists(annotator, project):
         "f1": None,
         "pairs": [],
         "labels": [],
+        "alpha": None,
+        "gold": [],
     }
 
 
