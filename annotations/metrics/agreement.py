@@ -154,6 +154,7 @@ class Tally:
 
     def __init__(self):
         self.annotators: set[int] = set()
+        self.seen: set[int] = set()  # article ids counted (by the selector)
         self.articles: Counter = Counter()  # (a, b) -> articles both annotated
         self.counts: dict[tuple[int, int, int], list[int]] = {}  # (a, b, label) -> 5 counts
 

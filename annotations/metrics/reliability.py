@@ -46,7 +46,10 @@ RELIABILITY_METHOD = (
 
 def token_starts(body: str) -> list[int]:
     """Where each token of ``body`` starts (code points)."""
-    return [match.start() for match in TOKEN.finditer(body)]
+    return list(map(_START, TOKEN.finditer(body)))
+
+
+_START = re.Match.start
 
 
 def categories(starts: list[int], spans: Iterable[tuple[int, int, int, int]]) -> list:
@@ -145,25 +148,45 @@ class GoldScore:
         return 2 * self.matches / total if total else None
 
 
+class GoldTally:
+    """Each annotator against the gold spans, one article at a time: only articles with gold
+    spans and spans of the annotator count."""
+
+    def __init__(self):
+        self._scores: dict[int, list[int]] = {}  # user -> [articles, spans, gold, matches]
+
+    @property
+    def annotators(self) -> set[int]:
+        return set(self._scores)
+
+    def add_article(
+        self, spans: Mapping[int, set[tuple[int, int, int]]], gold: set[tuple[int, int, int]]
+    ) -> None:
+        """``spans[user]`` and ``gold``: sets of ``(start, end, label)`` (a user listed has
+        spans on the article, perhaps none of a label compared)."""
+        for user, places in spans.items():
+            score = self._scores.setdefault(user, [0, 0, 0, 0])
+            score[0] += 1
+            score[1] += len(places)
+            score[2] += len(gold)
+            score[3] += len(places & gold)
+
+    def scores(self, usernames: Mapping[int, str]) -> list[GoldScore]:
+        return sorted(
+            (GoldScore(usernames[user], *counts) for user, counts in self._scores.items()),
+            key=lambda score: score.annotator,
+        )
+
+
 def gold_scores(
     spans: Mapping[int, Mapping[int, set[tuple[int, int, int]]]],
     gold: Mapping[int, set[tuple[int, int, int]]],
     usernames: Mapping[int, str],
 ) -> list[GoldScore]:
-    """Each annotator's exact F1 against gold: ``spans[article][user]`` and ``gold[article]``
-    are sets of ``(start, end, label)``; only articles with gold spans and spans of the
-    annotator count. Sorted by username."""
-    scores: dict[int, GoldScore] = {}
+    """``GoldTally`` over whole dicts: ``spans[article][user]`` and ``gold[article]`` (the
+    articles with gold spans) are sets of ``(start, end, label)``. Sorted by username."""
+    tally = GoldTally()
     for article, by_user in spans.items():
-        settled = gold.get(article)
-        if settled is None:
-            continue
-        for user, places in by_user.items():
-            score = scores.get(user)
-            if score is None:
-                score = scores[user] = GoldScore(usernames[user])
-            score.articles += 1
-            score.spans += len(places)
-            score.gold_spans += len(settled)
-            score.matches += len(places & settled)
-    return sorted(scores.values(), key=lambda score: score.annotator)
+        if article in gold:
+            tally.add_article(by_user, gold[article])
+    return tally.scores(usernames)
