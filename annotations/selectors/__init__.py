@@ -18,6 +18,7 @@ from .exports import (
     ExportSpan,
     export_articles,
 )
+from .gold import GoldStatus, article_gold_status
 from .scope import (
     articles_for_user,
     blind_project_ids,
@@ -45,11 +46,13 @@ __all__ = [
     "ExportArticle",
     "ExportRelation",
     "ExportSpan",
+    "GoldStatus",
     "actors_search",
     "actors_with_counts",
     "annotate_spans",
     "annotate_spans_near",
     "article_detail",
+    "article_gold_status",
     "article_neighbours",
     "article_span_counts",
     "article_target",

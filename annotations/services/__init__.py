@@ -76,6 +76,7 @@ from .relations import (
     relation_delete,
     relation_update,
 )
+from .review import spans_review_bulk
 from .span_rules import (
     check_actor_role,
     check_covered,
@@ -161,4 +162,5 @@ __all__ = [
     "span_snapshot",
     "span_update",
     "span_values_validate",
+    "spans_review_bulk",
 ]
