@@ -37,7 +37,7 @@ def project_articles(
         Article.objects.filter(project=project)
         .defer("body", "metadata")
         .annotate(
-            my_span_count=Count("spans", filter=Q(spans__annotator=user)),
+            my_span_count=Count("spans", filter=Q(spans__annotator=user, spans__gold=False)),
             my_done_at=Subquery(done_at),
         )
         .order_by(*ARTICLE_ORDER)
