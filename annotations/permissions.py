@@ -59,6 +59,11 @@ def can_review(role: str | None) -> bool:
     return role in REVIEW_ROLES
 
 
+def sees_only_own_work(role: str | None, project_blind: bool) -> bool:
+    """In a blind project an annotator sees only their own spans, relations and history."""
+    return project_blind and not can_review(role)
+
+
 def can_manage(role: str | None) -> bool:
     """Managers change the project, its members, labels and articles, and import."""
     return role in MANAGER_ROLES
@@ -73,25 +78,45 @@ def check_span_status(role: str | None) -> None:
         raise PermissionDenied("Only a reviewer or manager sets a span's status.")
 
 
-def check_span_change(role: str, *, own: bool, fields: Iterable[str]) -> None:
-    """The annotator changes their own span; a reviewer or manager sets any span's status."""
+def check_gold(role: str | None, action: str = "make gold spans") -> None:
+    """Gold spans, the article's adjudicated version, are made and changed by reviewers and
+    managers only."""
+    if not can_review(role):
+        raise PermissionDenied(f"Only a reviewer or manager may {action} (`gold`).")
+
+
+def check_span_change(role: str, *, own: bool, fields: Iterable[str], gold: bool = False) -> None:
+    """The annotator changes their own span; a reviewer or manager sets any span's status,
+    and changes any gold span. Only a reviewer or manager names ``gold`` in a change."""
     fields = set(fields)
+    if "gold" in fields:
+        check_gold(role, "set a span's gold flag")
+    if gold:
+        check_gold(role, "change a gold span")
+        return
     if "status" in fields:
         check_span_status(role)
-    if not own and fields - {"status"}:
+    if not own and fields - {"status", "gold"}:
         raise PermissionDenied("Only its annotator changes a span; reviewers set its status.")
 
 
-def check_span_delete(role: str, *, own: bool) -> None:
-    """The annotator deletes their own spans; a manager may delete any."""
+def check_span_delete(role: str, *, own: bool, gold: bool = False) -> None:
+    """The annotator deletes their own spans; a manager may delete any; a reviewer or
+    manager removes a gold span."""
+    if gold:
+        check_gold(role, "remove a gold span")
+        return
     if not own and not can_manage(role):
         raise PermissionDenied("Only its annotator or a manager deletes a span.")
 
 
-def check_span_restore(role: str | None, *, own: bool) -> None:
-    """A member restores their own span from the history; a reviewer or manager any span."""
+def check_span_restore(role: str | None, *, own: bool, gold: bool = False) -> None:
+    """A member restores their own span from the history; a reviewer or manager any span
+    (and only they a gold span)."""
     if role is None:
         raise PermissionDenied("You are not a member of this project.")
+    if gold:
+        check_gold(role, "restore a gold span")
     if not own and not can_review(role):
         raise PermissionDenied("Only the span's annotator, a reviewer or a manager restores it.")
 

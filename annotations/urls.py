@@ -60,6 +60,7 @@ urlpatterns = [
     ),
     path("projects/<slug:slug>/review/", review.project_review, name="project-review"),
     path("projects/<slug:slug>/review/<int:span_id>/", review.span_review, name="span-review"),
+    path("projects/<slug:slug>/review/bulk/", review.review_bulk, name="review-bulk"),
     path("projects/<slug:slug>/labels/<int:label_id>/", labels.label_edit, name="label-edit"),
     path("projects/<slug:slug>/labels/<int:label_id>/move/", labels.label_move, name="label-move"),
     path(article, annotate.annotate, name="annotate"),

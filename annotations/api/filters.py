@@ -14,6 +14,7 @@ from annotations.models import (
     ActorKind,
     ActorRole,
     Article,
+    Assignment,
     Confidence,
     Label,
     Probability,
@@ -150,13 +151,31 @@ class ArticleFilter(ProjectFilter):
     source = TextFilter(field_name="source", lookup_expr="iexact")
     published_after = filters.DateFilter(field_name="published_on", lookup_expr="gte")
     published_before = filters.DateFilter(field_name="published_on", lookup_expr="lte")
+    assigned_to = TextFilter(
+        method="filter_assigned_to",
+        max_length=150,
+        help_text="A username: the articles assigned to them.",
+    )
 
     class Meta:
         model = Article
-        fields = ["project", "q", "search", "source", "published_after", "published_before"]
+        fields = [
+            "project",
+            "q",
+            "search",
+            "source",
+            "published_after",
+            "published_before",
+            "assigned_to",
+        ]
 
     def filter_search(self, queryset, name, value):
         return search_articles(queryset, value).order_by("-search_rank", "id")
+
+    def filter_assigned_to(self, queryset, name, value):
+        return queryset.filter(
+            Exists(Assignment.objects.filter(article=OuterRef("pk"), annotator__username=value))
+        )
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(
@@ -216,6 +235,11 @@ class SpanFilter(ProjectFilter):
     created_before = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
     published_after = filters.DateFilter(field_name="article__published_on", lookup_expr="gte")
     published_before = filters.DateFilter(field_name="article__published_on", lookup_expr="lte")
+    gold = filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_gold",
+        help_text="`true`: only gold spans; `false`: only annotators' spans.",
+    )
 
     class Meta:
         model = Span
@@ -238,7 +262,11 @@ class SpanFilter(ProjectFilter):
             "created_before",
             "published_after",
             "published_before",
+            "gold",
         ]
+
+    def filter_gold(self, queryset, name, value):
+        return queryset.filter(gold=value == "true")
 
     def filter_role(self, queryset, name, value):
         if self.form.cleaned_data.get("actor") is not None:
@@ -282,3 +310,13 @@ class SpanEventFilter(FilterSet):
     class Meta:
         model = SpanEvent
         fields = ["article", "span"]
+
+
+class AssignmentFilter(FilterSet):
+    project = IdFilter(field_name="project_id", help_text="Project id.")
+    article = IdFilter(field_name="article_id", help_text="Article id.")
+    annotator = TextFilter(field_name="annotator__username", max_length=150, help_text="Username.")
+
+    class Meta:
+        model = Assignment
+        fields = ["project", "article", "annotator"]

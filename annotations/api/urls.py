@@ -17,6 +17,7 @@ router.register("spans", views.SpanViewSet, basename="api-span")
 router.register("relations", views.RelationViewSet, basename="api-relation")
 router.register("history", views.SpanEventViewSet, basename="api-history")
 router.register("jobs", JobViewSet, basename="api-job")
+router.register("assignments", views.AssignmentViewSet, basename="api-assignment")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

@@ -60,12 +60,16 @@ def export_stream(
     status: str | None = None,
     label: int | str | None = None,
     annotator: str | None = None,
+    gold: bool | str | None = None,
+    visible_to: str | None = None,
     chunk_size: int | None = None,
 ) -> tuple[str, str, Iterator[str] | Iterator[bytes], ExportStats]:
     """``(content_type, filename, chunks, stats)`` for an export of ``project`` in ``fmt``.
 
     Nothing is read until ``chunks`` is iterated (but a ``label`` filter, looked up in the
-    project first); ``stats`` is complete once it is exhausted.
+    project first); ``stats`` is complete once it is exhausted. ``gold`` (true or false)
+    keeps only gold spans, or only annotators'; ``visible_to`` (a username) keeps only that
+    user's spans (a blind project's annotator, ``selectors.visible_annotator``).
     A bad format or filter (``export_filters``) raises ``ValidationError`` naming the field,
     before any byte is streamed, so that an API answers 400 rather than breaking off a response.
     """
@@ -74,7 +78,14 @@ def export_stream(
     if export_format is None:
         errors["format"] = [f"Unknown format “{fmt}”; choose one of: {', '.join(FORMATS)}."]
     try:
-        filters = export_filters(project, status=status, label=label, annotator=annotator)
+        filters = export_filters(
+            project,
+            status=status,
+            label=label,
+            annotator=annotator,
+            gold=gold,
+            visible_to=visible_to,
+        )
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if errors:
@@ -85,6 +96,8 @@ def export_stream(
         status=filters.status,
         label=filters.label,
         annotator=filters.annotator,
+        gold=filters.gold,
+        visible_to=filters.visible_to,
         chunk_size=chunk_size,
         timestamps=export_format.timestamps,
     )

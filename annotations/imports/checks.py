@@ -72,6 +72,8 @@ class CheckedSpan:
     links: list[tuple[int, str]]
     pk: int | None = None
     version: int = 1
+    gold: bool = False  # an import writes annotators' spans, never the gold layer
+    source_span_id: int | None = None
 
     @property
     def article_id(self) -> int | None:

@@ -103,6 +103,7 @@ class PairAgreement(AgreementCounts):
     annotator_b: str = ""
     articles: int = 0
     labels: list[LabelAgreement] = field(default_factory=list)
+    kappa: float | None = None  # Cohen's κ on tokens (metrics.reliability)
 
 
 @dataclass(slots=True)
@@ -128,6 +129,8 @@ class ProjectAgreement:
     annotators: list[str]
     pairs: list[PairAgreement]
     labels: list[LabelPooled]
+    alpha: float | None = None  # Krippendorff's α on tokens (metrics.reliability)
+    gold: list = field(default_factory=list)  # metrics.reliability.GoldScore, per annotator
 
     @property
     def matches(self) -> int:
@@ -151,6 +154,7 @@ class Tally:
 
     def __init__(self):
         self.annotators: set[int] = set()
+        self.seen: set[int] = set()  # article ids counted (by the selector)
         self.articles: Counter = Counter()  # (a, b) -> articles both annotated
         self.counts: dict[tuple[int, int, int], list[int]] = {}  # (a, b, label) -> 5 counts
 

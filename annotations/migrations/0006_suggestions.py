@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("annotations", "0004_spanevent_relations"),
+        ("annotations", "0005_gold_assignments_blind"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -24,7 +24,16 @@ from .exports import (
     ExportSpan,
     export_articles,
 )
-from .scope import articles_for_user, projects_for_user, scope_to_user, spans_for_user
+from .gold import GoldStatus, article_gold_status
+from .scope import (
+    articles_for_user,
+    blind_project_ids,
+    hide_others_work,
+    projects_for_user,
+    scope_to_user,
+    spans_for_user,
+    visible_annotator,
+)
 from .spans import (
     AnnotateSpan,
     annotate_spans,
@@ -54,6 +63,7 @@ __all__ = [
     "ExportArticle",
     "ExportRelation",
     "ExportSpan",
+    "GoldStatus",
     "actors_ranked",
     "actors_search",
     "actors_with_counts",
@@ -61,12 +71,15 @@ __all__ = [
     "annotate_spans_near",
     "article_detail",
     "article_for_suggestions",
+    "article_gold_status",
     "article_neighbours",
     "article_span_counts",
     "article_suggestions",
     "article_target",
     "articles_for_user",
+    "blind_project_ids",
     "export_articles",
+    "hide_others_work",
     "project_agreement",
     "project_articles",
     "project_timeline",
@@ -80,4 +93,5 @@ __all__ = [
     "span_version_snapshot",
     "spans_for_user",
     "suggestion_backend_of",
+    "visible_annotator",
 ]

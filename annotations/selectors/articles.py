@@ -12,6 +12,7 @@ from annotations.models import Article, ArticleProgress, Label, Membership, Proj
 from annotations.text_search import contains_ignoring_case
 
 from ..permissions import role_of
+from .scope import others_hidden_sql
 
 # The article list and the annotate page's previous/next share this order; NULL dates sort last
 # on every backend.
@@ -36,7 +37,7 @@ def project_articles(
         Article.objects.filter(project=project)
         .defer("body", "metadata")
         .annotate(
-            my_span_count=Count("spans", filter=Q(spans__annotator=user)),
+            my_span_count=Count("spans", filter=Q(spans__annotator=user, spans__gold=False)),
             my_done_at=Subquery(done_at),
         )
         .order_by(*ARTICLE_ORDER)
@@ -180,9 +181,20 @@ def _article_detail_sql(member_check: bool) -> str:
     article, span, membership = Article._meta, Span._meta, Membership._meta
     project = quote(article.get_field("project").column)
     columns = ", ".join(f"a.{quote(f.column)}" for f in article.concrete_fields)
+    # A blind project's annotator counts their own spans only (selectors.hide_others_work).
+    hidden = (
+        " AND "
+        + others_hidden_sql(
+            project=f"s.{quote(span.get_field('project').column)}",
+            annotator=f"s.{quote(span.get_field('annotator').column)}",
+        )
+        if member_check
+        else ""
+    )
     sql = (
         f"SELECT {columns}, (SELECT COUNT(*) FROM {quote(span.db_table)} s "
-        f"WHERE s.{quote(span.get_field('article').column)} = a.{quote(article.pk.column)}) "
+        f"WHERE s.{quote(span.get_field('article').column)} = a.{quote(article.pk.column)}"
+        f"{hidden}) "
         f"AS span_count FROM {quote(article.db_table)} a WHERE a.{quote(article.pk.column)} = %s"
     )
     if member_check:
@@ -201,5 +213,5 @@ def article_detail(*, pk: int, user) -> Article | None:
     ORM took longer to build the scoped, annotated query than the database takes to answer
     it, on a request that is mostly the body's bytes.
     """
-    params = [pk] if user.is_superuser else [pk, user.pk]
+    params = [pk] if user.is_superuser else [user.pk, user.pk, pk, user.pk]
     return next(iter(Article.objects.raw(_article_detail_sql(not user.is_superuser), params)), None)

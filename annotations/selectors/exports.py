@@ -125,10 +125,17 @@ class SpanFilters:
     status: str | None = None
     label: int | None = None  # a label id of the project
     annotator: str | None = None  # a username
+    gold: bool | None = None  # True: only gold spans; False: only annotators' spans
+    # A blind project's annotator sees only their own spans: their username.
+    visible_to: str | None = None
 
     def spans(self, prefix: str = "") -> Q:
         """The condition on ``Span`` (``prefix`` ``"span__"`` for a model pointing at spans)."""
         condition = Q()
+        if self.gold is not None:
+            condition &= Q(**{f"{prefix}gold": self.gold})
+        if self.visible_to is not None:
+            condition &= Q(**{f"{prefix}annotator__username": self.visible_to})
         if self.status:
             condition &= Q(**{f"{prefix}status": self.status})
         if self.label:
@@ -144,6 +151,8 @@ def export_filters(
     status: str | None = None,
     label: int | str | None = None,
     annotator: str | None = None,
+    gold: bool | str | None = None,
+    visible_to: str | None = None,
 ) -> SpanFilters:
     """The export filters as the page, the API or the command got them, checked: a status of
     ``SpanStatus``, a label id (digits, within bigint) of one of the project's labels, a
@@ -174,9 +183,21 @@ def export_filters(
         annotator = None
     elif not isinstance(annotator, str) or len(annotator) > longest or "\x00" in annotator:
         errors["annotator"] = "No such username."
+    gold_value = None
+    if gold not in (None, ""):
+        words = {"true": True, "1": True, "false": False, "0": False}
+        gold_value = gold if isinstance(gold, bool) else words.get(str(gold).lower())
+        if gold_value is None:
+            errors["gold"] = "Must be true or false."
     if errors:
         raise ValidationError(errors)
-    return SpanFilters(status=status, label=label_id, annotator=annotator)
+    return SpanFilters(
+        status=status,
+        label=label_id,
+        annotator=annotator,
+        gold=gold_value,
+        visible_to=visible_to,
+    )
 
 
 def export_articles(
@@ -185,6 +206,8 @@ def export_articles(
     status: str | None = None,
     label: int | str | None = None,
     annotator: str | None = None,
+    gold: bool | None = None,
+    visible_to: str | None = None,
     chunk_size: int | None = None,
     timestamps: bool = True,
 ) -> Iterator[ExportArticle]:
@@ -214,7 +237,9 @@ def export_articles(
     them. A span actors query of their own went over the chunk's spans a second time, and
     cost PostgreSQL more than the spans query itself.
     """
-    filters = SpanFilters(status=status, label=label, annotator=annotator)
+    filters = SpanFilters(
+        status=status, label=label, annotator=annotator, gold=gold, visible_to=visible_to
+    )
     streaming = connection.vendor == "postgresql"
     if chunk_size is None:
         chunk_size = EXPORT_CHUNK_SIZE if streaming else EXPORT_CHUNK_SIZE_BUFFERED

@@ -29,8 +29,9 @@ def annotate_spans(
     *, article: Article, user, overlapping: tuple[int, int] | None = None
 ) -> list[AnnotateSpan]:
     """The user's spans on an article in text order (one query); with ``overlapping``
-    ``(start, end)``, only those that touch that range (its ends included)."""
-    spans = Span.objects.filter(article=article, annotator=user)
+    ``(start, end)``, only those that touch that range (its ends included). Gold spans are
+    the article's, not the reviewer's who made them: they are left out."""
+    spans = Span.objects.filter(article=article, annotator=user, gold=False)
     if overlapping is not None:
         spans = spans.filter(start__lte=overlapping[1], end__gte=overlapping[0])
     return [
@@ -44,7 +45,7 @@ def annotate_spans(
 def article_span_counts(*, article: Article, user) -> dict[int, int]:
     """How many spans the user has on an article, per label id (one query)."""
     return dict(
-        Span.objects.filter(article=article, annotator=user)
+        Span.objects.filter(article=article, annotator=user, gold=False)
         .order_by()
         .values_list("label_id")
         .annotate(n=Count("id"))
@@ -64,7 +65,8 @@ def annotate_spans_near(
     def column(name):
         return quote(meta.get_field(name).column)
 
-    table, mine = quote(meta.db_table), f"{column('article')} = %s AND {column('annotator')} = %s"
+    table = quote(meta.db_table)
+    mine = f"{column('article')} = %s AND {column('annotator')} = %s AND {column('gold')} = %s"
     sql = (
         f"SELECT {column('id')}, {column('start')}, {column('end')}, {column('label')}, "
         f"{column('text')}, NULL FROM {table} "
@@ -72,7 +74,16 @@ def annotate_spans_near(
         f"UNION ALL SELECT NULL, NULL, NULL, {column('label')}, NULL, COUNT(*) FROM {table} "
         f"WHERE {mine} GROUP BY {column('label')}"
     )
-    params = [article.pk, user.pk, overlapping[1], overlapping[0], article.pk, user.pk]
+    params = [
+        article.pk,
+        user.pk,
+        False,
+        overlapping[1],
+        overlapping[0],
+        article.pk,
+        user.pk,
+        False,
+    ]
     rows, counts = [], {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

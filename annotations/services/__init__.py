@@ -17,6 +17,8 @@ Where each rule lives (a module per concern; this package re-exports the public 
 - ``spans``: span create (one or many), update, delete, restore; ``spans_sql``: the PostgreSQL
   one-statement create and the hand SQL of ``role_and_slice``, beside the ORM code they
   replace, calling the same rules (tests/services/test_spans_sql.py compares the two).
+- ``gold``: promote a span into the gold layer, curate an article (unanimous, majority);
+  ``assignments``: who annotates which article, one by one or spread evenly.
 - ``projects`` (projects, members: a project keeps a manager), ``labels``, ``articles``,
   ``actors`` (the shared registry, merges), ``relations``, ``progress``, ``suggestions``
   (dismissals, a project's suggestion server), ``span_occurrences`` (label all occurrences).
@@ -44,6 +46,14 @@ from .articles import (
     article_validate,
     body_sha256,
 )
+from .assignments import (
+    BulkAssignmentError,
+    assignment_create,
+    assignment_delete,
+    assignments_create,
+    project_assign,
+)
+from .gold import CurateResult, CurateStrategy, article_curate, span_promote
 from .history import record_event, relation_snapshot, span_snapshot
 from .labels import (
     RESERVED_HOTKEYS,
@@ -68,6 +78,7 @@ from .relations import (
     relation_delete,
     relation_update,
 )
+from .review import spans_review_bulk
 from .span_occurrences import LabelAllResult, phrase_occurrences, span_label_all
 from .span_rules import (
     DuplicateSpan,
@@ -106,7 +117,10 @@ __all__ = [
     "MAX_JSON_DEPTH",
     "RESERVED_HOTKEYS",
     "UNSET",
+    "BulkAssignmentError",
     "BulkValidationError",
+    "CurateResult",
+    "CurateStrategy",
     "DuplicateArticle",
     "DuplicateSpan",
     "LabelAllResult",
@@ -118,10 +132,14 @@ __all__ = [
     "actor_update",
     "actor_validate",
     "article_create",
+    "article_curate",
     "article_delete",
     "article_mark_done",
     "article_update",
     "article_validate",
+    "assignment_create",
+    "assignment_delete",
+    "assignments_create",
     "body_sha256",
     "check_actor_role",
     "check_covered",
@@ -147,6 +165,7 @@ __all__ = [
     "membership_set",
     "normalize_newlines",
     "phrase_occurrences",
+    "project_assign",
     "project_create",
     "project_delete",
     "project_update",
@@ -162,10 +181,12 @@ __all__ = [
     "span_event_revert",
     "span_label_all",
     "span_offsets_validate",
+    "span_promote",
     "span_restore",
     "span_snapshot",
     "span_update",
     "span_values_validate",
+    "spans_review_bulk",
     "suggestion_backend_delete",
     "suggestion_backend_set",
     "suggestion_dismiss",

@@ -26,6 +26,8 @@ def span_snapshot(span: Span, actors: Iterable[tuple[int, str]] | None = None) -
         "confidence": span.confidence,
         "note": span.note,
         "status": span.status,
+        "gold": span.gold,
+        "source_span": span.source_span_id,
         "annotator": span.annotator.get_username(),
         "version": span.version,
         "created_at": span.created_at.isoformat(),

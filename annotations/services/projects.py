@@ -51,10 +51,12 @@ def _save_unless_slug_taken(project: Project, **save) -> bool:
 
 
 @transaction.atomic
-def project_create(*, name: str, creator, slug: str = "", description: str = "") -> Project:
+def project_create(
+    *, name: str, creator, slug: str = "", description: str = "", blind: bool = False
+) -> Project:
     """Create a project; its creator becomes its manager. Without a ``slug``, one is made
     from the name, numbered (``-2``, ``-3``...) past those taken."""
-    data = clean_fields(Project, {"name": name, "description": description})
+    data = clean_fields(Project, {"name": name, "description": description, "blind": blind})
     given = bool(slug)
     if given:
         slug = clean_fields(Project, {"slug": slug})["slug"]
@@ -83,9 +85,10 @@ def project_update(
     name: str = UNSET,
     slug: str = UNSET,
     description: str = UNSET,
+    blind: bool = UNSET,
 ) -> Project:
-    """Change a project's name, slug or description (those given); managers only."""
-    changes = given(name=name, slug=slug, description=description)
+    """Change a project's name, slug, description or ``blind`` (those given); managers only."""
+    changes = given(name=name, slug=slug, description=description, blind=blind)
     require_role(project, user, MANAGER_ROLES, "change the project")
     data = clean_fields(Project, changes)
     taken = ValidationError({"slug": f"The slug “{data.get('slug')}” is taken."})

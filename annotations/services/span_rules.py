@@ -185,9 +185,9 @@ def save_span(span: Span, *, force_insert: bool = False, user=None) -> None:
 
 
 class DuplicateSpan(ValidationError):
-    """The annotator already has a span with these offsets and this label. ``key`` names it
-    for ``duplicate_span_id``, which reads it once the failed write is rolled back (PostgreSQL
-    answers nothing else in a transaction that failed)."""
+    """The annotator already has a span with these offsets and this label (or the gold layer
+    has one there). ``key`` names it for ``duplicate_span_id``, which reads it once the failed
+    write is rolled back (PostgreSQL answers nothing else in a transaction that failed)."""
 
     def __init__(self, message: str, key: dict[str, int]):
         super().__init__({"non_field_errors": [message]})
@@ -201,20 +201,55 @@ def duplicate_span_message(*, text: str, label: str, start: int, end: int, by: s
     return f"{by or 'You'} already marked “{quote}” as {label} (characters {start + 1}–{end})."
 
 
-def duplicate_span_error(span: Span, *, user=None) -> DuplicateSpan:
-    """The unique constraint on (article, annotator, label, start, end), in words."""
-    by = "" if user is None or user.pk == span.annotator_id else span.annotator.get_username()
-    message = duplicate_span_message(
-        text=span.text or "", label=span.label.name, start=span.start, end=span.end, by=by
+def gold_span_at(article, start: int, end: int, label) -> int | None:
+    """The id of the gold span at (article, start, end, label), if there is one."""
+    return (
+        Span.objects.filter(
+            article_id=getattr(article, "pk", article),
+            start=start,
+            end=end,
+            label_id=getattr(label, "pk", label),
+            gold=True,
+        )
+        .values_list("pk", flat=True)
+        .first()
     )
+
+
+def gold_taken_message(span_id: int, start: int, end: int) -> str:
+    return (
+        f"A gold span is already at [{start}, {end}) with this label: span {span_id}. "
+        "There is at most one gold span per article, start, end and label."
+    )
+
+
+def check_gold_place(article, start: int, end: int, label) -> None:
+    """A new gold span's place and label are free in the gold layer (400 naming the gold
+    span there; the unique constraint decides between two at the same instant)."""
+    if (taken := gold_span_at(article, start, end, label)) is not None:
+        raise ValidationError({"non_field_errors": [gold_taken_message(taken, start, end)]})
+
+
+def duplicate_span_error(span: Span, *, user=None) -> DuplicateSpan:
+    """The unique constraints on (article, annotator, label, start, end) of an annotator's
+    spans, and on (article, label, start, end) of the gold spans, in words."""
     key = {
         "article_id": span.article_id,
-        "annotator_id": span.annotator_id,
         "label_id": span.label_id,
         "start": span.start,
         "end": span.end,
     }
-    return DuplicateSpan(message, key)
+    if span.gold:
+        message = (
+            f"A gold “{span.label.name}” span is already at characters "
+            f"{span.start + 1}–{span.end} of this article."
+        )
+        return DuplicateSpan(message, {**key, "gold": True})
+    by = "" if user is None or user.pk == span.annotator_id else span.annotator.get_username()
+    message = duplicate_span_message(
+        text=span.text or "", label=span.label.name, start=span.start, end=span.end, by=by
+    )
+    return DuplicateSpan(message, {**key, "annotator_id": span.annotator_id, "gold": False})
 
 
 def duplicate_span_id(error: DuplicateSpan) -> int | None:

@@ -21,6 +21,7 @@ from ..models import (
 )
 from ..permissions import (
     MEMBER_ROLES,
+    check_gold,
     check_span_change,
     check_span_delete,
     check_span_restore,
@@ -32,6 +33,7 @@ from ..permissions import (
 from .history import record_event, span_snapshot
 from .relations import relations_of_span, relations_restore
 from .span_rules import (
+    check_gold_place,
     check_label,
     check_offset_values,
     check_offsets,
@@ -85,15 +87,19 @@ def span_create(
     confidence: str | None = None,
     note: str = "",
     status: str | None = None,
+    gold: bool = False,
 ) -> Span:
     """Annotate ``body[start:end]`` of ``article``; records a ``created`` event.
+
+    ``gold=True`` makes a gold span (reviewers and managers: ``permissions.check_gold``), the
+    ORM way; at most one per (article, start, end, label) (``gold.py`` promotes and curates).
 
     ``article`` and ``label`` may be ids (the API's hot path): they are read with the rules'
     other facts, in one statement on PostgreSQL (``spans_sql``), else by ``span_create_orm``.
     A missing one raises ``DoesNotExist``. Both ways check the same rules in the same order
     (``span_rules.check_span_create``) and answer the same errors."""
     graded = {"probability": probability, "confidence": confidence, "note": note}
-    if _one_statement_applies(actors, status):
+    if not gold and _one_statement_applies(actors, status):
         check_offset_values(start, end, text)
         try:
             values = span_values_validate(graded)
@@ -117,7 +123,7 @@ def span_create(
             return span
     return span_create_orm(
         article=article, start=start, end=end, label=label, annotator=annotator, text=text,
-        actors=actors, status=status, **graded,
+        actors=actors, status=status, gold=gold, **graded,
     )  # fmt: skip
 
 
@@ -135,9 +141,12 @@ def span_create_orm(
     confidence: str | None = None,
     note: str = "",
     status: str | None = None,
+    gold: bool = False,
+    source_span: Span | None = None,
 ) -> Span:
-    """``span_create`` the general way: any backend, actors and a status. Call
-    ``span_create``; this is public for the test that compares it with the statement."""
+    """``span_create`` the general way: any backend, actors, a status, a gold span. Call
+    ``span_create``; this is public for the test that compares it with the statement (and
+    for ``gold.py``, which names a gold span's ``source_span``)."""
     check_offset_values(start, end, text)
     project_id, role, length, piece = role_and_slice(article, annotator, start, end)
     if not isinstance(label, Label):
@@ -152,6 +161,9 @@ def span_create_orm(
         length=length,
         piece=piece,
     )
+    if gold:
+        check_gold(role)
+        check_gold_place(article, start, end, label)
     values = span_values_validate(
         {"probability": probability, "confidence": confidence, "note": note}
     )
@@ -167,6 +179,8 @@ def span_create_orm(
         text=covered,
         label=label,
         annotator=annotator,
+        gold=bool(gold),
+        source_span=source_span,
         created_at=now,
         updated_at=now,
         **values,
@@ -254,23 +268,31 @@ def span_update(
     confidence: str | None = UNSET,
     note: str = UNSET,
     status: str = UNSET,
+    gold: bool = UNSET,
 ) -> Span:
     """Change a span's fields (those given). ``version`` must be the one the change was
     based on, else ``Conflict``.
 
-    The annotator changes their own span; a reviewer or manager may set any span's status.
+    The annotator changes their own span; a reviewer or manager may set any span's status
+    and change a gold span. ``gold`` is fixed when a span is made (promote a span to copy it
+    into the gold layer): naming it is a reviewer's or manager's, and only as it is.
     A change that changes nothing is not recorded and keeps the version.
     """
     changes = given(
         start=start, end=end, text=text, label=label, actors=actors, probability=probability,
-        confidence=confidence, note=note, status=status,
+        confidence=confidence, note=note, status=status, gold=gold,
     )  # fmt: skip
     check_version_value(version)
     span = _lock_span(span)
     # Permission first: a change that is not allowed is refused whatever its version, and
     # the Conflict below carries the current span, which only those allowed may see.
     role = require_role(span.project_id, user, MEMBER_ROLES, "change spans")
-    check_span_change(role, own=span.annotator_id == user.pk, fields=changes)
+    check_span_change(role, own=span.annotator_id == user.pk, fields=changes, gold=span.gold)
+    if "gold" in changes and changes.pop("gold") is not span.gold:
+        raise ValidationError(
+            {"gold": "A span's gold flag is set when it is made: promote the span "
+             "(spans/{id}/promote/) or delete the gold span."}
+        )  # fmt: skip
     check_version(span, version)
 
     before = span_snapshot(span)
@@ -326,7 +348,7 @@ def span_delete(*, span: Span | int, user) -> None:
     """
     span = _lock_span(span)
     role = require_role(span.project_id, user, MEMBER_ROLES, "delete spans")
-    check_span_delete(role, own=span.annotator_id == user.pk)
+    check_span_delete(role, own=span.annotator_id == user.pk, gold=span.gold)
     before = span_snapshot(span)
     relations = relations_of_span(span)
     record_event(span, SpanEvent.Action.DELETED, user, before, None, relations=relations)
@@ -342,7 +364,8 @@ def span_restore(*, event: SpanEvent, user) -> Span:
     if target is None:
         raise Conflict("The span did not exist before this event; there is nothing to restore.")
     role = user_role(project=event.project_id, user=user)
-    check_span_restore(role, own=target["annotator"] == user.get_username())
+    gold = bool(target.get("gold", False))
+    check_span_restore(role, own=target["annotator"] == user.get_username(), gold=gold)
 
     label = Label.objects.filter(pk=target["label"], project_id=event.project_id).first()
     if label is None:
@@ -370,6 +393,11 @@ def span_restore(*, event: SpanEvent, user) -> Span:
         "confidence": target["confidence"],
         "note": target["note"],
         "status": target["status"],
+        "gold": gold,
+        # The span it was promoted from, while it exists.
+        "source_span_id": Span.objects.filter(pk=target.get("source_span") or 0)
+        .values_list("pk", flat=True)
+        .first(),
         "version": max(versions, default=0) + 1,
         "updated_at": timezone.now(),
     }

@@ -68,7 +68,8 @@ def _span_create_sql() -> str:
         col(span, name)
         for name in (
             "article", "project", "start", "end", "text", "label", "annotator",
-            "probability", "confidence", "note", "status", "version", "created_at", "updated_at",
+            "probability", "confidence", "note", "status", "gold", "version", "created_at",
+            "updated_at",
         )
     )  # fmt: skip
     event_columns = ", ".join(
@@ -93,7 +94,7 @@ def _span_create_sql() -> str:
         ), inserted AS (
             INSERT INTO {quote(span.db_table)} ({span_columns})
             SELECT %(article)s, f.project_id, %(start)s, %(end)s, f.piece, %(label)s, %(user)s,
-                %(probability)s, %(confidence)s, %(note)s, %(status)s, 1, %(now)s, %(now)s
+                %(probability)s, %(confidence)s, %(note)s, %(status)s, FALSE, 1, %(now)s, %(now)s
             FROM facts f
             WHERE (f.role IS NOT NULL OR %(superuser)s)
                 AND f.label_project = f.project_id AND f.label_kind = %(kind)s
@@ -117,7 +118,7 @@ def span_create_one_statement(
     *, article_id: int, label_id: int, annotator, start: int, end: int, text: str | None,
     values: dict[str, Any],
 ) -> Span:  # fmt: skip
-    """``span_create`` without actors or a status, on PostgreSQL (``_span_create_sql``):
+    """``span_create`` without actors, a status or ``gold``, on PostgreSQL (``_span_create_sql``):
     the article and the label are read in the statement, so ids suffice. Its errors are
     ``check_span_create``'s on the facts the statement read, as the ORM way's are."""
     now = timezone.now()

@@ -27,7 +27,7 @@ def project_agreement(request, slug):
     picked = form.picked()
     basis, label = picked["basis"], picked["label"]
     result = selectors.project_agreement(
-        project=project, basis=basis, label=int(label) if label else None
+        project=project, basis=basis, label=int(label) if label else None, user=request.user
     )
     context = {
         "project": project,

@@ -29,7 +29,7 @@ def annotate(request, slug, article_id):
     if (wanted := whole_number(request.GET.get("span", ""))) is not None:
         panel_span = (
             Span.objects.select_related("label", "annotator")
-            .filter(pk=wanted, article=ws.article, annotator=request.user)
+            .filter(pk=wanted, article=ws.article, annotator=request.user, gold=False)
             .first()
         )
     context = ws.context(

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from .. import selectors
 from ..exports import FORMATS as EXPORT_FORMATS
 from ..exports import export_stream
 from ..forms import ExportFilterForm
@@ -39,9 +40,10 @@ def _export_filters(request, project) -> tuple[dict, dict]:
     return choices, picked
 
 
-def _export_count(project, picked: dict) -> dict:
+def _export_count(project, picked: dict, user) -> dict:
     """What an export with these filters holds: every article, the spans that match."""
     spans = filter_spans(Span.objects.filter(project=project), picked)
+    spans = selectors.hide_others_work(spans, user=user)  # a blind project's annotator
     return {
         "articles": Article.objects.filter(project=project).count(),
         "spans": spans.count(),
@@ -58,7 +60,7 @@ def project_export(request, slug):
     project = user_project(request, slug)
     choices, picked = _export_filters(request, project)
     context = {"project": project, **choices, "picked": picked, "count": None}
-    context["count"] = _export_count(project, picked)
+    context["count"] = _export_count(project, picked, request.user)
     if request.htmx:
         return render(request, "annotations/partials/io/export_count.html", context)
     context["recent_jobs"] = recent_jobs(request.user, project, JobKind.EXPORT)
@@ -77,6 +79,8 @@ def project_export_download(request, slug):
             status=request.GET.get("status") or None,
             label=request.GET.get("label") or None,
             annotator=request.GET.get("annotator") or None,
+            gold=request.GET.get("gold") or None,
+            visible_to=selectors.visible_annotator(project=project, user=request.user),
         )
     if refused:  # a filter the form does not offer, as the API answers it
         return error_response(request, refused.message, 400)

@@ -58,6 +58,10 @@ def project_detail(request, slug):
     )
     page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
     query = {k: v for k, v in request.GET.items() if k != "page" and v}
+    if can_review(role):  # where adjudication stands, for those who settle it
+        statuses = selectors.article_gold_status(article_ids=[a.pk for a in page])
+        for article in page:
+            article.gold_status = selectors.GoldStatus(statuses[article.pk])
     context = {
         "project": project,
         "can_review": can_review(role),

@@ -15,7 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from .. import services
 from ..forms import ReviewFilterForm
-from ..models import Span, SpanStatus
+from ..models import Article, Span, SpanStatus
 from ..permissions import can_review, user_role
 from .common import filter_spans, label_and_annotator_choices, user_project, whole_number
 from .errors import catch_refusal, error_response
@@ -124,6 +124,13 @@ def project_review(request, slug):
         "statuses": SpanStatus.choices,
         "counts": _review_counts(project),
         "picked": picked,
+        # A label or an annotator picked in the pending queue: accept (or reject) all of
+        # theirs on an article at once.
+        "bulk_articles": list(dict.fromkeys((span.article.id, span.article.title) for span in rows))
+        if picked["status"] == SpanStatus.PENDING
+        and (picked.get("label") or picked.get("annotator"))
+        else [],
+        "bulk_query": urlencode(base),
     }
     if request.htmx and request.htmx.target == "review-queue":
         return render(request, "annotations/partials/review/review_queue.html", context)
@@ -153,3 +160,39 @@ def span_review(request, slug, span_id):
         return redirect(reverse("annotations:project-review", args=[project.slug]))
     span = get_object_or_404(_review_spans(project), pk=span_id)
     return _review_row(request, project, span)
+
+
+def _bulk_articles(picked: dict, rows: list) -> list[tuple[int, str]]:
+    """The articles of the page, when the pending queue is filtered by label or annotator."""
+    if picked["status"] != SpanStatus.PENDING or not (
+        picked.get("label") or picked.get("annotator")
+    ):
+        return []
+    return list(dict.fromkeys((span.article.id, span.article.title) for span in rows))
+
+
+@login_required
+@require_POST
+def review_bulk(request, slug):
+    """Accept (or reject) every pending span of the picked label and/or annotator on one
+    article (``services.spans_review_bulk``), then back to the queue."""
+    project = user_project(request, slug)
+    _review_role(request, project)
+    article = get_object_or_404(
+        Article.objects.defer("body"), pk=whole_number(request.POST.get("article", "")) or 0,
+        project=project,
+    )  # fmt: skip
+    label = whole_number(request.POST.get("label", ""))
+    queue = reverse("annotations:project-review", args=[project.slug])
+    with catch_refusal() as refused:
+        services.spans_review_bulk(
+            article=article,
+            user=request.user,
+            status=request.POST.get("status", SpanStatus.ACCEPTED),
+            label=label,
+            annotator=request.POST.get("annotator") or None,
+        )
+    if refused:
+        return error_response(request, refused.message, refused.status, back=queue)
+    query = request.POST.get("query", "")
+    return redirect(f"{queue}?{query}" if query else queue)

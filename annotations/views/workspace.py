@@ -122,6 +122,7 @@ class Workspace:
             pk=span_id,
             article=self.article,
             annotator=self.request.user,
+            gold=False,  # a gold span is changed on the compare page
         )
 
     def reload(self):

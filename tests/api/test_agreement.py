@@ -402,6 +402,8 @@ def test_an_empty_project_answers_empty_lists(annotator, project):
         "f1": None,
         "pairs": [],
         "labels": [],
+        "alpha": None,
+        "gold": [],
     }
 
 
@@ -482,10 +484,11 @@ def _grow(project, labels, *, annotators, articles, per_article):
 @pytest.mark.parametrize(
     ("params", "queries"),
     [
-        # project, the stream of spans, usernames, label names
-        ({}, 4),
+        # project, the stream of spans (gold ones too), the stream of bodies, usernames,
+        # label names
+        ({}, 5),
         # ... and one to check each filter belongs to the project
-        ({"label": True, "article": True}, 6),
+        ({"label": True, "article": True}, 7),
     ],
 )
 def test_query_count_is_constant(

@@ -27,6 +27,7 @@ def test_list_shows_only_my_projects_with_my_role(annotator, project):
             "name": project.name,
             "slug": project.slug,
             "description": "",
+            "blind": False,
             "created_at": body["results"][0]["created_at"],
             "my_role": "annotator",
         }

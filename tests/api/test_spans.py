@@ -52,6 +52,8 @@ def test_create_one_span(annotator, article, label, project):
         "confidence": None,
         "note": "n",
         "status": "pending",
+        "gold": False,
+        "source_span": None,
         "annotator": "alice",
         "version": 1,
         "created_at": data["created_at"],

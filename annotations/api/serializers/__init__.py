@@ -31,6 +31,13 @@ from .common import (
     TokenSerializer,
 )
 from .fields import MAX_BULK, MAX_TEXT
+from .gold import (
+    AssignmentSerializer,
+    AssignResultSerializer,
+    AssignSerializer,
+    CurateResultSerializer,
+    CurateSerializer,
+)
 from .history import SnapshotField, SpanEventSerializer
 from .labels import LabelSerializer, LabelUpdateSerializer
 from .projects import MemberRoleSerializer, MemberSerializer, ProjectSerializer
@@ -73,6 +80,11 @@ __all__ = [
     "ArticleSerializer",
     "ArticleSpanPage",
     "ArticleUpdateSerializer",
+    "AssignResultSerializer",
+    "AssignSerializer",
+    "AssignmentSerializer",
+    "CurateResultSerializer",
+    "CurateSerializer",
     "DismissSerializer",
     "DismissalSerializer",
     "ErrorSerializer",

@@ -78,6 +78,11 @@ class AgreementPairSerializer(AgreementCountsSerializer):
     labels = AgreementLabelSerializer(
         many=True, help_text="Per label either of them used on those articles."
     )
+    kappa = serializers.FloatField(
+        allow_null=True,
+        help_text="Cohen's κ over the tokens of the articles both annotated (see the method); "
+        "null with nothing to compare or no variation.",
+    )
 
 
 class AgreementLabelPooledSerializer(serializers.Serializer):
@@ -87,6 +92,21 @@ class AgreementLabelPooledSerializer(serializers.Serializer):
     matches = serializers.IntegerField(help_text="Exact matches, summed over the pairs.")
     spans = serializers.IntegerField(help_text="spans_a + spans_b, summed over the pairs.")
     f1 = serializers.FloatField(allow_null=True, help_text="2·matches / spans.")
+
+
+class GoldScoreSerializer(serializers.Serializer):
+    annotator = serializers.CharField(help_text="Username.")
+    articles = serializers.IntegerField(
+        help_text="Articles with gold spans and spans of theirs: those compared."
+    )
+    spans = serializers.IntegerField(help_text="Their spans on those articles.")
+    gold_spans = serializers.IntegerField(help_text="The gold spans on those articles.")
+    matches = serializers.IntegerField(
+        help_text="Their spans with a gold span at the same start, end and label."
+    )
+    f1 = serializers.FloatField(
+        allow_null=True, help_text="2·matches / (spans + gold_spans); null when both are 0."
+    )
 
 
 class AgreementSerializer(serializers.Serializer):
@@ -104,3 +124,11 @@ class AgreementSerializer(serializers.Serializer):
     )
     pairs = AgreementPairSerializer(many=True)
     labels = AgreementLabelPooledSerializer(many=True, help_text="Each label over every pair.")
+    alpha = serializers.FloatField(
+        allow_null=True,
+        help_text="Krippendorff's α, nominal, over the tokens of every article two or more "
+        "annotators annotated (see the method); null with nothing to compare or no variation.",
+    )
+    gold = GoldScoreSerializer(
+        many=True, help_text="Per annotator, exact F1 of their spans against the gold spans."
+    )

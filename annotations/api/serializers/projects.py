@@ -17,6 +17,11 @@ class ProjectSerializer(serializers.Serializer):
         help_text="Made from the name when not given; unique.",
     )
     description = CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
+    blind = serializers.BooleanField(
+        required=False,
+        help_text="Annotators see only their own spans and relations (pages, API, exports, "
+        "agreement); reviewers and managers see everything. Managers change it.",
+    )
     created_at = serializers.DateTimeField(read_only=True)
     my_role = serializers.ChoiceField(choices=Role.choices, read_only=True, allow_null=True)
 

@@ -13,6 +13,7 @@ from django.db.models import Func
 from django.utils import timezone
 
 from annotations.models import MAX_ID, Membership, Span, SpanActor
+from annotations.selectors.scope import others_hidden_sql
 
 from .fields import User
 
@@ -78,6 +79,8 @@ def span_page_columns() -> tuple:
         "confidence",
         "note",
         "status",
+        "gold",
+        "source_span_id",
         "annotator__username",
         "version",
         *stamps,
@@ -142,6 +145,11 @@ def _article_span_page_sql(vendor: str, member_check: bool) -> str:
             f"FROM {quote(membership.db_table)} m "
             f"WHERE m.{quote(membership.get_field('user').column)} = %s)"
         )
+        # A blind project's annotator sees their own spans only (selectors.hide_others_work).
+        sql += " AND " + others_hidden_sql(
+            project=f"s.{quote(span.get_field('project').column)}",
+            annotator=f"s.{quote(span.get_field('annotator').column)}",
+        )
     return sql
 
 
@@ -176,7 +184,7 @@ class ArticleSpanPage:
         start, stop = item.start or 0, item.stop
         member_check = not self.user.is_superuser
         sql = _article_span_page_sql(connection.vendor, member_check)
-        params = [self.article] + ([self.user.pk] if member_check else [])
+        params = [self.article] + ([self.user.pk] * 3 if member_check else [])
         if self.bound is not None:
             sql += f" AND s.{connection.ops.quote_name(Span._meta.pk.column)} "
             sql += "> %s" if self.bound[0] == "gt" else "< %s"
@@ -253,6 +261,8 @@ def span_page(rows) -> list[dict]:
             "confidence": confidence,
             "note": note,
             "status": status,
+            "gold": bool(gold),  # SQLite's hand-read rows answer 0 and 1
+            "source_span": source_span,
             "annotator": annotator,
             "version": version,
             "created_at": iso(created_at),
@@ -270,6 +280,8 @@ def span_page(rows) -> list[dict]:
             confidence,
             note,
             status,
+            gold,
+            source_span,
             annotator,
             version,
             created_at,

@@ -62,6 +62,17 @@ class SpanSerializer(serializers.Serializer):
         required=False,
         help_text="Only a reviewer or manager sets it; a new span is pending.",
     )
+    gold = serializers.BooleanField(
+        required=False,
+        help_text="A gold span: the article's adjudicated version. `true` on create makes "
+        "one (reviewers and managers; an annotator gets 403); fixed afterwards.",
+    )
+    source_span = serializers.IntegerField(
+        source="source_span_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The span a gold span was promoted from, or null.",
+    )
     annotator = CharField(source="annotator.username", read_only=True)
     version = serializers.IntegerField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
@@ -113,7 +124,7 @@ def plain_span_input(data) -> dict | None:
     The API's hot path: the serializer's per-field machinery costs more than the queries
     of a create. tests/api/test_spans_fast.py checks that both agree on generated input.
     """
-    if type(data) is not dict or "actors" in data:
+    if type(data) is not dict or "actors" in data or data.get("gold", False) is not False:
         return None
     try:
         article, label, start, end = data["article"], data["label"], data["start"], data["end"]

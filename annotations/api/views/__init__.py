@@ -3,6 +3,7 @@ call the services (``base`` says how)."""
 
 from .actors import ActorViewSet
 from .articles import ArticleViewSet
+from .assignments import AssignmentViewSet
 from .base import NotFoundView, TokenView
 from .history import SpanEventViewSet
 from .labels import LabelViewSet
@@ -13,6 +14,7 @@ from .spans import SpanViewSet
 __all__ = [
     "ActorViewSet",
     "ArticleViewSet",
+    "AssignmentViewSet",
     "LabelViewSet",
     "NotFoundView",
     "ProjectViewSet",

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from annotations import selectors
 from annotations.metrics.agreement import METHOD
+from annotations.metrics.reliability import RELIABILITY_METHOD
 
 from .. import serializers
 
@@ -19,6 +20,9 @@ class ProjectAgreementAction:
         description=(
             "Every member may read it. "
             + METHOD
+            + "\n\n"
+            + RELIABILITY_METHOD
+            + "\n\nIn a blind project an annotator gets the figures of their own work only."
             + "\n\n`label` restricts the spans compared (not the articles); `article` restricts "
             "the articles. No annotator, or one: 200 with empty `pairs`."
         ),
@@ -44,5 +48,7 @@ class ProjectAgreementAction:
         params = {key: value for key, value in request.query_params.items() if value != ""}
         query = serializers.AgreementQuerySerializer(data=params, context={"project": project})
         query.is_valid(raise_exception=True)
-        result = selectors.project_agreement(project=project, **query.validated_data)
+        result = selectors.project_agreement(
+            project=project, user=request.user, **query.validated_data
+        )
         return Response(serializers.AgreementSerializer(result).data)

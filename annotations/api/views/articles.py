@@ -11,11 +11,12 @@ from annotations.models import MAX_ID, Article, Span
 
 from .. import filters, serializers
 from .base import ServiceViewSet
+from .gold import ArticleCurateAction
 from .suggestions import ArticleSuggestionActions
 
 
 @extend_schema_view(list=extend_schema(responses=serializers.ArticleListSerializer(many=True)))
-class ArticleViewSet(ArticleSuggestionActions, ServiceViewSet):
+class ArticleViewSet(ArticleSuggestionActions, ArticleCurateAction, ServiceViewSet):
     """Articles of your projects; the list leaves the body out. Managers change them."""
 
     queryset = Article.objects.none()
@@ -31,7 +32,7 @@ class ArticleViewSet(ArticleSuggestionActions, ServiceViewSet):
         # A correlated count rather than a join and GROUP BY: the article's row (a 200,000-
         # character body on retrieve) is not carried through a join with each of its spans.
         span_count = (
-            Span.objects.filter(article=OuterRef("pk"))
+            selectors.hide_others_work(Span.objects.filter(article=OuterRef("pk")), user=user)
             .order_by()
             .values("article")
             .annotate(n=Count("pk"))

@@ -14,6 +14,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from annotations import selectors
 from annotations.exports import FORMATS, export_stream
 from annotations.imports import FORMATS as IMPORT_FORMATS
 from annotations.imports import import_file
@@ -55,7 +56,8 @@ class ProjectDatasetActions:
         summary="Export the project's spans as a dataset, streamed",
         description=(
             "`format` is one of: " + ", ".join(f"`{name}`" for name in FORMATS) + ". "
-            "Filters: `status`, `label` (id) and `annotator` (username). CoNLL reports the "
+            "Filters: `status`, `label` (id), `annotator` (username) and `gold`. In a blind "
+            "project an annotator exports their own spans only. CoNLL reports the "
             "overlapping spans it dropped in a trailing `# assay:` comment line."
         ),
         parameters=[
@@ -63,6 +65,12 @@ class ProjectDatasetActions:
             OpenApiParameter("status", str, enum=list(SpanStatus.values)),
             OpenApiParameter("label", int, description="A label id of this project."),
             OpenApiParameter("annotator", str, description="A username."),
+            OpenApiParameter(
+                "gold",
+                bool,
+                description="`true`: only gold spans, one per (article, start, end, label): "
+                "the gold dataset; `false`: only annotators' spans.",
+            ),
         ],
         responses={
             (200, "application/octet-stream"): OpenApiTypes.BINARY,
@@ -86,6 +94,9 @@ class ProjectDatasetActions:
             status=params.get("status") or None,
             label=params.get("label") or None,  # checked by export_filters, as everywhere
             annotator=params.get("annotator") or None,
+            gold=params.get("gold") or None,
+            # A blind project's annotator exports their own spans only.
+            visible_to=selectors.visible_annotator(project=project, user=request.user),
         )
         # Read the first chunk now, so that a failure answers with an error, not a cut stream.
         first = next(chunks, None)

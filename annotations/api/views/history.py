@@ -1,5 +1,6 @@
 """The span history and its restore."""
 
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
@@ -22,9 +23,15 @@ class SpanEventViewSet(ScopedMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = filters.SpanEventFilter
 
     def scoped_queryset(self, user):
-        return selectors.scope_to_user(
-            SpanEvent.objects.select_related("user"), user=user
-        ).order_by("-at", "-id")
+        events = selectors.scope_to_user(SpanEvent.objects.select_related("user"), user=user)
+        # In a blind project an annotator sees the history of their own spans only.
+        username = user.get_username()
+        events = selectors.hide_others_work(
+            events,
+            user=user,
+            owner=Q(after__annotator=username) | Q(before__annotator=username),
+        )
+        return events.order_by("-at", "-id")
 
     @extend_schema(
         request=None,

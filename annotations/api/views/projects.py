@@ -19,6 +19,7 @@ from .agreement import ProjectAgreementAction
 from .analytics import ProjectAnalyticsActions
 from .base import ServiceViewSet, User
 from .datasets import ProjectDatasetActions
+from .gold import ProjectAssignAction
 from .suggestions import ProjectSuggestionBackendAction
 
 
@@ -27,6 +28,7 @@ class ProjectViewSet(
     ProjectAgreementAction,
     ProjectSuggestionBackendAction,
     ProjectAnalyticsActions,
+    ProjectAssignAction,
     ServiceViewSet,
 ):
     """Projects you are a member of; any signed-in user may create one and becomes manager."""

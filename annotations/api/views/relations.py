@@ -22,7 +22,9 @@ class RelationViewSet(ServiceViewSet):
             queryset = queryset.select_related("article", "from_span", "to_span").defer(
                 "article__body"
             )
-        return selectors.scope_to_user(queryset, user=user, project_field="article__project")
+        queryset = selectors.scope_to_user(queryset, user=user, project_field="article__project")
+        # In a blind project an annotator sees their own relations only.
+        return selectors.hide_others_work(queryset, user=user, project_field="article__project")
 
     def perform_create(self, data):
         return services.relation_create(annotator=self.request.user, **data)

@@ -21,13 +21,18 @@ from annotations.models import (
 from .. import filters, serializers
 from ..pagination import SpanCursorPagination, SpanSearchCursorPagination
 from .base import ServiceViewSet
+from .gold import SpanPromoteAction
 
 
 def spans_for_api(user):
-    """Spans of the user's projects with what the span serializer renders, in two queries."""
-    return selectors.scope_to_user(
-        Span.objects.select_related("annotator").prefetch_related(
-            Prefetch("span_actors", queryset=SpanActor.objects.order_by("id"))
+    """Spans of the user's projects with what the span serializer renders, in two queries;
+    in a blind project an annotator's own only."""
+    return selectors.hide_others_work(
+        selectors.scope_to_user(
+            Span.objects.select_related("annotator").prefetch_related(
+                Prefetch("span_actors", queryset=SpanActor.objects.order_by("id"))
+            ),
+            user=user,
         ),
         user=user,
     )
@@ -59,7 +64,7 @@ _SPAN_OR_LIST = PolymorphicProxySerializer(
         description="Carries the version the change is based on: missing → 400, stale → 409.",
     ),
 )
-class SpanViewSet(ServiceViewSet):
+class SpanViewSet(SpanPromoteAction, ServiceViewSet):
     """Spans of your projects, paged by cursor in id order."""
 
     queryset = Span.objects.none()
@@ -71,7 +76,9 @@ class SpanViewSet(ServiceViewSet):
 
     def scoped_queryset(self, user):
         if self.action == "list":
-            return selectors.scope_to_user(Span.objects.all(), user=user)
+            return selectors.hide_others_work(
+                selectors.scope_to_user(Span.objects.all(), user=user), user=user
+            )
         return spans_for_api(user)
 
     def list(self, request, *args, **kwargs):

@@ -71,6 +71,11 @@ class Project(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+    blind = models.BooleanField(
+        default=False,
+        help_text="Annotators see only their own spans and relations; reviewers and managers "
+        "see everything.",
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="projects"
     )
@@ -285,6 +290,19 @@ class Span(models.Model):
     )
     note = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=SpanStatus.choices, default="pending")
+    gold = models.BooleanField(
+        default=False,
+        help_text="Part of the article's adjudicated version, made by a reviewer or manager; "
+        "never counted as an annotator's work.",
+    )
+    source_span = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="gold_copies",
+        help_text="The annotator's span a gold span was promoted from.",
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -297,9 +315,18 @@ class Span(models.Model):
                 name="%(app_label)s_%(class)s_start_lt_end",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="%(app_label)s_%(class)s_v"),
+            # An annotator's own layer: one span per place and label. A gold span is the
+            # article's, whoever made it: one per place and label (a reviewer may have a span
+            # of their own there too).
             models.UniqueConstraint(
                 fields=["article", "start", "end", "label", "annotator"],
+                condition=Q(gold=False),
                 name="%(app_label)s_%(class)s_no_duplicate",
+            ),
+            models.UniqueConstraint(
+                fields=["article", "start", "end", "label"],
+                condition=Q(gold=True),
+                name="%(app_label)s_%(class)s_one_gold",
             ),
             _choice_check("probability", Probability.choices, nullable=True),
             _choice_check("confidence", Confidence.choices, nullable=True),
@@ -317,6 +344,29 @@ class Span(models.Model):
 
     def __str__(self):
         return f"{self.label} [{self.start}:{self.end}] {self.text[:40]}"
+
+
+class Assignment(models.Model):
+    """An article given to an annotator to annotate; one per article and annotator."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assignments")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="assignments")
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["project", "article", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "annotator"], name="%(app_label)s_%(class)s_one_per_user"
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "annotator"])]
+
+    def __str__(self):
+        return f"article {self.article_id} to {self.annotator}"
 
 
 class SpanActor(models.Model):
@@ -448,132 +498,3 @@ class ArticleProgress(models.Model):
     def __str__(self):
         state = "done" if self.done_at else "to do"
         return f"{self.user} on article {self.article_id}: {state}"
-
-
-class SuggestionDismissal(models.Model):
-    """A suggestion one user dismissed: it is not proposed to them again while the article's
-    text there is the same."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suggestion_dismissals"
-    )
-    article = models.ForeignKey(
-        Article, on_delete=models.CASCADE, related_name="suggestion_dismissals"
-    )
-    start = models.PositiveIntegerField()
-    end = models.PositiveIntegerField()
-    kind = models.CharField(max_length=32, help_text="actor, estimative, source, or a backend's")
-    text = models.TextField(help_text="body[start:end] when dismissed.")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        ordering = ["article", "user", "start", "end", "kind"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(start__gte=0) & Q(start__lt=F("end")),
-                name="%(app_label)s_%(class)s_start_lt_end",
-            ),
-            models.UniqueConstraint(
-                fields=["user", "article", "start", "end", "kind"],
-                name="%(app_label)s_%(class)s_once",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.user} dismissed {self.kind} [{self.start}:{self.end}] of {self.article_id}"
-
-
-class SuggestionBackend(models.Model):
-    """A project's own suggestion server (the ML backend protocol, docs/suggestions.md): it
-    receives an article of the project and answers suggestions in the API's shape."""
-
-    project = models.OneToOneField(
-        Project, on_delete=models.CASCADE, related_name="suggestion_backend"
-    )
-    url = models.URLField(max_length=2000, help_text="http(s) URL that receives the POST.")
-    timeout_ms = models.PositiveIntegerField(
-        default=2000, help_text="The whole exchange's bound, 100 to 10,000 ms."
-    )
-    enabled = models.BooleanField(default=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        ordering = ["project"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(timeout_ms__gte=100) & Q(timeout_ms__lte=10_000),
-                name="%(app_label)s_%(class)s_timeout",
-            ),
-            models.CheckConstraint(condition=~Q(url=""), name="%(app_label)s_%(class)s_url"),
-        ]
-
-    def __str__(self):
-        return f"{self.project}: {self.url}"
-
-
-class JobKind(models.TextChoices):
-    IMPORT = "import", "Import"
-    EXPORT = "export", "Export"
-
-
-class JobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-
-
-class Job(models.Model):
-    """Long work done outside the request (``annotations.tasks``): a page's import or export.
-
-    ``params`` holds what the job was asked (format, filters, options); ``file`` the upload to
-    import or the export written, under ``settings.JOBS_DIR``; ``heartbeat_at`` is touched while
-    it runs, so a job whose worker died is seen as such (``services.jobs.job_refresh``).
-    """
-
-    Kind = JobKind
-    Status = JobStatus
-
-    kind = models.CharField(max_length=16, choices=JobKind.choices)
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="jobs")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs"
-    )
-    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    progress = models.FloatField(default=0)
-    params = models.JSONField(default=dict, blank=True)
-    result = models.JSONField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    file = models.CharField(max_length=255, blank=True)
-    filename = models.CharField(max_length=255, blank=True, help_text="The name shown to users.")
-    task_id = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "-created_at"])]
-        constraints = [
-            _choice_check("kind", JobKind.choices),
-            _choice_check("status", JobStatus.choices),
-            models.CheckConstraint(
-                condition=Q(progress__gte=0) & Q(progress__lte=1),
-                name="%(app_label)s_%(class)s_progress_share",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.kind} job {self.pk} ({self.status})"
-
-    @property
-    def finished(self) -> bool:
-        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
