@@ -139,8 +139,14 @@ def test_annotate_page_renders_highlights_palette_and_list(client_alice, article
     assert f'data-spans="{span.pk}"' in html
     assert 'data-hotkey="a"' in html
     assert f'data-span-link="{span.pk}"' in html
-    assert f".l{label.pk}{{--c:#93c5fd}}" in html
     assert 'id="span-create-form"' in html and 'hx-post="' in html
+    # The label colours: a stylesheet of the project's, linked (no inline style under the CSP).
+    css_url = f"/projects/{article.project.slug}/labels.css"
+    assert f'<link rel="stylesheet" id="label-colors" href="{css_url}">' in html
+    css = client_alice.get(css_url)
+    assert css["Content-Type"].startswith("text/css")
+    assert f".l{label.pk}{{--c:#93c5fd}}" in css.content.decode()
+    assert client_alice.get(css_url, HTTP_IF_NONE_MATCH=css["ETag"]).status_code == 304
 
 
 def test_annotate_page_of_another_project_is_404(client, article, outsider, make_member):

@@ -32,7 +32,7 @@ def test_label_styles_carry_an_aa_fill_and_an_underline_cue_per_label(
 ):
     claim = LabelFactory(project=project, name="Claim", color="#cbd5e1", order=1)
     html = client_alice.get(url("annotate", article)).content.decode()
-    styles = re.search(r'<style id="label-colors">(.*?)</style>', html, re.S).group(1)
+    styles = client_alice.get(f"/projects/{project.slug}/labels.css").content.decode()
     for position, item in enumerate([label, claim]):
         fill = colors.highlight_fill(item.color)
         style, width = colors.cue(position)
