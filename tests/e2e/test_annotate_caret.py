@@ -44,8 +44,19 @@ SELECTION = """() => {
 
 
 def caret_clear_of_the_bars(page):
-    """The caret is drawn, and the text (no bar) is what the window shows there."""
-    caret = page.evaluate(CARET)
+    """The caret is drawn, and the text (no bar) is what the window shows there, once the
+    page has settled its scrolling (within a second: a scroll the page takes back lands on the
+    next frames, later on a loaded machine)."""
+    for _ in range(10):
+        caret = page.evaluate(CARET)
+        if (
+            not caret["hidden"]
+            and caret["top"] >= caret["palette"]
+            and caret["bottom"] <= caret["height"]
+            and caret["inText"]
+        ):
+            break
+        page.wait_for_timeout(100)
     assert not caret["hidden"], caret
     assert caret["top"] >= caret["palette"] and caret["bottom"] <= caret["height"], caret
     assert caret["inText"], caret
