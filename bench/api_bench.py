@@ -96,16 +96,18 @@ def shell(env: dict, code: str) -> str:
     return output.splitlines()[-1] if output else ""
 
 
-def start_server(env: dict, port: int, log: Path) -> subprocess.Popen:
+def start_server(env: dict, port: int, log: Path, *, workers: int = 2) -> subprocess.Popen:
     command = [
         GUNICORN,
         "config.wsgi:application",
         "--bind",
         f"{HOST}:{port}",
         "--workers",
-        "2",
+        str(workers),
         "--log-level",
         "warning",
+        "--backlog",
+        "2048",  # bench/load.py's crowd connects at once
     ]
     server = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT

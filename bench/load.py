@@ -35,30 +35,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.api_bench import GUNICORN, HOST, Api, free_port, percentile  # noqa: E402
+from bench import api_bench  # noqa: E402
+from bench.api_bench import HOST, Api, free_port, percentile  # noqa: E402
 
 PASSWORD = "load-bench-password-7"
 SAMPLE = ROOT.parent / "shared" / "samples"
 
 
 def start_server(port: int, workers: int, log: Path, **env_extra: str) -> subprocess.Popen:
+    """api_bench's gunicorn, with ``workers`` and the request log off (a line a request)."""
     env = {**os.environ, "DJANGO_DEBUG": "0", "ASSAY_REQUEST_LOG_LEVEL": "WARNING", **env_extra}
-    command = [GUNICORN, "config.wsgi:application", "--bind", f"{HOST}:{port}"]
-    command += ["--workers", str(workers), "--log-level", "warning", "--backlog", "2048"]
-    server = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited:\n{log.read_text()[-3000:]}")
-        try:
-            with socket.create_connection((HOST, port), timeout=1):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise SystemExit("gunicorn did not start within 30 s")
+    return api_bench.start_server(env, port, log, workers=workers)
 
 
 def setup_django():

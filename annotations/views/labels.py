@@ -90,16 +90,19 @@ def label_move(request, slug, label_id):
     return redirect(reverse("annotations:label-scheme", args=[slug]) + "?saved=moved")
 
 
-def _labels_for_css(project):
-    return list(Label.objects.filter(project=project).order_by("order", "name"))
+def _label_css(request, slug) -> str:
+    """The stylesheet's text, made once per request (the ETag is its hash)."""
+    if not hasattr(request, "_label_css"):
+        project = user_project(request, slug)
+        labels = Label.objects.filter(project=project).order_by("order", "name")
+        request._label_css = render_to_string(
+            "annotations/partials/annotate/label_styles.html", {"labels": labels}
+        )
+    return request._label_css
 
 
 def _label_css_etag(request, slug):
-    project = user_project(request, slug)
-    labels = _labels_for_css(project)
-    return hashlib.sha256(repr([(label.pk, label.color) for label in labels]).encode()).hexdigest()[
-        :32
-    ]
+    return hashlib.sha256(_label_css(request, slug).encode()).hexdigest()[:32]
 
 
 @login_required
@@ -108,11 +111,7 @@ def _label_css_etag(request, slug):
 def label_css(request, slug):
     """The project's label colours as a stylesheet (``.l<id>`` sets ``--c``, the fill and the
     underline cue): pages link it rather than carry inline styles, which the Content Security
-    Policy forbids. Revalidated each time (an ETag: 304 while no colour or order changed)."""
-    project = user_project(request, slug)
-    css = render_to_string(
-        "annotations/partials/annotate/label_styles.html", {"labels": _labels_for_css(project)}
-    )
-    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    Policy forbids. Revalidated each time (an ETag of its text: 304 while it is the same)."""
+    response = HttpResponse(_label_css(request, slug), content_type="text/css; charset=utf-8")
     response["Cache-Control"] = "private, no-cache"
     return response

@@ -6,10 +6,10 @@ from annotations import services
 from annotations.api.serializers import SuggestionSerializer
 from annotations.models import SuggestionDismissal
 from annotations.suggestions import forget_cached
-from annotations.suggestions.actors import forget_matcher
 
 from ..api_helpers import API, client_for, other_project_objects  # noqa: F401
 from ..factories import ArticleFactory, LabelFactory, SpanFactory
+from ..suggestions.conftest import fresh_matcher  # noqa: F401  (autouse: a matcher per test)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,15 +24,6 @@ FIELDS = {
     "start", "end", "text", "kind", "actor", "role", "probability", "confidence", "label",
     "score",
 }  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def fresh_matcher():
-    forget_matcher()
-    forget_cached()
-    yield
-    forget_matcher()
-    forget_cached()
 
 
 @pytest.fixture
