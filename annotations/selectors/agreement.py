@@ -143,24 +143,34 @@ def project_agreement(
         pair.kappa = scores.kappa(ids[pair.annotator_a], ids[pair.annotator_b])
     result.alpha = scores.alpha()
     result.gold = gold_tally.scores(usernames)
-    result.attributes = attributes.attribute_scores(_with_actors(matched))
+    result.attributes = attributes.attribute_scores(
+        _with_actors(matched, project=project, article=article)
+    )
     return result
 
 
-def _with_actors(matched: list[list[tuple]]):
+def _with_actors(matched: list[list[tuple]], *, project: Project, article: int | None):
     """Each matched place's rows ``(probability, confidence, actors)``: the ``(id,
-    probability, confidence)`` rows of ``matched`` with each span's (actor, role) links, read
-    for those spans only, a chunk of places at a time."""
-    for first in range(0, len(matched), SPAN_FETCH_SIZE):
-        chunk = matched[first : first + SPAN_FETCH_SIZE]
-        links: dict[int, set] = {}
-        ids = [row[0] for rows in chunk for row in rows]
-        for span_id, actor_id, role in SpanActor.objects.filter(span_id__in=ids).values_list(
-            "span_id", "actor_id", "role"
-        ):
-            links.setdefault(span_id, set()).add((actor_id, role))
-        for rows in chunk:
-            yield [(p, c, frozenset(links.get(pk, ()))) for pk, p, c in rows]
+    probability, confidence)`` rows of ``matched`` with each span's set of (actor, role)
+    links, read in one stream of the project's links to non-gold spans (a list of ids in the
+    query costs more than reading the links that are not needed)."""
+    if not matched:
+        return []
+    wanted = {row[0] for rows in matched for row in rows}
+    links_of: dict[int, set] = {}
+    links = SpanActor.objects.filter(span__project=project, span__gold=False).order_by()
+    if article is not None:
+        links = links.filter(span__article_id=article)
+    for span_id, actor_id, role in links.values_list("span_id", "actor_id", "role").iterator(
+        chunk_size=SPAN_FETCH_SIZE
+    ):
+        if span_id in wanted:
+            links_of.setdefault(span_id, set()).add((actor_id, role))
+    none = frozenset()
+    return [
+        [(p, c, frozenset(links_of[pk]) if pk in links_of else none) for pk, p, c in rows]
+        for rows in matched
+    ]
 
 
 def _count_article(article_id, rows, label, done, by_done, tallies, bodies):
