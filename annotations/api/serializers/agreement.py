@@ -110,8 +110,8 @@ class GoldScoreSerializer(serializers.Serializer):
 
 
 class AttributeScoreSerializer(serializers.Serializer):
-    attribute = serializers.ChoiceField(
-        choices=["probability", "confidence", "actors"], help_text="The span attribute compared."
+    attribute = serializers.CharField(
+        help_text="The span attribute compared: `probability`, `confidence` or `actors`."
     )
     level = serializers.ChoiceField(
         choices=["ordinal", "jaccard"],
