@@ -5,6 +5,7 @@ from .views import (
     agreement,
     analytics,
     annotate,
+    compare,
     io,
     jobs,
     labels,
@@ -20,6 +21,7 @@ app_name = "annotations"
 
 article = "projects/<slug:slug>/articles/<int:article_id>/"
 span = article + "spans/<int:span_id>/"
+compared = article + "compare/spans/<int:span_id>/"
 
 urlpatterns = [
     path("", projects.project_list, name="project-list"),
@@ -65,6 +67,11 @@ urlpatterns = [
     path("projects/<slug:slug>/labels/<int:label_id>/move/", labels.label_move, name="label-move"),
     path(article, annotate.annotate, name="annotate"),
     path(article + "done/", annotate.article_done, name="article-done"),
+    path(article + "compare/", compare.article_compare, name="article-compare"),
+    path(article + "compare/curate/", compare.compare_curate, name="article-curate"),
+    path(compared + "promote/", compare.compare_promote, name="compare-promote"),
+    path(compared + "remove/", compare.compare_remove, name="compare-remove"),
+    path(compared + "edit/", compare.compare_edit, name="compare-edit"),
     path(article + "spans/", annotate.span_create, name="span-create"),
     path(span, span_panel.span_panel, name="span-panel"),
     path(span + "edit/", span_panel.span_edit, name="span-edit"),
