@@ -41,10 +41,8 @@ def test_kinds():
     assert place_kind([span(1, 0, 5)], both) == Kind.MISSING
     assert place_kind([span(1, 0, 5, who=RITA, gold=True)], both) == Kind.GOLD
     # A gold span beside them changes nothing: only the annotators' spans are weighed.
-    assert (
-        place_kind([span(1, 0, 5), span(2, 0, 5, who=BOB), span(3, 0, 9, who=RITA, gold=True)], both)
-        == Kind.SAME
-    )
+    beside = [span(1, 0, 5), span(2, 0, 5, who=BOB), span(3, 0, 9, who=RITA, gold=True)]
+    assert place_kind(beside, both) == Kind.SAME
     # Two labels each, alike: the same; a label one of them lacks: a different label.
     two = [span(1, 0, 5), span(2, 0, 5, label=2), span(3, 0, 5, who=BOB), span(4, 0, 5, 2, BOB)]
     assert place_kind(two, both) == Kind.SAME

@@ -97,7 +97,8 @@ def test_the_fast_place_row_matches_its_template(article, setup, reviewer, label
 def test_promote_remove_and_edit_over_htmx(client, project, article, setup, reviewer):
     client.force_login(reviewer)
     source = setup["spans"]["same_a"]
-    answer = client.post(url(project, article, "compare-promote", source.pk), HTTP_HX_REQUEST="true")
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    answer = client.post(url(project, article, "compare-promote", source.pk), **htmx)
     assert answer.status_code == 200
     gold = Span.objects.get(gold=True)
     assert gold.source_span_id == source.pk
@@ -120,7 +121,7 @@ def test_promote_remove_and_edit_over_htmx(client, project, article, setup, revi
     stale = client.post(edit, {"version": 1, "probability": ""}, HTTP_HX_REQUEST="true")
     assert stale.status_code == 409
     # An annotator's span is not removed here; a gold one is, into the history.
-    refused = client.post(url(project, article, "compare-remove", source.pk), HTTP_HX_REQUEST="true")
+    refused = client.post(url(project, article, "compare-remove", source.pk), **htmx)
     assert refused.status_code == 422 and Span.objects.filter(pk=source.pk).exists()
     removed = client.post(url(project, article, "compare-remove", gold.pk), HTTP_HX_REQUEST="true")
     assert removed.status_code == 200 and not Span.objects.filter(gold=True).exists()
