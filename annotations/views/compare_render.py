@@ -104,9 +104,8 @@ def render_place(row: PlaceRow) -> str:
     for index, chips in enumerate(row.cells):
         inner = "".join(
             [
-                f'<a id="s-{c.pk}" class="{c.classes}" href="?span={c.pk}#s-{c.pk}" '
-                f'data-span="{c.pk}"{" data-gold" if c.gold else ""}>'
-                f'<span class="swatch" aria-hidden="true"></span>'
+                f'<a id="s-{c.pk}" class="{c.classes}" href="?span={c.pk}#s-{c.pk}"'
+                f'{" data-gold" if c.gold else ""}>'
                 f'<span class="cs-label">{escape_html(c.label)}</span> '
                 f'<span class="cs-off">{c.start}–{c.end}</span> '
                 f'<span class="cs-text">{escape_html(c.text)}</span>'

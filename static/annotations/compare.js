@@ -58,7 +58,7 @@
       update();
       return;
     }
-    spanId = chip.dataset.span;
+    spanId = chip.id.slice(2);
     const place = chip.closest(".place");
     placeId = place.dataset.place;
     chip.classList.add("current");
@@ -77,7 +77,7 @@
   const moveSpan = (step) => {
     const all = chips();
     if (!all.length) return;
-    const index = all.findIndex((chip) => chip.dataset.span === spanId);
+    const index = all.findIndex((chip) => chip.id.slice(2) === spanId);
     const next = index < 0 ? (step > 0 ? all[0] : all[all.length - 1]) : all[index + step];
     if (next) focusChip(next);
   };
