@@ -105,7 +105,7 @@ def render_place(row: PlaceRow) -> str:
         inner = "".join(
             [
                 f'<a id="s-{c.pk}" class="{c.classes}" href="?span={c.pk}#s-{c.pk}"'
-                f'{" data-gold" if c.gold else ""}>'
+                f"{' data-gold' if c.gold else ''}>"
                 f'<span class="cs-label">{escape_html(c.label)}</span> '
                 f'<span class="cs-off">{c.start}–{c.end}</span> '
                 f'<span class="cs-text">{escape_html(c.text)}</span>'
