@@ -26,6 +26,7 @@ from .errors import answers_refusals, catch_refusal, error_response
 from .workspace import NOT_GRADED
 
 COUNTS_TEMPLATE = "annotations/partials/compare/counts.html"
+LONG = 200  # places from which rows out of view are left to the browser to lay out later
 
 
 class Compare:
@@ -103,6 +104,7 @@ def article_compare(request, slug, article_id):
         "article": page.article,
         "lanes": [name for _, name in cmp.lanes],
         "rows": mark_safe("".join(render_rows(cmp, page.label_names))),  # escaped there
+        "long": len(cmp.places) > LONG,
         "counts": page.counts(),
         "selected": selected,
         "selected_owner": selected and cmp.usernames.get(selected.annotator_id),
@@ -277,7 +279,11 @@ def compare_curate(request, slug, article_id):
     html = render_rows(page.cmp, page.label_names)
     body = render_to_string(
         "annotations/partials/compare/rows.html",
-        {"rows": mark_safe("".join(html)), "article": page.article},
+        {
+            "rows": mark_safe("".join(html)),
+            "article": page.article,
+            "long": len(page.cmp.places) > LONG,
+        },
     )
     body += render_to_string(COUNTS_TEMPLATE, {"counts": page.counts(), "oob": True})
     body += render_to_string(
