@@ -2,7 +2,7 @@
 its grade and actors, who made them, and which are still to settle; a fixed number of queries
 however many spans (6,000 on the big article with three annotators)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 
@@ -26,6 +26,7 @@ class ArticleComparison:
     usernames: dict[int, str]  # every author of a span here, gold spans' too
     actor_names: dict[int, str]
     undecided: set[int]  # ids of the spans still to settle (``undecided_spans``)
+    open_places: set[int] = field(default_factory=set)  # those with an undecided span
 
     @property
     def lanes(self) -> list[tuple[int, str]]:
@@ -34,7 +35,7 @@ class ArticleComparison:
 
     def place_open(self, place: Place) -> bool:
         """A place is open while one of its spans is undecided."""
-        return any(span.pk in self.undecided for span in place.spans)
+        return place.pk in self.open_places
 
 
 def article_comparison(*, article: Article) -> ArticleComparison:
@@ -64,4 +65,9 @@ def article_comparison(*, article: Article) -> ArticleComparison:
         )
     )
     undecided = set(undecided_spans(article=article).values_list("id", flat=True))
-    return ArticleComparison(article, spans, places, annotators, usernames, actor_names, undecided)
+    open_places = {
+        place.pk for place in places if any(span.pk in undecided for span in place.spans)
+    }
+    return ArticleComparison(
+        article, spans, places, annotators, usernames, actor_names, undecided, open_places
+    )
