@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.agreement_bench import drop_project, scratch_postgres  # noqa: E402
 from bench.api_bench import percentile  # noqa: E402
-from bench.io_bench import ensure_database, setup_django  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/assay_bench_compare"
 SLUG = "bench-compare"
@@ -44,12 +44,7 @@ def fill(annotators: int):
     user_model = get_user_model()
     rng = random.Random(7)
     with transaction.atomic():
-        old = Project.objects.filter(slug=SLUG).first()
-        if old is not None:
-            Span.objects.filter(project=old).delete()
-            old.span_events.all().delete()
-            Article.objects.filter(project=old).delete()
-            old.delete()
+        drop_project(SLUG)
         project = Project.objects.create(name="Bench compare", slug=SLUG)
         labels = [
             Label.objects.create(project=project, name=f"L{n}", color="#93c5fd") for n in range(4)
@@ -96,12 +91,9 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep the project already filled")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_URL))
     args = parser.parse_args()
-    if not args.database_url.startswith("postgres"):
-        raise SystemExit("DATABASE_URL must name a PostgreSQL scratch database.")
-    ensure_database(args.database_url)
-    setup_django(args.database_url)
+    scratch_postgres(args.database_url)
+    logging.getLogger("assay.requests").setLevel(logging.WARNING)  # a line per request
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -115,8 +107,6 @@ def main() -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    logging.getLogger("assay.requests").setLevel(logging.WARNING)  # a line per request
-    call_command("migrate", verbosity=0)
     project = Project.objects.filter(slug=SLUG).first()
     if args.reuse and project is not None:
         article = project.articles.get()

@@ -23,7 +23,7 @@ from ..templatetags.assay import excerpt
 from .common import user_project, whole_number
 from .compare_render import render_rows, rows_touched
 from .errors import answers_refusals, catch_refusal, error_response
-from .workspace import NOT_GRADED
+from .workspace import grade_options
 
 COUNTS_TEMPLATE = "annotations/partials/compare/counts.html"
 LONG = 200  # places from which rows out of view are left to the browser to lay out later
@@ -190,14 +190,7 @@ def _edit_context(page: Compare, span: Span, data=None) -> dict:
         "article": page.article,
         "span": span,
         "version": span.version if data is None else data.get("version", ""),
-        "probabilities": [
-            (value, text, value == picked["probability"])
-            for value, text in (("", NOT_GRADED), *Probability.choices)
-        ],
-        "confidences": [
-            (value, text, value == picked["confidence"])
-            for value, text in (("", NOT_GRADED), *Confidence.choices)
-        ],
+        **grade_options(picked["probability"], picked["confidence"]),
         "actors": actors,
         "grades": [
             (who, Probability(p).label if p else "—", Confidence(c).label if c else "—")

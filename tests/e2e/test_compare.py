@@ -4,46 +4,19 @@ and the gold export holds the result."""
 
 import json
 import os
-from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from annotations import services
 from annotations.models import Assignment, Role, Span
-from tests.e2e.conftest import csp_refusal
+from tests.e2e.conftest import signed_in_page
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = os.environ.get("ASSAY_SCREENSHOTS")  # a folder: the pages as they look
-
-
-@contextmanager
-def signed_in(browser, live_server, user):
-    """A page signed in as ``user``, failing on JavaScript errors and CSP refusals."""
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    page = context.new_page()
-    page.set_default_timeout(5_000)
-    errors, refused = [], []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda message: csp_refusal(message, refused))
-    yield page
-    context.close()
-    assert not errors and not refused, (errors, refused)
 
 
 def team(workspace):
@@ -120,7 +93,7 @@ def test_a_blind_annotator_sees_none_of_anothers_spans(browser, live_server, wor
     workspace.project.save()
     theirs = mark(workspace, people["bob"], "ISW assesses", "Assessment")
     services.assignment_create(article=workspace.article, annotator="carol", user=workspace.user)
-    with signed_in(browser, live_server, people["carol"]) as page:
+    with signed_in_page(browser, live_server, people["carol"]) as page:
         page.goto(workspace.url)
         expect(page.locator("#doc-text")).to_be_visible()
         assert page.locator("#doc-text mark").count() == 0
