@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.io_bench import ensure_database, setup_django  # noqa: E402
+from bench.io_bench import drop_project, ensure_database, setup_django  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/assay_bench_agreement"
 SLUG = "bench-agreement"
@@ -39,19 +39,6 @@ def scratch_postgres(url: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-
-
-def drop_project(slug: str) -> None:
-    """Delete the bench project an earlier run left, its spans, history and articles first
-    (they are protected from a project's delete)."""
-    from annotations.models import Article, Project, Span
-
-    old = Project.objects.filter(slug=slug).first()
-    if old is not None:
-        Span.objects.filter(project=old).delete()
-        old.span_events.all().delete()
-        Article.objects.filter(project=old).delete()
-        old.delete()
 
 
 def fill(articles: int, spans_per_article: int, annotators: int) -> int:

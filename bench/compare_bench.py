@@ -24,8 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.agreement_bench import drop_project, scratch_postgres  # noqa: E402
+from bench.agreement_bench import scratch_postgres  # noqa: E402
 from bench.api_bench import percentile  # noqa: E402
+from bench.io_bench import drop_project  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/assay_bench_compare"
 SLUG = "bench-compare"
