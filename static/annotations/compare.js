@@ -105,12 +105,15 @@
   };
 
   const post = (form) => {
-    if (!form.action || form.querySelector("button").disabled) return;
+    if (!spanId) return say("No span in focus: n or j picks one.");
+    if (!form.action || form.querySelector("button").disabled) {
+      return say(form === promote ? "This is a gold span already." : "Only a gold span is removed from gold.");
+    }
     htmx.ajax("POST", form.action, { source: form, swap: "none" });
   };
 
   const openEditor = () => {
-    if (edit.classList.contains("disabled")) return;
+    if (edit.classList.contains("disabled")) return say("Only a gold span is edited here: k or j to one.");
     htmx
       .ajax("GET", edit.href, { source: tools, target: "#gold-editor-body", swap: "innerHTML" })
       .then(() => {

@@ -104,6 +104,7 @@ def test_a_blind_annotator_sees_none_of_anothers_spans(browser, live_server, wor
         page.keyboard.press("Shift+ArrowRight")
         page.keyboard.press("Shift+ArrowRight")
         page.keyboard.press("a")
+        expect(page.locator("#span-list li")).to_have_count(1)  # saved: the server's answer
         expect(page.locator("#doc-text mark")).to_have_count(1)
         assert Span.objects.filter(annotator=people["carol"]).count() == 1
         # The compare page is not hers to reach.

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from annotations import selectors
+from annotations.metrics.attributes import SPAN_ATTRIBUTES
 from annotations.models import MAX_ID, Article, Label, LabelKind
 
 
@@ -111,7 +112,7 @@ class GoldScoreSerializer(serializers.Serializer):
 
 class AttributeScoreSerializer(serializers.Serializer):
     attribute = serializers.ChoiceField(
-        choices=["probability", "confidence", "actors"], help_text="The span attribute compared."
+        choices=SPAN_ATTRIBUTES, help_text="The span attribute compared."
     )
     level = serializers.ChoiceField(
         choices=["ordinal", "jaccard"],
