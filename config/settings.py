@@ -239,8 +239,6 @@ SPECTACULAR_SETTINGS = {
         "LabelKindEnum": "annotations.models.LabelKind",
         "StatusEnum": "annotations.models.SpanStatus",  # the span's, named as before jobs
         "JobStatusEnum": "annotations.models.JobStatus",
-        # A gold conflict's `field` and an attribute score's `attribute`.
-        "SpanAttributeEnum": "annotations.metrics.attributes.SPAN_ATTRIBUTES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

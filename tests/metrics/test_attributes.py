@@ -17,6 +17,8 @@ from annotations.metrics.attributes import (
 )
 from annotations.metrics.reliability import krippendorff_alpha_nominal
 
+from .examples import KRIPPENDORFF_2011_C
+
 STEPS = [0, 1, 2, 3, 4, 5, 6]
 value = st.one_of(st.none(), st.sampled_from(STEPS))
 units_strategy = st.integers(2, 4).flatmap(
@@ -65,12 +67,7 @@ def test_krippendorffs_worked_example_ordinal():
     the ordinal α the package computes (0.815), which the paper's interval α (0.849) and
     nominal α (0.743) bracket as they should."""
     m = None
-    data = [
-        [1, 2, 3, 3, 2, 1, 4, 1, 2, m, m, m],
-        [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, m, 3],
-        [m, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, m],
-        [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, m],
-    ]
+    data = KRIPPENDORFF_2011_C
     units = list(zip(*data, strict=True))
     ours = krippendorff_alpha(units, ordinal([1, 2, 3, 4, 5]))
     reference = krippendorff.alpha(

@@ -3,7 +3,6 @@
 from rest_framework import serializers
 
 from annotations import selectors
-from annotations.metrics.attributes import SPAN_ATTRIBUTES
 from annotations.models import MAX_ID, Article, Label, LabelKind
 
 
@@ -111,8 +110,8 @@ class GoldScoreSerializer(serializers.Serializer):
 
 
 class AttributeScoreSerializer(serializers.Serializer):
-    attribute = serializers.ChoiceField(
-        choices=SPAN_ATTRIBUTES, help_text="The span attribute compared."
+    attribute = serializers.CharField(
+        help_text="The span attribute compared: `probability`, `confidence` or `actors`."
     )
     level = serializers.ChoiceField(
         choices=["ordinal", "jaccard"],
