@@ -93,7 +93,17 @@ def test_a_blind_annotator_sees_none_of_anothers_spans(browser, live_server, wor
     workspace.project.save()
     theirs = mark(workspace, people["bob"], "ISW assesses", "Assessment")
     services.assignment_create(article=workspace.article, annotator="carol", user=workspace.user)
+    services.article_create(
+        project=workspace.project, user=workspace.user, body="Not hers.", title="A brief"
+    )
     with signed_in_page(browser, live_server, people["carol"]) as page:
+        # Her project page lists her assignment first, with its state.
+        page.goto(f"{live_server.url}/projects/{workspace.project.slug}/")
+        first = page.locator("table.articles tbody tr").first
+        expect(first).to_contain_text("Assigned to you")
+        expect(first).to_contain_text("Not started")
+        if SCREENSHOTS:
+            page.screenshot(path=os.path.join(SCREENSHOTS, "project-annotator.png"), full_page=True)
         page.goto(workspace.url)
         expect(page.locator("#doc-text")).to_be_visible()
         assert page.locator("#doc-text mark").count() == 0
