@@ -5,6 +5,8 @@ from .views import (
     agreement,
     analytics,
     annotate,
+    assign,
+    compare,
     io,
     jobs,
     labels,
@@ -20,6 +22,7 @@ app_name = "annotations"
 
 article = "projects/<slug:slug>/articles/<int:article_id>/"
 span = article + "spans/<int:span_id>/"
+compared = article + "compare/spans/<int:span_id>/"
 
 urlpatterns = [
     path("", projects.project_list, name="project-list"),
@@ -59,12 +62,23 @@ urlpatterns = [
         name="project-agreement",
     ),
     path("projects/<slug:slug>/review/", review.project_review, name="project-review"),
+    path("projects/<slug:slug>/assign/", assign.project_assign, name="project-assign"),
+    path(
+        "projects/<slug:slug>/assign/<int:assignment_id>/remove/",
+        assign.assignment_remove,
+        name="assignment-remove",
+    ),
     path("projects/<slug:slug>/review/<int:span_id>/", review.span_review, name="span-review"),
     path("projects/<slug:slug>/review/bulk/", review.review_bulk, name="review-bulk"),
     path("projects/<slug:slug>/labels/<int:label_id>/", labels.label_edit, name="label-edit"),
     path("projects/<slug:slug>/labels/<int:label_id>/move/", labels.label_move, name="label-move"),
     path(article, annotate.annotate, name="annotate"),
     path(article + "done/", annotate.article_done, name="article-done"),
+    path(article + "compare/", compare.article_compare, name="article-compare"),
+    path(article + "compare/curate/", compare.compare_curate, name="article-curate"),
+    path(compared + "promote/", compare.compare_promote, name="compare-promote"),
+    path(compared + "remove/", compare.compare_remove, name="compare-remove"),
+    path(compared + "edit/", compare.compare_edit, name="compare-edit"),
     path(article + "spans/", annotate.span_create, name="span-create"),
     path(span, span_panel.span_panel, name="span-panel"),
     path(span + "edit/", span_panel.span_edit, name="span-edit"),

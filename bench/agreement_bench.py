@@ -22,11 +22,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.io_bench import ensure_database, setup_django  # noqa: E402
+from bench.io_bench import drop_project, ensure_database, setup_django  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/assay_bench_agreement"
 SLUG = "bench-agreement"
 SENTENCE = "ISW assesses that Belarus' involvement in the war remains unlikely for now. "
+
+
+def scratch_postgres(url: str) -> None:
+    """Django set up on the PostgreSQL scratch database ``url``, created when missing and
+    migrated."""
+    if not url.startswith("postgres"):
+        raise SystemExit("DATABASE_URL must name a PostgreSQL scratch database.")
+    ensure_database(url)
+    setup_django(url)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
 
 
 def fill(articles: int, spans_per_article: int, annotators: int) -> int:
@@ -40,12 +52,7 @@ def fill(articles: int, spans_per_article: int, annotators: int) -> int:
     user_model = get_user_model()
     rng = random.Random(12)
     with transaction.atomic():
-        old = Project.objects.filter(slug=SLUG).first()
-        if old is not None:
-            Span.objects.filter(project=old).delete()
-            old.span_events.all().delete()
-            Article.objects.filter(project=old).delete()
-            old.delete()
+        drop_project(SLUG)
         project = Project.objects.create(name="Bench agreement", slug=SLUG)
         labels = [
             Label.objects.create(project=project, name=name, color="#93c5fd")
@@ -107,13 +114,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep the project already filled")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_URL))
     args = parser.parse_args()
-    if not args.database_url.startswith("postgres"):
-        raise SystemExit("DATABASE_URL must name a PostgreSQL scratch database.")
-    ensure_database(args.database_url)
-    setup_django(args.database_url)
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    scratch_postgres(args.database_url)
     from annotations import selectors
     from annotations.models import Project, Span
 

@@ -85,7 +85,7 @@ def fill(articles: int, spans_per_article: int) -> None:
     from annotations.models import Actor, Label, Membership, Project, Role
 
     call_command("migrate", verbosity=0)
-    _drop_project(PROJECT_SLUG)
+    drop_project(PROJECT_SLUG)
     user, _ = get_user_model().objects.get_or_create(username="bench-io")
     project = Project.objects.create(name="Bench IO", slug=PROJECT_SLUG, created_by=user)
     Membership.objects.create(project=project, user=user, role=Role.MANAGER)
@@ -176,7 +176,9 @@ def fill(articles: int, spans_per_article: int) -> None:
         cursor.execute("ANALYZE")
 
 
-def _drop_project(slug: str) -> None:
+def drop_project(slug: str) -> None:
+    """Delete a bench project an earlier run left, and everything in it (raw deletes: its
+    spans and articles are protected from a project's delete)."""
     from django.db import connection
 
     from annotations.models import Project
@@ -349,7 +351,7 @@ def run_import(articles: int, spans_per_article: int, writer: str = "copy") -> d
     import_writer.USE_COPY = writer == "copy"
     from annotations.models import Membership, Project, Role
 
-    _drop_project(IMPORT_SLUG)
+    drop_project(IMPORT_SLUG)
     user, _ = get_user_model().objects.get_or_create(username="bench-io")
     project = Project.objects.create(name="Bench IO import", slug=IMPORT_SLUG, created_by=user)
     Membership.objects.create(project=project, user=user, role=Role.MANAGER)

@@ -123,6 +123,9 @@ ATTRIBUTES = (
     ("confidence", "ordinal", ordinal(CONFIDENCE_ORDER), 1),
     ("actors", "jaccard", jaccard, 2),
 )
+# A span's graded attributes, by name: those compared here and those curation copies where the
+# annotators agree (the API's one enum of them).
+SPAN_ATTRIBUTES = tuple(name for name, *_ in ATTRIBUTES)
 
 
 def attribute_scores(places: Iterable[Sequence[tuple]]) -> list[AttributeScore]:

@@ -12,6 +12,7 @@ from annotations.models import Article, ArticleProgress, Label, Membership, Proj
 from annotations.text_search import contains_ignoring_case
 
 from ..permissions import role_of
+from .assignments import assigned_to
 from .scope import others_hidden_sql
 
 # The article list and the annotate page's previous/next share this order; NULL dates sort last
@@ -29,7 +30,8 @@ def project_articles(
     published_before=None,
     status: str = "",
 ) -> QuerySet[Article]:
-    """A project's articles without their bodies, with ``my_span_count`` and ``my_done_at``."""
+    """A project's articles without their bodies, with ``my_span_count``, ``my_done_at`` and
+    ``mine`` (assigned to the user): the user's assignments first, then the list's order."""
     done_at = ArticleProgress.objects.filter(article=OuterRef("pk"), user=user).values("done_at")[
         :1
     ]
@@ -39,8 +41,9 @@ def project_articles(
         .annotate(
             my_span_count=Count("spans", filter=Q(spans__annotator=user, spans__gold=False)),
             my_done_at=Subquery(done_at),
+            mine=assigned_to(OuterRef("pk"), user),
         )
-        .order_by(*ARTICLE_ORDER)
+        .order_by(F("mine").desc(), *ARTICLE_ORDER)
     )
     if q:
         qs = qs.filter(contains_ignoring_case("title", q))
@@ -57,13 +60,20 @@ def project_articles(
     return qs
 
 
-def article_neighbours(*, article: Article) -> tuple[int | None, int | None]:
-    """The previous and next article's ids in the project's list order (one query)."""
-    ids = list(
-        Article.objects.filter(project_id=article.project_id)
-        .order_by(*ARTICLE_ORDER)
-        .values_list("id", flat=True)
-    )
+def article_neighbours(*, article: Article, user=None) -> tuple[int | None, int | None]:
+    """The previous and next article's ids in the project's list order; with ``user``, among
+    the articles assigned to them when this one is (one query)."""
+    articles = Article.objects.filter(project_id=article.project_id).order_by(*ARTICLE_ORDER)
+    if user is None:
+        rows = [(pk, False) for pk in articles.values_list("id", flat=True)]
+    else:
+        rows = list(
+            articles.annotate(mine=assigned_to(OuterRef("pk"), user)).values_list("id", "mine")
+        )
+    ids = [pk for pk, _ in rows]
+    assigned = [pk for pk, mine in rows if mine]
+    if article.pk in assigned:
+        ids = assigned
     index = ids.index(article.pk)
     previous = ids[index - 1] if index > 0 else None
     following = ids[index + 1] if index + 1 < len(ids) else None

@@ -1,6 +1,6 @@
 """The gold layer's reads: where each article stands in adjudication."""
 
-from django.db.models import Exists, OuterRef, TextChoices
+from django.db.models import Exists, OuterRef, QuerySet, TextChoices
 
 from annotations.models import Article, Span, SpanStatus
 
@@ -11,11 +11,10 @@ class GoldStatus(TextChoices):
     SETTLED = "settled", "Settled"
 
 
-def article_gold_status(*, article_ids) -> dict[int, str]:
-    """Each article's ``GoldStatus``, in one query: *not started* without a gold span;
-    *settled* once every annotator's span is decided, by a gold span at its place and label
-    or by its rejection; *in progress* between the two."""
-    gold = Span.objects.filter(article=OuterRef("pk"), gold=True)
+def undecided_spans(*, article) -> QuerySet[Span]:
+    """An article's spans still to settle (``article``: an id, an instance or an
+    ``OuterRef``): an annotator's span is decided by a gold span at its place and label or by
+    its rejection; any other is undecided. The one rule of what is left to adjudicate."""
     settled_place = Span.objects.filter(
         article_id=OuterRef("article_id"),
         gold=True,
@@ -23,11 +22,19 @@ def article_gold_status(*, article_ids) -> dict[int, str]:
         end=OuterRef("end"),
         label_id=OuterRef("label_id"),
     )
-    undecided = (
-        Span.objects.filter(article=OuterRef("pk"), gold=False)
+    return (
+        Span.objects.filter(article=article, gold=False)
         .exclude(status=SpanStatus.REJECTED)
         .exclude(Exists(settled_place))
     )
+
+
+def article_gold_status(*, article_ids) -> dict[int, str]:
+    """Each article's ``GoldStatus``, in one query: *not started* without a gold span;
+    *settled* once every annotator's span is decided (``undecided_spans``); *in progress*
+    between the two."""
+    gold = Span.objects.filter(article=OuterRef("pk"), gold=True)
+    undecided = undecided_spans(article=OuterRef("pk"))
     rows = (
         Article.objects.filter(pk__in=list(article_ids))
         .order_by()

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from ..errors import Conflict
+from ..metrics.attributes import SPAN_ATTRIBUTES
 from ..models import Article, Span
 from ..permissions import REVIEW_ROLES, require_role
 from .span_rules import gold_span_at, gold_taken_message
@@ -127,7 +128,7 @@ def article_curate(*, article: Article | int, user, strategy: str) -> CurateResu
             result.existing += 1
             continue
         values = {}
-        for name in ("probability", "confidence", "actors"):
+        for name in SPAN_ATTRIBUTES:
             if name == "actors":
                 found = [
                     frozenset((link.actor_id, link.role) for link in span.span_actors.all())

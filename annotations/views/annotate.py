@@ -23,7 +23,7 @@ from .workspace import Workspace
 def annotate(request, slug, article_id):
     """The annotate page: highlighted text, the label palette, the span list and panel."""
     ws = Workspace(request, slug, article_id)
-    previous_id, next_id = selectors.article_neighbours(article=ws.article)
+    previous_id, next_id = selectors.article_neighbours(article=ws.article, user=request.user)
     progress = ArticleProgress.objects.filter(article=ws.article, user=request.user).first()
     panel_span = None
     if (wanted := whole_number(request.GET.get("span", ""))) is not None:

@@ -66,13 +66,17 @@ def _covering(covering: list) -> tuple[str, str]:
     return classes, " ".join([str(s.pk) for s in covering])
 
 
-def paragraph_segments(text: str, base: int, paragraphs: list[tuple[int, int, int]], spans: list):
+def paragraph_segments(
+    text: str, base: int, paragraphs: list[tuple[int, int, int]], spans: list, classify=_covering
+):
     """``(index, start, segments)`` for each paragraph, split on every span boundary; a
     segment is ``(start, text, classes, ids)`` (``ids`` empty where no span covers it).
 
     ``text`` is ``body[base:...]`` and ``paragraphs`` lists ``(index, start, end)`` of the
     paragraphs it holds, in text order; ``spans`` (with ``pk``, ``start``, ``end``,
-    ``label_id``) are those that overlap them. Offsets are code points."""
+    ``label_id``) are those that overlap them. Offsets are code points. ``classify`` gives a
+    covered segment its ``(classes, ids)`` from the spans covering it (by default the
+    annotate page's highlights; the compare page marks its places)."""
     starts, ends = defaultdict(list), defaultdict(list)
     for span in spans:
         starts[span.start].append(span)
@@ -85,7 +89,7 @@ def paragraph_segments(text: str, base: int, paragraphs: list[tuple[int, int, in
         piece = text[start - base : end - base]
         if not active:
             return (start, piece, "seg", "")
-        return (start, piece, *_covering(list(active.values())))
+        return (start, piece, *classify(list(active.values())))
 
     for index, ps, pe in paragraphs:
         pieces, pos = [], ps
@@ -132,6 +136,7 @@ def render_paragraph_window(
     spans: list,
     *,
     oob: bool = False,
+    classify=_covering,
 ) -> list[str]:
     """``paragraph_segments`` as HTML, a string per paragraph: the fast twin of
     ``PARAGRAPHS_TEMPLATE`` (``render_paragraph_window_template``), which writes the same
@@ -150,7 +155,7 @@ def render_paragraph_window(
             ]
         )
         + "</p>"
-        for index, ps, segments in paragraph_segments(text, base, paragraphs, spans)
+        for index, ps, segments in paragraph_segments(text, base, paragraphs, spans, classify)
     ]
 
 

@@ -11,9 +11,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from .. import selectors
 from ..forms import ArticleFilterForm
-from ..models import Article
+from ..models import Article, Assignment
 from ..permissions import can_manage, can_review, user_role
 from ..selectors import projects_for_user
+from ..selectors.assignments import work_state
 from .common import user_project
 
 ARTICLES_PER_PAGE = 25
@@ -58,6 +59,10 @@ def project_detail(request, slug):
     )
     page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
     query = {k: v for k, v in request.GET.items() if k != "page" and v}
+    for article in page:
+        article.my_state = work_state(
+            done=bool(article.my_done_at), started=article.my_span_count > 0
+        )
     if can_review(role):  # where adjudication stands, for those who settle it
         statuses = selectors.article_gold_status(article_ids=[a.pk for a in page])
         for article in page:
@@ -70,6 +75,9 @@ def project_detail(request, slug):
         "page": page,
         "query": urlencode(query),
         "filtered": bool(query),
+        "my_assignments": Assignment.objects.filter(
+            project=project, annotator=request.user
+        ).count(),
     }
     if request.htmx:
         return render(request, "annotations/partials/projects/article_results.html", context)

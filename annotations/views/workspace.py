@@ -170,14 +170,7 @@ class Workspace:
                 (label.pk, label.name, str(label.pk) == picked["label"])
                 for label in self.span_labels
             ],
-            "probabilities": [
-                (value, text, value == picked["probability"])
-                for value, text in (("", NOT_GRADED), *Probability.choices)
-            ],
-            "confidences": [
-                (value, text, value == picked["confidence"])
-                for value, text in (("", NOT_GRADED), *Confidence.choices)
-            ],
+            **grade_options(picked["probability"], picked["confidence"]),
             "note": values["note"],
         }
 
@@ -254,6 +247,21 @@ class Workspace:
             }
             html.append(render_to_string(SPAN_LIST_CHANGES, changes))
         return HttpResponse("".join(html))
+
+
+def grade_options(probability: str, confidence: str) -> dict:
+    """The probability and confidence options, ``(value, name, picked)``, "not graded" first:
+    the span panel's and the gold span editor's."""
+    return {
+        "probabilities": [
+            (value, text, value == probability)
+            for value, text in (("", NOT_GRADED), *Probability.choices)
+        ],
+        "confidences": [
+            (value, text, value == confidence)
+            for value, text in (("", NOT_GRADED), *Confidence.choices)
+        ],
+    }
 
 
 def _suggestion(span: Span) -> dict | None:

@@ -6,6 +6,7 @@ pattern. ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set in ``tests/conftest.py`` before an
 
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -104,11 +105,12 @@ def workspace(live_server, transactional_db):
     return Workspace(user, project, article, labels, url)
 
 
-@pytest.fixture
-def page(browser, live_server, workspace):
-    """A signed-in page (the session cookie of a force-logged-in client)."""
+@contextmanager
+def signed_in_page(browser, live_server, user):
+    """A page signed in as ``user`` (the session cookie of a force-logged-in client), 1280 px
+    wide; on leaving, it fails on any JavaScript error or Content Security Policy refusal."""
     client = Client()
-    client.force_login(workspace.user)
+    client.force_login(user)
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.add_cookies(
         [
@@ -129,6 +131,13 @@ def page(browser, live_server, workspace):
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
     assert not refused, f"Content Security Policy violations: {refused}"
+
+
+@pytest.fixture
+def page(browser, live_server, workspace):
+    """A page signed in as the workspace's user."""
+    with signed_in_page(browser, live_server, workspace.user) as page:
+        yield page
 
 
 def csp_refusal(message, refused: list) -> None:

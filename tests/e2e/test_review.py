@@ -26,10 +26,10 @@ def test_review_by_keyboard(page, live_server, workspace):
     page.keyboard.press("a")
     page.locator(f"#review-{first.pk}.status-accepted").wait_for()
     # The focus moved on to the next span: reject it, then step back up and undo the first.
-    page.wait_for_function(f"document.activeElement.id === 'review-{second.pk}'")
+    page.wait_for_function(f"() => document.activeElement.id === 'review-{second.pk}'")
     page.keyboard.press("r")
     page.locator(f"#review-{second.pk}.status-rejected").wait_for()
-    page.wait_for_function(f"document.activeElement.id === 'review-{third.pk}'")
+    page.wait_for_function(f"() => document.activeElement.id === 'review-{third.pk}'")
     page.keyboard.press("k")
     page.keyboard.press("k")
     page.keyboard.press("p")

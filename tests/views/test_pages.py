@@ -342,9 +342,9 @@ def test_project_page_query_count_is_constant(
     for n in range(articles):
         article = ArticleFactory(project=project, title=f"A{n}", source="ISW" if n % 2 else "RAND")
         services.span_create(article=article, start=0, end=3, label=label, annotator=annotator)
-    # Session, user, project, sources, count, page of articles (with my counts and status),
-    # my role.
-    with django_assert_num_queries(7):
+    # Session, user, project, sources, count, page of articles (with my counts, status and
+    # assignments), my role, how many articles are assigned to me.
+    with django_assert_num_queries(8):
         response = signed_in.get(project_url(project))
     assert len(response.context["page"].object_list) == min(articles, 25)
 

@@ -26,7 +26,9 @@ def site(db, project, make_member):
     article = ArticleFactory(project=project, body="ISW assesses that Belarus stays out.")
     span = services.span_create(article=article, start=0, end=3, label=label, annotator=manager)
     actor = ActorFactory(name="Belarus")
+    gold = services.span_promote(span=span, user=manager)
     return {
+        "gold": gold,
         "project": project,
         "manager": manager,
         "annotator": annotator,
@@ -66,6 +68,18 @@ def pages(site):
         reverse("annotations:project-members", args=[slug]),
         reverse("annotations:actor-list"),
         reverse("annotations:actor-edit", args=[site["actor"].pk]),
+        *reviewers_pages(site),
+    ]
+
+
+def reviewers_pages(site):
+    slug, article = site["project"].slug, site["article"]
+    compare = reverse("annotations:article-compare", args=[slug, article.pk])
+    return [
+        compare,
+        f"{compare}?span={site['gold'].pk}",  # a gold span picked: its actions
+        reverse("annotations:compare-edit", args=[slug, article.pk, site["gold"].pk]),
+        reverse("annotations:project-assign", args=[slug]),
     ]
 
 
@@ -84,6 +98,7 @@ def test_every_page_an_annotator_may_see(site):
     refused = {  # pages for reviewers or managers: refused, on a page of their own
         reverse("annotations:project-review", args=[site["project"].slug]),
         reverse("annotations:project-import", args=[site["project"].slug]),
+        *reviewers_pages(site),
     }
     for url in pages(site):
         response = client.get(url)

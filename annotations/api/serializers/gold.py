@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from annotations.metrics.attributes import SPAN_ATTRIBUTES
 from annotations.services.assignments import MAX_PER_ARTICLE
 from annotations.services.gold import CurateStrategy
 
@@ -72,7 +73,7 @@ class CurateConflictSerializer(serializers.Serializer):
     start = serializers.IntegerField()
     end = serializers.IntegerField()
     label = serializers.IntegerField()
-    field = serializers.ChoiceField(choices=["probability", "confidence", "actors"])
+    field = serializers.ChoiceField(choices=SPAN_ATTRIBUTES)
 
 
 class CurateResultSerializer(serializers.Serializer):
