@@ -24,7 +24,7 @@ from django.utils import timezone
 from ..errors import describe
 from ..exports import FORMATS as EXPORT_FORMATS
 from ..exports import export_stream
-from ..imports import import_file_steps
+from ..imports import import_file_steps, import_format
 from ..models import Article, Job, JobKind, JobStatus
 from ..permissions import can_manage, user_role
 from ..selectors.exports import export_filters
@@ -57,11 +57,15 @@ def _enqueue(job: Job) -> None:
 
 
 def job_import_start(*, project, user, upload, fmt="auto", create_labels=True, create_actors=True):
-    """An import of ``upload`` into ``project``, queued. Only managers import."""
+    """An import of ``upload`` into ``project``, queued. Only managers import. The format is
+    settled first (``imports.import_format`` with its sniff): one that is unknown, cannot be
+    told from the name, or does not fit the file's first records raises ``FormatRefused``
+    (naming the format that fits, when one does) and nothing is stored or queued."""
     if not can_manage(user_role(project=project, user=user)):
         raise PermissionDenied("Only a manager of the project imports articles.")
     if upload is None:
         raise ValidationError({"file": "Choose a file."})
+    fmt = import_format(upload, fmt, sniff=True)
     name = Path(getattr(upload, "name", "") or "upload").name[:200]
     stored = _jobs_dir() / f"{uuid.uuid4().hex}-import"
     with stored.open("wb") as out:
@@ -73,7 +77,7 @@ def job_import_start(*, project, user, upload, fmt="auto", create_labels=True, c
             project=project,
             user=user,
             params={
-                "format": fmt or "auto",
+                "format": fmt,
                 "create_labels": bool(create_labels),
                 "create_actors": bool(create_actors),
                 "size": stored.stat().st_size,
