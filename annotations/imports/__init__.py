@@ -100,7 +100,7 @@ def import_format(fileobj, fmt: str | None, *, sniff: bool = False) -> str:
         raise FormatRefused(f"Unknown format “{fmt}”; choose one of: {', '.join(FORMATS)}.")
     if sniff and (better := misfit(fileobj, fmt)):
         raise FormatRefused(
-            f"“{name or 'The file'}” does not read as {fmt}: it looks like a {better} file.",
+            f"“{name or 'The file'}” does not read as {fmt}.",
             better,
         )
     return fmt
