@@ -28,8 +28,8 @@ __all__ = [
     "detect_format",
     "fitting_format",
     "import_file",
-    "import_format",
     "import_file_steps",
+    "import_format",
     "run_steps",
 ]
 
