@@ -16,6 +16,7 @@ DJANGO_CACHE_URL    redis://127.0.0.1:6379/1 to share sign-in and API throttling
 TASKS_URL           redis://127.0.0.1:6379/0 runs jobs on RQ (``manage.py rqworker default``);
                     unset = in the database (``manage.py db_worker``, started by scripts/serve).
 ASSAY_JOBS_DIR      where jobs keep uploads and exports (var/jobs by default).
+ASSAY_JOB_STALE_SECONDS  a running job whose worker was silent this long is failed (120).
 DJANGO_SESSION_HOURS  a session lasts this long after sign-in (12 by default).
 ASSAY_SIGNIN_FAILURES  failed sign-ins, per account and per address, before a lock-out (5).
 ASSAY_SIGNIN_LOCK_MINUTES  how long a lock-out lasts (15).
@@ -327,6 +328,8 @@ if TASKS_URL:
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 JOBS_DIR = Path(os.environ.get("ASSAY_JOBS_DIR", VAR_DIR / "jobs"))
+# A running job writes a heartbeat every 2 s; one silent this long has lost its worker.
+JOBS_STALE_SECONDS = int(os.environ.get("ASSAY_JOB_STALE_SECONDS", "120"))
 # Suggestions (annotations/suggestions/): how many articles' suggestions a process keeps
 # (0: computed at every request), and the largest answer a project's suggestion server may send.
 SUGGESTIONS_CACHE_SIZE = int(os.environ.get("ASSAY_SUGGESTIONS_CACHE_SIZE", "32"))

@@ -5,7 +5,8 @@ at once (a refusal raises here, before anything is queued), keep what the job ne
 under ``settings.JOBS_DIR``, and queue ``annotations.tasks.run_job`` once the job's row is
 committed. ``job_run`` is the task's body: the same import and export as the API's, with the
 progress written to the row as it goes. ``job_refresh`` tells a job whose worker died from one
-still running; ``jobs_expire`` removes the files of old jobs.
+still running (``jobs_sweep``: all of them, at each job's start); ``jobs_expire`` removes the
+files of old jobs.
 """
 
 import json
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..errors import describe
@@ -32,8 +34,6 @@ from ..selectors.exports import export_filters
 log = logging.getLogger(__name__)
 
 HEARTBEAT_EVERY = timedelta(seconds=2)
-# A running job whose heartbeat is older than this has lost its worker (killed, machine gone).
-STALE_AFTER = timedelta(minutes=2)
 # A queued job that no worker took in this long is failed, so that a page never waits forever.
 QUEUED_AT_MOST = timedelta(hours=6)
 KEEP_FILES_FOR = timedelta(hours=24)
@@ -136,8 +136,10 @@ def progress_path(job_id: int) -> Path:
 
 
 def job_run(job_id: int) -> str:
-    """Run the job (the task's body). Returns its final status. Each run first removes the
-    files of jobs past ``KEEP_FILES_FOR``: the worker keeps its directory tidy by itself."""
+    """Run the job (the task's body). Returns its final status. Each run first fails the jobs
+    whose worker died (``jobs_sweep``) and removes the files of jobs past ``KEEP_FILES_FOR``:
+    the workers keep the queue and their directory tidy by themselves."""
+    jobs_sweep()
     try:
         jobs_expire()
     except OSError:
@@ -241,9 +243,25 @@ def _run_export(job: Job, progress: _Progress):
     return answer, ""
 
 
+def stale_after() -> timedelta:
+    """A running job silent this long has lost its worker (killed, machine gone)."""
+    return timedelta(seconds=settings.JOBS_STALE_SECONDS)
+
+
+def jobs_sweep() -> int:
+    """Fail every job whose worker died or that no worker took (``job_refresh``), so that none
+    is left running forever, even one whose page nobody opens again. Returns how many."""
+    now = timezone.now()
+    suspects = Job.objects.filter(
+        Q(status=JobStatus.RUNNING, heartbeat_at__lt=now - stale_after())
+        | Q(status=JobStatus.QUEUED, created_at__lt=now - QUEUED_AT_MOST)
+    )
+    return sum(job_refresh(job).status == JobStatus.FAILED for job in suspects)
+
+
 def job_refresh(job: Job) -> Job:
     """The job as it stands, its progress read from its worker's file. One whose worker stopped
-    answering (no heartbeat for ``STALE_AFTER``), or that no worker took, is failed now, with
+    answering (no heartbeat for ``stale_after()``), or that no worker took, is failed now, with
     why, rather than shown as running forever."""
     now = timezone.now()
     beat = job.heartbeat_at or job.created_at
@@ -258,7 +276,7 @@ def job_refresh(job: Job) -> Job:
             if isinstance(state.get("progress"), int | float):
                 job.progress = float(state["progress"])
     lost = None
-    if job.status == JobStatus.RUNNING and beat < now - STALE_AFTER:
+    if job.status == JobStatus.RUNNING and beat < now - stale_after():
         lost = "The worker running this job stopped (it was killed or its machine went away)."
     elif job.status == JobStatus.QUEUED and job.created_at < now - QUEUED_AT_MOST:
         lost = "No worker took this job: is the job worker running?"

@@ -181,6 +181,28 @@ def test_a_job_whose_worker_died_is_failed_not_running_forever(project, manager)
     assert "stopped" in job.error and job.finished_at
 
 
+def test_the_next_job_fails_the_jobs_whose_worker_died_though_no_page_asked(
+    project, manager, settings
+):
+    settings.JOBS_STALE_SECONDS = 30
+    dead = job_import_start(project=project, user=manager, upload=jsonl("Orphan."))
+    alive = job_import_start(project=project, user=manager, upload=jsonl("Alive."))
+    then = timezone.now() - timedelta(seconds=45)
+    Job.objects.filter(pk__in=[dead.pk, alive.pk]).update(
+        status=JobStatus.RUNNING, heartbeat_at=then
+    )
+    for job in (dead, alive):
+        progress_path(job.pk).write_text("{}")
+    os.utime(progress_path(dead.pk), (then.timestamp(), then.timestamp()))
+    fresh = job_import_start(project=project, user=manager, upload=jsonl("Fresh one."))
+
+    assert job_run(fresh.pk) == JobStatus.SUCCEEDED
+
+    statuses = dict(Job.objects.values_list("pk", "status"))
+    assert statuses[dead.pk] == JobStatus.FAILED  # its worker was silent for 45 s
+    assert statuses[alive.pk] == JobStatus.RUNNING  # its worker wrote a heartbeat just now
+
+
 def test_a_running_job_with_a_fresh_heartbeat_stays_running(project, manager):
     job = job_import_start(project=project, user=manager, upload=jsonl("Alive."))
     Job.objects.filter(pk=job.pk).update(
