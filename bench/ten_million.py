@@ -4,9 +4,10 @@
                                           [--spans-per-article 100] [--repeats 20] [--keep]
 
 Builds a database of its own (``assay_tenm`` on 127.0.0.1:5432, dropped at the end unless
-``--keep``), migrated, with one measured project: 1,000 articles of 100 spans each, each span
-with an actor, and the big article (200,000 characters, 2,000 spans). It measures three reads
-on that "normal-size" database:
+``--keep``), migrated, with two measured projects: a large one of 1,000 articles of 100 spans
+each and the big article (200,000 characters, 2,000 spans), and a small one of 1,000 spans
+whose ids are spread over the whole id range; each span with an actor. It measures three
+reads on that "normal-size" database:
 
 - the span list API's first page (``GET spans/?project=&page_size=100``) and a page 500 pages
   in (followed by its cursor);
@@ -141,12 +142,20 @@ def make_people():
 
 
 def fill_project(
-    number: int, stride: int, owner, annotators, articles: int, per_article: int, *, big: bool
+    number: int,
+    stride: int,
+    owner,
+    annotators,
+    articles: int,
+    per_article: int,
+    *,
+    big: bool,
+    spread: int = 1,
 ):
-    """A project of ``articles`` articles of ``per_article`` spans (an actor on each span with
-    ``big``), and with ``big`` the big article; its id and the big article's. Its spans' ids
-    are ``number`` modulo ``stride``: the projects' spans alternate in id order, as spans made
-    by many teams at once do."""
+    """A project of ``articles`` articles of ``per_article`` spans (an actor on each span of
+    the measured projects), and with ``big`` the big article; its id and the big article's.
+    Its spans' ids are ``number`` modulo ``stride``, ``spread`` strides apart: the projects'
+    spans alternate in id order, as spans made by many teams at once do."""
     from annotations import services
     from annotations.models import Membership, Role
 
@@ -182,7 +191,7 @@ def fill_project(
         INSERT INTO annotations_span (id, article_id, project_id, start, "end", text, label_id,
             annotator_id, probability, confidence, note, status, version, created_at,
             updated_at, gold)
-        SELECT %s * row_number() OVER (ORDER BY a.id, k) + %s,
+        SELECT %s * %s * row_number() OVER (ORDER BY a.id, k) + %s,
             a.id, a.project_id, k * %s, k * %s + 30, substr(a.body, k * %s + 1, 30),
             (%s::bigint[])[1 + k %% 4], (%s::int[])[1 + (a.id + k) %% 4],
             (ARRAY['likely', 'unlikely', NULL, 'almost_certain'])[1 + k %% 4], NULL, '',
@@ -191,7 +200,7 @@ def fill_project(
         FROM annotations_article a, generate_series(0, %s - 1) AS k
         WHERE a.project_id = %s AND a.title <> 'The big article'
         """,
-        [stride, number, 9, 9, 9, labels, people, per_article, project.pk],
+        [stride, spread, number, 9, 9, 9, labels, people, per_article, project.pk],
     )
     if big:
         step, big = 200_000 // BIG_SPANS, (BIG_SPANS, big_article.pk)
@@ -208,7 +217,7 @@ def fill_project(
             """,
             [stride, articles * per_article, number, step, step, step, labels, people, *big],
         )
-    if big:
+    if big or spread > 1:  # the measured projects
         add_actors("s.project_id = %s", [project.pk], every=1)
     return project.pk, big[1] if big else None
 
@@ -241,7 +250,7 @@ def timed(read, repeats: int) -> tuple[list[float], Statements]:
     return times, ran
 
 
-def measure(project_id: int, big_id: int, repeats: int, label: str) -> dict:
+def measure(project_id: int, big_id: int | None, repeats: int, label: str) -> dict:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
@@ -258,13 +267,9 @@ def measure(project_id: int, big_id: int, repeats: int, label: str) -> dict:
         return response.json()
 
     first_url = f"/api/v1/spans/?project={project_id}&page_size=100"
-    url = deep_url = first_url
-    for _ in range(500):  # page 501, or the last page of a smaller project
-        deep_url, url = url, get(url)["next"]
-        if url is None:
-            break
-    else:
-        deep_url = url
+    deep, deep_url, url = 1, first_url, get(first_url)["next"]
+    while url is not None and deep < 501:  # page 501, or the last page of a smaller project
+        deep, deep_url, url = deep + 1, url, get(url)["next"]
 
     def first_page():
         assert len(get(first_url)["results"]) == 100
@@ -291,12 +296,13 @@ def measure(project_id: int, big_id: int, repeats: int, label: str) -> dict:
         exported.update(size=size, lines=lines)
 
     results = {}
-    for name, read, count in (
+    reads = [
         ("span list, first page", first_page, repeats),
-        ("span list, page 501", deep_page, repeats),
+        (f"span list, page {deep}", deep_page, repeats),
         ("big article's 2,000 spans", big_article, repeats),
         ("export jsonl", export, 3),
-    ):
+    ]
+    for name, read, count in reads if big_id else reads[:2] + reads[3:]:
         times, ran = timed(read, count)
         reads = [
             (at, *row)
@@ -374,13 +380,24 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         owner, annotators = make_people()
         sql("SET session_replication_role = replica")
+        stride = args.projects + 1
         project_id, big_id = fill_project(
-            0, args.projects, owner, annotators, args.articles, args.spans_per_article, big=True
+            0, stride, owner, annotators, args.articles, args.spans_per_article, big=True
+        )
+        small_id, _ = fill_project(  # its 1,000 spans spread over the whole id range
+            args.projects, stride, owner, annotators, 10, 100, big=False, spread=100
         )
         sql("SET session_replication_role = DEFAULT")
         sql("VACUUM ANALYZE")
         print(f"normal size filled in {time.monotonic() - started:.0f} s")
-        before = measure(project_id, big_id, args.repeats, "normal size")
+        before = {
+            "the large project": measure(
+                project_id, big_id, args.repeats, "normal size, the large project"
+            ),
+            "a small project": measure(
+                small_id, None, args.repeats, "normal size, a small project"
+            ),
+        }
 
         started = time.monotonic()
         definitions = sql(
@@ -394,7 +411,7 @@ def main() -> None:
         for number in range(1, args.projects):
             fill_project(
                 number,
-                args.projects,
+                stride,
                 owner,
                 annotators,
                 args.articles,
@@ -403,7 +420,7 @@ def main() -> None:
             )
             if number % 10 == 0:
                 print(f"   {number} projects filled, {time.monotonic() - started:.0f} s")
-        add_actors("s.project_id <> %s", [project_id], every=5)
+        add_actors("s.project_id NOT IN (%s, %s)", [project_id, small_id], every=5)
         sql("SET session_replication_role = DEFAULT")
         filled = time.monotonic() - started
         started_cluster = time.monotonic()
@@ -419,14 +436,20 @@ def main() -> None:
             f"{rebuilt:.0f} s, VACUUM ANALYZE {time.monotonic() - started_vacuum:.0f} s; "
             f"database {size}"
         )
-        after = measure(project_id, big_id, args.repeats, "10 million")
-        show_plans(before, after)
+        after = {
+            "the large project": measure(
+                project_id, big_id, args.repeats, "10 million, the large project"
+            ),
+            "a small project": measure(small_id, None, args.repeats, "10 million, a small project"),
+        }
+        for which in before:
+            print(f"\n#### {which}")
+            show_plans(before[which], after[which])
         print("\n== summary (p50; normal size → 10 million)")
-        for name in before:
-            print(
-                f"   {name:28} {before[name]['p50']:9.1f} ms → {after[name]['p50']:9.1f} ms"
-                f"  ({after[name]['p50'] / before[name]['p50']:.2f}×)"
-            )
+        for which in before:
+            for name in before[which]:
+                old, new = before[which][name]["p50"], after[which][name]["p50"]
+                print(f"   {which}: {name:28} {old:9.1f} ms → {new:9.1f} ms  ({new / old:.2f}×)")
         connection.close()
     finally:
         if not args.keep:
