@@ -83,6 +83,14 @@ class FormatRefused(ValidationError):
         self.fits = fits
 
 
+def _parser(fmt):
+    """The format's parser; an unknown format raises ``FormatRefused``."""
+    parse = FORMATS.get(fmt) if isinstance(fmt, str) else None
+    if parse is None:
+        raise FormatRefused(f"Unknown format “{fmt}”; choose one of: {', '.join(FORMATS)}.")
+    return parse
+
+
 def import_format(fileobj, fmt: str | None, *, sniff: bool = False) -> str:
     """The format ``fileobj`` is imported as: ``fmt``, or its extension's for ``None`` or
     ``"auto"``. Raises ``FormatRefused`` when that is unknown or cannot be told, and with
@@ -96,13 +104,9 @@ def import_format(fileobj, fmt: str | None, *, sniff: bool = False) -> str:
                 f"Cannot tell the format of “{name or 'the file'}”; choose one.",
                 fitting_format(fileobj, None) if sniff else None,
             )
-    if not isinstance(fmt, str) or fmt not in FORMATS:
-        raise FormatRefused(f"Unknown format “{fmt}”; choose one of: {', '.join(FORMATS)}.")
+    _parser(fmt)
     if sniff and (better := misfit(fileobj, fmt)):
-        raise FormatRefused(
-            f"“{name or 'The file'}” does not read as {fmt}.",
-            better,
-        )
+        raise FormatRefused(f"“{name or 'The file'}” does not read as {fmt}.", better)
     return fmt
 
 
@@ -147,11 +151,7 @@ def import_file_steps(
 
 def _import_steps(project, user, fmt, file, create_labels, create_actors):
     """The steps of an import of ``file`` in ``fmt``; an unknown format raises at once."""
-    parse = FORMATS.get(fmt) if isinstance(fmt, str) else None
-    if parse is None:
-        raise ValidationError(
-            {"format": f"Unknown format “{fmt}”; choose one of: {', '.join(FORMATS)}."}
-        )
+    parse = _parser(fmt)
     return write_records_steps(
         project=project,
         user=user,
