@@ -7,8 +7,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django_tasks_db.management.commands.db_worker import Worker
 from playwright.sync_api import expect
 
 from annotations.models import Article, Job, JobStatus, Span
@@ -23,33 +21,6 @@ SHOTS = os.environ.get("ASSAY_SCREENSHOTS")  # a directory: the pages at 1280 px
 def shot(page, name):
     if SHOTS:
         page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
-
-
-@pytest.fixture
-def worker():
-    """The database worker, in a thread of this process (so a test may hold a job mid-way)."""
-    runner = Worker(
-        queue_names=["default"],
-        interval=0.1,
-        batch=False,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="e2e",
-        excluded_queue_names=[],
-    )
-
-    def run():
-        try:
-            runner.run()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run, daemon=True)
-    yield thread
-    runner.running = False
-    if thread.is_alive() or thread.ident:
-        thread.join(timeout=10)
 
 
 @pytest.fixture
