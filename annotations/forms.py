@@ -8,7 +8,7 @@ STATUS_CHOICES = [("", "Any status"), ("todo", "To do"), ("done", "Done")]
 
 
 class ArticleFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search titles", max_length=200)
+    q = forms.CharField(required=False, label="Title contains", max_length=200)
     source = forms.ChoiceField(required=False, label="Source")
     published_after = forms.DateField(
         required=False, label="Published from", widget=forms.DateInput(attrs={"type": "date"})

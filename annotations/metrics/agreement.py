@@ -131,6 +131,7 @@ class ProjectAgreement:
     labels: list[LabelPooled]
     alpha: float | None = None  # Krippendorff's α on tokens (metrics.reliability)
     gold: list = field(default_factory=list)  # metrics.reliability.GoldScore, per annotator
+    attributes: list = field(default_factory=list)  # metrics.attributes.AttributeScore
 
     @property
     def matches(self) -> int:

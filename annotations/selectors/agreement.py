@@ -8,9 +8,9 @@ from operator import itemgetter
 from django.contrib.auth import get_user_model
 from django.db import models
 
-from annotations.metrics import agreement, reliability
+from annotations.metrics import agreement, attributes, reliability
 from annotations.metrics.agreement import ProjectAgreement
-from annotations.models import Article, ArticleProgress, Label, Project, Span
+from annotations.models import Article, ArticleProgress, Label, Project, Span, SpanActor
 from annotations.replica import replica_reads
 
 from . import scope as selectors_scope
@@ -26,11 +26,22 @@ class AgreementBasis(models.TextChoices):
 
 def _span_rows(*, project: Project, article: int | None, only_user: int | None):
     """Every span of the project (gold ones too: the gold layer), ordered by article, as
-    ``(article_id, user_id, label_id, start, end, id, gold)``, streamed."""
+    ``(article_id, user_id, label_id, start, end, id, gold, probability, confidence)``,
+    streamed."""
     spans = Span.objects.filter(project=project).order_by("article_id")
     if article is not None:
         spans = spans.filter(article_id=article)
-    rows = spans.values_list("article_id", "annotator_id", "label_id", "start", "end", "id", "gold")
+    rows = spans.values_list(
+        "article_id",
+        "annotator_id",
+        "label_id",
+        "start",
+        "end",
+        "id",
+        "gold",
+        "probability",
+        "confidence",
+    )
     for row in rows.iterator(chunk_size=SPAN_FETCH_SIZE):
         if only_user is None or row[1] == only_user or row[6]:
             yield row
@@ -104,15 +115,15 @@ def project_agreement(
     counts = agreement.Tally()
     scores = reliability.Reliability()
     gold_tally = reliability.GoldTally()
+    matched: list[list[tuple]] = []
     bodies = _Bodies(project, article)
+    tallies = (counts, scores, gold_tally, matched)
     for article_id, rows in groupby(
         _span_rows(project=project, article=article, only_user=only_user), key=itemgetter(0)
     ):
-        _count_article(
-            article_id, list(rows), label, done, by_done, counts, scores, gold_tally, bodies
-        )
+        _count_article(article_id, list(rows), label, done, by_done, tallies, bodies)
     for article_id in sorted(set(done) - counts.seen):  # done, without a span on it
-        _count_article(article_id, [], label, done, by_done, counts, scores, gold_tally, bodies)
+        _count_article(article_id, [], label, done, by_done, tallies, bodies)
     user_model = get_user_model()
     usernames = dict(
         user_model.objects.filter(pk__in=counts.annotators | gold_tally.annotators).values_list(
@@ -135,16 +146,46 @@ def project_agreement(
         pair.kappa = scores.kappa(ids[pair.annotator_a], ids[pair.annotator_b])
     result.alpha = scores.alpha()
     result.gold = gold_tally.scores(usernames)
+    result.attributes = attributes.attribute_scores(
+        _with_actors(matched, project=project, article=article)
+    )
     return result
 
 
-def _count_article(article_id, rows, label, done, by_done, counts, scores, gold_tally, bodies):
-    """One article's rows into the three tallies (see ``project_agreement``)."""
+def _with_actors(matched: list[list[tuple]], *, project: Project, article: int | None):
+    """Each matched place's rows ``(probability, confidence, actors)``: the ``(id,
+    probability, confidence)`` rows of ``matched`` with each span's set of (actor, role)
+    links, read in one stream of the project's links to non-gold spans (a list of ids in the
+    query costs more than reading the links that are not needed)."""
+    if not matched:
+        return []
+    wanted = {row[0] for rows in matched for row in rows}
+    links_of: dict[int, set] = {}
+    links = SpanActor.objects.filter(span__project=project, span__gold=False).order_by()
+    if article is not None:
+        links = links.filter(span__article_id=article)
+    for span_id, actor_id, role in links.values_list("span_id", "actor_id", "role").iterator(
+        chunk_size=SPAN_FETCH_SIZE
+    ):
+        if span_id in wanted:
+            links_of.setdefault(span_id, set()).add((actor_id, role))
+    none = frozenset()
+    return [
+        [(p, c, frozenset(links_of[pk]) if pk in links_of else none) for pk, p, c in rows]
+        for rows in matched
+    ]
+
+
+def _count_article(article_id, rows, label, done, by_done, tallies, bodies):
+    """One article's rows into the tallies (see ``project_agreement``): F1's counts, κ and α's,
+    the gold scores, and the places two or more annotators matched exactly."""
+    counts, scores, gold_tally, matched = tallies
     counts.seen.add(article_id)
     spans: dict[int, list] = {}
     gold: set = set()
     has_gold = False
-    for _, user, label_id, start, end, pk, is_gold in rows:
+    places: dict[tuple, list] = {}
+    for _, user, label_id, start, end, pk, is_gold, probability, confidence in rows:
         if is_gold:
             has_gold = True
             if label is None or label_id == label:
@@ -153,7 +194,14 @@ def _count_article(article_id, rows, label, done, by_done, counts, scores, gold_
         mine = spans.setdefault(user, [])
         if label is None or label_id == label:
             mine.append((start, end, label_id, pk))
+            places.setdefault((start, end, label_id), []).append(
+                (user, (pk, probability, confidence))
+            )
     cover = done.get(article_id, set()) if by_done else set(spans)
+    for place in places.values():
+        rows_compared = [row for user, row in place if user in cover]
+        if len(rows_compared) > 1:
+            matched.append(rows_compared)
     # The tally's rows: the spans compared, and a null-label row for each annotator of the
     # article (their done mark, or their spans of other labels).
     tally_rows = [(user, None, None, None) for user in cover]

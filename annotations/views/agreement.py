@@ -7,6 +7,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from .. import selectors
 from ..forms import AgreementFilterForm
+from . import charts
 from .common import label_and_annotator_choices, user_project
 
 
@@ -18,8 +19,8 @@ def project_agreement(request, slug):
     project = user_project(request, slug)
     labels, _ = label_and_annotator_choices(project)
     bases = [
-        (selectors.AgreementBasis.SPANS, "Both have a span on it"),
-        (selectors.AgreementBasis.DONE, "Both marked it done"),
+        (selectors.AgreementBasis.SPANS, "Both have spans"),
+        (selectors.AgreementBasis.DONE, "Both marked done"),
     ]
     form = AgreementFilterForm(
         request.GET, bases=bases, labels=labels, default_basis=selectors.AgreementBasis.SPANS
@@ -32,6 +33,10 @@ def project_agreement(request, slug):
     context = {
         "project": project,
         "result": result,
+        "alpha_band": charts.kappa_band(result.alpha),
+        "matrix": charts.pair_matrix(result.pairs),
+        "kappa_legend": charts.kappa_legend(),
+        "label_bars": charts.f1_bars(result.labels),
         "labels": labels,
         "bases": bases,
         "picked": picked,

@@ -104,3 +104,66 @@ def legend() -> list[dict]:
 def step_counts(rows: list[dict]) -> list[dict]:
     """Rows (periods or sources) with their counts in the scale's order, for the tables."""
     return [{**row, "steps": [row["probability"][s] for s in STEPS]} for row in rows]
+
+
+# The agreement page: κ between each pair as a matrix, exact F1 per label as bars.
+# Landis and Koch's (1977) words for κ, by upper bound; colours from .kappa-0 … .kappa-5.
+KAPPA_BANDS = (
+    (0.0, "poor"),
+    (0.2, "slight"),
+    (0.4, "fair"),
+    (0.6, "moderate"),
+    (0.8, "substantial"),
+    (float("inf"), "almost perfect"),
+)
+
+
+def kappa_band(value: float | None) -> dict:
+    """The band of a κ (or α): its CSS class and its word; ``kappa-none`` when undefined."""
+    if value is None:
+        return {"css": "kappa-none", "name": "nothing to compare"}
+    for i, (upper, name) in enumerate(KAPPA_BANDS):
+        if value <= upper:
+            return {"css": f"kappa-{i}", "name": name}
+    raise AssertionError("unreachable: the last band has no upper bound")
+
+
+def kappa_legend() -> list[dict]:
+    return [{"css": f"kappa-{i}", "name": name} for i, (_, name) in enumerate(KAPPA_BANDS)]
+
+
+def pair_matrix(pairs) -> dict:
+    """Every annotator against every other: a row per annotator, a cell per other annotator
+    with the pair's κ and exact F1 (the diagonal empty), for a table coloured by band."""
+    names = sorted({p.annotator_a for p in pairs} | {p.annotator_b for p in pairs})
+    by_pair = {}
+    for p in pairs:
+        by_pair[p.annotator_a, p.annotator_b] = by_pair[p.annotator_b, p.annotator_a] = p
+    rows = []
+    for a in names:
+        cells = []
+        for b in names:
+            pair = by_pair.get((a, b))
+            if a == b or pair is None:
+                cells.append(None)
+                continue
+            cells.append({"kappa": pair.kappa, "f1": pair.f1, "articles": pair.articles,
+                          **kappa_band(pair.kappa)})  # fmt: skip
+        rows.append({"name": a, "cells": cells})
+    return {"names": names, "rows": rows}
+
+
+def f1_bars(labels) -> dict:
+    """A horizontal bar per label, as long as its exact F1 (0–100 %)."""
+    row_h, label_w, plot_w = 24, 170, WIDTH - 170 - 70
+    bars = []
+    for i, label in enumerate(labels):
+        w = plot_w * (label.f1 or 0)
+        y = 6 + i * row_h
+        bars.append({"y": y, "h": row_h - 8, "w": round(w, 2), "name": label.name,
+                     "f1": label.f1, "text_y": y + row_h / 2,
+                     "value_x": round(label_w + w + 6, 2)})  # fmt: skip
+    ticks = [{"x": round(label_w + plot_w * f, 2), "pct": round(100 * f)} for f in (0, 0.5, 1)]
+    height = 12 + len(bars) * row_h
+    return {"width": WIDTH, "height": height + 16, "bars": bars, "label_w": label_w,
+            "ticks": ticks, "axis_y": height, "tick_y": height + 12}  # fmt: skip

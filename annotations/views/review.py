@@ -126,10 +126,7 @@ def project_review(request, slug):
         "picked": picked,
         # A label or an annotator picked in the pending queue: accept (or reject) all of
         # theirs on an article at once.
-        "bulk_articles": list(dict.fromkeys((span.article.id, span.article.title) for span in rows))
-        if picked["status"] == SpanStatus.PENDING
-        and (picked.get("label") or picked.get("annotator"))
-        else [],
+        "bulk_articles": _bulk_articles(picked, rows),
         "bulk_query": urlencode(base),
     }
     if request.htmx and request.htmx.target == "review-queue":

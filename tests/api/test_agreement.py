@@ -388,6 +388,9 @@ def test_blank_filters_are_no_filters(annotator, project):
 # --- empty cases ----------------------------------------------------------------------------
 
 
+ATTRIBUTE_LEVELS = (("probability", "ordinal"), ("confidence", "ordinal"), ("actors", "jaccard"))
+
+
 def test_an_empty_project_answers_empty_lists(annotator, project):
     response = agreement(annotator, project)
 
@@ -404,6 +407,10 @@ def test_an_empty_project_answers_empty_lists(annotator, project):
         "labels": [],
         "alpha": None,
         "gold": [],
+        "attributes": [
+            {"attribute": a, "level": lv, "places": 0, "agreed": 0, "percent": None, "alpha": None}
+            for a, lv in ATTRIBUTE_LEVELS
+        ],
     }
 
 
@@ -469,14 +476,15 @@ def test_other_projects_spans_do_not_count(project, corpus, labels):
 
 
 def _grow(project, labels, *, annotators, articles, per_article):
-    """Every annotator tags ``per_article`` spans on each of ``articles`` new articles."""
+    """Every annotator tags ``per_article`` spans on each of ``articles`` new articles: the
+    even ones at the same place (exact matches), the odd ones shifted for every other user."""
     users = [UserFactory() for _ in range(annotators)]
     label_list = list(labels.values())
     for _ in range(articles):
         article = ArticleFactory(project=project, body=f"{BODY} {project.articles.count()}")
         for n, user in enumerate(users):
             for k in range(per_article):
-                start = 2 * k + (n % 2)
+                start = 2 * k + (n % 2) * (k % 2)
                 spans(user, article, (start, start + 2, label_list[k % len(label_list)]))
     return users
 
@@ -485,10 +493,10 @@ def _grow(project, labels, *, annotators, articles, per_article):
     ("params", "queries"),
     [
         # project, the stream of spans (gold ones too), the stream of bodies, usernames,
-        # label names
-        ({}, 5),
+        # label names, the actor links of the spans matched exactly
+        ({}, 6),
         # ... and one to check each filter belongs to the project
-        ({"label": True, "article": True}, 7),
+        ({"label": True, "article": True}, 8),
     ],
 )
 def test_query_count_is_constant(
@@ -531,3 +539,40 @@ def test_the_answer_has_exactly_the_documented_fields(project, corpus):
         documented = schemas[component]
         assert set(documented["properties"]) == set(answer), component
         assert set(documented["required"]) == set(answer), component
+
+
+# --- attributes of matched spans --------------------------------------------------------------
+
+
+def test_attributes_compare_the_grades_and_actors_of_exact_matches(project, corpus, labels):
+    """On a1 alice and bob match at (0, 5, Assessment) and (20, 25, Claim); a2 has no match."""
+    from annotations.models import Span, SpanActor
+
+    from ..factories import ActorFactory
+
+    alice, bob = corpus["alice"], corpus["bob"]
+    a1 = corpus["articles"][0]
+
+    def at(user, start):
+        return Span.objects.get(article=a1, annotator=user, start=start)
+
+    Span.objects.filter(pk=at(alice, 0).pk).update(probability="likely", confidence="high")
+    Span.objects.filter(pk=at(bob, 0).pk).update(probability="unlikely", confidence="high")
+    Span.objects.filter(pk=at(alice, 20).pk).update(probability="likely")  # bob's: ungraded
+    putin = ActorFactory()
+    for span in (at(alice, 0), at(bob, 0), at(alice, 20)):
+        SpanActor.objects.create(span=span, actor=putin, role="source")
+
+    data = agreement(alice, project).json()
+
+    scores = {row["attribute"]: row for row in data["attributes"]}
+    assert scores["probability"]["places"] == 2
+    assert scores["probability"]["agreed"] == 0  # likely/unlikely, likely/ungraded
+    assert scores["probability"]["percent"] == 0
+    assert scores["probability"]["alpha"] == 0  # one graded pair, and it differs
+    assert scores["confidence"]["agreed"] == 2  # high/high; none/none
+    assert scores["actors"]["agreed"] == 1  # same source at 0; {putin} against {} at 20
+    assert scores["actors"]["level"] == "jaccard"
+    # A label filter narrows the places to that label's.
+    narrowed = agreement(alice, project, label=labels["Claim"].pk).json()["attributes"]
+    assert [row["places"] for row in narrowed] == [1, 1, 1]

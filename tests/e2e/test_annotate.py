@@ -427,5 +427,5 @@ def test_screenshots_of_the_project_and_annotate_pages(page, workspace, live_ser
     page.goto(f"{live_server.url}/projects/{workspace.project.slug}/")
     expect(page.locator("table.articles")).to_contain_text("Lukashenko rejects integration")
     page.screenshot(path=str(DOCS / "project.png"))
-    page.get_by_label("Search titles").fill("daily update 1")
+    page.get_by_label("Title contains").fill("daily update 1")
     expect(page.locator("table.articles tbody tr")).to_have_count(1)

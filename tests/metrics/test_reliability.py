@@ -19,6 +19,8 @@ from annotations.metrics.reliability import (
     token_starts,
 )
 
+from .examples import KRIPPENDORFF_2011_C
+
 NULL = 0  # how a null category is coded for the reference packages (label ids start at 1)
 
 
@@ -101,12 +103,7 @@ def test_krippendorffs_worked_example_four_coders_twelve_units():
     """Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: four
     observers, twelve units, values 1–5, missing data; nominal α = 0.743."""
     m = None
-    data = [
-        [1, 2, 3, 3, 2, 1, 4, 1, 2, m, m, m],
-        [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, m, 3],
-        [m, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, m],
-        [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, m],
-    ]
+    data = KRIPPENDORFF_2011_C
     units = {}
     for unit in zip(*data, strict=True):
         values = tuple(value for value in unit if value is not m)

@@ -409,6 +409,36 @@ def test_agreement_page_shows_pairs_and_labels(signed_in, annotator, make_member
     assert "No pair of annotators" in fragment  # nobody marked the article done
 
 
+def test_agreement_page_shows_kappa_alpha_the_matrix_gold_and_attributes(
+    signed_in, annotator, make_member, article, label
+):
+    from django.template.defaultfilters import floatformat
+
+    from annotations.selectors import project_agreement
+
+    bob = make_member(Role.ANNOTATOR, username="bob")
+    services.span_create(
+        article=article, start=0, end=3, label=label, annotator=annotator, probability="likely"
+    )
+    services.span_create(article=article, start=0, end=3, label=label, annotator=bob)
+    services.span_create(article=article, start=4, end=11, label=label, annotator=bob)
+    result = project_agreement(project=article.project)
+    url = reverse("annotations:project-agreement", args=[article.project.slug])
+
+    html = signed_in.get(url).content.decode()
+
+    kappa = result.pairs[0].kappa
+    assert kappa is not None and floatformat(kappa, 2) in html
+    assert "Krippendorff" in html and floatformat(result.alpha, 2) in html
+    assert 'class="matrix"' in html and 'class="matrix-self"' in html  # the pair matrix
+    assert "Grades and actors of the spans they matched" in html
+    assert "0 (0.0 %)" in html  # likely against ungraded: the one place disagrees on probability
+    assert "Against the gold spans" not in html  # no gold span yet
+    reviewer = make_member(Role.REVIEWER, username="rita")
+    services.span_promote(span=article.spans.get(annotator=bob, start=4), user=reviewer)
+    assert "Against the gold spans" in signed_in.get(url).content.decode()
+
+
 def test_agreement_page_is_for_members_only(client, outsider, article):
     client.force_login(outsider)
     url = reverse("annotations:project-agreement", args=[article.project.slug])

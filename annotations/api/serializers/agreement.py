@@ -109,6 +109,29 @@ class GoldScoreSerializer(serializers.Serializer):
     )
 
 
+class AttributeScoreSerializer(serializers.Serializer):
+    attribute = serializers.CharField(
+        help_text="The span attribute compared: `probability`, `confidence` or `actors`."
+    )
+    level = serializers.ChoiceField(
+        choices=["ordinal", "jaccard"],
+        help_text="How alpha compares two values: `ordinal` (the ICD 203 steps; low < "
+        "moderate < high), `jaccard` (sets of (actor, role) links).",
+    )
+    places = serializers.IntegerField(
+        help_text="Places (article, start, end, label) where two or more annotators have a span."
+    )
+    agreed = serializers.IntegerField(
+        help_text="Places where all of them gave the same value (no value is a value)."
+    )
+    percent = serializers.FloatField(allow_null=True, help_text="agreed / places.")
+    alpha = serializers.FloatField(
+        allow_null=True,
+        help_text="Krippendorff's α over the places (see the method); null with nothing to "
+        "compare or no variation.",
+    )
+
+
 class AgreementSerializer(serializers.Serializer):
     basis = serializers.ChoiceField(choices=selectors.AgreementBasis.choices)
     label = serializers.IntegerField(allow_null=True, help_text="The label filter, if any.")
@@ -131,4 +154,9 @@ class AgreementSerializer(serializers.Serializer):
     )
     gold = GoldScoreSerializer(
         many=True, help_text="Per annotator, exact F1 of their spans against the gold spans."
+    )
+    attributes = AttributeScoreSerializer(
+        many=True,
+        help_text="Agreement on probability, confidence and actors of the spans annotators "
+        "matched exactly.",
     )

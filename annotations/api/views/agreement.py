@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from annotations import selectors
 from annotations.metrics.agreement import METHOD
+from annotations.metrics.attributes import ATTRIBUTES_METHOD
 from annotations.metrics.reliability import RELIABILITY_METHOD
 
 from .. import serializers
@@ -22,6 +23,8 @@ class ProjectAgreementAction:
             + METHOD
             + "\n\n"
             + RELIABILITY_METHOD
+            + "\n\n"
+            + ATTRIBUTES_METHOD
             + "\n\nIn a blind project an annotator gets the figures of their own work only."
             + "\n\n`label` restricts the spans compared (not the articles); `article` restricts "
             "the articles. No annotator, or one: 200 with empty `pairs`."

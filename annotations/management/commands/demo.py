@@ -342,6 +342,7 @@ class Command(BaseCommand):
             title=title.strip(),
             source="ISW",
             language="en",
+            published_on="2022-12-19",  # so that the analytics page has a timeline
             external_id="isw-belarus-2022-12-19",
             metadata={"sample": "shared/samples/isw-belarus.txt"},
             created_by=user,
