@@ -15,7 +15,10 @@ DJANGO_CACHE_URL    redis://127.0.0.1:6379/1 to share sign-in and API throttling
                     processes; unset = each process counts alone (its own memory).
 TASKS_URL           redis://127.0.0.1:6379/0 runs jobs on RQ (``manage.py rqworker default``);
                     unset = in the database (``manage.py db_worker``, started by scripts/serve).
+DATABASE_REPLICA_URL  a read replica of DATABASE_URL: exports, analytics and agreement read
+                    there (annotations/replica.py); unset = everything on DATABASE_URL.
 ASSAY_JOBS_DIR      where jobs keep uploads and exports (var/jobs by default).
+ASSAY_JOB_STALE_SECONDS  a running job whose worker was silent this long is failed (120).
 DJANGO_SESSION_HOURS  a session lasts this long after sign-in (12 by default).
 ASSAY_SIGNIN_FAILURES  failed sign-ins, per account and per address, before a lock-out (5).
 ASSAY_SIGNIN_LOCK_MINUTES  how long a lock-out lasts (15).
@@ -137,6 +140,21 @@ if os.environ.get("DATABASE_POOLER") == "transaction":
     # A pooled server connection is lent for one transaction: nothing may outlive it.
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+if os.environ.get("DATABASE_REPLICA_URL"):
+    # Exports, analytics and agreement read from a replica (annotations/replica.py); the
+    # tests point it at the test database (MIRROR).
+    DATABASES["replica"] = {
+        **dj_database_url.parse(
+            os.environ["DATABASE_REPLICA_URL"],
+            conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+            conn_health_checks=True,
+        ),
+        "TEST": {"MIRROR": "default"},
+    }
+    for key in ("DISABLE_SERVER_SIDE_CURSORS", "OPTIONS"):
+        if key in DATABASES["default"]:
+            DATABASES["replica"][key] = DATABASES["default"][key]
+    DATABASE_ROUTERS = ["annotations.replica.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers wait for the lock instead of failing with "database is locked".
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -327,6 +345,8 @@ if TASKS_URL:
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 JOBS_DIR = Path(os.environ.get("ASSAY_JOBS_DIR", VAR_DIR / "jobs"))
+# A running job writes a heartbeat every 2 s; one silent this long has lost its worker.
+JOBS_STALE_SECONDS = int(os.environ.get("ASSAY_JOB_STALE_SECONDS", "120"))
 # Suggestions (annotations/suggestions/): how many articles' suggestions a process keeps
 # (0: computed at every request), and the largest answer a project's suggestion server may send.
 SUGGESTIONS_CACHE_SIZE = int(os.environ.get("ASSAY_SUGGESTIONS_CACHE_SIZE", "32"))

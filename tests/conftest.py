@@ -21,6 +21,12 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _jobs_dir(tmp_path_factory, settings):
+    """Jobs keep their uploads and exports in a directory of the test's own, never in var/."""
+    settings.JOBS_DIR = tmp_path_factory.mktemp("jobs")
+
+
 @pytest.fixture
 def project(db):
     return ProjectFactory()

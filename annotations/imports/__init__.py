@@ -16,18 +16,20 @@ from annotations.models import Project
 
 from . import brat, conll, csv_format, doccano, jsonl, labelstudio, spacy, text, webanno
 from .base import Annotations, LineError, Record, binary
-from .fits import fitting_format
+from .fits import fitting_format, misfit
 from .writer import ImportResult, run_steps, write_records_steps
 
 __all__ = [
     "EXTENSIONS",
     "FORMATS",
+    "FormatRefused",
     "ImportResult",
     "article_import",
     "detect_format",
     "fitting_format",
     "import_file",
     "import_file_steps",
+    "import_format",
     "run_steps",
 ]
 
@@ -71,6 +73,43 @@ def detect_format(filename: str | None) -> str | None:
     return EXTENSIONS.get(filename.rsplit(".", 1)[1].lower())
 
 
+class FormatRefused(ValidationError):
+    """A format refused before an import begins: unknown, not told by the file's name, or not
+    the file's. ``fits`` names the format the file reads as, when one does (the import page
+    offers it)."""
+
+    def __init__(self, message: str, fits: str | None = None):
+        super().__init__({"format": message})
+        self.fits = fits
+
+
+def _parser(fmt):
+    """The format's parser; an unknown format raises ``FormatRefused``."""
+    parse = FORMATS.get(fmt) if isinstance(fmt, str) else None
+    if parse is None:
+        raise FormatRefused(f"Unknown format “{fmt}”; choose one of: {', '.join(FORMATS)}.")
+    return parse
+
+
+def import_format(fileobj, fmt: str | None, *, sniff: bool = False) -> str:
+    """The format ``fileobj`` is imported as: ``fmt``, or its extension's for ``None`` or
+    ``"auto"``. Raises ``FormatRefused`` when that is unknown or cannot be told, and with
+    ``sniff`` also when the file's first records do not read as it but as another format's
+    (``fits.misfit``: the check before a job is queued, so a wrong choice is said at once)."""
+    name = getattr(fileobj, "name", None)
+    if fmt in (None, "", "auto"):
+        fmt = detect_format(name)
+        if fmt is None:
+            raise FormatRefused(
+                f"Cannot tell the format of “{name or 'the file'}”; choose one.",
+                fitting_format(fileobj, None) if sniff else None,
+            )
+    _parser(fmt)
+    if sniff and (better := misfit(fileobj, fmt)):
+        raise FormatRefused(f"“{name or 'The file'}” does not read as {fmt}.", better)
+    return fmt
+
+
 def import_file(
     project: Project,
     user,
@@ -106,23 +145,13 @@ def import_file_steps(
     """``import_file`` step by step: a generator of the number of records read so far that
     returns the result (``write_records_steps``). An unknown or undetectable format raises
     at once, before the first step."""
-    if fmt in (None, "", "auto"):
-        name = getattr(fileobj, "name", None)
-        fmt = detect_format(name)
-        if fmt is None:
-            raise ValidationError(
-                {"format": f"Cannot tell the format of “{name or 'the file'}”; choose one."}
-            )
+    fmt = import_format(fileobj, fmt)
     return _import_steps(project, user, fmt, fileobj, create_labels, create_actors)
 
 
 def _import_steps(project, user, fmt, file, create_labels, create_actors):
     """The steps of an import of ``file`` in ``fmt``; an unknown format raises at once."""
-    parse = FORMATS.get(fmt) if isinstance(fmt, str) else None
-    if parse is None:
-        raise ValidationError(
-            {"format": f"Unknown format “{fmt}”; choose one of: {', '.join(FORMATS)}."}
-        )
+    parse = _parser(fmt)
     return write_records_steps(
         project=project,
         user=user,

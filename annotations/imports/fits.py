@@ -63,16 +63,22 @@ def _score(
     return -sum(_spans(item) for item in items), left_over
 
 
+def _sample(file: BinaryIO) -> bytes:
+    """The file's start, whole lines only, the file left at its start."""
+    file.seek(0)
+    sample = file.read(SAMPLE_BYTES)
+    file.seek(0)
+    if len(sample) == SAMPLE_BYTES and (end := sample.rfind(b"\n")) > 0:
+        sample = sample[: end + 1]
+    return sample
+
+
 def fitting_format(file: BinaryIO, refused: str | None) -> str | None:
     """The format that reads ``file`` better than ``refused`` does (see above), or ``None``.
     Reads the file's start into memory and leaves the file at its start."""
     from . import FORMATS  # the registry imports this module's neighbours
 
-    file.seek(0)
-    sample = file.read(SAMPLE_BYTES)
-    file.seek(0)
-    if len(sample) == SAMPLE_BYTES and (end := sample.rfind(b"\n")) > 0:
-        sample = sample[: end + 1]  # whole lines only
+    sample = _sample(file)
     own = _score(refused, FORMATS[refused], sample) if refused in FORMATS else None
     best, best_score = None, None
     for fmt in CANDIDATES:
@@ -84,3 +90,16 @@ def fitting_format(file: BinaryIO, refused: str | None) -> str | None:
     if best is None or (own is not None and own <= best_score):
         return None
     return best
+
+
+def misfit(file: BinaryIO, fmt: str) -> str | None:
+    """The cheap look at a file before its import is queued: the format its first records read
+    as when they do not read as ``fmt`` at all (a record misshapen, which the import would
+    refuse line by line), or ``None``. A file whose records read as ``fmt``, or that no other
+    format reads, is left to the import and its line errors. Leaves the file at its start."""
+    from . import FORMATS
+
+    sample = _sample(file)
+    if fmt not in FORMATS or _score(fmt, FORMATS[fmt], sample) is not None:
+        return None
+    return fitting_format(file, fmt)

@@ -65,5 +65,12 @@ class Job(models.Model):
         return f"{self.kind} job {self.pk} ({self.status})"
 
     @property
+    def seconds(self) -> float | None:
+        """How long it ran (or has run so far); ``None`` before it started."""
+        if self.started_at is None:
+            return None
+        return ((self.finished_at or timezone.now()) - self.started_at).total_seconds()
+
+    @property
     def finished(self) -> bool:
         return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)

@@ -1,5 +1,6 @@
 """The rows inter-annotator agreement is computed from, and the project's figures; the method
-is explained once, in ``annotations.metrics.agreement``."""
+is explained once, in ``annotations.metrics.agreement``. They read from the replica when there
+is one (``annotations.replica``)."""
 
 from itertools import groupby
 from operator import itemgetter
@@ -10,6 +11,7 @@ from django.db import models
 from annotations.metrics import agreement, attributes, reliability
 from annotations.metrics.agreement import ProjectAgreement
 from annotations.models import Article, ArticleProgress, Label, Project, Span, SpanActor
+from annotations.replica import replica_reads
 
 from . import scope as selectors_scope
 from .exports_pg import SPAN_FETCH_SIZE
@@ -79,6 +81,7 @@ class _Bodies:
         return self._row[1] if self._row[0] == pk else None
 
 
+@replica_reads()
 def project_agreement(
     *,
     project: Project,

@@ -1,5 +1,6 @@
 """The reads behind a project's analytics: spans counted per period and probability step, per
-source actor, per actor assessed. The figures are made by ``metrics/analytics.py``."""
+source actor, per actor assessed. The figures are made by ``metrics/analytics.py``. They read
+from the replica when there is one (``annotations.replica``)."""
 
 import datetime
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
 from annotations.metrics import analytics
 from annotations.models import ActorRole, Project, Span, SpanActor
+from annotations.replica import replica_reads
 
 TRUNC = {"month": TruncMonth, "week": TruncWeek, "day": TruncDay}
 
@@ -53,6 +55,7 @@ class AnalyticsFilters:
         return spans
 
 
+@replica_reads()
 def project_timeline(*, project: Project, filters: AnalyticsFilters, interval: str) -> list[dict]:
     """The series of ``metrics.analytics.timeline``: spans of dated articles, one query."""
     rows = (
@@ -66,6 +69,7 @@ def project_timeline(*, project: Project, filters: AnalyticsFilters, interval: s
     return analytics.timeline(rows, interval)
 
 
+@replica_reads()
 def source_distribution(*, project: Project, filters: AnalyticsFilters) -> list[dict]:
     """Per source actor of the spans, their probability steps (one query)."""
     rows = (
@@ -77,6 +81,7 @@ def source_distribution(*, project: Project, filters: AnalyticsFilters) -> list[
     return analytics.distribution(rows)
 
 
+@replica_reads()
 def actors_ranked(
     *, project: Project, filters: AnalyticsFilters, role: str = ActorRole.SUBJECT, limit: int = 20
 ) -> list[dict]:

@@ -15,7 +15,7 @@ from operator import itemgetter
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connections
 from django.db.models import CharField, F, Func, OuterRef, Q, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Cast, Concat
 
@@ -31,6 +31,7 @@ from annotations.models import (
     SpanStatus,
 )
 
+from ..replica import read_alias, replica_reads
 from .exports_pg import _ReadAhead, _stream
 
 
@@ -237,9 +238,19 @@ def export_articles(
     them. A span actors query of their own went over the chunk's spans a second time, and
     cost PostgreSQL more than the spans query itself.
     """
-    filters = SpanFilters(
-        status=status, label=label, annotator=annotator, gold=gold, visible_to=visible_to
-    )
+    with replica_reads():  # on a replica, when there is one (annotations/replica.py)
+        yield from _export_articles(
+            project,
+            SpanFilters(
+                status=status, label=label, annotator=annotator, gold=gold, visible_to=visible_to
+            ),
+            chunk_size,
+            timestamps,
+        )
+
+
+def _export_articles(project, filters, chunk_size, timestamps) -> Iterator[ExportArticle]:
+    connection = connections[read_alias()]
     streaming = connection.vendor == "postgresql"
     if chunk_size is None:
         chunk_size = EXPORT_CHUNK_SIZE if streaming else EXPORT_CHUNK_SIZE_BUFFERED
@@ -434,7 +445,7 @@ def _export_chunk(
     and the settings around the spans query (on the reader's connection with ``_ReadAhead``).
     ``actors`` holds one ``ExportActor`` per actor and role, shared by every span it is on.
     """
-    streaming = connection.vendor == "postgresql"
+    streaming = connections[read_alias()].vendor == "postgresql"
     chunk = Article.objects.filter(project=project, pk__gt=after).order_by("pk")
     batch_size = min(chunk_size, ARTICLE_BATCH)
     # The chunk ends at its ``chunk_size``-th article, or else at the project's last one: the

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager, suppress
 from itertools import islice
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import QuerySet
 
 SPAN_FETCH_SIZE = 5000  # rows a server-side cursor hands over at a time
@@ -18,7 +18,7 @@ SPAN_FETCH_SIZE = 5000  # rows a server-side cursor hands over at a time
 def _stream(queryset: QuerySet) -> Iterator[tuple]:
     """The rows through a server-side cursor, planned without JIT (PostgreSQL)."""
     rows = queryset.iterator(chunk_size=SPAN_FETCH_SIZE)
-    with _jit_off():
+    with _jit_off(queryset.db):
         first = next(rows, None)  # the query runs here
     if first is not None:
         yield first
@@ -41,6 +41,8 @@ class _ReadAhead:
     connection, so ``export_articles`` reads in it directly (``_stream``).
 
     One thread reads every query of an export in turn; ``close`` ends it and its connection.
+    A queryset is pinned to the database it reads from here (the replica inside an export,
+    ``annotations.replica``) before the thread, outside the export's block, evaluates it.
     """
 
     def __init__(self):
@@ -50,7 +52,7 @@ class _ReadAhead:
     def rows(self, queryset: QuerySet) -> Iterator[tuple]:
         batches: queue.Queue[list[tuple]] = queue.Queue(maxsize=READ_AHEAD)
         stop = threading.Event()
-        done = self._pool.submit(self._read, queryset, batches, stop)
+        done = self._pool.submit(self._read, queryset.using(queryset.db), batches, stop)
         try:
             while batch := batches.get():
                 yield from batch
@@ -60,8 +62,8 @@ class _ReadAhead:
 
     def _read(self, queryset: QuerySet, batches: queue.Queue, stop: threading.Event) -> None:
         try:
-            with transaction.atomic():
-                with connection.cursor() as cursor:
+            with transaction.atomic(using=queryset.db):
+                with connections[queryset.db].cursor() as cursor:
                     cursor.execute("SET LOCAL jit = off")  # see _jit_off
                 with closing(queryset.iterator(chunk_size=SPAN_FETCH_SIZE)) as rows:
                     for batch in iter(lambda: list(islice(rows, SPAN_FETCH_SIZE)), []):
@@ -82,16 +84,12 @@ class _ReadAhead:
 
     def close(self) -> None:
         self._closed.set()
-        self._pool.submit(_close_connection)  # the reader thread's own
+        self._pool.submit(connections.close_all)  # the reader thread's own
         self._pool.shutdown()
 
 
-def _close_connection() -> None:
-    connection.close()
-
-
 @contextmanager
-def _jit_off() -> Iterator[None]:
+def _jit_off(alias: str) -> Iterator[None]:
     """PostgreSQL's JIT off for the queries planned inside (``RESET`` after: the session's
     default, which the connection's options may set).
 
@@ -100,7 +98,7 @@ def _jit_off() -> Iterator[None]:
     and ``jit_optimize_above_cost``; compiling it then took 0.3 s a query, whatever its size
     (a seventh of a 200,000-span chunk's time, most of a small one's), and sped up nothing.
     """
-    with connection.cursor() as cursor:
+    with connections[alias].cursor() as cursor:
         cursor.execute("SET jit = off")
         try:
             yield

@@ -5,7 +5,8 @@ at once (a refusal raises here, before anything is queued), keep what the job ne
 under ``settings.JOBS_DIR``, and queue ``annotations.tasks.run_job`` once the job's row is
 committed. ``job_run`` is the task's body: the same import and export as the API's, with the
 progress written to the row as it goes. ``job_refresh`` tells a job whose worker died from one
-still running; ``jobs_expire`` removes the files of old jobs.
+still running (``jobs_sweep``: all of them, at each job's start); ``jobs_expire`` removes the
+files of old jobs.
 """
 
 import json
@@ -19,12 +20,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..errors import describe
 from ..exports import FORMATS as EXPORT_FORMATS
 from ..exports import export_stream
-from ..imports import import_file_steps
+from ..imports import import_file_steps, import_format
 from ..models import Article, Job, JobKind, JobStatus
 from ..permissions import can_manage, user_role
 from ..selectors.exports import export_filters
@@ -32,8 +34,6 @@ from ..selectors.exports import export_filters
 log = logging.getLogger(__name__)
 
 HEARTBEAT_EVERY = timedelta(seconds=2)
-# A running job whose heartbeat is older than this has lost its worker (killed, machine gone).
-STALE_AFTER = timedelta(minutes=2)
 # A queued job that no worker took in this long is failed, so that a page never waits forever.
 QUEUED_AT_MOST = timedelta(hours=6)
 KEEP_FILES_FOR = timedelta(hours=24)
@@ -57,11 +57,15 @@ def _enqueue(job: Job) -> None:
 
 
 def job_import_start(*, project, user, upload, fmt="auto", create_labels=True, create_actors=True):
-    """An import of ``upload`` into ``project``, queued. Only managers import."""
+    """An import of ``upload`` into ``project``, queued. Only managers import. The format is
+    settled first (``imports.import_format`` with its sniff): one that is unknown, cannot be
+    told from the name, or does not fit the file's first records raises ``FormatRefused``
+    (naming the format that fits, when one does) and nothing is stored or queued."""
     if not can_manage(user_role(project=project, user=user)):
         raise PermissionDenied("Only a manager of the project imports articles.")
     if upload is None:
         raise ValidationError({"file": "Choose a file."})
+    fmt = import_format(upload, fmt, sniff=True)
     name = Path(getattr(upload, "name", "") or "upload").name[:200]
     stored = _jobs_dir() / f"{uuid.uuid4().hex}-import"
     with stored.open("wb") as out:
@@ -73,7 +77,7 @@ def job_import_start(*, project, user, upload, fmt="auto", create_labels=True, c
             project=project,
             user=user,
             params={
-                "format": fmt or "auto",
+                "format": fmt,
                 "create_labels": bool(create_labels),
                 "create_actors": bool(create_actors),
                 "size": stored.stat().st_size,
@@ -132,8 +136,10 @@ def progress_path(job_id: int) -> Path:
 
 
 def job_run(job_id: int) -> str:
-    """Run the job (the task's body). Returns its final status. Each run first removes the
-    files of jobs past ``KEEP_FILES_FOR``: the worker keeps its directory tidy by itself."""
+    """Run the job (the task's body). Returns its final status. Each run first fails the jobs
+    whose worker died (``jobs_sweep``) and removes the files of jobs past ``KEEP_FILES_FOR``:
+    the workers keep the queue and their directory tidy by themselves."""
+    jobs_sweep()
     try:
         jobs_expire()
     except OSError:
@@ -237,9 +243,25 @@ def _run_export(job: Job, progress: _Progress):
     return answer, ""
 
 
+def stale_after() -> timedelta:
+    """A running job silent this long has lost its worker (killed, machine gone)."""
+    return timedelta(seconds=settings.JOBS_STALE_SECONDS)
+
+
+def jobs_sweep() -> int:
+    """Fail every job whose worker died or that no worker took (``job_refresh``), so that none
+    is left running forever, even one whose page nobody opens again. Returns how many."""
+    now = timezone.now()
+    suspects = Job.objects.filter(
+        Q(status=JobStatus.RUNNING, heartbeat_at__lt=now - stale_after())
+        | Q(status=JobStatus.QUEUED, created_at__lt=now - QUEUED_AT_MOST)
+    )
+    return sum(job_refresh(job).status == JobStatus.FAILED for job in suspects)
+
+
 def job_refresh(job: Job) -> Job:
     """The job as it stands, its progress read from its worker's file. One whose worker stopped
-    answering (no heartbeat for ``STALE_AFTER``), or that no worker took, is failed now, with
+    answering (no heartbeat for ``stale_after()``), or that no worker took, is failed now, with
     why, rather than shown as running forever."""
     now = timezone.now()
     beat = job.heartbeat_at or job.created_at
@@ -254,7 +276,7 @@ def job_refresh(job: Job) -> Job:
             if isinstance(state.get("progress"), int | float):
                 job.progress = float(state["progress"])
     lost = None
-    if job.status == JobStatus.RUNNING and beat < now - STALE_AFTER:
+    if job.status == JobStatus.RUNNING and beat < now - stale_after():
         lost = "The worker running this job stopped (it was killed or its machine went away)."
     elif job.status == JobStatus.QUEUED and job.created_at < now - QUEUED_AT_MOST:
         lost = "No worker took this job: is the job worker running?"

@@ -42,9 +42,10 @@
   });
 })();
 
-// The import page: the upload's progress, then the import's, which the server streams as JSON
-// lines ({"done", "read"} while it runs, {"status", "html"} at the end). Without this script
-// the form posts as usual and the page answers with the result.
+// The import page: the upload's progress, then the job's page, where the import runs (the
+// server answers HX-Redirect to it), or the refusal's fragment (a format that does not fit the
+// file, with the one that does). Without this script the form posts as usual and the server
+// redirects to the job's page.
 document.addEventListener("submit", function (event) {
   const form = event.target.closest("form[data-import-progress]");
   if (!form) return;
@@ -59,54 +60,36 @@ document.addEventListener("submit", function (event) {
     else bar.value = percent;
   };
   const finish = function (html) {
-    const result = document.getElementById("import-result");
-    result.outerHTML = html;
+    document.getElementById("import-result").outerHTML = html;
     box.hidden = true;
     button.disabled = false;
     const fresh = document.getElementById("import-result");
     if (fresh && window.htmx) window.htmx.process(fresh);
   };
-  const xhr = new XMLHttpRequest();
-  let seen = 0;
-  const read = function () {
-    const text = xhr.responseText;
-    const end = text.lastIndexOf("\n");
-    if (end < seen) return;
-    const lines = text.slice(seen, end).split("\n").filter(Boolean);
-    seen = end + 1;
-    for (const line of lines) {
-      const message = JSON.parse(line);
-      if (message.html !== undefined) finish(message.html);
-      else {
-        const share = message.read == null ? "" : " (" + Math.round(message.read * 100) + " % of the file)";
-        show("Importing… " + message.done.toLocaleString() + " records read" + share, message.read == null ? null : message.read * 100);
-      }
-    }
-  };
-  xhr.open("POST", form.action);
-  xhr.setRequestHeader("Accept", "application/x-ndjson");
-  xhr.upload.onprogress = function (e) {
-    if (e.lengthComputable) show("Uploading… " + Math.round((e.loaded / e.total) * 100) + " %", (e.loaded / e.total) * 100);
-  };
-  xhr.upload.onload = function () { show("Uploaded; importing…", null); };
-  xhr.onprogress = read;
   const failed = function (why) {
     finish('<section id="import-result" aria-live="polite"><p class="error-box" role="alert">' + why + "</p></section>");
   };
+  const xhr = new XMLHttpRequest();
+  xhr.open("POST", form.action);
+  xhr.setRequestHeader("HX-Request", "true");
+  xhr.upload.onprogress = function (e) {
+    if (e.lengthComputable) show("Uploading… " + Math.round((e.loaded / e.total) * 100) + " %", (e.loaded / e.total) * 100);
+  };
+  xhr.upload.onload = function () { show("Uploaded; starting the import…", null); };
   xhr.onload = function () {
-    const type = xhr.getResponseHeader("Content-Type") || "";
-    if (type.startsWith("application/x-ndjson")) {
-      read();
-      if (!box.hidden) failed("The import stopped before its end: nothing was imported. Try again.");
+    const next = xhr.getResponseHeader("HX-Redirect");
+    if (next) {
+      show("Uploaded; the import runs on the server. Opening its page…", 100);
+      window.location.assign(next);
     } else if (/^<section id="import-result"/.test(xhr.responseText.trim())) {
-      finish(xhr.responseText); // refused before the import began: the result fragment
+      finish(xhr.responseText); // refused before the job was queued: the result fragment
     } else {
       // A login page (the session ended), a refused request, a server error.
       failed("The import could not start (HTTP " + xhr.status + "). Reload the page and try again.");
     }
   };
   xhr.onerror = function () {
-    failed("The connection was lost. An import that did not finish imported nothing; reload the project to see.");
+    failed("The connection was lost before the upload finished: nothing was imported. Try again.");
   };
   box.hidden = false;
   button.disabled = true;

@@ -6,12 +6,15 @@ pattern. ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set in ``tests/conftest.py`` before an
 
 import os
 import re
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django_tasks_db.management.commands.db_worker import Worker
 from playwright.sync_api import expect, sync_playwright
 
 from annotations import services
@@ -144,3 +147,36 @@ def csp_refusal(message, refused: list) -> None:
     """Chromium reports what the Content Security Policy refused as a console error."""
     if message.type == "error" and "Content Security Policy" in message.text:
         refused.append(message.text)
+
+
+@pytest.fixture
+def worker(transactional_db):
+    """The database worker, in a thread of this process (so a test may hold a job mid-way)."""
+    if connection.vendor == "sqlite":
+        pytest.skip(
+            "the SQLite test database is in memory with a shared cache, whose table locks fail "
+            "a reader at once while the worker writes (database table is locked) instead of "
+            "making it wait as a file database does: jobs beside pages are PostgreSQL's here"
+        )
+    runner = Worker(
+        queue_names=["default"],
+        interval=0.1,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="e2e",
+        excluded_queue_names=[],
+    )
+
+    def run():
+        try:
+            runner.run()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    yield thread  # started by the test (``worker.start()``), when it wants jobs to run
+    runner.running = False
+    if thread.is_alive() or thread.ident:
+        thread.join(timeout=10)

@@ -135,16 +135,20 @@ def test_fragments_loaded_over_htmx_pass_the_audit(page, live_server, workspace)
     assert not problems, problems
 
 
-def test_import_results_pass_the_audit(page, live_server, workspace, tmp_path):
-    """What the import page shows once its streamed import ends: the counts, and the list of
-    bad lines when the file is refused."""
+def test_import_results_pass_the_audit(page, live_server, workspace, worker, tmp_path):
+    """What an import's job page shows once the job ends: the counts, and the list of bad
+    lines when the file is refused; and the import page with its recent jobs."""
     good, bad = tmp_path / "good.jsonl", tmp_path / "bad.jsonl"
     good.write_text('{"title": "One", "body": "Belarus remains unlikely to join."}\n')
     bad.write_text('{"title": "One", "body": "Fine."}\n{"title": 5}\nnot json\n')
-    page.goto(f"{live_server.url}/projects/{workspace.project.slug}/import/")
+    worker.start()
     for path, shown in ((good, "Imported 1 article"), (bad, "2 bad lines")):
+        page.goto(f"{live_server.url}/projects/{workspace.project.slug}/import/")
         page.set_input_files("#id_file", str(path))
         page.get_by_role("button", name="Import").click()
-        page.locator("#import-result", has_text=shown).wait_for(timeout=30_000)
+        page.locator("#job-state", has_text=shown).wait_for(timeout=30_000)
         problems = page.evaluate(AUDIT, {"nav": True})
         assert not problems, problems
+    page.goto(f"{live_server.url}/projects/{workspace.project.slug}/import/")
+    problems = page.evaluate(AUDIT, {"nav": True})
+    assert not problems, problems

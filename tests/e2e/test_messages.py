@@ -7,7 +7,7 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from annotations.models import Article, Span
+from annotations.models import Article, Job, Span
 
 from .conftest import make_span
 from .test_annotate import select
@@ -33,7 +33,9 @@ def test_the_duplicate_message_links_to_the_span_already_there(page, workspace):
     assert Span.objects.count() == 1
 
 
-def test_the_import_page_suggests_the_format_that_fits(page, live_server, workspace, tmp_path):
+def test_the_import_page_suggests_the_format_that_fits(
+    page, live_server, workspace, worker, tmp_path
+):
     path = tmp_path / "doccano.jsonl"
     path.write_text(
         "\n".join(
@@ -46,10 +48,11 @@ def test_the_import_page_suggests_the_format_that_fits(page, live_server, worksp
     page.get_by_role("button", name="Import", exact=True).click()
     result = page.locator("#import-result")
     expect(result).to_contain_text("This looks like a doccano file: import it as doccano.")
-    expect(result).to_contain_text("text: Unknown field.")
+    expect(result).to_contain_text("“doccano.jsonl” does not read as jsonl.")
     if SCREENSHOTS:
         page.screenshot(path=os.path.join(SCREENSHOTS, "import-suggestion.png"), full_page=True)
+    worker.start()
     result.get_by_role("button", name="Import it as doccano").click()
-    expect(result).to_contain_text("Imported 3 articles", timeout=30_000)
-    expect(page.locator("#id_format")).to_have_value("doccano")
+    expect(page.locator("#job-state")).to_contain_text("Imported 3 articles", timeout=30_000)
+    assert Job.objects.get().params["format"] == "doccano"
     assert Article.objects.filter(project=workspace.project).count() == 4  # and the fixture's

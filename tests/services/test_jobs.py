@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
 
+from annotations.imports import FormatRefused as ImportFormatRefused
 from annotations.models import Article, Job, JobStatus, Role
 from annotations.services import jobs as job_services
 from annotations.services.jobs import (
@@ -96,13 +97,20 @@ def test_an_import_needs_a_file(project, manager):
     assert "file" in refused.value.message_dict
 
 
-def test_a_file_of_unknown_format_fails_with_why(project, manager):
-    job = job_import_start(
-        project=project, user=manager, upload=SimpleUploadedFile("notes.xyz", b"hello")
-    )
-    assert job_run(job.pk) == JobStatus.FAILED
-    job.refresh_from_db()
-    assert "Cannot tell the format" in job.error
+def test_a_format_that_cannot_be_told_or_does_not_fit_is_refused_before_queueing(
+    project, manager, jobs_dir
+):
+    unknown = SimpleUploadedFile("notes.xyz", b"hello")
+    doccano = SimpleUploadedFile("d.jsonl", b'{"text": "ISW said.", "label": [[0, 3, "Org"]]}\n')
+
+    with pytest.raises(ImportFormatRefused) as untold:
+        job_import_start(project=project, user=manager, upload=unknown)
+    with pytest.raises(ImportFormatRefused) as misfit:
+        job_import_start(project=project, user=manager, upload=doccano, fmt="jsonl")
+
+    assert "Cannot tell the format" in untold.value.message_dict["format"][0]
+    assert misfit.value.fits == "doccano"
+    assert not Job.objects.exists() and not (jobs_dir.exists() and any(jobs_dir.iterdir()))
 
 
 def test_an_export_writes_its_file_with_what_the_stream_gives(corpus, client):
@@ -171,6 +179,28 @@ def test_a_job_whose_worker_died_is_failed_not_running_forever(project, manager)
 
     assert job.status == JobStatus.FAILED
     assert "stopped" in job.error and job.finished_at
+
+
+def test_the_next_job_fails_the_jobs_whose_worker_died_though_no_page_asked(
+    project, manager, settings
+):
+    settings.JOBS_STALE_SECONDS = 30
+    dead = job_import_start(project=project, user=manager, upload=jsonl("Orphan."))
+    alive = job_import_start(project=project, user=manager, upload=jsonl("Alive."))
+    then = timezone.now() - timedelta(seconds=45)
+    Job.objects.filter(pk__in=[dead.pk, alive.pk]).update(
+        status=JobStatus.RUNNING, heartbeat_at=then
+    )
+    for job in (dead, alive):
+        progress_path(job.pk).write_text("{}")
+    os.utime(progress_path(dead.pk), (then.timestamp(), then.timestamp()))
+    fresh = job_import_start(project=project, user=manager, upload=jsonl("Fresh one."))
+
+    assert job_run(fresh.pk) == JobStatus.SUCCEEDED
+
+    statuses = dict(Job.objects.values_list("pk", "status"))
+    assert statuses[dead.pk] == JobStatus.FAILED  # its worker was silent for 45 s
+    assert statuses[alive.pk] == JobStatus.RUNNING  # its worker wrote a heartbeat just now
 
 
 def test_a_running_job_with_a_fresh_heartbeat_stays_running(project, manager):

@@ -1,4 +1,4 @@
-"""The export and import pages: the live count, the streamed download, the upload."""
+"""The export and import pages: the live count, the streamed download, the upload and its job."""
 
 import csv
 import io
@@ -6,13 +6,11 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.signals import request_finished
-from django.db import close_old_connections
 from django.urls import reverse
 
 from annotations import services
-from annotations.models import Article, Label, Role, Span, SpanEvent
-from annotations.views import io as io_views
+from annotations.models import Article, Job, Label, Role, Span, SpanEvent
+from annotations.services.jobs import job_run
 
 from ..factories import ArticleFactory, LabelFactory
 
@@ -162,11 +160,25 @@ def test_project_page_links_export_for_members_and_import_for_managers(
     assert f'href="{import_url(project)}"' in client.get(page).content.decode()
 
 
-# --- import ----------------------------------------------------------------------------------
+# --- import: the page uploads, a job imports, the job's page shows the result ------------------
+
+
+@pytest.fixture
+def jobs_dir(tmp_path, settings):
+    settings.JOBS_DIR = tmp_path / "jobs"
+    return settings.JOBS_DIR
 
 
 def _upload(name: str, text: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, text.encode("utf-8"))
+
+
+def _job_page(client, response) -> str:
+    """Run the job the import page queued (as the worker would), then read its page."""
+    assert response.status_code == 302, response.content.decode()[:500]
+    job = Job.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
+    job_run(job.pk)
+    return client.get(response["Location"]).content.decode()
 
 
 def test_import_page_shows_the_upload_form(client, manager, project):
@@ -179,7 +191,9 @@ def test_import_page_shows_the_upload_form(client, manager, project):
     assert 'name="create_labels"' in html and 'name="create_actors"' in html
 
 
-def test_import_a_good_file_reports_created_and_duplicates(client, manager, project):
+def test_import_queues_a_job_and_its_page_reports_created_and_duplicates(
+    client, manager, project, jobs_dir
+):
     client.force_login(manager)
     ArticleFactory(project=project, body="Already here.")
     lines = [
@@ -208,20 +222,32 @@ def test_import_a_good_file_reports_created_and_duplicates(client, manager, proj
             "create_labels": "1",
             "create_actors": "1",
         },
-        **HX,
     )
 
-    html = response.content.decode()
-    assert response.status_code == 200 and "<html" not in html
-    result = response.context["result"]
-    assert (result.created, result.skipped_duplicates, result.spans, result.errors) == (2, 1, 1, [])
+    job = Job.objects.get()
+    assert (job.kind, job.status, job.params["format"]) == ("import", "queued", "jsonl")
+    assert response["Location"] == reverse("annotations:job-detail", args=[project.slug, job.pk])
+    assert not Article.objects.filter(project=project, title="New").exists()  # not yet
+    html = _job_page(client, response)
     assert "Imported <strong>2 articles</strong>" in html and "1 duplicate" in html
     assert Article.objects.filter(project=project).count() == 3
     assert Label.objects.filter(project=project, name="Person").exists()
     assert SpanEvent.objects.filter(project=project).count() == 1
+    listed = client.get(import_url(project)).content.decode()
+    assert "Your recent imports" in listed and "data.jsonl" in listed
 
 
-def test_import_a_broken_file_lists_every_bad_line_and_creates_nothing(client, manager, project):
+def test_over_htmx_the_page_is_sent_to_the_jobs_page(client, manager, project, jobs_dir):
+    client.force_login(manager)
+    response = client.post(import_url(project), {"file": _upload("a.txt", "Text.")}, **HX)
+    job = Job.objects.get()
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"/projects/{project.slug}/jobs/{job.pk}/"
+
+
+def test_a_broken_file_fails_its_job_lists_every_bad_line_and_creates_nothing(
+    client, manager, project, jobs_dir
+):
     client.force_login(manager)
     data = "\n".join(
         [
@@ -236,24 +262,23 @@ def test_import_a_broken_file_lists_every_bad_line_and_creates_nothing(client, m
         import_url(project), {"file": _upload("bad.jsonl", data), "format": "jsonl"}
     )
 
-    html = response.content.decode()
-    assert response.status_code == 422 and "<html" in html
+    html = _job_page(client, response)
+    assert "The job failed." in html
     assert "3 bad lines: nothing was imported." in html
-    assert [e["line"] for e in response.context["result"].errors] == [2, 3, 4]
     assert "<td>3</td><td>spans[0].end: Must be at most 6, the length of the article.</td>" in html
     assert "<td>4</td><td>body: Required.</td>" in html
+    assert "looks like" not in html  # refused for its content, not its format
     assert Article.objects.filter(project=project).count() == 0
     assert Span.objects.count() == 0
 
 
-def test_import_without_create_labels_refuses_an_unknown_label(client, manager, project):
+def test_import_without_create_labels_refuses_an_unknown_label(client, manager, project, jobs_dir):
     client.force_login(manager)
     data = json.dumps({"body": "Text.", "spans": [{"start": 0, "end": 4, "label": "Nope"}]})
 
-    response = client.post(import_url(project), {"file": _upload("x.jsonl", data)}, **HX)
+    response = client.post(import_url(project), {"file": _upload("x.jsonl", data)})
 
-    assert response.status_code == 422
-    assert "The project has no label “Nope”." in response.content.decode()
+    assert "The project has no label “Nope”." in _job_page(client, response)
     assert not Article.objects.filter(project=project).exists()
 
 
@@ -263,65 +288,76 @@ DOCCANO = "\n".join(
 SUGGESTION = "This looks like a <strong>doccano</strong> file: import it as doccano."
 
 
-def test_a_doccano_file_imported_as_jsonl_gets_the_format_that_fits(client, manager, project):
+def test_a_doccano_file_imported_as_jsonl_is_refused_at_once_with_the_format_that_fits(
+    client, manager, project, jobs_dir
+):
     client.force_login(manager)
 
     response = client.post(import_url(project), {"file": _upload("d.jsonl", DOCCANO)}, **HX)
 
     html = response.content.decode()
-    assert response.status_code == 422
-    assert "text: Unknown field." in html  # what was wrong, line by line, as before
-    assert SUGGESTION in html
-    assert 'data-import-as="doccano"' in html
+    assert response.status_code == 422 and "<html" not in html
+    assert "“d.jsonl” does not read as jsonl." in html
+    assert SUGGESTION in html and 'data-import-as="doccano"' in html
+    assert not Job.objects.exists() and not any(jobs_dir.glob("*"))  # nothing kept or queued
     again = client.post(
         import_url(project),
         {"file": _upload("d.jsonl", DOCCANO), "format": "doccano", "create_labels": "1"},
-        **HX,
     )
-    assert (
-        again.status_code == 200
-        and "Imported <strong>3 articles</strong>" in again.content.decode()
-    )
+    assert "Imported <strong>3 articles</strong>" in _job_page(client, again)
 
 
-def test_the_streamed_import_suggests_the_format_too(client, manager, project):
+def test_a_misfit_past_the_sniffed_records_is_the_jobs_to_refuse(
+    client, manager, project, jobs_dir, monkeypatch
+):
+    """The sniff reads the file's first records only (they read as jsonl here): the job
+    refuses the lines past them, and imports nothing."""
+    monkeypatch.setattr("annotations.imports.fits.SAMPLE_RECORDS", 2)
     client.force_login(manager)
-    response = client.post(import_url(project), {"file": _upload("d.jsonl", DOCCANO)}, **PROGRESS)
-    last = _lines(response)[-1]
-    assert last["status"] == 422 and SUGGESTION in last["html"]
+    data = "\n".join([json.dumps({"body": f"Plain {n}."}) for n in range(2)] + [DOCCANO])
+
+    html = _job_page(client, client.post(import_url(project), {"file": _upload("d.jsonl", data)}))
+
+    assert "The job failed." in html and "3 bad lines: nothing was imported." in html
+    assert "<td>3</td><td>label: Unknown field.; text: Unknown field.</td>" in html
+    assert not Article.objects.filter(project=project).exists()
 
 
-def test_a_file_refused_for_its_content_gets_no_suggestion(client, manager, project):
-    client.force_login(manager)
-    data = json.dumps({"body": "Short.", "spans": [{"start": 0, "end": 99, "label": "Claim"}]})
-    response = client.post(import_url(project), {"file": _upload("x.jsonl", data)}, **HX)
-    assert response.status_code == 422 and "looks like" not in response.content.decode()
-
-
-def test_an_undetectable_extension_gets_the_format_that_fits(client, manager, project):
+def test_an_undetectable_extension_gets_the_format_that_fits(client, manager, project, jobs_dir):
     client.force_login(manager)
     response = client.post(import_url(project), {"file": _upload("d.data", DOCCANO)}, **HX)
     html = response.content.decode()
+    assert response.status_code == 422
     assert "Cannot tell the format" in html and SUGGESTION in html
+    assert not Job.objects.exists()
 
 
-def test_import_asks_for_a_format_it_cannot_detect_or_a_file(client, manager, project):
+def test_import_asks_for_a_format_it_cannot_detect_or_a_file(client, manager, project, jobs_dir):
     client.force_login(manager)
 
     unknown = client.post(import_url(project), {"file": _upload("data.bin", "x")}, **HX)
     missing = client.post(import_url(project), {"format": "jsonl"}, **HX)
+    page = client.post(import_url(project), {"format": "jsonl"})
 
     assert unknown.status_code == 422 and "Cannot tell the format" in unknown.content.decode()
     assert missing.status_code == 422 and "Choose a file." in missing.content.decode()
+    assert page.status_code == 422 and "<html" in page.content.decode()
+    assert not Job.objects.exists()
 
 
-def test_import_detects_csv_and_html_from_the_extension(client, manager, project):
+def test_import_detects_csv_and_html_from_the_extension(client, manager, project, jobs_dir):
     client.force_login(manager)
 
-    client.post(import_url(project), {"file": _upload("a.csv", "title,body\nT,Some text\n")})
-    client.post(
-        import_url(project),
-        {"file": _upload("p.html", "<html><title>Page</title><body><p>Hello</p></body></html>")},
+    _job_page(
+        client,
+        client.post(import_url(project), {"file": _upload("a.csv", "title,body\nT,Some text\n")}),
+    )
+    _job_page(
+        client,
+        client.post(
+            import_url(project),
+            {"file": _upload("p.html", "<html><title>Page</title><body><p>Hi</p></body></html>")},
+        ),
     )
 
     assert sorted(Article.objects.filter(project=project).values_list("title", flat=True)) == [
@@ -331,84 +367,17 @@ def test_import_detects_csv_and_html_from_the_extension(client, manager, project
 
 
 @pytest.mark.parametrize("role", [Role.ANNOTATOR, Role.REVIEWER])
-def test_import_is_for_managers_only(client, make_member, project, role):
+def test_import_is_for_managers_only(client, make_member, project, role, jobs_dir):
     client.force_login(make_member(role))
 
     assert client.get(import_url(project)).status_code == 403
     response = client.post(import_url(project), {"file": _upload("a.txt", "Text")})
     assert response.status_code == 403
-    assert not Article.objects.filter(project=project).exists()
+    assert not Job.objects.exists()
 
 
-def test_import_page_is_404_for_outsiders(client, project, outsider):
+def test_import_page_is_404_for_outsiders(client, project, outsider, jobs_dir):
     client.force_login(outsider)
     assert client.get(import_url(project)).status_code == 404
     assert client.post(import_url(project), {"file": _upload("a.txt", "Text")}).status_code == 404
-
-
-# --- import progress, streamed to the page's script ---------------------------------------------
-
-PROGRESS = {"HTTP_ACCEPT": "application/x-ndjson"}
-
-
-def _lines(response) -> list[dict]:
-    return [json.loads(line) for line in _body(response).decode().splitlines()]
-
-
-def test_import_streams_its_progress_then_the_result(client, manager, project, monkeypatch):
-    monkeypatch.setattr(io_views, "IMPORT_PROGRESS_EVERY", 0)  # a line after every record
-    client.force_login(manager)
-    data = "\n".join(json.dumps({"body": f"Article {n}."}) for n in range(5))
-
-    response = client.post(import_url(project), {"file": _upload("a.jsonl", data)}, **PROGRESS)
-
-    assert response.status_code == 200 and response.streaming
-    assert response["Content-Type"] == "application/x-ndjson"
-    *progress, last = _lines(response)
-    assert [line["done"] for line in progress] == [1, 2, 3, 4, 5]
-    assert all(0 < line["read"] <= 1 for line in progress)
-    assert last["status"] == 200 and "Imported <strong>5 articles</strong>" in last["html"]
-    assert Article.objects.filter(project=project).count() == 5
-
-
-def test_a_streamed_import_with_a_bad_line_ends_with_422_and_creates_nothing(
-    client, manager, project
-):
-    client.force_login(manager)
-    data = json.dumps({"body": "Fine."}) + "\n{not json\n"
-
-    response = client.post(import_url(project), {"file": _upload("a.jsonl", data)}, **PROGRESS)
-
-    last = _lines(response)[-1]
-    assert last["status"] == 422 and "nothing was imported" in last["html"]
-    assert not Article.objects.filter(project=project).exists()
-
-
-def test_a_streamed_import_left_half_way_imports_nothing(rf, manager, project, monkeypatch):
-    monkeypatch.setattr(io_views, "IMPORT_PROGRESS_EVERY", 0)
-    monkeypatch.setattr("annotations.imports.writer.BATCH", 2)  # writes begin at once
-    data = "\n".join(json.dumps({"body": f"Article {n}."}) for n in range(6))
-    request = rf.post(import_url(project), {"file": _upload("a.jsonl", data)}, **PROGRESS)
-    request.user, request.htmx = manager, False
-
-    response = io_views.project_import.__wrapped__(request, project.slug)
-    stream = iter(response.streaming_content)
-    for _ in range(4):
-        next(stream)  # two batches written inside the import's transaction
-    assert Article.objects.filter(project=project).count() == 4
-    # The client went away: the server closes the response (request_finished must not close
-    # the test's database connection meanwhile).
-    request_finished.disconnect(close_old_connections)
-    try:
-        response.close()
-    finally:
-        request_finished.connect(close_old_connections)
-
-    assert not Article.objects.filter(project=project).exists()
-
-
-def test_a_refusal_before_the_import_answers_the_fragment(client, manager, project):
-    client.force_login(manager)
-    response = client.post(import_url(project), {"file": _upload("a.xyz", "x")}, **PROGRESS)
-    html = response.content.decode()
-    assert response.status_code == 422 and "<html" not in html and "Cannot tell the format" in html
+    assert not Job.objects.exists()
