@@ -4,11 +4,14 @@ source actor, per actor assessed. The figures are made by ``metrics/analytics.py
 import datetime
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
 from annotations.metrics import analytics
 from annotations.models import ActorRole, Project, Span, SpanActor
+
+from . import analytics_pg
 
 TRUNC = {"month": TruncMonth, "week": TruncWeek, "day": TruncDay}
 
@@ -53,9 +56,9 @@ class AnalyticsFilters:
         return spans
 
 
-def project_timeline(*, project: Project, filters: AnalyticsFilters, interval: str) -> list[dict]:
-    """The series of ``metrics.analytics.timeline``: spans of dated articles, one query."""
-    rows = (
+def timeline_rows_orm(*, project: Project, filters: AnalyticsFilters, interval: str):
+    """``(a day of the period, probability, count)``: the definition, and SQLite's read."""
+    return list(
         filters.spans(project)
         .filter(article__published_on__isnull=False)
         .annotate(period=TRUNC[interval]("article__published_on"))
@@ -63,28 +66,58 @@ def project_timeline(*, project: Project, filters: AnalyticsFilters, interval: s
         .values_list("period", "probability")
         .annotate(n=Count("id"))
     )
+
+
+def distribution_rows_orm(*, project: Project, filters: AnalyticsFilters, role: str):
+    """``(actor id, name, probability, count)`` per actor in ``role`` of the spans."""
+    return list(
+        SpanActor.objects.filter(role=role, span__in=filters.spans(project))
+        .order_by()
+        .values_list("actor_id", "actor__name", "span__probability")
+        .annotate(n=Count("span_id"))
+    )
+
+
+def ranked_rows_orm(*, project: Project, filters: AnalyticsFilters, role: str):
+    """``(actor id, name, count of spans)`` per actor in ``role`` of the spans."""
+    return list(
+        SpanActor.objects.filter(role=role, span__in=filters.spans(project))
+        .order_by()
+        .values_list("actor_id", "actor__name")
+        .annotate(n=Count("span_id", distinct=True))
+    )
+
+
+_WAYS = {  # each read: PostgreSQL's fast path, the ORM's
+    "timeline_rows": (analytics_pg.timeline_rows, timeline_rows_orm),
+    "distribution_rows": (analytics_pg.distribution_rows, distribution_rows_orm),
+    "ranked_rows": (analytics_pg.ranked_rows, ranked_rows_orm),
+}
+
+
+def _rows(name: str, **kwargs):
+    """The rows by PostgreSQL's fast path (``analytics_pg``), or by the ORM."""
+    fast, orm = _WAYS[name]
+    return (fast if connection.vendor == "postgresql" else orm)(**kwargs)
+
+
+def project_timeline(*, project: Project, filters: AnalyticsFilters, interval: str) -> list[dict]:
+    """The series of ``metrics.analytics.timeline``: spans of dated articles, one query."""
+    rows = _rows("timeline_rows", project=project, filters=filters, interval=interval)
     return analytics.timeline(rows, interval)
 
 
 def source_distribution(*, project: Project, filters: AnalyticsFilters) -> list[dict]:
     """Per source actor of the spans, their probability steps (one query)."""
-    rows = (
-        SpanActor.objects.filter(role=ActorRole.SOURCE, span__in=filters.spans(project))
-        .order_by()
-        .values_list("actor_id", "actor__name", "span__probability")
-        .annotate(n=Count("span_id"))
+    role = ActorRole.SOURCE
+    return analytics.distribution(
+        _rows("distribution_rows", project=project, filters=filters, role=role)
     )
-    return analytics.distribution(rows)
 
 
 def actors_ranked(
     *, project: Project, filters: AnalyticsFilters, role: str = ActorRole.SUBJECT, limit: int = 20
 ) -> list[dict]:
     """The actors most often in ``role`` (by default, the subject: whom spans assess)."""
-    rows = (
-        SpanActor.objects.filter(role=role, span__in=filters.spans(project))
-        .order_by()
-        .values_list("actor_id", "actor__name")
-        .annotate(n=Count("span_id", distinct=True))
-    )
+    rows = _rows("ranked_rows", project=project, filters=filters, role=role)
     return analytics.ranked(rows, limit)
