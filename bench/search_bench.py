@@ -15,7 +15,8 @@ hash of its id, so an actor's spans lie across all the articles, dated or not.
 Measured, through the API in-process (django.test.Client, a member, not a superuser; the
 response built and rendered): ranked search over articles and over spans, a page of 50, p50
 and p95 per kind of query; the timeline of one actor (all its spans); the analytics page.
-Then ``EXPLAIN ANALYZE`` of the searches and the timeline, showing the indexes used.
+Then, with ``--explain``, ``EXPLAIN (ANALYZE, BUFFERS)`` of the searches and the analytics'
+reads, showing the indexes used.
 """
 
 import argparse
@@ -320,37 +321,45 @@ def run(runs: int, explain: bool) -> None:
 
 def explain_plans(project, user, actor, queries):
     from django.db import connection
-    from django.db.models import Count
 
     from annotations.api.filters import ArticleFilter, SpanFilter
     from annotations.models import Article, Span
-    from annotations.selectors import scope_to_user
-    from annotations.selectors.analytics import TRUNC, AnalyticsFilters
+    from annotations.selectors import analytics_pg, scope_to_user
+    from annotations.selectors.analytics import AnalyticsFilters
 
-    def show(title, queryset):
-        sql, params = queryset.query.sql_with_params()
+    def show(title, sql, params):
         with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql, params)
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)
             plan = "\n".join("    " + row[0] for row in cursor.fetchall())
-        print(f"\nEXPLAIN {title}\n{plan}")
+        print(f"\nEXPLAIN {title}\n{plan}", flush=True)
 
-    q = queries["mid-frequency made-up word"]
-    articles = ArticleFilter(
-        {"search": q}, queryset=scope_to_user(Article.objects.all(), user=user)
-    ).qs
-    show(f"articles ?search={q}", articles.values_list("id", "search_rank")[:50])
-    spans = SpanFilter({"search": q}, queryset=scope_to_user(Span.objects.all(), user=user)).qs
-    show(
-        f"spans ?search={q}",
-        spans.order_by("-search_rank", "id").values_list("id", "search_rank")[:50],
-    )
-    rows = (
-        AnalyticsFilters(actor=actor).spans(project)
-        .filter(article__published_on__isnull=False)
-        .annotate(period=TRUNC["month"]("article__published_on"))
-        .order_by().values_list("period", "probability").annotate(n=Count("id"))
-    )  # fmt: skip
-    show(f"timeline actor={actor}", rows)
+    for name in ("common word", "topical word", "phrase"):
+        q = queries[name]
+        articles = ArticleFilter(
+            {"search": q}, queryset=scope_to_user(Article.objects.all(), user=user)
+        ).qs
+        show(
+            f"articles ?search={q}",
+            *articles.values_list("id", "search_rank")[:50].query.sql_with_params(),
+        )
+        spans = SpanFilter({"search": q}, queryset=scope_to_user(Span.objects.all(), user=user)).qs
+        spans = spans.order_by("-search_rank", "id").values_list("id", "search_rank")[:50]
+        show(f"spans ?search={q}", *spans.query.sql_with_params())
+    captured = []
+    real = analytics_pg._rows
+    analytics_pg._rows = lambda sql, params: captured.append((sql, params)) or []
+    try:
+        one = AnalyticsFilters(actor=actor)
+        analytics_pg.timeline_rows(project=project, filters=one, interval="month")
+        analytics_pg.distribution_rows(project=project, filters=one, role="source")
+        analytics_pg.timeline_rows(project=project, filters=AnalyticsFilters(), interval="month")
+        analytics_pg.ranked_rows(project=project, filters=AnalyticsFilters(), role="subject")
+    finally:
+        analytics_pg._rows = real
+    titles = (f"timeline actor={actor}", f"sources of actor={actor}'s spans",
+              "timeline of the whole project", "actors ranked, whole project")  # fmt: skip
+    for title, (sql, params) in zip(titles, captured, strict=True):
+        show(title, sql, params)
 
 
 def main() -> None:

@@ -11,10 +11,13 @@ PostgreSQL only (migration 0007's function and columns):
   query from the row rather than by looking its article up;
 - ``annotations_spanactor.span_*``: a copy of the span's project, article, label, probability
   and gold on each of its actor links, kept by triggers (a link takes its span's facts when
-  inserted; a span's change of them is copied to its links), and two covering indexes: by
-  actor (an actor's spans are one run of the index, not 20,000 lookups across the span
-  table) and by project, role and actor (the distribution per source and the ranking read
-  the index alone). The analytics read them (``selectors/analytics_pg.py``).
+  inserted, unless the writer gave them, as the import's COPY does; a span's change of them
+  is copied to its links), and a covering index by actor:
+  an actor's spans are one run of the index, not 20,000 lookups across the span table. The
+  analytics read them (``selectors/analytics_pg.py``);
+- the span's search trigger made cheaper: ``assay_ts_config`` rewritten with constant
+  configurations (same answers, 7 times faster), no vector made of an empty note, and on
+  update only when the text, note or article changed (Django's save names every column).
 """
 
 from importlib import import_module
@@ -25,10 +28,34 @@ fts = import_module("annotations.migrations.0007_full_text_search")
 
 SPAN_VECTOR = (
     "setweight(to_tsvector({config}, left({text}, 1000000)), 'A') || "
-    "setweight(to_tsvector({config}, left({note}, 100000)), 'B')"
+    "CASE WHEN {note} = '' THEN ''::tsvector "
+    "ELSE setweight(to_tsvector({config}, left({note}, 100000)), 'B') END"
 )
 
+
+def _config_function() -> str:
+    """0007's ``assay_ts_config``, the same answers, with each configuration a constant (the
+    planner folds it) rather than a name cast at run time: 1.7 us a call instead of 12."""
+    names = " ".join(f"WHEN '{name}' THEN '{name}'::regconfig" for name in fts.CONFIGS)
+    tags = " ".join(
+        f"WHEN '{tag}' THEN '{name}'::regconfig" for tag, name in fts.LANGUAGE_CONFIGS.items()
+    )
+    return f"""
+CREATE OR REPLACE FUNCTION assay_ts_config(lang text) RETURNS regconfig
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE
+    WHEN btrim(coalesce(lang, '')) = '' THEN 'english'::regconfig
+    ELSE CASE lower(btrim(lang)) {names}
+      ELSE CASE split_part(split_part(lower(btrim(lang)), '-', 1), '_', 1) {tags}
+           ELSE 'simple'::regconfig END
+    END
+  END
+$$;
+"""
+
+
 POSTGRES = f"""
+{_config_function()}
 ALTER TABLE annotations_span ADD COLUMN search_config regconfig;
 CREATE OR REPLACE FUNCTION assay_span_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -48,6 +75,16 @@ BEGIN
   WHERE s.article_id = NEW.id;
   RETURN NULL;
 END $$;
+DROP TRIGGER assay_span_search_vector ON annotations_span;
+CREATE TRIGGER assay_span_search_vector
+  BEFORE INSERT ON annotations_span
+  FOR EACH ROW EXECUTE FUNCTION assay_span_search_vector();
+CREATE TRIGGER assay_span_search_vector_update
+  BEFORE UPDATE OF text, note, article_id ON annotations_span
+  FOR EACH ROW WHEN (
+    OLD.text IS DISTINCT FROM NEW.text OR OLD.note IS DISTINCT FROM NEW.note
+    OR OLD.article_id IS DISTINCT FROM NEW.article_id)
+  EXECUTE FUNCTION assay_span_search_vector();
 UPDATE annotations_span s SET search_config = assay_ts_config(a.language)
   FROM annotations_article a WHERE a.id = s.article_id;
 
@@ -64,8 +101,13 @@ BEGIN
   RETURN NEW;
 END $$;
 CREATE TRIGGER assay_spanactor_span_facts
-  BEFORE INSERT OR UPDATE OF span_id ON annotations_spanactor
-  FOR EACH ROW EXECUTE FUNCTION assay_spanactor_span_facts();
+  BEFORE INSERT ON annotations_spanactor
+  FOR EACH ROW WHEN (NEW.span_project_id IS NULL)
+  EXECUTE FUNCTION assay_spanactor_span_facts();
+CREATE TRIGGER assay_spanactor_span_facts_update
+  BEFORE UPDATE OF span_id ON annotations_spanactor
+  FOR EACH ROW WHEN (OLD.span_id IS DISTINCT FROM NEW.span_id)
+  EXECUTE FUNCTION assay_spanactor_span_facts();
 CREATE FUNCTION assay_span_facts_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   UPDATE annotations_spanactor SET span_project_id = NEW.project_id,
@@ -90,14 +132,18 @@ UPDATE annotations_spanactor l SET span_project_id = s.project_id,
 CREATE INDEX annotations_spanactor_by_actor ON annotations_spanactor
   (actor_id, role, span_project_id)
   INCLUDE (span_id, span_article_id, span_probability, span_label_id, span_gold);
-CREATE INDEX annotations_spanactor_by_project ON annotations_spanactor
-  (span_project_id, role, actor_id, span_probability)
-  INCLUDE (span_label_id, span_gold, span_article_id);
 """
 
 POSTGRES_REVERSE = f"""
+{fts._config_function().replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION")}
+DROP TRIGGER IF EXISTS assay_span_search_vector_update ON annotations_span;
+DROP TRIGGER IF EXISTS assay_span_search_vector ON annotations_span;
+CREATE TRIGGER assay_span_search_vector
+  BEFORE INSERT OR UPDATE OF text, note, article_id ON annotations_span
+  FOR EACH ROW EXECUTE FUNCTION assay_span_search_vector();
 DROP TRIGGER IF EXISTS assay_span_facts_changed ON annotations_span;
 DROP TRIGGER IF EXISTS assay_spanactor_span_facts ON annotations_spanactor;
+DROP TRIGGER IF EXISTS assay_spanactor_span_facts_update ON annotations_spanactor;
 DROP FUNCTION IF EXISTS assay_span_facts_changed();
 DROP FUNCTION IF EXISTS assay_spanactor_span_facts();
 ALTER TABLE annotations_spanactor

@@ -131,3 +131,15 @@ def ranked_rows(*, project, filters, role: str) -> list[tuple]:
         "JOIN annotations_actor a ON a.id = c.actor_id"
     )
     return _rows(sql, params)
+
+
+def links_out_of_step() -> int:
+    """How many links' ``span_*`` facts differ from their span's: 0 while the triggers and
+    the import's COPY (which writes them itself) keep them. A check for tests and operators."""
+    return _rows(
+        """SELECT count(*) FROM annotations_spanactor l JOIN annotations_span s ON s.id = l.span_id
+           WHERE (l.span_project_id, l.span_article_id, l.span_label_id, l.span_probability,
+                  l.span_gold)
+           IS DISTINCT FROM (s.project_id, s.article_id, s.label_id, s.probability, s.gold)""",
+        [],
+    )[0][0]
