@@ -45,11 +45,10 @@ def _fts_ready() -> bool:
     return connection._assay_fts5
 
 
-# Per model: (table, the text columns, how a row's configuration is read: an article's from
-# its language, a span's from its ``search_config``, which the trigger made its vector in)
+# Per model: (table, the text columns)
 _TARGETS = {
-    "article": ("annotations_article", ("title", "body"), "language"),
-    "span": ("annotations_span", ("text", "note"), "config"),
+    "article": ("annotations_article", ("title", "body")),
+    "span": ("annotations_span", ("text", "note")),
 }
 
 
@@ -106,57 +105,69 @@ def parse_search(texts: list[str]) -> Parsed:
     return Parsed(languages, configs, len(languages) == 1 and all(row[2] for row in rows))
 
 
+def _article_match(parsed: Parsed) -> tuple[str, list, str, list]:
+    """An article's id is among those of one GIN scan per distinct query, each kept to its
+    languages by the index on ``language`` (a UNION ALL): its vector, 6 kB and out of line,
+    is never read to be matched, only once by the rank. (Matched on the row, the planner
+    would rather read a common word's articles by project and check each one's vector.)"""
+    table = "annotations_article"
+    if parsed.one_query:
+        (query,) = parsed.languages
+        ids = f"SELECT a.id FROM {table} a WHERE a.search_vector @@ %s::tsquery"
+        return f"{table}.id IN ({ids})", [query], "%s::tsquery", [query]
+    arms, params, whens, row_params = [], [], [], []
+    for query, languages in parsed.languages.items():
+        listed = ", ".join("%s" for _ in languages)
+        arms.append(
+            f"SELECT a.id FROM {table} a WHERE a.language IN ({listed}) "
+            "AND a.search_vector @@ %s::tsquery"
+        )
+        params += [*languages, query]
+        whens += ["WHEN %s THEN %s::tsquery" for _ in languages]
+        row_params += [item for language in languages for item in (language, query)]
+    condition = f"{table}.id IN ({' UNION ALL '.join(arms)})"
+    return condition, params, f"(CASE {table}.language {' '.join(whens)} END)", row_params
+
+
+def _span_match(parsed: Parsed) -> tuple[str, list, str, list]:
+    """A span is matched on the row (its vector is small and inline): an OR of one arm per
+    distinct query, ``search_config IN (...) AND vector @@ query``."""
+    vector = "annotations_span.search_vector"
+    if parsed.one_query:
+        (query,) = parsed.languages
+        return f"{vector} @@ %s::tsquery", [query], "%s::tsquery", [query]
+    arms, params, whens, row_params = [], [], [], []
+    for query, configs in parsed.configs.items():
+        listed = ", ".join("%s::regconfig" for _ in configs)
+        arms.append(f"(annotations_span.search_config IN ({listed}) AND {vector} @@ %s::tsquery)")
+        params += [*configs, query]
+        whens += ["WHEN %s::regconfig THEN %s::tsquery" for _ in configs]
+        row_params += [item for config in configs for item in (config, query)]
+    row_query = f"(CASE annotations_span.search_config {' '.join(whens)} END)"
+    return " OR ".join(arms), params, row_query, row_params
+
+
 def _pg_search(queryset, kind, text, *, snippet_field):
     """The search's tsquery in each configuration comes back from the database first and is
     passed as a constant: the planner then sees the words it estimates (three copies of one
     word OR-ed read as three times as common: a sequential scan), and where every language
-    gives the same query, one query serves every row.
-
-    Where they differ (a word stemmed in English is not in ``simple``), a row matches the
-    query of its own configuration. A span: an OR of one arm per distinct query,
-    ``search_config IN (...) AND vector @@ query``, checked on the row (its vector is small
-    and inline). An article's vector is 6 kB, out of line, and reading it is the cost of a
-    search: so its id is among a UNION ALL of one GIN scan per query, each kept to its
-    languages by the index on ``language``, and the vector is read once, by the rank. The
-    rank picks the row's query with a CASE on the same column."""
-    table, _, by = _TARGETS[kind]
+    gives the same query, one query serves every row. Where they differ (a word stemmed in
+    English is not in ``simple``), a row matches the query of its own configuration, and
+    the rank picks the row's query with a CASE on its language or configuration."""
+    table = _TARGETS[kind][0]
     variant = spelling_variant(text)
     parsed = parse_search([text] + ([variant] if variant else []))
     if not parsed.languages:
         return _nothing(queryset, snippet_field)
+    match = _article_match if kind == "article" else _span_match
+    condition, params, row_query, row_params = match(parsed)
     vector = f"{table}.search_vector"
-    if parsed.one_query:
-        row_query, row_params = "%s::tsquery", list(parsed.languages)
-        condition, params = f"{vector} @@ {row_query}", row_params
-    else:
-        if by == "language":
-            column, cast, groups = f"{table}.language", "%s", parsed.languages
-        else:
-            column, cast, groups = f"{table}.search_config", "%s::regconfig", parsed.configs
-        arms, params, whens, row_params = [], [], [], []
-        for query, values in groups.items():
-            listed = ", ".join(cast for _ in values)
-            if by == "language":
-                arms.append(
-                    f"SELECT a.id FROM {table} a WHERE a.language IN ({listed}) "
-                    "AND a.search_vector @@ %s::tsquery"
-                )
-            else:
-                arms.append(f"({column} IN ({listed}) AND {vector} @@ %s::tsquery)")
-            params += [*values, query]
-            whens += [f"WHEN {cast} THEN %s::tsquery" for _ in values]
-            row_params += [item for value in values for item in (value, query)]
-        if by == "language":
-            condition = f"{table}.id IN ({' UNION ALL '.join(arms)})"
-        else:
-            condition = " OR ".join(arms)
-        row_query = f"(CASE {column} {' '.join(whens)} END)"
     matches = RawSQL(f"({condition})", params, output_field=BooleanField())
     rank = RawSQL(f"ts_rank_cd({vector}, {row_query})", row_params, output_field=FloatField())
     queryset = queryset.filter(matches).annotate(search_rank=rank)
     if snippet_field:
         config = (
-            f"assay_ts_config({table}.language)" if by == "language" else f"{table}.search_config"
+            f"assay_ts_config({table}.language)" if kind == "article" else f"{table}.search_config"
         )
         headline = RawSQL(
             f"ts_headline({config}, {table}.{snippet_field}, {row_query}, %s)",
@@ -168,7 +179,7 @@ def _pg_search(queryset, kind, text, *, snippet_field):
 
 
 def _sqlite_search(queryset, kind, text, *, snippet_field):
-    table, columns, _ = _TARGETS[kind]
+    table, columns = _TARGETS[kind]
     variant = spelling_variant(text)
     queries = [q for q in (sqlite.fts5_query(text), variant and sqlite.fts5_query(variant)) if q]
     if not queries:
@@ -200,7 +211,7 @@ def _sqlite_search(queryset, kind, text, *, snippet_field):
 
 
 def _fallback_search(queryset, kind, text, *, snippet_field):
-    _, columns, _ = _TARGETS[kind]
+    _, columns = _TARGETS[kind]
     words = [w for w in sqlite._WORD.findall(text) if w.lower() != "or"]
     if not words:
         return _nothing(queryset, snippet_field)
