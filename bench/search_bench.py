@@ -351,13 +351,14 @@ def explain_plans(project, user, actor, queries):
     try:
         one = AnalyticsFilters(actor=actor)
         analytics_pg.timeline_rows(project=project, filters=one, interval="month")
-        analytics_pg.distribution_rows(project=project, filters=one, role="source")
+        both = ("source", "subject")
+        analytics_pg.link_rows(project=project, filters=one, roles=both)
         analytics_pg.timeline_rows(project=project, filters=AnalyticsFilters(), interval="month")
-        analytics_pg.ranked_rows(project=project, filters=AnalyticsFilters(), role="subject")
+        analytics_pg.link_rows(project=project, filters=AnalyticsFilters(), roles=both)
     finally:
         analytics_pg._rows = real
-    titles = (f"timeline actor={actor}", f"sources of actor={actor}'s spans",
-              "timeline of the whole project", "actors ranked, whole project")  # fmt: skip
+    titles = (f"timeline actor={actor}", f"sources and subjects of actor={actor}'s spans",
+              "timeline of the whole project", "sources and subjects, whole project")  # fmt: skip
     for title, (sql, params) in zip(titles, captured, strict=True):
         show(title, sql, params)
 

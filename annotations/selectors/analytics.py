@@ -68,30 +68,20 @@ def timeline_rows_orm(*, project: Project, filters: AnalyticsFilters, interval: 
     )
 
 
-def distribution_rows_orm(*, project: Project, filters: AnalyticsFilters, role: str):
-    """``(actor id, name, probability, count)`` per actor in ``role`` of the spans."""
+def link_rows_orm(*, project: Project, filters: AnalyticsFilters, roles: tuple[str, ...]):
+    """``(role, actor id, name, probability, count)``: the links in ``roles`` of the spans,
+    counted per role, actor and probability (a link is one span in one role)."""
     return list(
-        SpanActor.objects.filter(role=role, span__in=filters.spans(project))
+        SpanActor.objects.filter(role__in=roles, span__in=filters.spans(project))
         .order_by()
-        .values_list("actor_id", "actor__name", "span__probability")
+        .values_list("role", "actor_id", "actor__name", "span__probability")
         .annotate(n=Count("span_id"))
-    )
-
-
-def ranked_rows_orm(*, project: Project, filters: AnalyticsFilters, role: str):
-    """``(actor id, name, count of spans)`` per actor in ``role`` of the spans."""
-    return list(
-        SpanActor.objects.filter(role=role, span__in=filters.spans(project))
-        .order_by()
-        .values_list("actor_id", "actor__name")
-        .annotate(n=Count("span_id", distinct=True))
     )
 
 
 _WAYS = {  # each read: PostgreSQL's fast path, the ORM's
     "timeline_rows": (analytics_pg.timeline_rows, timeline_rows_orm),
-    "distribution_rows": (analytics_pg.distribution_rows, distribution_rows_orm),
-    "ranked_rows": (analytics_pg.ranked_rows, ranked_rows_orm),
+    "link_rows": (analytics_pg.link_rows, link_rows_orm),
 }
 
 
@@ -99,6 +89,18 @@ def _rows(name: str, **kwargs):
     """The rows by PostgreSQL's fast path (``analytics_pg``), or by the ORM."""
     fast, orm = _WAYS[name]
     return (fast if connection.vendor == "postgresql" else orm)(**kwargs)
+
+
+def _split(rows, *, rank_role: str | None):
+    """Link rows as the distribution's ``(actor, name, probability, count)`` of the sources
+    and the ranking's ``(actor, name, count)`` in ``rank_role``."""
+    sources, ranked = [], {}
+    for role, actor_id, name, probability, count in rows:
+        if role == ActorRole.SOURCE:
+            sources.append((actor_id, name, probability, count))
+        if role == rank_role:
+            ranked[actor_id, name] = ranked.get((actor_id, name), 0) + count
+    return sources, [(actor_id, name, count) for (actor_id, name), count in ranked.items()]
 
 
 def project_timeline(*, project: Project, filters: AnalyticsFilters, interval: str) -> list[dict]:
@@ -109,15 +111,23 @@ def project_timeline(*, project: Project, filters: AnalyticsFilters, interval: s
 
 def source_distribution(*, project: Project, filters: AnalyticsFilters) -> list[dict]:
     """Per source actor of the spans, their probability steps (one query)."""
-    role = ActorRole.SOURCE
-    return analytics.distribution(
-        _rows("distribution_rows", project=project, filters=filters, role=role)
-    )
+    rows = _rows("link_rows", project=project, filters=filters, roles=(ActorRole.SOURCE,))
+    return analytics.distribution(_split(rows, rank_role=None)[0])
 
 
 def actors_ranked(
     *, project: Project, filters: AnalyticsFilters, role: str = ActorRole.SUBJECT, limit: int = 20
 ) -> list[dict]:
     """The actors most often in ``role`` (by default, the subject: whom spans assess)."""
-    rows = _rows("ranked_rows", project=project, filters=filters, role=role)
-    return analytics.ranked(rows, limit)
+    rows = _rows("link_rows", project=project, filters=filters, roles=(role,))
+    return analytics.ranked(_split(rows, rank_role=role)[1], limit)
+
+
+def sources_and_ranked(
+    *, project: Project, filters: AnalyticsFilters, role: str = ActorRole.SUBJECT, limit: int = 20
+) -> tuple[list[dict], list[dict]]:
+    """``source_distribution`` and ``actors_ranked`` from one read of the links."""
+    roles = tuple(dict.fromkeys((ActorRole.SOURCE, role)))
+    rows = _rows("link_rows", project=project, filters=filters, roles=roles)
+    sources, ranked = _split(rows, rank_role=role)
+    return analytics.distribution(sources), analytics.ranked(ranked, limit)

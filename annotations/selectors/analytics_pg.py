@@ -93,41 +93,31 @@ def timeline_rows(*, project, filters, interval: str) -> list[tuple]:
     return _rows(sql, [interval, *params, *date_params])
 
 
-def _per_actor(filters, project, role: str, with_probability: bool) -> tuple[str, list]:
-    """Per actor in ``role`` (and probability): the links of the filtered spans, counted."""
-    probability = ", l.span_probability" if with_probability else ""
+def link_rows(*, project, filters, roles: tuple[str, ...]) -> list[tuple]:
+    """``(role, actor id, name, probability, count)``: the links in ``roles`` of the spans,
+    counted per role, actor and probability; one read serves the distribution per source
+    and the ranking together. With an actor or role filter, the spans come from the index by
+    actor and each one's links are probed by the unique index (span, actor, role); without,
+    the links are counted by their own facts."""
+    listed = ", ".join("%s" for _ in roles)
     if _by_actor(filters):
         spans, params = _linked_spans(filters, project)
-        probability = ", s.span_probability" if with_probability else ""
         counted = (
-            f"SELECT l.actor_id{probability}, count(*) AS n FROM ({spans}) s "
-            "JOIN annotations_spanactor l ON l.span_id = s.span_id AND l.role = %s "
-            f"GROUP BY l.actor_id{probability}"
+            "SELECT l.role, l.actor_id, s.span_probability, count(*) AS n "
+            f"FROM ({spans}) s JOIN annotations_spanactor l ON l.span_id = s.span_id "
+            f"AND l.role IN ({listed}) GROUP BY 1, 2, 3"
         )
-        return counted, [*params, role]
-    where, params = _facts(filters, project, "l")
-    counted = (
-        f"SELECT l.actor_id{probability}, count(*) AS n FROM annotations_spanactor l "
-        f"WHERE l.role = %s AND {' AND '.join(where)} GROUP BY l.actor_id{probability}"
-    )
-    return counted, [role, *params]
-
-
-def distribution_rows(*, project, filters, role: str) -> list[tuple]:
-    """``(actor id, name, probability, count)`` per actor in ``role`` of the spans."""
-    counted, params = _per_actor(filters, project, role, with_probability=True)
+        params = [*params, *roles]
+    else:
+        where, params = _facts(filters, project, "l")
+        counted = (
+            "SELECT l.role, l.actor_id, l.span_probability, count(*) AS n "
+            f"FROM annotations_spanactor l WHERE l.role IN ({listed}) AND {' AND '.join(where)} "
+            "GROUP BY 1, 2, 3"
+        )
+        params = [*roles, *params]
     sql = (
-        f"SELECT c.actor_id, a.name, c.span_probability, c.n FROM ({counted}) c "
-        "JOIN annotations_actor a ON a.id = c.actor_id"
-    )
-    return _rows(sql, params)
-
-
-def ranked_rows(*, project, filters, role: str) -> list[tuple]:
-    """``(actor id, name, count of spans)`` per actor in ``role`` of the spans."""
-    counted, params = _per_actor(filters, project, role, with_probability=False)
-    sql = (
-        f"SELECT c.actor_id, a.name, c.n FROM ({counted}) c "
+        f"SELECT c.role, c.actor_id, a.name, c.span_probability, c.n FROM ({counted}) c "
         "JOIN annotations_actor a ON a.id = c.actor_id"
     )
     return _rows(sql, params)

@@ -79,14 +79,22 @@ def test_the_fast_path_answers_the_orm_rows(project, corpus):
             assert sorted(analytics_pg.timeline_rows(**kwargs), key=str) == sorted(
                 analytics.timeline_rows_orm(**kwargs), key=str
             ), (filters, interval)
-        for role in (ActorRole.SOURCE, ActorRole.SUBJECT):
-            kwargs = {"project": project, "filters": filters, "role": role}
-            assert sorted(analytics_pg.distribution_rows(**kwargs), key=str) == sorted(
-                analytics.distribution_rows_orm(**kwargs), key=str
-            ), (filters, role)
-            assert sorted(analytics_pg.ranked_rows(**kwargs)) == sorted(
-                analytics.ranked_rows_orm(**kwargs)
-            ), (filters, role)
+        for roles in ((ActorRole.SOURCE,), (ActorRole.SUBJECT,), ("source", "subject")):
+            kwargs = {"project": project, "filters": filters, "roles": roles}
+            assert sorted(analytics_pg.link_rows(**kwargs), key=str) == sorted(
+                analytics.link_rows_orm(**kwargs), key=str
+            ), (filters, roles)
+
+
+def test_one_read_serves_both_charts(project, corpus):
+    actor = corpus["actors"][1].pk
+    for filters in (AnalyticsFilters(), AnalyticsFilters(actor=actor, role="subject")):
+        both = analytics.sources_and_ranked(project=project, filters=filters)
+        assert both == (
+            analytics.source_distribution(project=project, filters=filters),
+            analytics.actors_ranked(project=project, filters=filters),
+        )
+        assert both[0] and both[1]
 
 
 def test_the_links_carry_their_spans_facts(project, corpus):
