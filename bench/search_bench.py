@@ -136,6 +136,26 @@ def ensure_database(url: str) -> None:
         subprocess.run([*base, f'CREATE DATABASE "{name}"'], check=True)
 
 
+def drop_project(project) -> None:
+    """The project and everything in it, in bulk SQL (the ORM's cascade would load it all)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for sql in (
+            "DELETE FROM annotations_relation WHERE article_id IN "
+            "(SELECT id FROM annotations_article WHERE project_id = %s)",
+            "DELETE FROM annotations_spanevent WHERE project_id = %s",
+            "DELETE FROM annotations_spanactor WHERE span_id IN "
+            "(SELECT id FROM annotations_span WHERE project_id = %s)",
+            "DELETE FROM annotations_span WHERE project_id = %s",
+            "DELETE FROM annotations_articleprogress WHERE article_id IN "
+            "(SELECT id FROM annotations_article WHERE project_id = %s)",
+            "DELETE FROM annotations_article WHERE project_id = %s",
+        ):
+            cursor.execute(sql, [project.pk])
+    project.delete()
+
+
 def fill(articles: int, spans_per_article: int) -> None:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
@@ -144,20 +164,9 @@ def fill(articles: int, spans_per_article: int) -> None:
     from annotations.models import Actor, Label, Membership, Project, Role
 
     call_command("migrate", verbosity=0)
-    with connection.cursor() as cursor:
-        project = Project.objects.filter(slug=SLUG).first()
-        if project is not None:
-            for sql in (
-                "DELETE FROM annotations_spanevent WHERE project_id = %s",
-                "DELETE FROM annotations_spanactor WHERE span_id IN "
-                "(SELECT id FROM annotations_span WHERE project_id = %s)",
-                "DELETE FROM annotations_span WHERE project_id = %s",
-                "DELETE FROM annotations_articleprogress WHERE article_id IN "
-                "(SELECT id FROM annotations_article WHERE project_id = %s)",
-                "DELETE FROM annotations_article WHERE project_id = %s",
-            ):
-                cursor.execute(sql, [project.pk])
-            project.delete()
+    project = Project.objects.filter(slug=SLUG).first()
+    if project is not None:
+        drop_project(project)
     user, _ = get_user_model().objects.get_or_create(username="bench-search")
     project = Project.objects.create(name="Bench search", slug=SLUG, created_by=user)
     Membership.objects.create(project=project, user=user, role=Role.MANAGER)

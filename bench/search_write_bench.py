@@ -32,7 +32,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.search_bench import DEFAULT_URL, ensure_database, setup_django  # noqa: E402
+from bench.search_bench import (  # noqa: E402
+    DEFAULT_URL,
+    drop_project,
+    ensure_database,
+    setup_django,
+)
 
 SEARCH = ("annotations_span", "assay_span_search_vector")
 FACTS = ("annotations_spanactor", "assay_spanactor_span_facts")
@@ -71,25 +76,6 @@ def scratch_project(n: int):
     return user, project, label, actors
 
 
-def drop(project) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        for sql in (
-            "DELETE FROM annotations_relation WHERE article_id IN "
-            "(SELECT id FROM annotations_article WHERE project_id = %s)",
-            "DELETE FROM annotations_spanevent WHERE project_id = %s",
-            "DELETE FROM annotations_spanactor WHERE span_id IN "
-            "(SELECT id FROM annotations_span WHERE project_id = %s)",
-            "DELETE FROM annotations_span WHERE project_id = %s",
-            "DELETE FROM annotations_articleprogress WHERE article_id IN "
-            "(SELECT id FROM annotations_article WHERE project_id = %s)",
-            "DELETE FROM annotations_article WHERE project_id = %s",
-        ):
-            cursor.execute(sql, [project.pk])
-    project.delete()
-
-
 def bulk_create(n_round: int, spans: int) -> float:
     from django.test import Client
 
@@ -119,7 +105,7 @@ def bulk_create(n_round: int, spans: int) -> float:
         )
         assert response.status_code == 201, response.content[:300]
     seconds = time.perf_counter() - started
-    drop(project)
+    drop_project(project)
     return seconds
 
 
@@ -141,7 +127,7 @@ def api_import(n_round: int, articles: int, per_article: int) -> float:
     response = client.post(f"/api/v1/projects/{project.pk}/import/?format=jsonl", {"file": upload})
     seconds = time.perf_counter() - started
     assert response.status_code == 200, response.content[:300]
-    drop(project)
+    drop_project(project)
     return seconds
 
 

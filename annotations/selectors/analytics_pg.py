@@ -13,15 +13,20 @@ from django.db import connection
 ROLE_FILTERED = "SELECT DISTINCT l.span_id, l.span_article_id, l.span_probability"
 
 
+def _of_span(filters, project, prefix: str) -> tuple[list[str], list]:
+    """The project, label and gold conditions on a span's columns, or on a link's copies of
+    them (``prefix`` ``"l.span_"``)."""
+    where, params = [f"{prefix}project_id = %s"], [project.pk]
+    for name in ("label", "gold"):
+        if getattr(filters, name) is not None:
+            where.append(f"{prefix}{name}{'_id' if name == 'label' else ''} = %s")
+            params.append(getattr(filters, name))
+    return where, params
+
+
 def _facts(filters, project, alias: str) -> tuple[list[str], list]:
-    """Conditions on a link's ``span_*`` facts (label, gold, the article's dates)."""
-    where, params = [f"{alias}.span_project_id = %s"], [project.pk]
-    if filters.label is not None:
-        where.append(f"{alias}.span_label_id = %s")
-        params.append(filters.label)
-    if filters.gold is not None:
-        where.append(f"{alias}.span_gold = %s")
-        params.append(filters.gold)
+    """Conditions on a link's ``span_*`` facts (project, label, gold, the article's dates)."""
+    where, params = _of_span(filters, project, f"{alias}.span_")
     dates, date_params = _dates(filters)
     if dates:
         where.append(
@@ -74,13 +79,7 @@ def timeline_rows(*, project, filters, interval: str) -> list[tuple]:
         source = f"({spans}) s"
         article, probability = "s.span_article_id", "s.span_probability"
     else:
-        where, params = ["s.project_id = %s"], [project.pk]
-        if filters.label is not None:
-            where.append("s.label_id = %s")
-            params.append(filters.label)
-        if filters.gold is not None:
-            where.append("s.gold = %s")
-            params.append(filters.gold)
+        where, params = _of_span(filters, project, "s.")
         condition = " AND ".join(where)
         source = f"(SELECT article_id, probability FROM annotations_span s WHERE {condition}) s"
         article, probability = "s.article_id", "s.probability"
