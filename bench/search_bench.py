@@ -9,12 +9,14 @@ scratch database: it is created when missing, migrated, and its bench project re
 bodies of 500 words drawn from a vocabulary of 20,060 with a Zipf-like law (word i about as
 often as 1/sqrt(i)): a few topical English words ("war", "mobilization", "refused", ...)
 first, then made-up words, so queries range from very common to rare. A span covers 20
-characters; every span has a source actor (one of 50) and a subject (one of 200).
+characters; every span has a source actor (one of 50) and a subject (one of 200), picked by a
+hash of its id, so an actor's spans lie across all the articles, dated or not.
 
 Measured, through the API in-process (django.test.Client, a member, not a superuser; the
 response built and rendered): ranked search over articles and over spans, a page of 50, p50
 and p95 per kind of query; the timeline of one actor (all its spans); the analytics page.
-Then ``EXPLAIN ANALYZE`` of the searches and the timeline, showing the indexes used.
+Then, with ``--explain``, ``EXPLAIN (ANALYZE, BUFFERS)`` of the searches and the analytics'
+reads, showing the indexes used.
 """
 
 import argparse
@@ -114,6 +116,7 @@ def setup_django(url: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-search-not-secret")
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost")
+    os.environ.setdefault("ASSAY_REQUEST_LOG_LEVEL", "WARNING")  # a log line a request: noise
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -133,6 +136,26 @@ def ensure_database(url: str) -> None:
         subprocess.run([*base, f'CREATE DATABASE "{name}"'], check=True)
 
 
+def drop_project(project) -> None:
+    """The project and everything in it, in bulk SQL (the ORM's cascade would load it all)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for sql in (
+            "DELETE FROM annotations_relation WHERE article_id IN "
+            "(SELECT id FROM annotations_article WHERE project_id = %s)",
+            "DELETE FROM annotations_spanevent WHERE project_id = %s",
+            "DELETE FROM annotations_spanactor WHERE span_id IN "
+            "(SELECT id FROM annotations_span WHERE project_id = %s)",
+            "DELETE FROM annotations_span WHERE project_id = %s",
+            "DELETE FROM annotations_articleprogress WHERE article_id IN "
+            "(SELECT id FROM annotations_article WHERE project_id = %s)",
+            "DELETE FROM annotations_article WHERE project_id = %s",
+        ):
+            cursor.execute(sql, [project.pk])
+    project.delete()
+
+
 def fill(articles: int, spans_per_article: int) -> None:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
@@ -141,20 +164,9 @@ def fill(articles: int, spans_per_article: int) -> None:
     from annotations.models import Actor, Label, Membership, Project, Role
 
     call_command("migrate", verbosity=0)
-    with connection.cursor() as cursor:
-        project = Project.objects.filter(slug=SLUG).first()
-        if project is not None:
-            for sql in (
-                "DELETE FROM annotations_spanevent WHERE project_id = %s",
-                "DELETE FROM annotations_spanactor WHERE span_id IN "
-                "(SELECT id FROM annotations_span WHERE project_id = %s)",
-                "DELETE FROM annotations_span WHERE project_id = %s",
-                "DELETE FROM annotations_articleprogress WHERE article_id IN "
-                "(SELECT id FROM annotations_article WHERE project_id = %s)",
-                "DELETE FROM annotations_article WHERE project_id = %s",
-            ):
-                cursor.execute(sql, [project.pk])
-            project.delete()
+    project = Project.objects.filter(slug=SLUG).first()
+    if project is not None:
+        drop_project(project)
     user, _ = get_user_model().objects.get_or_create(username="bench-search")
     project = Project.objects.create(name="Bench search", slug=SLUG, created_by=user)
     Membership.objects.create(project=project, user=user, role=Role.MANAGER)
@@ -196,7 +208,7 @@ def fill(articles: int, spans_per_article: int) -> None:
         cursor.execute(
             """
             INSERT INTO annotations_span (article_id, project_id, start, "end", text, label_id,
-                annotator_id, probability, confidence, note, status, version, created_at,
+                annotator_id, probability, confidence, note, status, gold, version, created_at,
                 updated_at)
             SELECT a.id, a.project_id, k * %(step)s, k * %(step)s + %(width)s,
                 substr(a.body, k * %(step)s + 1, %(width)s),
@@ -204,9 +216,10 @@ def fill(articles: int, spans_per_article: int) -> None:
                 (ARRAY['almost_no_chance', 'very_unlikely', 'unlikely', 'roughly_even_chance',
                        'likely', 'very_likely', 'almost_certain', NULL])[1 + (a.id + k) %% 8],
                 NULL, CASE WHEN k %% 10 = 0 THEN substr(a.body, k * 7 + 1, 40) ELSE '' END,
-                'pending', 1, now(), now()
+                'pending', false, 1, now(), now()
             FROM annotations_article a, generate_series(0, %(per)s - 1) AS k
             WHERE a.project_id = %(project)s
+            ORDER BY a.id, k  -- an article's spans written together, as annotators and imports do
             """,
             {"step": step, "width": width, "l1": labels[0].pk, "l2": labels[1].pk,
              "l3": labels[2].pk, "user": user.pk, "per": spans_per_article,
@@ -216,10 +229,11 @@ def fill(articles: int, spans_per_article: int) -> None:
         cursor.execute(
             """
             INSERT INTO annotations_spanactor (span_id, actor_id, role)
-            SELECT s.id, (%(actors)s::bigint[])[1 + s.id %% 50], 'source'
+            SELECT s.id, (%(actors)s::bigint[])[1 + abs(hashint8(s.id)::bigint) %% 50], 'source'
             FROM annotations_span s WHERE s.project_id = %(project)s
             UNION ALL
-            SELECT s.id, (%(actors)s::bigint[])[51 + (s.id * 7) %% 200], 'subject'
+            SELECT s.id, (%(actors)s::bigint[])[51 + abs(hashint8(-s.id)::bigint) %% 200],
+                'subject'
             FROM annotations_span s WHERE s.project_id = %(project)s
             """,
             {"actors": actors, "project": project.pk},
@@ -270,6 +284,7 @@ def run(runs: int, explain: bool) -> None:
     n_articles = Article.objects.filter(project=project).count()
     n_spans = Span.objects.filter(project=project).count()
     print(f"PostgreSQL {connection.pg_version}: {n_articles} articles, {n_spans} spans")
+    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
     queries = {
         "common word": "war",
         "topical word": "mobilization",
@@ -308,43 +323,53 @@ def run(runs: int, explain: bool) -> None:
         report("analytics page, whole project", times)
     except (AssertionError, Exception) as error:
         print(f"analytics page: not measured ({error})")
+    print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
     if explain:
         explain_plans(project, user, actor, queries)
 
 
 def explain_plans(project, user, actor, queries):
     from django.db import connection
-    from django.db.models import Count
 
     from annotations.api.filters import ArticleFilter, SpanFilter
     from annotations.models import Article, Span
-    from annotations.selectors import scope_to_user
-    from annotations.selectors.analytics import TRUNC, AnalyticsFilters
+    from annotations.selectors import analytics_pg, scope_to_user
+    from annotations.selectors.analytics import AnalyticsFilters
 
-    def show(title, queryset):
-        sql, params = queryset.query.sql_with_params()
+    def show(title, sql, params):
         with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql, params)
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)
             plan = "\n".join("    " + row[0] for row in cursor.fetchall())
-        print(f"\nEXPLAIN {title}\n{plan}")
+        print(f"\nEXPLAIN {title}\n{plan}", flush=True)
 
-    q = queries["mid-frequency made-up word"]
-    articles = ArticleFilter(
-        {"search": q}, queryset=scope_to_user(Article.objects.all(), user=user)
-    ).qs
-    show(f"articles ?search={q}", articles.values_list("id", "search_rank")[:50])
-    spans = SpanFilter({"search": q}, queryset=scope_to_user(Span.objects.all(), user=user)).qs
-    show(
-        f"spans ?search={q}",
-        spans.order_by("-search_rank", "id").values_list("id", "search_rank")[:50],
-    )
-    rows = (
-        AnalyticsFilters(actor=actor).spans(project)
-        .filter(article__published_on__isnull=False)
-        .annotate(period=TRUNC["month"]("article__published_on"))
-        .order_by().values_list("period", "probability").annotate(n=Count("id"))
-    )  # fmt: skip
-    show(f"timeline actor={actor}", rows)
+    for name in ("common word", "topical word", "phrase"):
+        q = queries[name]
+        articles = ArticleFilter(
+            {"search": q}, queryset=scope_to_user(Article.objects.all(), user=user)
+        ).qs
+        show(
+            f"articles ?search={q}",
+            *articles.values_list("id", "search_rank")[:50].query.sql_with_params(),
+        )
+        spans = SpanFilter({"search": q}, queryset=scope_to_user(Span.objects.all(), user=user)).qs
+        spans = spans.order_by("-search_rank", "id").values_list("id", "search_rank")[:50]
+        show(f"spans ?search={q}", *spans.query.sql_with_params())
+    captured = []
+    real = analytics_pg._rows
+    analytics_pg._rows = lambda sql, params: captured.append((sql, params)) or []
+    try:
+        one = AnalyticsFilters(actor=actor)
+        analytics_pg.timeline_rows(project=project, filters=one, interval="month")
+        both = ("source", "subject")
+        analytics_pg.link_rows(project=project, filters=one, roles=both)
+        analytics_pg.timeline_rows(project=project, filters=AnalyticsFilters(), interval="month")
+        analytics_pg.link_rows(project=project, filters=AnalyticsFilters(), roles=both)
+    finally:
+        analytics_pg._rows = real
+    titles = (f"timeline actor={actor}", f"sources and subjects of actor={actor}'s spans",
+              "timeline of the whole project", "sources and subjects, whole project")  # fmt: skip
+    for title, (sql, params) in zip(titles, captured, strict=True):
+        show(title, sql, params)
 
 
 def main() -> None:

@@ -26,6 +26,7 @@ from django.db import IntegrityError, connection, transaction
 
 from annotations.models import Article, Project
 from annotations.permissions import can_manage, user_role
+from annotations.search import flush_pending_index_entries
 
 from .base import Annotations, LineError, Record
 from .checks import Articles, Prepared, Values, check
@@ -153,4 +154,5 @@ def _write_steps(project, user, records, create_labels, create_actors):
         # A parser may list a file's bad lines before the records it groups (webanno).
         return ImportResult(errors=sorted(result.errors, key=lambda error: error["line"]))
     result.members_added = names.members_added
+    flush_pending_index_entries()  # a common word's search stays on the index after a bulk write
     return result

@@ -202,6 +202,8 @@ class Article(models.Model):
             models.Index(fields=["project", "published_on"]),
             models.Index(fields=["project", "source"]),
             models.Index(fields=["project", "external_id"]),
+            # The languages in use, by a skip scan; a search's match by language (search/).
+            models.Index(fields=["language"], name="annotations_article_language"),
         ]
 
     def __str__(self):

@@ -9,7 +9,13 @@ tokenizer, ``bm25`` (``sqlite.py``); without FTS5, a word-by-word substring matc
 """
 
 from .configs import LANGUAGE_CONFIGS, spelling_variant, ts_config
-from .expressions import SEARCH_MAX, clean_search, search_articles, search_spans
+from .expressions import (
+    SEARCH_MAX,
+    clean_search,
+    flush_pending_index_entries,
+    search_articles,
+    search_spans,
+)
 from .snippets import MARK_START, MARK_STOP, marked_html
 
 __all__ = [
@@ -18,6 +24,7 @@ __all__ = [
     "MARK_STOP",
     "SEARCH_MAX",
     "clean_search",
+    "flush_pending_index_entries",
     "marked_html",
     "search_articles",
     "search_spans",

@@ -2,22 +2,24 @@
 of a queryset, annotated with ``search_rank`` (higher is better) and, when asked, a
 ``search_snippet`` whose hits are marked by ``MARK_START``/``MARK_STOP``.
 
-PostgreSQL: the query is parsed once in each configuration the articles use (usually one or
-two: ``configs_in_use``), and OR-ed into a constant the GIN index answers; where several are in
-use, each row is then matched and ranked in its own language's (a CASE over those constants,
-so no row parses the query again). SQLite asks its FTS5 tables; without
+PostgreSQL: the search is parsed first, in one round trip, in each configuration the articles
+use (``parsed_queries``), and comes back as tsquery constants: the GIN index answers their OR;
+where the configurations disagree (a word stemmed in English, not in ``simple``), each row is
+then matched and ranked in its own language's (a CASE over those constants), and where they
+agree, the one query serves every row. SQLite asks its FTS5 tables; without
 FTS5 every word must be a case-insensitive substring (no stemming, no rank).
 """
 
-from django.db import connection
+from dataclasses import dataclass
+
+from django.db import DatabaseError, connection, transaction
 from django.db.models import BooleanField, FloatField, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 
-from annotations.models import Article
 from annotations.text_search import contains_ignoring_case
 
 from . import sqlite
-from .configs import spelling_variant, ts_config
+from .configs import spelling_variant
 from .snippets import MARK_START, MARK_STOP
 
 SEARCH_MAX = 10_000  # characters of a search string that are read; the rest is left out
@@ -43,14 +45,10 @@ def _fts_ready() -> bool:
     return connection._assay_fts5
 
 
-# Per model: (table, the text columns, the SQL of the row's language)
+# Per model: (table, the text columns)
 _TARGETS = {
-    "article": ("annotations_article", ("title", "body"), "annotations_article.language"),
-    "span": (
-        "annotations_span",
-        ("text", "note"),
-        "(SELECT a.language FROM annotations_article a WHERE a.id = annotations_span.article_id)",
-    ),
+    "article": ("annotations_article", ("title", "body")),
+    "span": ("annotations_span", ("text", "note")),
 }
 
 
@@ -62,40 +60,117 @@ def _nothing(queryset, snippet_field):
     return queryset.none()
 
 
-def configs_in_use() -> list[str]:
-    """The configurations the articles are read in (a scan of their languages: a few ms for
-    10,000 articles)."""
-    languages = Article.objects.order_by().values_list("language", flat=True).distinct()
-    return sorted({ts_config(language) for language in languages}) or ["english"]
+# The articles' languages, found by a skip scan of the index on ``language`` (one probe a
+# language, however many articles), each with its configuration and the search parsed in
+# it: one round trip, a millisecond.
+_PARSE = """
+WITH RECURSIVE languages(language) AS (
+    (SELECT language FROM annotations_article ORDER BY 1 LIMIT 1)
+    UNION ALL
+    SELECT (SELECT a.language FROM annotations_article a
+            WHERE a.language > languages.language ORDER BY 1 LIMIT 1)
+    FROM languages WHERE languages.language IS NOT NULL
+), configs AS (
+    SELECT language, assay_ts_config(language) AS config
+    FROM languages WHERE language IS NOT NULL
+)
+SELECT language, config::text, ({parsed})::text FROM configs ORDER BY 1
+"""
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A search as PostgreSQL reads it: per tsquery (as text), the articles' languages and
+    the configurations that give it; and whether every language gives the same one."""
+
+    languages: dict[str, list[str]]
+    configs: dict[str, list[str]]
+    one_query: bool
+
+
+def parse_search(texts: list[str]) -> Parsed:
+    """``texts`` (the search and its other spelling) parsed by ``websearch_to_tsquery`` in
+    the configuration of each language in use, OR-ed. A configuration that keeps no lexeme
+    (only stop words, only signs) is left out: nothing is found in its language."""
+    parsed = " || ".join("websearch_to_tsquery(config, %s)" for _ in texts)
+    with connection.cursor() as cursor:
+        cursor.execute(_PARSE.format(parsed=parsed), texts)
+        rows = cursor.fetchall()
+    languages, configs = {}, {}
+    for language, config, query in rows:
+        if query:
+            languages.setdefault(query, []).append(language)
+            if config not in configs.setdefault(query, []):
+                configs[query].append(config)
+    return Parsed(languages, configs, len(languages) == 1 and all(row[2] for row in rows))
+
+
+def _article_match(parsed: Parsed) -> tuple[str, list, str, list]:
+    """An article's id is among those of one GIN scan per distinct query, each kept to its
+    languages by the index on ``language`` (a UNION ALL): its vector, 6 kB and out of line,
+    is never read to be matched, only once by the rank. (Matched on the row, the planner
+    would rather read a common word's articles by project and check each one's vector.)"""
+    table = "annotations_article"
+    if parsed.one_query:
+        (query,) = parsed.languages
+        ids = f"SELECT a.id FROM {table} a WHERE a.search_vector @@ %s::tsquery"
+        return f"{table}.id IN ({ids})", [query], "%s::tsquery", [query]
+    arms, params, whens, row_params = [], [], [], []
+    for query, languages in parsed.languages.items():
+        listed = ", ".join("%s" for _ in languages)
+        arms.append(
+            f"SELECT a.id FROM {table} a WHERE a.language IN ({listed}) "
+            "AND a.search_vector @@ %s::tsquery"
+        )
+        params += [*languages, query]
+        whens += ["WHEN %s THEN %s::tsquery" for _ in languages]
+        row_params += [item for language in languages for item in (language, query)]
+    condition = f"{table}.id IN ({' UNION ALL '.join(arms)})"
+    return condition, params, f"(CASE {table}.language {' '.join(whens)} END)", row_params
+
+
+def _span_match(parsed: Parsed) -> tuple[str, list, str, list]:
+    """A span is matched on the row (its vector is small and inline): an OR of one arm per
+    distinct query, ``search_config IN (...) AND vector @@ query``."""
+    vector = "annotations_span.search_vector"
+    if parsed.one_query:
+        (query,) = parsed.languages
+        return f"{vector} @@ %s::tsquery", [query], "%s::tsquery", [query]
+    arms, params, whens, row_params = [], [], [], []
+    for query, configs in parsed.configs.items():
+        listed = ", ".join("%s::regconfig" for _ in configs)
+        arms.append(f"(annotations_span.search_config IN ({listed}) AND {vector} @@ %s::tsquery)")
+        params += [*configs, query]
+        whens += ["WHEN %s::regconfig THEN %s::tsquery" for _ in configs]
+        row_params += [item for config in configs for item in (config, query)]
+    row_query = f"(CASE annotations_span.search_config {' '.join(whens)} END)"
+    return " OR ".join(arms), params, row_query, row_params
 
 
 def _pg_search(queryset, kind, text, *, snippet_field):
-    table, _, language = _TARGETS[kind]
+    """The search's tsquery in each configuration comes back from the database first and is
+    passed as a constant: the planner then sees the words it estimates (three copies of one
+    word OR-ed read as three times as common: a sequential scan), and where every language
+    gives the same query, one query serves every row. Where they differ (a word stemmed in
+    English is not in ``simple``), a row matches the query of its own configuration, and
+    the rank picks the row's query with a CASE on its language or configuration."""
+    table = _TARGETS[kind][0]
     variant = spelling_variant(text)
-    texts = [text] + ([variant] if variant else [])
-    configs = configs_in_use()
-    # The query in each configuration in use: constants, parsed once when planned.
-    queries = {
-        config: " || ".join(f"websearch_to_tsquery('{config}'::regconfig, %s)" for _ in texts)
-        for config in configs
-    }
-    any_query, any_params = " || ".join(queries.values()), texts * len(configs)
-    if len(configs) == 1:
-        (row_query,), row_params = queries.values(), texts
-    else:  # each row in its own language's configuration, the index narrowing first
-        whens = " ".join(f"WHEN '{c}'::regconfig THEN ({q})" for c, q in queries.items())
-        row_query = f"(CASE assay_ts_config({language}) {whens} END)"
-        row_params = texts * len(configs)
+    parsed = parse_search([text] + ([variant] if variant else []))
+    if not parsed.languages:
+        return _nothing(queryset, snippet_field)
+    match = _article_match if kind == "article" else _span_match
+    condition, params, row_query, row_params = match(parsed)
     vector = f"{table}.search_vector"
-    condition, params = f"{vector} @@ ({any_query})", list(any_params)
-    if len(configs) > 1:
-        condition, params = f"{condition} AND {vector} @@ {row_query}", params + row_params
     matches = RawSQL(f"({condition})", params, output_field=BooleanField())
     rank = RawSQL(f"ts_rank_cd({vector}, {row_query})", row_params, output_field=FloatField())
     queryset = queryset.filter(matches).annotate(search_rank=rank)
     if snippet_field:
+        config = (
+            f"assay_ts_config({table}.language)" if kind == "article" else f"{table}.search_config"
+        )
         headline = RawSQL(
-            f"ts_headline(assay_ts_config({language}), {table}.{snippet_field}, {row_query}, %s)",
+            f"ts_headline({config}, {table}.{snippet_field}, {row_query}, %s)",
             [*row_params, HEADLINE],
             output_field=TextField(),
         )
@@ -104,7 +179,7 @@ def _pg_search(queryset, kind, text, *, snippet_field):
 
 
 def _sqlite_search(queryset, kind, text, *, snippet_field):
-    table, columns, _ = _TARGETS[kind]
+    table, columns = _TARGETS[kind]
     variant = spelling_variant(text)
     queries = [q for q in (sqlite.fts5_query(text), variant and sqlite.fts5_query(variant)) if q]
     if not queries:
@@ -136,7 +211,7 @@ def _sqlite_search(queryset, kind, text, *, snippet_field):
 
 
 def _fallback_search(queryset, kind, text, *, snippet_field):
-    _, columns, _ = _TARGETS[kind]
+    _, columns = _TARGETS[kind]
     words = [w for w in sqlite._WORD.findall(text) if w.lower() != "or"]
     if not words:
         return _nothing(queryset, snippet_field)
@@ -175,3 +250,22 @@ def search_spans(queryset: QuerySet, text: str, *, snippet: str | None = None) -
     """Spans of ``queryset`` whose text or note match ``text``, with ``search_rank`` and,
     with ``snippet="text"`` or ``"note"``, ``search_snippet``."""
     return _search(queryset, "span", text, snippet)
+
+
+def flush_pending_index_entries() -> None:
+    """PostgreSQL: move the GIN indexes' pending entries (the inserts ``fastupdate`` defers,
+    a bulk write's) into the indexes, as autovacuum would later. While the list is long, the
+    planner costs the index as if read whole and finds a common word's articles by scanning
+    the table, every article's out-of-line vector read to be matched: a search at 100 ms
+    rather than 35 after an import (bench/search_bench.py). Best effort: a database user
+    that may not (not the indexes' owner) leaves it to autovacuum."""
+    if connection.vendor != "postgresql":
+        return
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT gin_clean_pending_list('annotations_article_search'::regclass), "
+                "gin_clean_pending_list('annotations_span_search'::regclass)"
+            )
+    except DatabaseError:
+        pass

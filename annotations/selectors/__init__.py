@@ -8,6 +8,7 @@ from .analytics import (
     actors_ranked,
     project_timeline,
     source_distribution,
+    sources_and_ranked,
 )
 from .articles import (
     ARTICLE_ORDER,
@@ -88,6 +89,7 @@ __all__ = [
     "registry_stamp",
     "scope_to_user",
     "source_distribution",
+    "sources_and_ranked",
     "span_labels",
     "span_links",
     "span_version_snapshot",

@@ -1,16 +1,18 @@
 """The reads behind a project's analytics: spans counted per period and probability step, per
-source actor, per actor assessed. The figures are made by ``metrics/analytics.py``. They read
-from the replica when there is one (``annotations.replica``)."""
+source actor, per actor assessed. The figures are made by ``metrics/analytics.py``."""
 
 import datetime
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
 from annotations.metrics import analytics
 from annotations.models import ActorRole, Project, Span, SpanActor
 from annotations.replica import replica_reads
+
+from . import analytics_pg
 
 TRUNC = {"month": TruncMonth, "week": TruncWeek, "day": TruncDay}
 
@@ -55,10 +57,9 @@ class AnalyticsFilters:
         return spans
 
 
-@replica_reads()
-def project_timeline(*, project: Project, filters: AnalyticsFilters, interval: str) -> list[dict]:
-    """The series of ``metrics.analytics.timeline``: spans of dated articles, one query."""
-    rows = (
+def timeline_rows_orm(*, project: Project, filters: AnalyticsFilters, interval: str):
+    """``(a day of the period, probability, count)``: the definition, and SQLite's read."""
+    return list(
         filters.spans(project)
         .filter(article__published_on__isnull=False)
         .annotate(period=TRUNC[interval]("article__published_on"))
@@ -66,19 +67,55 @@ def project_timeline(*, project: Project, filters: AnalyticsFilters, interval: s
         .values_list("period", "probability")
         .annotate(n=Count("id"))
     )
+
+
+def link_rows_orm(*, project: Project, filters: AnalyticsFilters, roles: tuple[str, ...]):
+    """``(role, actor id, name, probability, count)``: the links in ``roles`` of the spans,
+    counted per role, actor and probability (a link is one span in one role)."""
+    return list(
+        SpanActor.objects.filter(role__in=roles, span__in=filters.spans(project))
+        .order_by()
+        .values_list("role", "actor_id", "actor__name", "span__probability")
+        .annotate(n=Count("span_id"))
+    )
+
+
+_WAYS = {  # each read: PostgreSQL's fast path, the ORM's
+    "timeline_rows": (analytics_pg.timeline_rows, timeline_rows_orm),
+    "link_rows": (analytics_pg.link_rows, link_rows_orm),
+}
+
+
+def _rows(name: str, **kwargs):
+    """The rows by PostgreSQL's fast path (``analytics_pg``), or by the ORM."""
+    fast, orm = _WAYS[name]
+    return (fast if connection.vendor == "postgresql" else orm)(**kwargs)
+
+
+def _split(rows, *, rank_role: str | None):
+    """Link rows as the distribution's ``(actor, name, probability, count)`` of the sources
+    and the ranking's ``(actor, name, count)`` in ``rank_role``."""
+    sources, ranked = [], {}
+    for role, actor_id, name, probability, count in rows:
+        if role == ActorRole.SOURCE:
+            sources.append((actor_id, name, probability, count))
+        if role == rank_role:
+            ranked[actor_id, name] = ranked.get((actor_id, name), 0) + count
+    return sources, [(actor_id, name, count) for (actor_id, name), count in ranked.items()]
+
+
+@replica_reads()
+def project_timeline(*, project: Project, filters: AnalyticsFilters, interval: str) -> list[dict]:
+    """The series of ``metrics.analytics.timeline``: spans of dated articles, one query."""
+    rows = _rows("timeline_rows", project=project, filters=filters, interval=interval)
     return analytics.timeline(rows, interval)
 
 
 @replica_reads()
 def source_distribution(*, project: Project, filters: AnalyticsFilters) -> list[dict]:
     """Per source actor of the spans, their probability steps (one query)."""
-    rows = (
-        SpanActor.objects.filter(role=ActorRole.SOURCE, span__in=filters.spans(project))
-        .order_by()
-        .values_list("actor_id", "actor__name", "span__probability")
-        .annotate(n=Count("span_id"))
-    )
-    return analytics.distribution(rows)
+    rows = _rows("link_rows", project=project, filters=filters, roles=(ActorRole.SOURCE,))
+    return analytics.distribution(_split(rows, rank_role=None)[0])
 
 
 @replica_reads()
@@ -86,10 +123,16 @@ def actors_ranked(
     *, project: Project, filters: AnalyticsFilters, role: str = ActorRole.SUBJECT, limit: int = 20
 ) -> list[dict]:
     """The actors most often in ``role`` (by default, the subject: whom spans assess)."""
-    rows = (
-        SpanActor.objects.filter(role=role, span__in=filters.spans(project))
-        .order_by()
-        .values_list("actor_id", "actor__name")
-        .annotate(n=Count("span_id", distinct=True))
-    )
-    return analytics.ranked(rows, limit)
+    rows = _rows("link_rows", project=project, filters=filters, roles=(role,))
+    return analytics.ranked(_split(rows, rank_role=role)[1], limit)
+
+
+@replica_reads()
+def sources_and_ranked(
+    *, project: Project, filters: AnalyticsFilters, role: str = ActorRole.SUBJECT, limit: int = 20
+) -> tuple[list[dict], list[dict]]:
+    """``source_distribution`` and ``actors_ranked`` from one read of the links."""
+    roles = tuple(dict.fromkeys((ActorRole.SOURCE, role)))
+    rows = _rows("link_rows", project=project, filters=filters, roles=roles)
+    sources, ranked = _split(rows, rank_role=role)
+    return analytics.distribution(sources), analytics.ranked(ranked, limit)

@@ -45,8 +45,7 @@ def project_analytics(request, slug):
     filters = AnalyticsFilters(**{k: valid[k] for k in FILTERS if valid.get(k) is not None})
     interval = valid.get("interval", "month")
     series = selectors.project_timeline(project=project, filters=filters, interval=interval)
-    sources = selectors.source_distribution(project=project, filters=filters)
-    ranked = selectors.actors_ranked(project=project, filters=filters)
+    sources, ranked = selectors.sources_and_ranked(project=project, filters=filters)
     labels, _ = label_and_annotator_choices(project)
     api = reverse("api-project-detail", args=[project.pk])
     csv_query = {k: v for k, v in given.items() if v and k not in valid["errors"]}

@@ -2,11 +2,14 @@
 figures of ``metrics/analytics.py`` to rectangles, points and ticks. The templates draw them;
 colours come from CSS classes (``.step-0`` … ``.step-6``, ``.step-none``), never inline."""
 
+import math
+
 from annotations.metrics.analytics import STEPS
 from annotations.models import Probability
 
 STEP_LABELS = dict(Probability.choices)
 WIDTH, HEIGHT, PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 720, 260, 44, 44, 12, 40
+LABEL_W = 80  # an ISO date's width on the time axis, and a gap
 
 
 def _nice_step(value: int) -> int:
@@ -28,7 +31,7 @@ def timeline_chart(series: list[dict]) -> dict:
     n = max(len(series), 1)
     slot = plot_w / n
     bars, points, labels, lines, run = [], [], [], [], []
-    every = max(1, round(n / 12))
+    every = math.ceil(n * LABEL_W / plot_w)  # a date label every LABEL_W units at least
     for i, p in enumerate(series):
         h = plot_h * p["count"] / top
         x = PAD_LEFT + i * slot

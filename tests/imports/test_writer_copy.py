@@ -6,7 +6,8 @@ import json
 import pytest
 from django.db import connection
 
-from annotations.models import Article, Membership, Relation, Role, Span, SpanEvent
+from annotations.models import Article, Membership, Relation, Role, Span, SpanActor, SpanEvent
+from annotations.selectors import analytics_pg
 
 from ..corpus import run
 from ..factories import ProjectFactory
@@ -90,6 +91,9 @@ def test_copy_and_orm_write_the_same_rows_and_history(corpus, manager, monkeypat
     assert by_copy.errors == [] and by_copy.spans == 12 and by_copy.relations == 2
     assert written(copied) == written(ormed)
     assert run(copied, "jsonl")[0] == run(ormed, "jsonl")[0] == exported
+    # The links' copies of their spans' facts (the analytics'): COPY writes them itself.
+    assert SpanActor.objects.filter(span__project=copied).exists()
+    assert analytics_pg.links_out_of_step() == 0
 
     # Spans for articles the projects hold (webanno): the same again, beside the first rows.
     def web(project):

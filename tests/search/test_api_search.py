@@ -191,3 +191,43 @@ def test_the_sql_config_agrees_with_python(language):
     with connection.cursor() as cursor:
         cursor.execute("SELECT assay_ts_config(%s)::text", [language])
         assert cursor.fetchone()[0] == ts_config(language)
+
+
+def test_each_row_is_matched_in_its_own_language(annotator, project, label):
+    """A word stemmed in English ('refuses' → 'refus') and not in ``simple`` (Ukrainian):
+    an English article matches by its stem, a Ukrainian one only by the word as written, and
+    one whose raw word happens to be the English stem does not match (no row is matched in
+    another language's configuration). Articles and spans, on both databases."""
+    english = ArticleFactory(project=project, body="Minsk refused the offer.", language="en")
+    written = ArticleFactory(project=project, body="Minsk refused the plan.", language="uk")
+    stem = ArticleFactory(project=project, body="A word: refus, nothing more.", language="uk")
+    spans = {
+        article.pk: span_at(article, word, label=label, annotator=annotator)
+        for article, word in ((english, "refused"), (written, "refused"), (stem, "refus"))
+    }
+    client = client_for(annotator)
+    expected = {english.pk}
+    if connection.vendor != "postgresql":  # FTS5's porter stems every language alike
+        expected = {english.pk, written.pk}  # and "refus" to "refu"
+    assert set(ids(client.get(API + "articles/", {"search": "refuses"}))) == expected
+    found = set(ids(client.get(API + "spans/", {"search": "refuses"})))
+    assert found == {spans[pk].pk for pk in expected}
+    both = {english.pk, written.pk}
+    assert set(ids(client.get(API + "articles/", {"search": "refused"}))) >= both
+    found = set(ids(client.get(API + "spans/", {"search": "refused"})))
+    assert found >= {spans[pk].pk for pk in both}
+
+
+def test_an_articles_new_language_reads_its_spans_again(annotator, manager, project, label):
+    from annotations import services
+
+    english = ArticleFactory(project=project, body="Minsk refused the offer.", language="en")
+    other = ArticleFactory(project=project, body="Kyiv refused it too.", language="uk")
+    span = span_at(english, "refused", label=label, annotator=annotator)
+    span_at(other, "refused", label=label, annotator=annotator)  # two languages in use
+    client = client_for(annotator)
+    assert span.pk in ids(client.get(API + "spans/", {"search": "refuses"}))
+    services.article_update(article=english, user=manager, language="uk")
+    if connection.vendor == "postgresql":  # read as written now: no stem (FTS5 stems all)
+        assert ids(client.get(API + "spans/", {"search": "refuses"})) == []
+    assert span.pk in ids(client.get(API + "spans/", {"search": "refused"}))
