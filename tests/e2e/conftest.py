@@ -22,6 +22,19 @@ from annotations.models import Article, Label, Membership, Project, Role
 from tests.factories import UserFactory
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# A folder for the pages' screenshots (``ASSAY_SCREENSHOTS=docs`` refreshes the README's images).
+SCREENSHOTS = os.environ.get("ASSAY_SCREENSHOTS")
+
+
+def screenshot(page, name: str, **options) -> None:
+    """The page as it looks, saved as ``name`` in ``ASSAY_SCREENSHOTS`` when set; a plain test
+    run writes nothing, so it leaves the checkout (docs/) as it was. The caret is left as it
+    is: hiding it, Playwright's default, injects a style the page's CSP refuses."""
+    if SCREENSHOTS:
+        options.setdefault("caret", "initial")
+        page.screenshot(path=os.path.join(SCREENSHOTS, name), **options)
+
+
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

@@ -1,7 +1,6 @@
 """The annotate page in headless Chromium: offsets in code points, overlaps, the panel, keys."""
 
 import re
-from pathlib import Path
 
 import pytest
 from django.db.models import F
@@ -10,11 +9,10 @@ from playwright.sync_api import expect
 from annotations import services
 from annotations.models import Actor, ArticleProgress, Relation, Span, SpanActor
 
-from .conftest import make_span, settled
+from .conftest import make_span, screenshot, settled
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 # Select ``needle`` (its first occurrence in a segment) with a DOM Range, as a mouse would.
 SELECT_JS = """([needle, pad]) => {
@@ -188,7 +186,7 @@ def test_panel_edits_label_probability_and_actors(page, workspace):
         ("Dmitry Peskov", "source"),
     }
     page.locator("#side").evaluate("el => el.scrollTo(0, 0)")
-    page.screenshot(path=str(DOCS / "panel.png"))
+    screenshot(page, "panel.png")
 
 
 def test_the_words_suggestion_sets_the_probability_and_a_relation_is_removed(page, workspace):
@@ -423,9 +421,9 @@ def test_screenshots_of_the_project_and_annotate_pages(page, workspace, live_ser
         )
     page.goto(workspace.url)
     expect(page.locator("#doc-text mark").first).to_be_visible()
-    page.screenshot(path=str(DOCS / "annotate.png"))
+    screenshot(page, "annotate.png")
     page.goto(f"{live_server.url}/projects/{workspace.project.slug}/")
     expect(page.locator("table.articles")).to_contain_text("Lukashenko rejects integration")
-    page.screenshot(path=str(DOCS / "project.png"))
+    screenshot(page, "project.png")
     page.get_by_label("Title contains").fill("daily update 1")
     expect(page.locator("table.articles tbody tr")).to_have_count(1)

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from annotations import services
 from annotations.models import Span
 
+from .conftest import screenshot
 from .test_annotate import held_requests, select, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -119,7 +120,7 @@ def test_a_skip_link_and_alt_t_reach_the_text_and_alt_l_the_labels(page, workspa
     help_rows = page.locator("#help")
     expect(help_rows).to_contain_text("Jump into the text from anywhere")
     expect(help_rows).to_contain_text("Undo your last change")
-    page.screenshot(path="/tmp/caret-help.png")
+    screenshot(page, "caret-help.png")
 
 
 @pytest.mark.parametrize("article", ["small", "big"])
@@ -210,7 +211,7 @@ def test_the_caret_stays_in_the_big_article_and_in_view(page, big):
     wait_for(page, lambda: Span.objects.filter(label__name="Denial").exists())
     denial = Span.objects.get(label__name="Denial")
     assert abs(denial.start - middle) < 100
-    page.screenshot(path="/tmp/caret-big.png")
+    screenshot(page, "caret-big.png")
 
 
 def test_a_cleared_selection_is_never_labelled(page, workspace):

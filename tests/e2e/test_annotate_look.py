@@ -4,7 +4,6 @@ text (the big article included), a stale edit re-applied, and the README's scree
 
 import io
 import re
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -17,11 +16,10 @@ from annotations import colors, services
 from annotations.models import Article, Relation, Span
 from tests.views.test_annotate import large_article
 
-from .conftest import make_span, settled
+from .conftest import make_span, screenshot, settled
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 BIG = 20_000  # ms: the big article's waits, on a machine other test runs share
 
 
@@ -331,5 +329,5 @@ def test_screenshots_of_the_annotate_page_at_1280_and_1920(
                 "(el) => el.scrollIntoView({block: 'center'})"
             )
         page.wait_for_timeout(200)
-        page.screenshot(path=str(DOCS / f"annotate-{width}.png"))
+        screenshot(page, f"annotate-{width}.png")
         context.close()

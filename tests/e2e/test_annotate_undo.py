@@ -8,7 +8,7 @@ from annotations import services
 from annotations.models import Actor, Membership, Role, Span, SpanActor
 from tests.factories import UserFactory
 
-from .conftest import make_span, settled
+from .conftest import make_span, screenshot, settled
 from .test_annotate import select
 from .test_annotate_caret import FAST
 
@@ -98,7 +98,7 @@ def test_undo_every_kind_of_change_in_turn(page, workspace):
     live(page, "Undone: deleted Claim “Belarus remains unlikely”.")
     expect(page.locator(f'#doc-text mark[data-spans="{span.pk}"]')).to_have_count(1)
     assert Span.objects.get().pk == span.pk
-    page.screenshot(path="/tmp/undo.png")
+    screenshot(page, "undo.png")
 
 
 def test_an_undo_is_refused_when_someone_changed_the_span_since(page, workspace):
@@ -117,7 +117,7 @@ def test_an_undo_is_refused_when_someone_changed_the_span_since(page, workspace)
     )
     assert Span.objects.get().status == "accepted"
     expect(page.locator(f'#doc-text mark[data-spans="{span.pk}"]')).to_have_count(1)
-    page.screenshot(path="/tmp/undo-refused.png")
+    screenshot(page, "undo-refused.png")
     # The refused change is dropped: the next undo has nothing left.
     page.keyboard.press("Control+z")
     live(page, "Nothing to undo on this page.")

@@ -3,7 +3,6 @@ assigns, annotators work blind, a reviewer compares, promotes, removes from gold
 and the gold export holds the result."""
 
 import json
-import os
 
 import pytest
 from django.conf import settings
@@ -11,12 +10,11 @@ from playwright.sync_api import expect
 
 from annotations import services
 from annotations.models import Assignment, Role, Span
-from tests.e2e.conftest import signed_in_page
+from tests.e2e import conftest
+from tests.e2e.conftest import screenshot, signed_in_page
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.e2e
-
-SCREENSHOTS = os.environ.get("ASSAY_SCREENSHOTS")  # a folder: the pages as they look
 
 
 def team(workspace):
@@ -75,7 +73,7 @@ def test_assign_from_the_page_by_keyboard(page, live_server, workspace):
     page.keyboard.press("Enter")
     expect(page.get_by_text("7 assignments.")).to_be_visible()
     assert Assignment.objects.count() == 7
-    if SCREENSHOTS:  # with some work done
+    if conftest.SCREENSHOTS:  # with some work done
         for assignment in Assignment.objects.filter(annotator=people["bob"])[:2]:
             services.article_mark_done(article=assignment.article, user=people["bob"], done=True)
         started = Assignment.objects.filter(annotator=people["carol"]).first().article
@@ -84,7 +82,7 @@ def test_assign_from_the_page_by_keyboard(page, live_server, workspace):
             annotator=people["carol"],
         )  # fmt: skip
         page.reload()
-        page.screenshot(path=os.path.join(SCREENSHOTS, "assign.png"), full_page=True)
+        screenshot(page, "assign.png", full_page=True)
 
 
 def test_a_blind_annotator_sees_none_of_anothers_spans(browser, live_server, workspace):
@@ -102,8 +100,7 @@ def test_a_blind_annotator_sees_none_of_anothers_spans(browser, live_server, wor
         first = page.locator("table.articles tbody tr").first
         expect(first).to_contain_text("Assigned to you")
         expect(first).to_contain_text("Not started")
-        if SCREENSHOTS:
-            page.screenshot(path=os.path.join(SCREENSHOTS, "project-annotator.png"), full_page=True)
+        screenshot(page, "project-annotator.png", full_page=True)
         page.goto(workspace.url)
         expect(page.locator("#doc-text")).to_be_visible()
         assert page.locator("#doc-text mark").count() == 0
@@ -236,5 +233,4 @@ def test_screenshot_of_the_compare_page(page, live_server, workspace):
     page.goto(f"{live_server.url}/projects/{workspace.project.slug}/articles/{article.pk}/compare/")
     page.keyboard.press("n")
     expect(page.locator(".place.current")).to_have_count(1)
-    if SCREENSHOTS:
-        page.screenshot(path=os.path.join(SCREENSHOTS, "compare.png"), full_page=True)
+    screenshot(page, "compare.png", full_page=True)

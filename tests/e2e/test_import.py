@@ -2,7 +2,6 @@
 reload and a closed tab to its result; the spans are then on the article."""
 
 import json
-import os
 import threading
 from datetime import timedelta
 
@@ -12,15 +11,11 @@ from playwright.sync_api import expect
 from annotations.models import Article, Job, JobStatus, Span
 from annotations.services import jobs as job_services
 
+from .conftest import screenshot
+
 pytestmark = pytest.mark.e2e
 
 ARTICLES = 3000
-SHOTS = os.environ.get("ASSAY_SCREENSHOTS")  # a directory: the pages at 1280 px, to look at
-
-
-def shot(page, name):
-    if SHOTS:
-        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
 
 
 @pytest.fixture
@@ -70,7 +65,7 @@ def test_import_through_the_page_runs_as_a_job_that_outlives_a_reload(
     page.reload()  # mid-way: the job runs on, and the page finds it again
     expect(page.locator("#job-state")).to_contain_text("Running…")
     assert Article.objects.filter(project=workspace.project).count() == 1  # nothing half-there
-    shot(page, "import-job-running")
+    screenshot(page, "import-job-running.png", full_page=True)
 
     url = page.url
     page.close()  # the tab closed; another one opened later finds the job
@@ -84,10 +79,10 @@ def test_import_through_the_page_runs_as_a_job_that_outlives_a_reload(
     assert job.status == JobStatus.SUCCEEDED and job.progress == 1.0
     assert Article.objects.filter(project=workspace.project).count() == ARTICLES + 1
     assert Span.objects.filter(article__title="Spans inside").count() == 2
-    shot(again, "import-job-done")
+    screenshot(again, "import-job-done.png", full_page=True)
     again.goto(f"{live_server.url}/projects/{workspace.project.slug}/import/")
     expect(again.locator(".recent-jobs")).to_contain_text("articles.jsonl")
-    shot(again, "import-page")
+    screenshot(again, "import-page.png", full_page=True)
 
     article = Article.objects.get(title="Spans inside")
     again.goto(f"{live_server.url}/projects/{workspace.project.slug}/articles/{article.pk}/")
@@ -111,7 +106,7 @@ def test_a_file_in_the_wrong_format_is_refused_at_once_with_the_one_that_fits(
 
     result = page.locator("#import-result")
     expect(result).to_contain_text("This looks like a doccano file")
-    shot(page, "import-refused-format")
+    screenshot(page, "import-refused-format.png", full_page=True)
     assert not Job.objects.exists()
     page.get_by_role("button", name="Import it as doccano").click()  # the same file, as doccano
     page.wait_for_url("**/jobs/*/")
@@ -134,4 +129,4 @@ def test_a_file_with_bad_lines_fails_its_job_and_the_page_lists_them(
     expect(state).to_contain_text("2 bad lines: nothing was imported.")
     expect(state.locator("table.import-errors tbody tr")).to_have_count(2)
     assert Article.objects.filter(project=workspace.project).count() == 1  # the fixture's
-    shot(page, "import-job-failed")
+    screenshot(page, "import-job-failed.png", full_page=True)

@@ -2,7 +2,6 @@
 snippets that open the annotate page at the hit, the charts with their tables."""
 
 import datetime
-import os
 
 import pytest
 from playwright.sync_api import expect
@@ -10,15 +9,9 @@ from playwright.sync_api import expect
 from annotations import services
 from annotations.models import Actor, ActorRole
 
-from .conftest import make_span
+from .conftest import make_span, screenshot
 
 pytestmark = pytest.mark.e2e
-SHOTS = os.environ.get("ASSAY_SCREENSHOTS")  # a directory: the pages' screenshots go there
-
-
-def shot(page, name):
-    if SHOTS:
-        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
 
 
 def test_search_from_the_project_page_opens_the_hit(page, live_server, workspace):
@@ -32,7 +25,7 @@ def test_search_from_the_project_page_opens_the_hit(page, live_server, workspace
     # Shown as text, never run (PostgreSQL's parser reads <tags> as markup and leaves them
     # out of its snippets; FTS5 keeps them, escaped).
     assert "alert(1)" in hit.inner_text() and hit.locator("script").count() == 0
-    shot(page, "search")
+    screenshot(page, "search.png", full_page=True)
     hit.click()
     page.wait_for_url(f"**/articles/{workspace.article.pk}/?span={span.pk}")
     expect(page.locator("#span-panel, .panel").first).to_be_visible()
@@ -68,7 +61,7 @@ def test_analytics_page_draws_the_charts(page, live_server, workspace):
     expect(page.locator("#ranked svg rect.bar")).to_have_count(1)
     page.click("#timeline summary")
     expect(page.locator("#timeline table")).to_contain_text("2026-07-01")
-    shot(page, "analytics")
+    screenshot(page, "analytics.png", full_page=True)
     href = page.locator("#timeline a.csv").get_attribute("href")
     csv = page.request.get(live_server.url + href)
     assert csv.ok and csv.text().startswith("period,count,")

@@ -1,16 +1,14 @@
 """The members page in Chromium, from the keyboard alone: add, change a role, remove."""
 
-import os
-
 import pytest
 from playwright.sync_api import expect
 
 from annotations.models import Membership, Role
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.e2e
+from .conftest import screenshot
 
-SCREENSHOTS = os.environ.get("ASSAY_SCREENSHOTS")  # a folder: the pages as they look
+pytestmark = pytest.mark.e2e
 
 
 def roles(project):
@@ -53,8 +51,7 @@ def test_members_by_keyboard(page, live_server, workspace):
     page.keyboard.press("Enter")
     expect(page.locator("#members [role=status]")).to_have_text("carol is now reviewer.")
     expect(page.get_by_label("Role of carol")).to_be_focused()
-    if SCREENSHOTS:
-        page.screenshot(path=os.path.join(SCREENSHOTS, "members.png"), full_page=True)
+    screenshot(page, "members.png", full_page=True)
 
     # The last manager is kept: alice cannot make herself an annotator.
     page.get_by_label("Role of alice").focus()
@@ -64,8 +61,7 @@ def test_members_by_keyboard(page, live_server, workspace):
     expect(page.locator("#members [role=alert]")).to_have_text(
         "A project needs at least one manager."
     )
-    if SCREENSHOTS:
-        page.screenshot(path=os.path.join(SCREENSHOTS, "members-last-manager.png"), full_page=True)
+    screenshot(page, "members-last-manager.png", full_page=True)
     assert roles(project)["alice"] == Role.MANAGER
 
     # Remove bob by his button.

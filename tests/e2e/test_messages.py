@@ -2,19 +2,16 @@
 link to the span already there, the import page's format that fits a refused file."""
 
 import json
-import os
 
 import pytest
 from playwright.sync_api import expect
 
 from annotations.models import Article, Job, Span
 
-from .conftest import make_span
+from .conftest import make_span, screenshot
 from .test_annotate import select
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = os.environ.get("ASSAY_SCREENSHOTS")  # a folder: the pages as they look
 
 
 def test_the_duplicate_message_links_to_the_span_already_there(page, workspace):
@@ -26,8 +23,7 @@ def test_the_duplicate_message_links_to_the_span_already_there(page, workspace):
     expect(errors).to_contain_text(
         "You already marked “Belarus remains unlikely” as Assessment (characters "
     )
-    if SCREENSHOTS:
-        page.screenshot(path=os.path.join(SCREENSHOTS, "duplicate-span.png"))
+    screenshot(page, "duplicate-span.png")
     errors.get_by_role("link", name="Show that span").click()
     expect(page.locator("#span-panel")).to_have_attribute("data-span", str(existing.pk))
     assert Span.objects.count() == 1
@@ -49,8 +45,7 @@ def test_the_import_page_suggests_the_format_that_fits(
     result = page.locator("#import-result")
     expect(result).to_contain_text("This looks like a doccano file: import it as doccano.")
     expect(result).to_contain_text("“doccano.jsonl” does not read as jsonl.")
-    if SCREENSHOTS:
-        page.screenshot(path=os.path.join(SCREENSHOTS, "import-suggestion.png"), full_page=True)
+    screenshot(page, "import-suggestion.png", full_page=True)
     worker.start()
     result.get_by_role("button", name="Import it as doccano").click()
     expect(page.locator("#job-state")).to_contain_text("Imported 3 articles", timeout=30_000)
