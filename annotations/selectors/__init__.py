@@ -45,10 +45,13 @@ from .spans import (
 )
 from .suggestions import (
     ArticleSuggestions,
+    SpanProposals,
     article_for_suggestions,
     article_suggestions,
+    builtin_suggestions,
     registry_names,
     registry_stamp,
+    span_proposals,
     suggestion_backend_of,
 )
 
@@ -64,6 +67,7 @@ __all__ = [
     "ExportRelation",
     "ExportSpan",
     "GoldStatus",
+    "SpanProposals",
     "actors_ranked",
     "actors_search",
     "actors_with_counts",
@@ -78,6 +82,7 @@ __all__ = [
     "article_target",
     "articles_for_user",
     "blind_project_ids",
+    "builtin_suggestions",
     "export_articles",
     "hide_others_work",
     "project_agreement",
@@ -90,6 +95,7 @@ __all__ = [
     "source_distribution",
     "span_labels",
     "span_links",
+    "span_proposals",
     "span_version_snapshot",
     "spans_for_user",
     "suggestion_backend_of",

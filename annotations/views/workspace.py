@@ -202,6 +202,7 @@ class Workspace:
             "relation_form_url": self.url("span-relation-form", span.pk),
             "relation_remove_url": self.url("span-relation-remove", span.pk),
             "panel_url": self.url("span-panel", span.pk),
+            "proposals_url": self.url("span-proposals", span.pk),
             "suggestion": _suggestion(span),
             **extra,
         }
