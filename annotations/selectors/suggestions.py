@@ -2,11 +2,14 @@
 matcher), the article as its member sees it, the user's spans and dismissals there, the
 project's labels. ``article_suggestions`` puts them together."""
 
+import logging
+import threading
+import time
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Count, Max
 
 from annotations import estimative
@@ -32,6 +35,8 @@ from annotations.suggestions import (
 from annotations.suggestions.ml import backend_suggestions
 
 from .scope import scope_to_user
+
+logger = logging.getLogger(__name__)
 
 
 def registry_stamp() -> tuple:
@@ -101,6 +106,31 @@ def current_matcher() -> tuple[Hashable, ActorMatcher]:
     # A large registry is rebuilt in the background while the previous version answers.
     large = stamp[0] >= getattr(settings, "SUGGESTIONS_BACKGROUND_BUILD_FROM", 2000)
     return registry_matcher(stamp, registry_names, background=large, done=connection.close)
+
+
+def warm_matcher() -> threading.Thread:
+    """Build the registry's matcher in a thread (a server process as it starts: config/wsgi.py),
+    so that no request waits for it; a request that comes during the build waits for that
+    build rather than making its own. A database not reachable yet leaves the build to the
+    first request."""
+
+    def build() -> None:
+        began = time.perf_counter()
+        try:
+            _, matcher = current_matcher()
+            logger.info(
+                "suggestions: matcher of %s names built in %.2f s at start",
+                matcher.size,
+                time.perf_counter() - began,
+            )
+        except DatabaseError as exc:
+            logger.warning("suggestions: matcher not built at start (%s)", exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=build, name="assay-warm-matcher", daemon=True)
+    thread.start()
+    return thread
 
 
 def builtin_suggestions(

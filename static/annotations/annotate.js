@@ -1340,10 +1340,12 @@
     sgBoxes = new Map();
   }
 
-  /* Paragraphs on screen (with a screen's margin), by a binary search on their positions. */
+  /* Paragraphs on screen, by a binary search on their positions. Only those: measuring text
+     in a paragraph off screen would lay it out (content-visibility skips them), changing its
+     height from the placeholder's and moving the text under the reader's eyes. */
   function parasInView() {
     const paras = text.children;
-    const margin = window.innerHeight;
+    const margin = 0;
     let lo = 0;
     let hi = paras.length - 1;
     let first = paras.length;

@@ -208,7 +208,9 @@ def test_a_span_panel_proposes_actors_source_and_grade_then_takes_them(world, an
         ("Dmitry Peskov", "source")
     ]
     # Taken: nothing is proposed any more; a stale version is refused.
-    assert "proposals-form" not in client.get(url("span-proposals", article, span.pk)).content.decode()
+    assert (
+        "proposals-form" not in client.get(url("span-proposals", article, span.pk)).content.decode()
+    )
     stale = client.post(url("span-proposals", article, span.pk), {"version": 1}, **HX)
     assert stale.status_code == 200 and "Nothing left to take" in stale.content.decode()
 
