@@ -38,7 +38,7 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from annotate_bench import Browser, bench_env, prepare, sign_in
-from api_bench import HOST, free_port, percentile, start_server
+from api_bench import HOST, free_port, manage, percentile, start_server
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [  # as tests/e2e/conftest.py and STACK.md
