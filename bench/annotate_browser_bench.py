@@ -66,6 +66,13 @@ window.__suggested = new Promise((resolve) => {
 });
 """
 
+# The time the suggestions were drawn and their count (-1: they could not be read); a page
+# that never reads them fails after 30 s rather than hanging.
+SUGGESTED = """() => Promise.race([
+  window.__suggested,
+  new Promise((_, reject) => setTimeout(() => reject(new Error("no suggestions in 30 s")), 30000)),
+])"""
+
 # --suggestions: a registry of that many actors, two of which the big article names in every
 # paragraph ("ISW", "Belarus"), so that the page has thousands of suggestions to show.
 REGISTRY = """
@@ -179,7 +186,8 @@ def main() -> None:
         server = start_server(env, port, workdir / "gunicorn.log")
         client = Browser(port)
         sign_in(client)
-        url = f"http://{HOST}:{port}/projects/{slug}/articles/{article_id}/"
+        site = f"http://{HOST}:{port}/"
+        url = f"{site}projects/{slug}/articles/{article_id}/"
 
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
@@ -188,7 +196,9 @@ def main() -> None:
             def new_page():
                 context = browser.new_context(viewport={"width": 1280, "height": 800})
                 context.add_cookies(
-                    [{"name": k, "value": v, "url": url} for k, v in client.cookies.items()]
+                    # For the whole site (a cookie set for the page's URL would reach no other
+                    # path, such as the API the page reads its suggestions from).
+                    [{"name": k, "value": v, "url": site} for k, v in client.cookies.items()]
                 )
                 context.add_init_script(SETTLE_PROBE)
                 page = context.new_page()
@@ -202,7 +212,7 @@ def main() -> None:
                 page.goto(url)
                 cold.append(page.evaluate("window.__settled"))
                 if args.suggestions:
-                    cold_suggested.append(page.evaluate("window.__suggested")[0])
+                    cold_suggested.append(page.evaluate(SUGGESTED)[0])
                 context.close()
             context, page = new_page()
             page.goto(url)
@@ -212,10 +222,12 @@ def main() -> None:
                 settle.append(page.evaluate("window.__settled"))
                 parts.append(page.evaluate(NAVIGATION_PARTS))
                 if args.suggestions:
-                    at, count = page.evaluate("window.__suggested")
+                    at, count = page.evaluate(SUGGESTED)
                     suggested.append(at)
                     counts.add(count)
             if args.suggestions:
+                if -1 in counts:
+                    raise SystemExit(f"the page says: {page.inner_text('#sg-status')}")
                 drawn = page.locator("#sg-layer .sg").count()
                 print(f"suggestions on the page: {sorted(counts)}; {drawn} boxes drawn (in view)")
 

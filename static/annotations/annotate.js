@@ -1470,6 +1470,7 @@
       })
       .catch((err) => {
         if (sgStatus) sgStatus.textContent = "Suggestions could not be read (" + err.message + ").";
+        text.dispatchEvent(new CustomEvent("assay:suggestions", { detail: { count: -1, error: err.message } }));
       });
   }
 
