@@ -145,13 +145,23 @@ ARM = """(start) => {
   });
   observer.observe(document.getElementById("doc-text"), {subtree: true, childList: true,
                                                          attributes: true});
-  document.body.addEventListener("htmx:beforeSend", () => { probe.sent = performance.now(); },
-                                 {once: true});
-  document.body.addEventListener("htmx:beforeSwap", () => { probe.answered = performance.now(); },
-                                 {once: true});
-  document.body.addEventListener("htmx:afterSwap", () => {
+  // The span create's own request only: the panel it opens loads its proposals with another.
+  const create = (e) => {
+    const detail = e.detail || {};
+    const elt = (detail.requestConfig && detail.requestConfig.elt) || detail.elt;
+    return Boolean(elt && elt.id === "span-create-form");
+  };
+  document.body.addEventListener("htmx:beforeSend", (e) => {
+    if (create(e) && probe.sent === null) probe.sent = performance.now();
+  });
+  document.body.addEventListener("htmx:beforeSwap", (e) => {
+    if (create(e) && probe.answered === null) probe.answered = performance.now();
+  });
+  document.body.addEventListener("htmx:afterSwap", (e) => {
+    if (!create(e) || probe.confirmed !== null) return;
+    probe.confirmed = -1;
     requestAnimationFrame(() => { probe.confirmed = performance.now(); observer.disconnect(); });
-  }, {once: true});
+  });
 }"""
 
 
@@ -265,11 +275,15 @@ def main() -> None:
                 page.evaluate(ARM, start)
                 with page.expect_response(lambda r: r.request.method == "POST"):
                     page.keyboard.press("0")
-                page.wait_for_function(
-                    # A function, not an expression: the page's CSP allows no eval of a string.
-                    "() => window.__probe.confirmed !== null && window.__probe.shown > 0",
-                    timeout=10_000,
-                )
+                try:
+                    page.wait_for_function(
+                        # A function, not an expression: the page's CSP allows no eval of a string.
+                        "() => window.__probe.confirmed > 0 && window.__probe.shown > 0",
+                        timeout=10_000,
+                    )
+                except Exception:
+                    print("the last keypress:", page.evaluate("window.__probe"))
+                    raise
                 probe = page.evaluate("window.__probe")
                 shown.append(probe["shown"] - probe["key"])
                 confirmed.append(probe["confirmed"] - probe["key"])
