@@ -1389,10 +1389,17 @@
     return lines;
   }
 
-  /* Draw the suggestions of the paragraphs in view that are not drawn yet: every position is
-     read first, then every box written, so the layout is computed once. */
+  /* Draw the suggestions of the paragraphs in view that are not drawn yet (all of them again
+     after a ``redrawSuggestions``): every position is read first, then every box written, so
+     the layout is computed once. */
   function drawSuggestions() {
     sgQueued = false;
+    if (sgStale) {
+      sgStale = false;
+      sgDrawn = new Map();
+      sgBoxes = new Map();
+      if (layer) layer.replaceChildren();
+    }
     if (!layer || !suggestions.length) return;
     const todo = [];
     for (const para of parasInView()) {
@@ -1440,6 +1447,13 @@
   function redrawSuggestions() {
     clearLayer();
     drawSuggestions();
+  }
+
+  /* Redraw once the frame being made is painted: after a swap, the new span shows first. */
+  let sgStale = false;
+  function redrawLater() {
+    sgStale = true;
+    requestAnimationFrame(() => setTimeout(drawSuggestions, 0));
   }
 
   window.addEventListener("scroll", queueDraw, { passive: true });
@@ -1536,7 +1550,7 @@
     suggestions = suggestions.filter((s) => !gone(s));
     sgFocus = focused && !wasHere ? suggestions.indexOf(focused) : -1;
     updateBar();
-    redrawSuggestions();
+    redrawLater();
     if (wasHere && document.activeElement === text) {
       const next = firstFrom(start);
       if (next < suggestions.length) focusSuggestion(next);
@@ -1615,13 +1629,10 @@
   document.body.addEventListener("htmx:afterRequest", (e) => {
     if (BULK.test(requestPath(e.detail).split("?")[0]) && e.detail.xhr && e.detail.xhr.status === 200) loadSuggestions();
   });
-  // Paragraphs swapped in (a new span, a change): their boxes are drawn again.
+  // Paragraphs swapped in (a new span, a change): the boxes are drawn again, after the frame
+  // that shows the swap.
   document.body.addEventListener("htmx:afterSettle", () => {
-    if (suggestions.length) redrawSuggestions();
-    if (sgFocus >= 0) {
-      const s = suggestions[sgFocus];
-      if (s && sgBoxes.has(s)) sgBoxes.get(s).forEach((box) => box.classList.add("focus"));
-    }
+    if (suggestions.length && !sgStale) redrawLater();
   });
 
   // A click on plain text inside a suggestion focuses it (the boxes take no clicks).
