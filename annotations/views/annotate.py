@@ -89,11 +89,7 @@ def span_create(request, slug, article_id):
     valid = form.is_valid()
     near = (form.cleaned_data["start"], form.cleaned_data["end"]) if valid else None
     ws = Workspace.for_write(request, slug, article_id, near)
-    label = None
-    if valid:
-        label = next((x for x in ws.span_labels if x.pk == form.cleaned_data["label"]), None)
-        if label is None:
-            form.add_error("label", "Select one of the project's span labels.")
+    label = ws.form_label(form)
     if not form.is_valid():
         return error_response(request, f"The span was not saved. {form_message(form)}")
     data = form.cleaned_data

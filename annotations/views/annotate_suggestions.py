@@ -68,11 +68,7 @@ def label_all(request, slug, article_id):
     has it (``services.span_label_all``: as written, on word boundaries, all or nothing)."""
     form = SpanCreateForm(request.POST)
     ws = Workspace.for_write(request, slug, article_id, None)
-    label = None
-    if form.is_valid():
-        label = next((x for x in ws.span_labels if x.pk == form.cleaned_data["label"]), None)
-        if label is None:
-            form.add_error("label", "Select one of the project's span labels.")
+    label = ws.form_label(form)
     if not form.is_valid():
         return error_response(request, f"Nothing was labelled. {form_message(form)}")
     data = form.cleaned_data

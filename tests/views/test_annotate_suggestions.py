@@ -10,10 +10,9 @@ from django.urls import reverse
 
 from annotations import services
 from annotations.models import Actor, Span, SpanActor, SpanEvent
-from annotations.suggestions import forget_cached
-from annotations.suggestions.actors import forget_matcher
 
 from ..factories import ArticleFactory, LabelFactory, ProjectFactory
+from ..suggestions.conftest import fresh_matcher  # noqa: F401  (autouse: a matcher per test)
 
 HX = {"HTTP_HX_REQUEST": "true"}
 BODY = (
@@ -24,15 +23,6 @@ BODY = (
 
 def url(name, article, *args):
     return reverse(f"annotations:{name}", args=[article.project.slug, article.pk, *args])
-
-
-@pytest.fixture(autouse=True)
-def fresh_matcher():
-    forget_matcher()
-    forget_cached()
-    yield
-    forget_matcher()
-    forget_cached()
 
 
 @pytest.fixture
