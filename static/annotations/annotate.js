@@ -1456,11 +1456,25 @@
     requestAnimationFrame(() => setTimeout(drawSuggestions, 0));
   }
 
-  window.addEventListener("scroll", queueDraw, { passive: true });
-  window.addEventListener("resize", () => {
-    clearLayer();
-    queueDraw();
-  });
+  // Drawn once the scrolling has stopped: measuring text in a paragraph that a jump (Ctrl+End)
+  // has just brought into view, before the browser has laid it out for that frame, moved the
+  // text under the caret (content-visibility lays such paragraphs out late).
+  let sgScrolled = null;
+  window.addEventListener(
+    "scroll",
+    () => {
+      clearTimeout(sgScrolled);
+      sgScrolled = setTimeout(queueDraw, 150);
+    },
+    { passive: true }
+  );
+  // The text's height changes (the window's width, paragraphs laid out late as they come into
+  // view, labels shown in the text): every box is placed anew.
+  if (window.ResizeObserver) {
+    new ResizeObserver(() => {
+      if (suggestions.length) redrawLater();
+    }).observe(text);
+  }
 
   function loadSuggestions() {
     const url = text.dataset.suggestionsUrl;
@@ -1503,8 +1517,8 @@
         reveal(lines[lines.length - 1]);
       }
     }
-    drawSuggestions();
     if (sgBoxes.has(s)) sgBoxes.get(s).forEach((box) => box.classList.add("focus"));
+    else queueDraw(); // drawn with the paragraph, focused (after any scroll has settled)
     announce("Suggestion " + (index + 1) + " of " + suggestions.length + ": " + describe(s) + ". Enter accepts, Backspace dismisses.");
   }
 
