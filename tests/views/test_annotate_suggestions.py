@@ -213,3 +213,18 @@ def test_proposals_of_another_users_span_are_404(world, annotator, make_member):
     )
     response = world["client"].get(url("span-proposals", article, span.pk), **HX)
     assert response.status_code == 404
+
+
+def test_taking_proposals_on_a_stale_panel_is_refused(world, annotator):
+    article, client = world["article"], world["client"]
+    statement = "Minsk would probably not join"
+    start = BODY.index(statement)
+    span = services.span_create(
+        article=article, start=start, end=start + len(statement),
+        label=world["labels"]["Claim"], annotator=annotator,
+    )  # fmt: skip
+    services.span_update(span=span, user=annotator, version=span.version, note="changed")
+    stale = client.post(url("span-proposals", article, span.pk), {"version": 1}, **HX)
+    assert stale.status_code == 409
+    span.refresh_from_db()
+    assert span.probability is None and not SpanActor.objects.filter(span=span).exists()
