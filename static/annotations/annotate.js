@@ -1479,7 +1479,8 @@
   function loadSuggestions() {
     const url = text.dataset.suggestionsUrl;
     if (!url || !layer) return Promise.resolve();
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    // The page's <head> preloads this URL: the answer is on its way while the page is parsed.
+    return fetch(url, { credentials: "same-origin" })
       .then((response) => {
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.json();
