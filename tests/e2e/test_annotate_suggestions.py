@@ -278,3 +278,23 @@ def test_screenshot_suggestions_are_dashed_and_distinct_from_spans(
     page.screenshot(path=os.path.join(SCREENSHOTS, f"suggestions-{width}.png"), full_page=True)
     if width == 1280:
         page.screenshot(path=str(DOCS / "suggestions.png"), full_page=True)
+
+
+def test_a_panels_proposals_arriving_late_leave_an_error_shown(page, workspace, registry):
+    held = []
+    page.route("**/proposals/", lambda route: held.append(route))
+    page.goto(workspace.url)
+    shown(page, len(expected(workspace)))
+    select(page, "Belarus remains unlikely")
+    page.keyboard.press("a")
+    expect(page.locator("#counters")).to_have_text("1 span by me")
+    select(page, "Belarus remains unlikely")
+    page.keyboard.press("a")  # the same span again: refused
+    errors = page.locator("#errors")
+    expect(errors).to_contain_text("You already marked")
+    assert held, "the panel asks for its proposals"
+    with page.expect_response(lambda r: "/proposals/" in r.url):
+        for route in held:
+            route.continue_()
+    expect(page.locator("#proposals-form")).to_contain_text("Probability")
+    expect(errors).to_contain_text("You already marked")
