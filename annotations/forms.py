@@ -30,6 +30,11 @@ class SpanCreateForm(forms.Form):
     start = forms.IntegerField(min_value=0)
     end = forms.IntegerField(min_value=1)
     label = forms.IntegerField(min_value=1)
+    # An accepted suggestion brings its actor (in its role) and its grade along.
+    actor = forms.IntegerField(min_value=1, required=False)
+    role = forms.ChoiceField(required=False, choices=[("", ""), *ActorRole.choices])
+    probability = forms.ChoiceField(required=False, choices=[("", ""), *Probability.choices])
+    confidence = forms.ChoiceField(required=False, choices=[("", ""), *Confidence.choices])
 
 
 class SpanEditForm(forms.Form):

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/annotate_browser_bench.py [--cold 5] [--loads 10] [--creates 20]
                                                      [--screenshot PNG] [--metrics]
+                                                     [--suggestions ACTORS]
 
 Starts gunicorn on the same data as ``annotate_bench.py`` (a 200,000-character article with
 2,000 spans; a fresh SQLite file, or DATABASE_URL when set: a scratch database, migrated and
@@ -15,6 +16,9 @@ sync API and prints p50/p95 of:
              the same page again (as when going on to the next article)
   new span   from the label's keypress (the event's timestamp) to the first frame drawn
              with a highlight over the selected text, in a paragraph scrolled into view
+  suggested  (--suggestions) from the start of the navigation to the first frame after the
+             page has read the article's suggestions (GET articles/{id}/suggestions/) and
+             drawn those in view: the page "with suggestions shown"
   confirmed  the same keypress to the first frame after the server's answer was swapped in
              (the span's real id in the text): with optimistic drawing it is later than
              ``new span``; without it, the two are the same frame
@@ -34,7 +38,7 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from annotate_bench import Browser, bench_env, prepare, sign_in
-from api_bench import HOST, free_port, percentile, start_server
+from api_bench import HOST, free_port, manage, percentile, start_server
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [  # as tests/e2e/conftest.py and STACK.md
@@ -54,6 +58,42 @@ window.__settled = new Promise((resolve) => {
     requestAnimationFrame(() => setTimeout(() => resolve(performance.now()), 0));
   });
 });
+window.__suggested = new Promise((resolve) => {
+  document.addEventListener("assay:suggestions", (e) => {
+    const count = e.detail.count;
+    requestAnimationFrame(() => setTimeout(() => resolve([performance.now(), count]), 0));
+  }, {capture: true, once: true});
+});
+"""
+
+# The time the suggestions were drawn and their count (-1: they could not be read); a page
+# that never reads them fails after 30 s rather than hanging.
+SUGGESTED = """() => Promise.race([
+  window.__suggested,
+  new Promise((_, reject) => setTimeout(() => reject(new Error("no suggestions in 30 s")), 30000)),
+])"""
+
+# --suggestions: a registry of that many actors, two of which the big article names in every
+# paragraph ("ISW", "Belarus"), so that the page has thousands of suggestions to show.
+REGISTRY = """
+import random
+from django.utils import timezone
+from annotations import services
+from annotations.models import Actor
+rng = random.Random(13)
+now = timezone.now()
+def row(name, kind, aliases):
+    return Actor(name=name, kind=kind, aliases=aliases, updated_at=now,
+                 search_text=services.actor_search_text(name, aliases))
+rows = [row("Institute for the Study of War", "organization", ["ISW"]),
+        row("Belarus", "state", ["Republic of Belarus"])]
+syllables = ["ka", "lo", "mi", "ra", "to", "ven", "sko", "dar", "nik", "vo", "ser", "gei"]
+for i in range({count} - 2):
+    first = "".join(rng.choice(syllables) for _ in range(2)).capitalize()
+    last = "".join(rng.choice(syllables) for _ in range(3)).capitalize()
+    rows.append(row(f"{{first}} {{last}}", "person", [last, f"{{first[0]}}. {{last}}"]))
+Actor.objects.bulk_create(rows, batch_size=2000)
+print(Actor.objects.count())
 """
 
 NAVIGATION_PARTS = """() => {
@@ -105,13 +145,23 @@ ARM = """(start) => {
   });
   observer.observe(document.getElementById("doc-text"), {subtree: true, childList: true,
                                                          attributes: true});
-  document.body.addEventListener("htmx:beforeSend", () => { probe.sent = performance.now(); },
-                                 {once: true});
-  document.body.addEventListener("htmx:beforeSwap", () => { probe.answered = performance.now(); },
-                                 {once: true});
-  document.body.addEventListener("htmx:afterSwap", () => {
+  // The span create's own request only: the panel it opens loads its proposals with another.
+  const create = (e) => {
+    const detail = e.detail || {};
+    const elt = (detail.requestConfig && detail.requestConfig.elt) || detail.elt;
+    return Boolean(elt && elt.id === "span-create-form");
+  };
+  document.body.addEventListener("htmx:beforeSend", (e) => {
+    if (create(e) && probe.sent === null) probe.sent = performance.now();
+  });
+  document.body.addEventListener("htmx:beforeSwap", (e) => {
+    if (create(e) && probe.answered === null) probe.answered = performance.now();
+  });
+  document.body.addEventListener("htmx:afterSwap", (e) => {
+    if (!create(e) || probe.confirmed !== null) return;
+    probe.confirmed = -1;
     requestAnimationFrame(() => { probe.confirmed = performance.now(); observer.disconnect(); });
-  }, {once: true});
+  });
 }"""
 
 
@@ -126,17 +176,28 @@ def main() -> None:
     parser.add_argument(
         "--metrics", action="store_true", help="print where one warm load's time goes (CDP)"
     )
+    parser.add_argument(
+        "--suggestions",
+        type=int,
+        default=0,
+        metavar="ACTORS",
+        help="a registry of ACTORS actors: also time the page until its suggestions are drawn",
+    )
     args = parser.parse_args()
 
     workdir, env = bench_env("assay-browser-bench-")
     server = None
     try:
         slug, article_id, _, _ = prepare(env)
+        if args.suggestions:
+            count = manage(env, "shell", "-v", "0", "-c", REGISTRY.format(count=args.suggestions))
+            print(f"registry: {int(count):,} actors")
         port = free_port()
         server = start_server(env, port, workdir / "gunicorn.log")
         client = Browser(port)
         sign_in(client)
-        url = f"http://{HOST}:{port}/projects/{slug}/articles/{article_id}/"
+        site = f"http://{HOST}:{port}/"
+        url = f"{site}projects/{slug}/articles/{article_id}/"
 
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
@@ -145,7 +206,9 @@ def main() -> None:
             def new_page():
                 context = browser.new_context(viewport={"width": 1280, "height": 800})
                 context.add_cookies(
-                    [{"name": k, "value": v, "url": url} for k, v in client.cookies.items()]
+                    # For the whole site (a cookie set for the page's URL would reach no other
+                    # path, such as the API the page reads its suggestions from).
+                    [{"name": k, "value": v, "url": site} for k, v in client.cookies.items()]
                 )
                 context.add_init_script(SETTLE_PROBE)
                 page = context.new_page()
@@ -153,11 +216,13 @@ def main() -> None:
                 page.on("pageerror", lambda exc: errors.append(str(exc)))
                 return context, page
 
-            cold = []
+            cold, cold_suggested, suggested, counts = [], [], [], set()
             for _ in range(args.cold):  # cold: a new context, nothing cached
                 context, page = new_page()
                 page.goto(url)
                 cold.append(page.evaluate("window.__settled"))
+                if args.suggestions:
+                    cold_suggested.append(page.evaluate(SUGGESTED)[0])
                 context.close()
             context, page = new_page()
             page.goto(url)
@@ -166,6 +231,15 @@ def main() -> None:
                 page.goto(url)
                 settle.append(page.evaluate("window.__settled"))
                 parts.append(page.evaluate(NAVIGATION_PARTS))
+                if args.suggestions:
+                    at, count = page.evaluate(SUGGESTED)
+                    suggested.append(at)
+                    counts.add(count)
+            if args.suggestions:
+                if -1 in counts:
+                    raise SystemExit(f"the page says: {page.inner_text('#sg-status')}")
+                drawn = page.locator("#sg-layer .sg").count()
+                print(f"suggestions on the page: {sorted(counts)}; {drawn} boxes drawn (in view)")
 
             if args.metrics:
                 cdp = context.new_cdp_session(page)
@@ -201,11 +275,15 @@ def main() -> None:
                 page.evaluate(ARM, start)
                 with page.expect_response(lambda r: r.request.method == "POST"):
                     page.keyboard.press("0")
-                page.wait_for_function(
-                    # A function, not an expression: the page's CSP allows no eval of a string.
-                    "() => window.__probe.confirmed !== null && window.__probe.shown > 0",
-                    timeout=10_000,
-                )
+                try:
+                    page.wait_for_function(
+                        # A function, not an expression: the page's CSP allows no eval of a string.
+                        "() => window.__probe.confirmed > 0 && window.__probe.shown > 0",
+                        timeout=10_000,
+                    )
+                except Exception:
+                    print("the last keypress:", page.evaluate("window.__probe"))
+                    raise
                 probe = page.evaluate("window.__probe")
                 shown.append(probe["shown"] - probe["key"])
                 confirmed.append(probe["confirmed"] - probe["key"])
@@ -242,9 +320,18 @@ def main() -> None:
             )
             + f", then drawn {percentile([p[2] for p in phases], 50):.0f}"
         )
-        for name, times, target in (
+        rows = [
             ("page settles, cold (empty cache)", cold, 1000),
             ("page settles, warm (navigation to first frame)", settle, 1000),
+        ]
+        if args.suggestions:
+            rows += [
+                ("suggestions drawn, cold (navigation to frame)", cold_suggested, 1000),
+                ("suggestions drawn, warm (navigation to frame)", suggested, 1000),
+            ]
+        print(f"load average: {', '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores)")
+        for name, times, target in (
+            *rows,
             ("new span shows (keypress to frame)", shown, 100),
             ("server's fragment swapped (keypress to frame)", confirmed, None),
         ):

@@ -171,6 +171,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--actors", type=int, default=10_000)
     parser.add_argument("--aliases", type=int, default=5, help="aliases per actor (1-7)")
+    parser.add_argument(
+        "--wait", type=float, default=5.0, help="seconds a new server runs before it is asked"
+    )
     args = parser.parse_args()
     runs = max(1, min(args.runs, 1000))
     actors, aliases = max(1, min(args.actors, 100_000)), max(1, min(args.aliases, 7))
@@ -225,6 +228,28 @@ def main() -> None:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
             server = None
+        # A new server's first request: each process builds the matcher as it starts (in a
+        # thread, config/wsgi.py), or, with ASSAY_SUGGESTIONS_WARM=0, on its first request.
+        print("\na new server's first suggestions request (the article's computed too):")
+        path = f"/api/v1/articles/{world['article']}/suggestions/"
+        for warm, wait in (("0", 0.0), ("1", 0.0), ("1", args.wait)):
+            server = start_server(
+                {**env, "ASSAY_SUGGESTIONS_WARM": warm}, port := free_port(), workdir / "g.log"
+            )
+            started = time.perf_counter()
+            time.sleep(wait)
+            status, _, first = Api(port, world["token"]).request("GET", path)
+            assert status == 200, status
+            when = f"{wait:.0f} s after" if wait else "as soon as"
+            what = "built at start" if warm == "1" else "built by the first request"
+            print(
+                f"  matcher {what}, asked {when} the server accepts connections: "
+                f"{first * 1000:.0f} ms (at {time.perf_counter() - started:.1f} s)"
+            )
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+            server = None
+        print(f"load average: {', '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores)")
     finally:
         if server is not None and server.poll() is None:
             server.send_signal(signal.SIGTERM)

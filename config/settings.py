@@ -353,4 +353,8 @@ SUGGESTIONS_CACHE_SIZE = int(os.environ.get("ASSAY_SUGGESTIONS_CACHE_SIZE", "32"
 # From this many actors a registry change is matched in the background: the requests that come
 # while the new automaton is built use the previous one.
 SUGGESTIONS_BACKGROUND_BUILD_FROM = 2000
+# Each server process (config/wsgi.py) builds the registry's matcher in a thread as it starts,
+# so that its first suggestions request does not wait for the build (ASSAY_SUGGESTIONS_WARM=0:
+# on the first request instead).
+SUGGESTIONS_WARM_AT_START = os.environ.get("ASSAY_SUGGESTIONS_WARM", "1") != "0"
 SUGGESTION_BACKEND_MAX_BYTES = 2 * 1024 * 1024

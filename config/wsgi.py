@@ -3,6 +3,7 @@
 import gc
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
@@ -16,3 +17,10 @@ application = get_wsgi_application()
 # longer without it (bench/api_bench.py).
 get_resolver().url_patterns  # noqa: B018 - imported for its side effect
 gc.freeze()
+
+# The registry's matcher (an automaton of every actor's names: a second or more to build for a
+# large registry) is built now, in a thread, rather than by the first suggestions request.
+if settings.SUGGESTIONS_WARM_AT_START:
+    from annotations.selectors.suggestions import warm_matcher
+
+    warm_matcher()

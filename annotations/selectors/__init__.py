@@ -46,10 +46,13 @@ from .spans import (
 )
 from .suggestions import (
     ArticleSuggestions,
+    SpanProposals,
     article_for_suggestions,
     article_suggestions,
+    builtin_suggestions,
     registry_names,
     registry_stamp,
+    span_proposals,
     suggestion_backend_of,
 )
 
@@ -65,6 +68,7 @@ __all__ = [
     "ExportRelation",
     "ExportSpan",
     "GoldStatus",
+    "SpanProposals",
     "actors_ranked",
     "actors_search",
     "actors_with_counts",
@@ -79,6 +83,7 @@ __all__ = [
     "article_target",
     "articles_for_user",
     "blind_project_ids",
+    "builtin_suggestions",
     "export_articles",
     "hide_others_work",
     "project_agreement",
@@ -92,6 +97,7 @@ __all__ = [
     "sources_and_ranked",
     "span_labels",
     "span_links",
+    "span_proposals",
     "span_version_snapshot",
     "spans_for_user",
     "suggestion_backend_of",

@@ -2,23 +2,29 @@
 matcher), the article as its member sees it, the user's spans and dismissals there, the
 project's labels. ``article_suggestions`` puts them together."""
 
-from collections.abc import Iterator
+import logging
+import threading
+import time
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Count, Max
 
+from annotations import estimative
 from annotations.models import (
     Actor,
     Article,
     Label,
     LabelKind,
     Span,
+    SpanActor,
     SuggestionBackend,
     SuggestionDismissal,
 )
 from annotations.suggestions import (
+    ActorMatcher,
     LabelChooser,
     Suggestion,
     cached,
@@ -29,6 +35,8 @@ from annotations.suggestions import (
 from annotations.suggestions.ml import backend_suggestions
 
 from .scope import scope_to_user
+
+logger = logging.getLogger(__name__)
 
 
 def registry_stamp() -> tuple:
@@ -57,7 +65,9 @@ def article_for_suggestions(*, pk: int, user) -> Article | None:
 
 
 def project_label_chooser(project_id: int) -> LabelChooser:
-    labels = Label.objects.filter(project_id=project_id, kind=LabelKind.SPAN).order_by("order")
+    labels = Label.objects.filter(project_id=project_id, kind=LabelKind.SPAN).order_by(
+        "order", "name"
+    )
     return LabelChooser(labels.values_list("pk", "name"))
 
 
@@ -89,22 +99,62 @@ def _made_or_dismissed(article: Article, user) -> tuple[set, dict]:
     return made, dismissed
 
 
+def current_matcher() -> tuple[Hashable, ActorMatcher]:
+    """The registry's matcher and its version (one aggregate query; the build, if any, only
+    when the registry changed since this process last read it)."""
+    stamp = registry_stamp()
+    # A large registry is rebuilt in the background while the previous version answers.
+    large = stamp[0] >= getattr(settings, "SUGGESTIONS_BACKGROUND_BUILD_FROM", 2000)
+    return registry_matcher(stamp, registry_names, background=large, done=connection.close)
+
+
+def warm_matcher() -> threading.Thread:
+    """Build the registry's matcher in a thread (a server process as it starts: config/wsgi.py),
+    so that no request waits for it; a request that comes during the build waits for that
+    build rather than making its own. A database not reachable yet leaves the build to the
+    first request."""
+
+    def build() -> None:
+        began = time.perf_counter()
+        try:
+            _, matcher = current_matcher()
+            logger.info(
+                "suggestions: matcher of %s names built in %.2f s at start",
+                matcher.size,
+                time.perf_counter() - began,
+            )
+        except DatabaseError as exc:
+            logger.warning("suggestions: matcher not built at start (%s)", exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=build, name="assay-warm-matcher", daemon=True)
+    thread.start()
+    return thread
+
+
+def builtin_suggestions(
+    *, article: Article, labels: LabelChooser | None = None
+) -> tuple[list[Suggestion], LabelChooser]:
+    """The built-in suggestions of ``article`` (every user's: nothing is left out yet), kept
+    per process while the body, the registry and the labels stay the same; and the labels'
+    chooser. ``labels`` when the caller has read the project's span labels already."""
+    version, matcher = current_matcher()
+    if labels is None:
+        labels = project_label_chooser(article.project_id)
+    found = cached(
+        (article.pk, article.sha256, version, labels.signature),
+        lambda: suggest(article.body, matcher=matcher, labels=labels),
+    )
+    return found, labels
+
+
 def article_suggestions(*, article: Article, user, backend: bool = True) -> ArticleSuggestions:
     """What Assay proposes to ``user`` on ``article`` (the SPEC's "Suggestions"), by start:
     the registry's mentions, ICD 203 phrases, attributions, and the project's suggestion
     server's (``backend``), less what the user already made (a span of theirs at the same
     offsets) or dismissed (while the text there is the same)."""
-    stamp = registry_stamp()
-    # A large registry is rebuilt in the background while the previous version answers.
-    large = stamp[0] >= getattr(settings, "SUGGESTIONS_BACKGROUND_BUILD_FROM", 2000)
-    version, matcher = registry_matcher(
-        stamp, registry_names, background=large, done=connection.close
-    )
-    labels = project_label_chooser(article.project_id)
-    found = cached(
-        (article.pk, article.sha256, version, labels.signature),
-        lambda: suggest(article.body, matcher=matcher, labels=labels),
-    )
+    found, labels = builtin_suggestions(article=article)
     notes = []
     if backend:
         config = SuggestionBackend.objects.filter(project_id=article.project_id, enabled=True)
@@ -122,3 +172,62 @@ def article_suggestions(*, article: Article, user, backend: bool = True) -> Arti
         if (s.start, s.end) not in made and dismissed.get((s.start, s.end, s.kind)) != s.text
     ]
     return ArticleSuggestions(results, notes)
+
+
+@dataclass
+class SpanProposals:
+    """What a span's panel proposes from the article's suggestions: the actors mentioned
+    inside the span (``mentioned``), the attributed speaker (``source``) and the grade its
+    words state (``estimative.suggest``), less what the span holds already."""
+
+    actors: list[tuple[Actor, str]]  # (actor, role)
+    probability: str | None = None
+    confidence: str | None = None
+    probability_words: str = ""
+    confidence_words: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.actors or self.probability or self.confidence)
+
+    def links(self) -> list[dict]:
+        return [{"actor": actor.pk, "role": role} for actor, role in self.actors]
+
+
+def _attributed(suggestion: Suggestion, start: int, end: int) -> bool:
+    """Whether the statement of a ``source`` suggestion is the span's: one holds the other."""
+    inside = start <= suggestion.start and suggestion.end <= end
+    around = suggestion.start <= start and end <= suggestion.end
+    return inside or around
+
+
+def span_proposals(*, article: Article, span: Span, labels: LabelChooser) -> SpanProposals:
+    """The proposals for ``span`` (its panel's "take all"), from the built-in suggestions of
+    its article (kept per process) and its own words."""
+    found, _ = builtin_suggestions(article=article, labels=labels)
+    start, end = span.start, span.end
+    wanted: dict[tuple[int, str], None] = {}
+    for suggestion in found:
+        if suggestion.start >= end:
+            break  # by start: nothing after the span's end can fall in it
+        if suggestion.actor is None:
+            continue
+        if suggestion.kind == "actor" and start <= suggestion.start and suggestion.end <= end:
+            wanted[(suggestion.actor, "mentioned")] = None
+        elif suggestion.kind == "source" and _attributed(suggestion, start, end):
+            wanted[(suggestion.actor, "source")] = None
+    held = set()
+    if wanted:
+        held = set(SpanActor.objects.filter(span=span).values_list("actor_id", "role"))
+    todo = [key for key in wanted if key not in held]
+    names = Actor.objects.in_bulk([actor for actor, _ in todo]) if todo else {}
+    actors = [(names[actor], role) for actor, role in todo if actor in names]
+    words = estimative.suggest(span.text)
+    probability = words.probability if words.probability != span.probability else None
+    confidence = words.confidence if words.confidence != span.confidence else None
+    return SpanProposals(
+        actors=actors,
+        probability=probability,
+        confidence=confidence,
+        probability_words=words.probability_words if probability else "",
+        confidence_words=words.confidence_words if confidence else "",
+    )

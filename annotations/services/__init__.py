@@ -108,6 +108,7 @@ from .suggestions import (
     suggestion_backend_set,
     suggestion_dismiss,
     suggestion_undismiss,
+    suggestions_accept,
 )
 from .undo import Reverted, describe_event, span_event_find, span_event_revert
 from .validation import MAX_JSON_DEPTH, UNSET, check_json, check_text, normalize_newlines
@@ -191,4 +192,5 @@ __all__ = [
     "suggestion_backend_set",
     "suggestion_dismiss",
     "suggestion_undismiss",
+    "suggestions_accept",
 ]

@@ -1,15 +1,18 @@
 """Suggestions' writes: a user's dismissals, and a project's suggestion server (the ML
 backend protocol, which only managers set)."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Article, Project, SuggestionBackend, SuggestionDismissal
+from ..models import Article, Project, Span, SuggestionBackend, SuggestionDismissal
 from ..permissions import MANAGER_ROLES, MEMBER_ROLES, require_role
 from .span_rules import check_covered, check_offset_values
+from .spans import BulkValidationError, span_bulk_create
 from .validation import check_text
 
 MAX_KIND = 32
@@ -101,3 +104,45 @@ def suggestion_backend_delete(*, project: Project, user) -> None:
     """The project goes back to the built-in suggestions alone (managers only)."""
     require_role(project, user, MANAGER_ROLES, "set the project's suggestion server")
     SuggestionBackend.objects.filter(project=project).delete()
+
+
+@dataclass(frozen=True)
+class AcceptResult:
+    created: list[Span]  # by start
+    unlabelled: int  # suggestions left as they were: no label proposed
+
+
+@transaction.atomic
+def suggestions_accept(*, article: Article, annotator, suggestions: Iterable) -> AcceptResult:
+    """Make a span of each suggestion (``suggestions.Suggestion``s of ``article``, as the
+    selectors read them for ``annotator``): all or nothing, through ``span_bulk_create``, so
+    each is checked as a span made by hand. Suggestions at the same place with the same
+    label make one span with all their actors (a name two actors share); those without a
+    proposed label are left and counted."""
+    require_role(article.project_id, annotator, MEMBER_ROLES, "create spans")
+    items: dict[tuple[int, int, int], dict] = {}
+    unlabelled = 0
+    for suggestion in suggestions:
+        if suggestion.label is None:
+            unlabelled += 1
+            continue
+        item = items.setdefault(
+            (suggestion.start, suggestion.end, suggestion.label),
+            {
+                "article": article, "start": suggestion.start, "end": suggestion.end,
+                "text": suggestion.text, "label": suggestion.label, "actors": [],
+            },
+        )  # fmt: skip
+        if suggestion.actor is not None:
+            link = {"actor": suggestion.actor, "role": suggestion.role or "mentioned"}
+            if link not in item["actors"]:
+                item["actors"].append(link)
+        for field in ("probability", "confidence"):
+            if getattr(suggestion, field) and not item.get(field):
+                item[field] = getattr(suggestion, field)
+    try:
+        spans = span_bulk_create(items=list(items.values()), annotator=annotator) if items else []
+    except BulkValidationError as exc:
+        # The first refusal says why none was made.
+        raise ValidationError(exc.item_errors[0]["errors"]) from exc
+    return AcceptResult(created=spans, unlabelled=unlabelled)

@@ -23,7 +23,7 @@ import threading
 import time
 from bisect import bisect_right, insort
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -32,8 +32,7 @@ from .text import can_match, fold, fold_key, is_acronym, joins
 _JOINS: dict[str, bool] = {}
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
+class Mention(NamedTuple):
     start: int
     end: int
     actors: tuple[int, ...]  # the actors of that name, usually one

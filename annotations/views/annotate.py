@@ -13,6 +13,7 @@ from ..forms import SpanCreateForm
 from ..models import ArticleProgress, Span
 from ..templatetags.assay import excerpt
 from .annotate_render import render_paragraph_window, span_groups
+from .annotate_suggestions import SUGGESTION_KINDS
 from .common import whole_number
 from .errors import answers_refusals, error_response, form_message
 from .workspace import Workspace
@@ -48,6 +49,7 @@ def annotate(request, slug, article_id):
         previous_url=previous_id and reverse("annotations:annotate", args=[slug, previous_id]),
         next_url=next_id and reverse("annotations:annotate", args=[slug, next_id]),
         done=bool(progress and progress.done_at),
+        suggestion_kinds=SUGGESTION_KINDS,
     )
     if panel_span is not None:
         context.update(ws.panel_context(panel_span))
@@ -87,14 +89,14 @@ def span_create(request, slug, article_id):
     valid = form.is_valid()
     near = (form.cleaned_data["start"], form.cleaned_data["end"]) if valid else None
     ws = Workspace.for_write(request, slug, article_id, near)
-    label = None
-    if valid:
-        label = next((x for x in ws.span_labels if x.pk == form.cleaned_data["label"]), None)
-        if label is None:
-            form.add_error("label", "Select one of the project's span labels.")
+    label = ws.form_label(form)
     if not form.is_valid():
         return error_response(request, f"The span was not saved. {form_message(form)}")
     data = form.cleaned_data
+    # An accepted suggestion's actor and grade (absent for a selection labelled by hand).
+    extra = {field: data[field] for field in ("probability", "confidence") if data[field]}
+    if data["actor"]:
+        extra["actors"] = [{"actor": data["actor"], "role": data["role"] or "mentioned"}]
     try:
         span = services.span_create(
             article=ws.article,
@@ -102,6 +104,7 @@ def span_create(request, slug, article_id):
             end=data["end"],
             label=label,
             annotator=request.user,
+            **extra,
         )
     except services.DuplicateSpan as exc:  # the message links to the span already there
         existing = services.duplicate_span_id(exc)
@@ -110,7 +113,9 @@ def span_create(request, slug, article_id):
     if not request.htmx:
         return redirect(f"{ws.url('annotate')}?span={span.pk}")
     panel = render_to_string(
-        "annotations/partials/annotate/span_panel.html", ws.panel_context(span, new=True), request
+        "annotations/partials/annotate/span_panel.html",
+        ws.panel_context(span, new="actors" not in extra),  # a new span has no links yet
+        request,
     )
     return ws.fragments(
         touched=ws.touched(span.start, span.end),

@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from .. import selectors, services
@@ -21,6 +21,7 @@ from ..models import (
     Span,
     SpanEvent,
 )
+from ..suggestions import LabelChooser
 from ..templatetags.assay import excerpt
 from .common import search_words, whole_number
 from .errors import answers_refusals, catch_refusal, error_response, form_message
@@ -388,3 +389,49 @@ def span_restore(request, slug, article_id, event_id):
         added=(span.pk,),
         live=f"Restored {span.label.name}: “{excerpt(span.text)}”.",
     )
+
+
+def _proposals(ws: Workspace, span: Span) -> selectors.SpanProposals:
+    labels = LabelChooser((label.pk, label.name) for label in ws.span_labels)
+    return selectors.span_proposals(article=ws.article, span=span, labels=labels)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def span_proposals(request, slug, article_id, span_id):
+    """What the article's suggestions propose for the span (the actors mentioned inside it,
+    the attributed speaker as ``source``, the grade its words state): GET shows them in the
+    panel (loaded after it), POST takes them all in one change of the span."""
+    ws = Workspace.for_write(request, slug, article_id, None)
+    span = ws.span(span_id)
+    proposals = _proposals(ws, span)
+    if request.method != "POST":
+        context = {"span": span, "proposals": proposals, "url": ws.url("span-proposals", span.pk)}
+        if proposals.probability:
+            context["probability"] = Probability(proposals.probability).label
+        if proposals.confidence:
+            context["confidence"] = Confidence(proposals.confidence).label
+        return render(request, "annotations/partials/annotate/span_proposals.html", context)
+    if not proposals:
+        return _panel_response(request, ws, span, live="Nothing left to take: the span has it all.")
+    grade = {
+        field: value
+        for field in ("probability", "confidence")
+        if (value := getattr(proposals, field))
+    }
+    with catch_refusal() as refused:
+        services.span_update(
+            span=span,
+            user=request.user,
+            version=whole_number(request.POST.get("version", "")),
+            actors=[*_links(span), *proposals.links()],
+            **grade,
+        )
+    if refused:
+        return _panel_response(
+            request, ws, span, error=refused.message, stale=True, status=refused.status
+        )
+    ws.reload()
+    taken = [f"{actor.name} ({role})" for actor, role in proposals.actors]
+    taken += [f"{field} {value.replace('_', ' ')}" for field, value in grade.items()]
+    return _panel_response(request, ws, ws.span(span_id), live="Took " + ", ".join(taken) + ".")

@@ -101,6 +101,17 @@ class Workspace:
     def span_labels(self) -> list[Label]:
         return [label for label in self.labels if label.kind == LabelKind.SPAN]
 
+    def form_label(self, form) -> Label | None:
+        """The project's span label that a valid ``SpanCreateForm`` names (from the labels
+        read already: no query); else ``None``, and a ``label`` error on the form."""
+        if not form.is_valid():
+            return None
+        wanted = form.cleaned_data["label"]
+        label = next((x for x in self.span_labels if x.pk == wanted), None)
+        if label is None:
+            form.add_error("label", "Select one of the project's span labels.")
+        return label
+
     @property
     def relation_labels(self) -> list[Label]:
         return [label for label in self.labels if label.kind == LabelKind.RELATION]
@@ -195,6 +206,7 @@ class Workspace:
             "relation_form_url": self.url("span-relation-form", span.pk),
             "relation_remove_url": self.url("span-relation-remove", span.pk),
             "panel_url": self.url("span-panel", span.pk),
+            "proposals_url": self.url("span-proposals", span.pk),
             "suggestion": _suggestion(span),
             **extra,
         }

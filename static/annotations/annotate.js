@@ -243,6 +243,10 @@
     e.detail.parameters.start = item.start;
     e.detail.parameters.end = item.end;
     e.detail.parameters.label = item.label;
+    // An accepted suggestion brings its actor and grade along.
+    for (const field of ["actor", "role", "probability", "confidence"]) {
+      if (item[field]) e.detail.parameters[field] = item[field];
+    }
   });
   createForm.addEventListener("htmx:afterRequest", () => {
     const index = pending.findIndex((p) => p.sent);
@@ -738,7 +742,7 @@
   // {event}. Undo reverts one on the server, which refuses when the span has moved on since;
   // the revert's own event goes on the other stack.
   const revertUrl = text.dataset.createUrl.replace(/spans\/$/, "history/revert/");
-  const CHANGES = /\/spans\/(?:\d+\/(?:edit|actors|actors\/remove|delete)\/)?$|\/history\/\d+\/restore\/$/;
+  const CHANGES = /\/spans\/(?:\d+\/(?:edit|actors|actors\/remove|delete|proposals)\/)?$|\/history\/\d+\/restore\/$/;
   const LIMIT = 200;
   const undoStack = [];
   const redoStack = [];
@@ -917,12 +921,10 @@
         selectSpan(null);
         break;
       case "j":
-      case "]":
         e.preventDefault();
         stepSpan(1);
         break;
       case "k":
-      case "[":
         e.preventDefault();
         stepSpan(-1);
         break;
@@ -1259,6 +1261,486 @@
       if (field) field.focus();
     }
   });
+
+  // --- suggestions (issue 13) -------------------------------------------------------------------
+  // What the registry and ICD 203 read in the article (GET articles/{id}/suggestions/), drawn
+  // as dashed boxes in a layer beneath the text (#sg-layer: below the highlights, never in the
+  // way of a click or a selection), only for the paragraphs in view. Tab / Shift+Tab in the
+  // text (or ] / [) move between them, Enter accepts one through the page's own span create
+  // (the same form, service and checks as a label key), a label's key accepts it with that
+  // label, Backspace dismisses it (remembered per user by the API), Shift+Enter accepts every
+  // suggestion of its kind. Alt+Shift with a label's key labels every occurrence of the
+  // selection. + takes what the open span's panel proposes.
+
+  const layer = document.getElementById("sg-layer");
+  const sgBar = document.getElementById("sg-bar");
+  const sgStatus = document.getElementById("sg-status");
+  const sgNotes = document.getElementById("sg-notes");
+  const KIND_NAMES = { actor: "actor mention", estimative: "estimative phrase", source: "source" };
+  let suggestions = []; // by start, as the API answers them
+  let sgFocus = -1; // index of the focused suggestion, or -1
+  let sgDrawn = new Map(); // paragraph element -> its boxes
+  let sgBoxes = new Map(); // suggestion -> its boxes
+  let sgQueued = false;
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (err) {
+      return "";
+    }
+  }
+
+  function kindName(kind) {
+    return KIND_NAMES[kind] || kind;
+  }
+
+  function describe(s) {
+    const label = s.label && document.querySelector('#palette [data-label="' + s.label + '"] .name');
+    const grade = [s.probability, s.confidence && s.confidence + " confidence"].filter(Boolean).join(", ").replace(/_/g, " ");
+    return (
+      kindName(s.kind) + " “" + s.text.slice(0, 80) + "”" + (grade ? " (" + grade + ")" : "") +
+      (label ? " → " + label.textContent : " (no label proposed: press a label's key)")
+    );
+  }
+
+  /* The first suggestion that starts at or after ``offset`` (binary search). */
+  function firstFrom(offset) {
+    let lo = 0;
+    let hi = suggestions.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (suggestions[mid].start < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  function updateBar() {
+    const counts = {};
+    suggestions.forEach((s) => {
+      counts[s.kind] = (counts[s.kind] || 0) + 1;
+    });
+    document.querySelectorAll(".sg-accept").forEach((form) => {
+      const n = counts[form.dataset.kind] || 0;
+      form.hidden = n === 0;
+      const count = form.querySelector(".sg-count");
+      count.textContent = n.toLocaleString("en") + " " + count.dataset.name + (n === 1 ? "" : "s");
+    });
+    if (sgStatus) {
+      sgStatus.textContent = suggestions.length
+        ? suggestions.length.toLocaleString("en") + " proposed · Tab or ] to go through them"
+        : "None left on this article.";
+    }
+  }
+
+  function clearLayer() {
+    if (layer) layer.replaceChildren();
+    sgDrawn = new Map();
+    sgBoxes = new Map();
+  }
+
+  /* Paragraphs on screen, by a binary search on their positions. Only those: measuring text
+     in a paragraph off screen would lay it out (content-visibility skips them), changing its
+     height from the placeholder's and moving the text under the reader's eyes. */
+  function parasInView() {
+    const paras = text.children;
+    const margin = 0;
+    let lo = 0;
+    let hi = paras.length - 1;
+    let first = paras.length;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (paras[mid].getBoundingClientRect().bottom >= -margin) {
+        first = mid;
+        hi = mid - 1;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    const found = [];
+    for (let i = first; i < paras.length; i++) {
+      if (paras[i].getBoundingClientRect().top > window.innerHeight + margin) break;
+      found.push(paras[i]);
+    }
+    return found;
+  }
+
+  /* A range's line boxes, one per line (a range over several segments has a rect each). */
+  function lineRects(start, end) {
+    const a = domPoint(start);
+    const b = domPoint(end);
+    if (!a || !b) return [];
+    const range = document.createRange();
+    range.setStart(a[0], a[1]);
+    range.setEnd(b[0], b[1]);
+    const lines = [];
+    for (const r of range.getClientRects()) {
+      if (!r.width) continue;
+      const last = lines[lines.length - 1];
+      if (last && Math.abs(last.top - r.top) < 4) {
+        last.left = Math.min(last.left, r.left);
+        last.right = Math.max(last.right, r.right);
+        last.bottom = Math.max(last.bottom, r.bottom);
+      } else {
+        lines.push({ left: r.left, right: r.right, top: r.top, bottom: r.bottom });
+      }
+    }
+    return lines;
+  }
+
+  /* Draw the suggestions of the paragraphs in view that are not drawn yet (all of them again
+     after a ``redrawSuggestions``): every position is read first, then every box written, so
+     the layout is computed once. */
+  function drawSuggestions() {
+    sgQueued = false;
+    if (sgStale) {
+      sgStale = false;
+      sgDrawn = new Map();
+      sgBoxes = new Map();
+      if (layer) layer.replaceChildren();
+    }
+    if (!layer || !suggestions.length) return;
+    const todo = [];
+    for (const para of parasInView()) {
+      if (sgDrawn.has(para)) continue;
+      const from = segStart(para);
+      const next = para.nextElementSibling;
+      const to = next ? segStart(next) : Infinity;
+      const items = [];
+      for (let i = firstFrom(from); i < suggestions.length && suggestions[i].start < to; i++) {
+        items.push([suggestions[i], lineRects(suggestions[i].start, suggestions[i].end)]);
+      }
+      todo.push([para, items]);
+    }
+    if (!todo.length) return;
+    const base = layer.getBoundingClientRect();
+    const focused = suggestions[sgFocus];
+    for (const [para, items] of todo) {
+      const boxes = [];
+      for (const [s, lines] of items) {
+        const own = [];
+        for (const line of lines) {
+          const box = document.createElement("div");
+          box.className = "sg sg-" + (KIND_NAMES[s.kind] ? s.kind : "other") + (s.label ? " l" + s.label : "") + (s === focused ? " focus" : "");
+          const out = s.kind === "source" ? 4 : 2; // a statement's box around the mentions in it
+          box.style.left = line.left - base.left - out + "px";
+          box.style.top = line.top - base.top - out + 1 + "px";
+          box.style.width = line.right - line.left + 2 * out + "px";
+          box.style.height = line.bottom - line.top + 2 * out - 2 + "px";
+          own.push(box);
+        }
+        sgBoxes.set(s, own);
+        boxes.push(...own);
+      }
+      layer.append(...boxes);
+      sgDrawn.set(para, boxes);
+    }
+  }
+
+  function queueDraw() {
+    if (sgQueued) return;
+    sgQueued = true;
+    requestAnimationFrame(drawSuggestions);
+  }
+
+  function redrawSuggestions() {
+    clearLayer();
+    drawSuggestions();
+  }
+
+  /* Redraw once the frame being made is painted: after a swap, the new span shows first. */
+  let sgStale = false;
+  function redrawLater() {
+    sgStale = true;
+    requestAnimationFrame(() => setTimeout(drawSuggestions, 0));
+  }
+
+  // Drawn once the scrolling has stopped: measuring text in a paragraph that a jump (Ctrl+End)
+  // has just brought into view, before the browser has laid it out for that frame, moved the
+  // text under the caret (content-visibility lays such paragraphs out late).
+  let sgScrolled = null;
+  window.addEventListener(
+    "scroll",
+    () => {
+      clearTimeout(sgScrolled);
+      sgScrolled = setTimeout(queueDraw, 150);
+    },
+    { passive: true }
+  );
+  // The text's height changes (the window's width, paragraphs laid out late as they come into
+  // view, labels shown in the text): every box is placed anew.
+  if (window.ResizeObserver) {
+    new ResizeObserver(() => {
+      if (suggestions.length) redrawLater();
+    }).observe(text);
+  }
+
+  function loadSuggestions() {
+    const url = text.dataset.suggestionsUrl;
+    if (!url || !layer) return Promise.resolve();
+    // The page's <head> preloads this URL: the answer is on its way while the page is parsed.
+    return fetch(url, { credentials: "same-origin" })
+      .then((response) => {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then((data) => {
+        const before = suggestions[sgFocus];
+        suggestions = data.results || [];
+        sgFocus = before ? suggestions.findIndex((s) => s.start === before.start && s.end === before.end && s.kind === before.kind && s.actor === before.actor) : -1;
+        if (sgNotes) {
+          sgNotes.textContent = (data.notes || []).join(" ");
+          sgNotes.hidden = !(data.notes && data.notes.length);
+        }
+        updateBar();
+        redrawSuggestions();
+        text.dispatchEvent(new CustomEvent("assay:suggestions", { detail: { count: suggestions.length } }));
+      })
+      .catch((err) => {
+        if (sgStatus) sgStatus.textContent = "Suggestions could not be read (" + err.message + ").";
+        text.dispatchEvent(new CustomEvent("assay:suggestions", { detail: { count: -1, error: err.message } }));
+      });
+  }
+
+  function focusSuggestion(index, options) {
+    const opts = options || {};
+    const old = suggestions[sgFocus];
+    if (old && sgBoxes.has(old)) sgBoxes.get(old).forEach((box) => box.classList.remove("focus"));
+    sgFocus = index;
+    const s = suggestions[index];
+    if (!s) return;
+    if (current) selectSpan(null);
+    if (opts.reveal !== false) {
+      const lines = lineRects(s.start, s.end);
+      if (lines.length) {
+        reveal(lines[0]);
+        reveal(lines[lines.length - 1]);
+      }
+    }
+    if (sgBoxes.has(s)) sgBoxes.get(s).forEach((box) => box.classList.add("focus"));
+    else queueDraw(); // drawn with the paragraph, focused (after any scroll has settled)
+    announce("Suggestion " + (index + 1) + " of " + suggestions.length + ": " + describe(s) + ". Enter accepts, Backspace dismisses.");
+  }
+
+  function unfocusSuggestion() {
+    const old = suggestions[sgFocus];
+    if (old && sgBoxes.has(old)) sgBoxes.get(old).forEach((box) => box.classList.remove("focus"));
+    sgFocus = -1;
+  }
+
+  /* Move to the next (``delta`` 1) or previous (-1) suggestion, from the focused one or else
+     from the caret. With ``wrap`` false, false at either end (Tab then leaves the text). */
+  function stepSuggestion(delta, wrap) {
+    if (!suggestions.length) {
+      if (wrap) announce("No suggestions on this article.");
+      return false;
+    }
+    let index;
+    if (sgFocus >= 0) {
+      index = sgFocus + delta;
+    } else {
+      const at = caretInText() ? rawSelection() : null;
+      const offset = at ? at.focus : delta > 0 ? 0 : Infinity;
+      index = delta > 0 ? firstFrom(offset) : firstFrom(offset) - 1;
+    }
+    if (index < 0 || index >= suggestions.length) {
+      if (!wrap) {
+        unfocusSuggestion();
+        return false;
+      }
+      index = (index + suggestions.length) % suggestions.length;
+    }
+    focusSuggestion(index);
+    return true;
+  }
+
+  /* Forget the suggestions at ``[start, end)`` (of ``kind``, or all kinds: a span made there
+     leaves out every suggestion at its offsets, as the API does); the focus moves on. */
+  function dropSuggestions(start, end, kind) {
+    const focused = suggestions[sgFocus];
+    const gone = (s) => s.start === start && s.end === end && (!kind || s.kind === kind);
+    if (!suggestions.some(gone)) return;
+    const wasHere = focused && gone(focused);
+    suggestions = suggestions.filter((s) => !gone(s));
+    sgFocus = focused && !wasHere ? suggestions.indexOf(focused) : -1;
+    updateBar();
+    redrawLater();
+    if (wasHere && document.activeElement === text) {
+      const next = firstFrom(start);
+      if (next < suggestions.length) focusSuggestion(next);
+    }
+  }
+
+  function acceptSuggestion(s, labelId) {
+    const label = labelId || s.label;
+    if (!label) {
+      announce("No label is proposed for this " + kindName(s.kind) + ": press a label's key to accept it with that label.");
+      return;
+    }
+    const item = {
+      start: s.start,
+      end: s.end,
+      label: String(label),
+      sent: false,
+      actor: s.actor ? String(s.actor) : "",
+      role: s.actor ? s.role || "mentioned" : "",
+      probability: s.probability || "",
+      confidence: s.confidence || "",
+    };
+    if (alreadyPending(item, label)) return;
+    pending.push(item);
+    drawPending(item);
+    createForm.requestSubmit();
+  }
+
+  function dismissSuggestion(s) {
+    fetch(text.dataset.dismissUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify({ start: s.start, end: s.end, kind: s.kind }),
+    }).then((response) => {
+      if (response.ok) {
+        announce("Dismissed the " + kindName(s.kind) + " “" + s.text.slice(0, 60) + "”.");
+        dropSuggestions(s.start, s.end, s.kind);
+      } else {
+        announce("The suggestion was not dismissed (HTTP " + response.status + ").");
+      }
+    });
+  }
+
+  function acceptAll(kind) {
+    const n = suggestions.filter((s) => s.kind === kind).length;
+    announce("Accepting " + n + " " + kindName(kind) + " suggestions…");
+    unfocusSuggestion();
+    htmx.ajax("POST", text.dataset.acceptAllUrl, { source: text, swap: "none", values: { kind: kind } });
+  }
+
+  /* Label all occurrences of the selected phrase (the page's label-all, all or nothing). */
+  function labelAll(labelId) {
+    const offsets = selectionOffsets();
+    if (!offsets) {
+      announce("Select a phrase first, then press Alt+Shift and a label's key to label every occurrence.");
+      return;
+    }
+    announce("Labelling every occurrence…");
+    htmx.ajax("POST", text.dataset.labelAllUrl, {
+      source: text,
+      swap: "none",
+      values: { start: offsets.start, end: offsets.end, label: labelId },
+    });
+  }
+
+  // A span saved at a suggestion's offsets (accepted, or labelled by hand) leaves it out.
+  createForm.addEventListener("htmx:afterRequest", (e) => {
+    const data = e.detail.requestConfig && e.detail.requestConfig.formData;
+    if (!data || !e.detail.xhr || e.detail.xhr.status !== 200) return;
+    dropSuggestions(Number(data.get("start")), Number(data.get("end")), null);
+  });
+
+  // Many spans made at once (accept all, label all): read the suggestions again.
+  const BULK = /\/(suggestions\/accept-all|label-all)\/$/;
+  document.body.addEventListener("htmx:afterRequest", (e) => {
+    if (BULK.test(requestPath(e.detail).split("?")[0]) && e.detail.xhr && e.detail.xhr.status === 200) loadSuggestions();
+  });
+  // Paragraphs swapped in (a new span, a change): the boxes are drawn again, after the frame
+  // that shows the swap.
+  document.body.addEventListener("htmx:afterSettle", () => {
+    if (suggestions.length && !sgStale) redrawLater();
+  });
+
+  // A click on plain text inside a suggestion focuses it (the boxes take no clicks).
+  text.addEventListener("click", (e) => {
+    const sel = window.getSelection();
+    if (!sel || !sel.isCollapsed || e.target.closest(".hl") || !suggestions.length) return;
+    const offset = offsetOf(sel.anchorNode, sel.anchorOffset);
+    if (offset === null) return;
+    let index = firstFrom(offset + 1) - 1;
+    while (index >= 0 && suggestions[index].end <= offset) index--;
+    if (index >= 0 && suggestions[index].start <= offset) focusSuggestion(index, { reveal: false });
+    else unfocusSuggestion();
+  });
+
+  /* A label's key from the physical key (Alt and Shift change what e.key says). */
+  function plainKey(e) {
+    if (/^Key[A-Z]$/.test(e.code)) return e.code.slice(3).toLowerCase();
+    if (/^Digit[0-9]$/.test(e.code)) return e.code.slice(5);
+    return e.key;
+  }
+
+  document.addEventListener(
+    "keydown",
+    (e) => {
+      if (e.defaultPrevented || e.isComposing || (help && help.open) || picking) return;
+      const target = e.target;
+      if (typingIn(target)) return;
+      const stop = () => {
+        e.preventDefault();
+        e.stopPropagation();
+      };
+      if (e.altKey && e.shiftKey && !e.ctrlKey && !e.metaKey) {
+        const button = labelButton(plainKey(e));
+        if (button) {
+          stop();
+          labelAll(button.dataset.label);
+        }
+        return;
+      }
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === "+" && !selectionOffsets()) {
+        const take = document.getElementById("proposals-form");
+        if (take) {
+          stop();
+          take.requestSubmit();
+        } else if (document.querySelector("#span-panel[data-span]")) {
+          stop();
+          announce("The open span's panel proposes nothing more.");
+        }
+        return;
+      }
+      const onPage = target === text || target === document.body || target.id === "main";
+      if (!onPage) return;
+      if (e.key === "j" || e.key === "k") unfocusSuggestion(); // to the spans
+      if (e.key === "Tab" && target === text) {
+        if (stepSuggestion(e.shiftKey ? -1 : 1, false)) stop();
+        return;
+      }
+      if (e.key === "]" || e.key === "[") {
+        stop();
+        stepSuggestion(e.key === "]" ? 1 : -1, true);
+        return;
+      }
+      const s = suggestions[sgFocus];
+      if (!s) return;
+      if (e.key === "Escape") {
+        unfocusSuggestion();
+        return;
+      }
+      if (e.key === "Enter") {
+        stop();
+        if (e.shiftKey) acceptAll(s.kind);
+        else acceptSuggestion(s, null);
+        return;
+      }
+      if (e.key === "Backspace") {
+        stop();
+        dismissSuggestion(s);
+        return;
+      }
+      if (e.key.length === 1 && !selectionOffsets()) {
+        const button = labelButton(e.key);
+        if (button) {
+          stop();
+          acceptSuggestion(s, button.dataset.label);
+        }
+      }
+    },
+    true
+  );
+
+  if (sgBar) sgBar.addEventListener("submit", () => unfocusSuggestion());
+  loadSuggestions();
 
   // Opened with ?span=: mark it.
   const initialPanel = document.getElementById("span-panel");

@@ -32,7 +32,11 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     const xhr = event.detail.xhr;
     const box = document.getElementById("errors");
-    // A fresh success clears an old error; an error answer retargeted here stays.
+    // A fresh success clears an old error; an error answer retargeted here stays. What a page
+    // loads by itself (the X-Assay-Background header: a span's proposals) answers no act of
+    // the reader's and clears nothing.
+    const config = event.detail.requestConfig;
+    if (config && config.headers && config.headers["X-Assay-Background"]) return;
     if (box && xhr && xhr.status < 400 && event.detail.target !== box) box.replaceChildren();
   });
   document.addEventListener("click", function (event) {

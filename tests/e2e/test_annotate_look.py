@@ -220,7 +220,8 @@ def test_a_relation_target_is_picked_by_keyboard_on_the_big_article(page, worksp
     page.keyboard.press("Enter")
     # Waited for in the page first: expect() alone timed out here under load although the
     # swap took 0.25 s (cause not found).
-    page.wait_for_function("() => document.getElementById('rel-label')")  # a function: CSP, no eval
+    # A function, not an expression string: the page's CSP allows no eval of a string.
+    page.wait_for_function("() => document.getElementById('rel-label')")
     expect(page.locator("#rel-label")).to_be_focused(timeout=BIG)
     # No option per span: the form holds the relation labels only.
     assert page.locator("#relation-form option").count() == 1

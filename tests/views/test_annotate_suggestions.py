@@ -1,0 +1,230 @@
+"""The annotate page's suggestion actions: a suggestion accepted through the span create
+(its actor and grade along), every suggestion of a kind accepted, label all occurrences,
+and a span's proposals (shown, then taken)."""
+
+import functools
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from annotations import services
+from annotations.models import Actor, Span, SpanActor, SpanEvent
+
+from ..factories import ArticleFactory, LabelFactory, ProjectFactory
+from ..suggestions.conftest import fresh_matcher  # noqa: F401  (autouse: a matcher per test)
+
+HX = {"HTTP_HX_REQUEST": "true"}
+BODY = (
+    "Peskov said that Minsk would probably not join. Lukashenko met Putin in Minsk.\n"
+    "Minsk denied it."
+)
+
+
+def url(name, article, *args):
+    return reverse(f"annotations:{name}", args=[article.project.slug, article.pk, *args])
+
+
+@pytest.fixture
+def world(project, annotator, client):
+    client.force_login(annotator)
+    actors = {
+        name.split()[-1]: services.actor_create(
+            name=name, kind=Actor.Kind.PERSON, aliases=[name.split()[-1]]
+        )
+        for name in ("Dmitry Peskov", "Alexander Lukashenko", "Vladimir Putin")
+    }
+    labels = {
+        name: LabelFactory(project=project, name=name, hotkey=hotkey)
+        for name, hotkey in (("Actor", "m"), ("Estimative phrase", "e"), ("Claim", "c"))
+    }
+    article = ArticleFactory(project=project, body=BODY)
+    return {"client": client, "actors": actors, "labels": labels, "article": article}
+
+
+def test_the_page_carries_the_suggestion_urls_and_keys(world):
+    article = world["article"]
+    html = world["client"].get(url("annotate", article)).content.decode()
+    assert f'data-suggestions-url="/api/v1/articles/{article.pk}/suggestions/"' in html
+    assert 'data-label-all-url="' + url("label-all", article) in html
+    assert 'id="sg-layer"' in html and 'id="sg-bar"' in html
+    for kind in ("actor", "estimative", "source"):
+        assert f'data-kind="{kind}"' in html
+    # The key help lists the new keys.
+    assert "<kbd>Backspace</kbd> on a suggestion" in html
+    assert "<kbd>Alt</kbd>+<kbd>Shift</kbd>+ a label's key" in html
+
+
+def test_a_suggestion_accepted_brings_its_actor_and_grade(world, annotator):
+    article, client = world["article"], world["client"]
+    start = BODY.index("probably not")
+    response = client.post(
+        url("span-create", article),
+        {"start": start, "end": start + 12, "label": world["labels"]["Estimative phrase"].pk,
+         "probability": "unlikely"},
+        **HX,
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert Span.objects.get().probability == "unlikely"
+    response = client.post(
+        url("span-create", article),
+        {"start": 0, "end": 6, "label": world["labels"]["Actor"].pk,
+         "actor": world["actors"]["Peskov"].pk, "role": "mentioned"},
+        **HX,
+    )  # fmt: skip
+    assert response.status_code == 200
+    span = Span.objects.get(start=0)
+    assert list(span.span_actors.values_list("actor__name", "role")) == [
+        ("Dmitry Peskov", "mentioned")
+    ]
+    assert "Dmitry Peskov" in response.content.decode()  # the panel shows the actor
+
+
+def test_a_suggestion_with_a_bad_actor_or_grade_is_refused_whole(world):
+    article, client = world["article"], world["client"]
+    label = world["labels"]["Actor"].pk
+    bad = client.post(
+        url("span-create", article),
+        {"start": 0, "end": 6, "label": label, "actor": 999_999, "role": "mentioned"},
+        **HX,
+    )
+    assert bad.status_code == 422
+    bad = client.post(
+        url("span-create", article),
+        {"start": 0, "end": 6, "label": label, "probability": "surely"},
+        **HX,
+    )
+    assert bad.status_code == 422 and "probability" in bad.content.decode().lower()
+    assert not Span.objects.exists()
+
+
+def test_accept_all_of_a_kind_makes_each_span_once(world, annotator):
+    article, client = world["article"], world["client"]
+    response = client.post(url("suggestions-accept-all", article), {"kind": "actor"}, **HX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Accepted 3 actor mentions as spans." in html
+    spans = Span.objects.filter(annotator=annotator).order_by("start")
+    assert [s.text for s in spans] == ["Peskov", "Lukashenko", "Putin"]
+    assert [s.span_actors.get().actor.name for s in spans] == [
+        "Dmitry Peskov", "Alexander Lukashenko", "Vladimir Putin"
+    ]  # fmt: skip
+    assert all(s.label.name == "Actor" for s in spans)
+    assert SpanEvent.objects.filter(action="created").count() == spans.count()
+    # Made once: the next request finds none left.
+    again = client.post(url("suggestions-accept-all", article), {"kind": "actor"}, **HX)
+    assert again.status_code == 422
+    assert "No actor mention suggestions are left" in again.content.decode()
+
+
+def test_accept_all_leaves_those_without_a_label_and_says_so(world, annotator):
+    article, client = world["article"], world["client"]
+    world["labels"]["Claim"].delete()  # nothing proposes a label for a statement now
+    response = client.post(url("suggestions-accept-all", article), {"kind": "source"}, **HX)
+    assert response.status_code == 200
+    assert "without a proposed label stayed" in response.content.decode()
+    assert not Span.objects.exists()
+
+
+def test_accept_all_is_all_or_nothing(world, annotator, monkeypatch):
+    article, client = world["article"], world["client"]
+    from annotations.services import spans as span_service
+
+    real = span_service.span_create
+    calls = []
+
+    @functools.wraps(real)
+    def refuse_the_second(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 2:
+            raise ValidationError({"text": "Refused for the test."})
+        return real(**kwargs)
+
+    monkeypatch.setattr(span_service, "span_create", refuse_the_second)
+    response = client.post(url("suggestions-accept-all", article), {"kind": "actor"}, **HX)
+    assert response.status_code == 422
+    assert "Refused for the test." in response.content.decode()
+    assert not Span.objects.exists()
+
+
+def test_accept_all_of_another_projects_article_is_404(world, annotator):
+    other = ArticleFactory(project=ProjectFactory(slug="other"), body=BODY)
+    response = world["client"].post(url("suggestions-accept-all", other), {"kind": "actor"}, **HX)
+    assert response.status_code == 404
+
+
+def test_label_all_occurrences_reports_made_and_skipped(world, annotator):
+    article, client = world["article"], world["client"]
+    claim = world["labels"]["Claim"]
+    start = BODY.index("Minsk")
+    data = {"start": start, "end": start + 5, "label": claim.pk}
+    response = client.post(url("label-all", article), data, **HX)
+    assert response.status_code == 200
+    assert "Labelled 3 occurrences of “Minsk” as Claim." in response.content.decode()
+    assert Span.objects.filter(label=claim, text="Minsk").count() == 3
+    again = client.post(url("label-all", article), data, **HX).content.decode()
+    assert "Labelled 0 occurrences" in again and "3 already had that label" in again
+    assert Span.objects.count() == 3
+
+
+def test_label_all_refuses_another_projects_label(world, annotator):
+    article, client = world["article"], world["client"]
+    foreign = LabelFactory(project=ProjectFactory(slug="elsewhere"), name="Foreign")
+    start = BODY.index("Minsk")
+    response = client.post(
+        url("label-all", article), {"start": start, "end": start + 5, "label": foreign.pk}, **HX
+    )
+    assert response.status_code == 422
+    assert "span labels" in response.content.decode()
+    assert not Span.objects.exists()
+
+
+def test_a_span_panel_proposes_actors_source_and_grade_then_takes_them(world, annotator):
+    article, client = world["article"], world["client"]
+    claim = world["labels"]["Claim"]
+    statement = "Minsk would probably not join"
+    start = BODY.index(statement)
+    span = services.span_create(
+        article=article, start=start, end=start + len(statement), label=claim, annotator=annotator
+    )
+    shown = client.get(url("span-proposals", article, span.pk), **HX).content.decode()
+    assert "Dmitry Peskov" in shown and "source" in shown  # the speaker
+    assert "Probability Unlikely" in shown and "probably not" in shown
+    taken = client.post(url("span-proposals", article, span.pk), {"version": span.version}, **HX)
+    assert taken.status_code == 200
+    span.refresh_from_db()
+    assert span.probability == "unlikely"
+    assert list(SpanActor.objects.filter(span=span).values_list("actor__name", "role")) == [
+        ("Dmitry Peskov", "source")
+    ]
+    # Taken: nothing is proposed any more; a stale version is refused.
+    assert (
+        "proposals-form" not in client.get(url("span-proposals", article, span.pk)).content.decode()
+    )
+    stale = client.post(url("span-proposals", article, span.pk), {"version": 1}, **HX)
+    assert stale.status_code == 200 and "Nothing left to take" in stale.content.decode()
+
+
+def test_proposals_of_another_users_span_are_404(world, annotator, make_member):
+    article = world["article"]
+    other = make_member(username="bob")
+    span = services.span_create(
+        article=article, start=0, end=6, label=world["labels"]["Actor"], annotator=other
+    )
+    response = world["client"].get(url("span-proposals", article, span.pk), **HX)
+    assert response.status_code == 404
+
+
+def test_taking_proposals_on_a_stale_panel_is_refused(world, annotator):
+    article, client = world["article"], world["client"]
+    statement = "Minsk would probably not join"
+    start = BODY.index(statement)
+    span = services.span_create(
+        article=article, start=start, end=start + len(statement),
+        label=world["labels"]["Claim"], annotator=annotator,
+    )  # fmt: skip
+    services.span_update(span=span, user=annotator, version=span.version, note="changed")
+    stale = client.post(url("span-proposals", article, span.pk), {"version": 1}, **HX)
+    assert stale.status_code == 409
+    span.refresh_from_db()
+    assert span.probability is None and not SpanActor.objects.filter(span=span).exists()
