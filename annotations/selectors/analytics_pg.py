@@ -77,20 +77,27 @@ def _rows(sql: str, params: list) -> list[tuple]:
 
 def timeline_rows(*, project, filters, interval: str) -> list[tuple]:
     """``(first day of the period, probability, count)`` of the spans of dated articles:
-    joined to their articles first, then counted (a few hundred groups, never spilled)."""
+    joined to their articles, then counted (a few hundred groups, never spilled)."""
     if _by_actor(filters):
         spans, params = _linked_spans(filters, project)
         source = f"({spans}) s"
         article, probability = "s.span_article_id", "s.span_probability"
+        counted = "count(*)"
     else:
+        # Counted per article and step first, in the order of the (project, article,
+        # probability) index, which holds every column read (an index-only scan); then the
+        # ten thousand counts, not the million spans, meet their articles.
         where, params = _of_span(filters, project, "s.")
         condition = " AND ".join(where)
-        source = f"(SELECT article_id, probability FROM annotations_span s WHERE {condition}) s"
-        article, probability = "s.article_id", "s.probability"
+        source = (
+            "(SELECT article_id, probability, count(*) AS n FROM annotations_span s "
+            f"WHERE {condition} GROUP BY 1, 2) s"
+        )
+        article, probability, counted = "s.article_id", "s.probability", "sum(s.n)::bigint"
     dates, date_params = _dates(filters)
     dated = " AND ".join(["a.published_on IS NOT NULL", *dates])
     sql = (
-        f"SELECT date_trunc(%s, a.published_on)::date, {probability}, count(*) FROM {source} "
+        f"SELECT date_trunc(%s, a.published_on)::date, {probability}, {counted} FROM {source} "
         f"JOIN annotations_article a ON a.id = {article} WHERE {dated} GROUP BY 1, 2"
     )
     return _rows(sql, [interval, *params, *date_params])
