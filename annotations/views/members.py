@@ -90,6 +90,18 @@ def project_members(request, slug):
     return _done(request, project, "added", username, role)
 
 
+def _refused_on_row(request, project, refused, username: str):
+    """A refused change of one member: the page with the message on their row, focused."""
+    return _members_page(
+        request,
+        project,
+        error=refused.message,
+        error_for=username,
+        focus=username,
+        status=refused.status,
+    )
+
+
 def _membership(project, username: str) -> Membership:
     return get_object_or_404(
         Membership.objects.select_related("user"), project=project, user__username=username
@@ -109,14 +121,7 @@ def member_role(request, slug, username):
             project=project, user=request.user, member=membership.user, role=role
         )
     if refused:
-        return _members_page(
-            request,
-            project,
-            error=refused.message,
-            error_for=username,
-            focus=username,
-            status=refused.status,
-        )
+        return _refused_on_row(request, project, refused, username)
     return _done(request, project, "changed", username, role)
 
 
@@ -130,14 +135,7 @@ def member_remove(request, slug, username):
     with catch_refusal() as refused:
         services.membership_remove(project=project, user=request.user, member=membership.user)
     if refused:
-        return _members_page(
-            request,
-            project,
-            error=refused.message,
-            error_for=username,
-            focus=username,
-            status=refused.status,
-        )
+        return _refused_on_row(request, project, refused, username)
     if membership.user == request.user:  # they left: the project is no longer theirs to see
         url = reverse("annotations:project-list")
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
