@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ..models import Article, Project, Span, SuggestionBackend, SuggestionDismissal
 from ..permissions import MANAGER_ROLES, MEMBER_ROLES, require_role
+from .span_occurrences import MAX_OCCURRENCES
 from .span_rules import check_covered, check_offset_values
 from .spans import BulkValidationError, span_bulk_create
 from .validation import check_text
@@ -140,6 +141,10 @@ def suggestions_accept(*, article: Article, annotator, suggestions: Iterable) ->
         for field in ("probability", "confidence"):
             if getattr(suggestion, field) and not item.get(field):
                 item[field] = getattr(suggestion, field)
+    if len(items) > MAX_OCCURRENCES:  # as many as one bulk create takes, as for label all
+        raise ValidationError(
+            f"{len(items)} suggestions to accept at once; at most {MAX_OCCURRENCES}."
+        )
     try:
         spans = span_bulk_create(items=list(items.values()), annotator=annotator) if items else []
     except BulkValidationError as exc:

@@ -43,7 +43,8 @@ def suggestions_accept_all(request, slug, article_id):
     (the proposed label, actor and grade), in one all-or-nothing call."""
     ws = Workspace.for_write(request, slug, article_id, None)
     kind = request.POST.get("kind", "")
-    found = selectors.article_suggestions(article=ws.article, user=request.user)
+    # The built-in kinds only have this action: the project's suggestion server is not asked.
+    found = selectors.article_suggestions(article=ws.article, user=request.user, backend=False)
     chosen = [suggestion for suggestion in found.results if suggestion.kind == kind]
     name = KIND_NAMES.get(kind, kind or "suggestion")
     if not chosen:

@@ -147,6 +147,32 @@ def test_accept_all_is_all_or_nothing(world, annotator, monkeypatch):
     assert not Span.objects.exists()
 
 
+def test_accept_all_refuses_more_than_one_bulk_create_takes(world, annotator, monkeypatch):
+    from annotations.services import suggestions as suggestion_service
+
+    monkeypatch.setattr(suggestion_service, "MAX_OCCURRENCES", 2)  # the article has 3 mentions
+    article, client = world["article"], world["client"]
+    response = client.post(url("suggestions-accept-all", article), {"kind": "actor"}, **HX)
+    assert response.status_code == 422
+    assert "3 suggestions to accept at once; at most 2." in response.content.decode()
+    assert not Span.objects.exists()
+
+
+def test_accept_all_never_asks_the_projects_suggestion_server(world, annotator, monkeypatch):
+    from annotations import selectors
+
+    real, asked = selectors.article_suggestions, []
+
+    def spy(**kwargs):
+        asked.append(kwargs.get("backend", True))
+        return real(**kwargs)
+
+    monkeypatch.setattr(selectors, "article_suggestions", spy)
+    article, client = world["article"], world["client"]
+    response = client.post(url("suggestions-accept-all", article), {"kind": "actor"}, **HX)
+    assert response.status_code == 200 and asked == [False]
+
+
 def test_accept_all_of_another_projects_article_is_404(world, annotator):
     other = ArticleFactory(project=ProjectFactory(slug="other"), body=BODY)
     response = world["client"].post(url("suggestions-accept-all", other), {"kind": "actor"}, **HX)
