@@ -2,7 +2,9 @@
 
 import math
 
-from django.db.models import Q
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet, Window
+from django.db.models.expressions import RowRange
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import (
     CursorPagination,
@@ -13,9 +15,44 @@ from rest_framework.pagination import (
 from annotations.models import MAX_ID
 
 
+class RankedPaginator(Paginator):
+    """Django's paginator, but a ranked search's page (a queryset with ``search_rank``)
+    carries its count: ``COUNT(*) OVER ()`` beside the rows, one query rather than two.
+    The ranking reads every match anyway to order them, so the count costs nothing more,
+    where a separate ``COUNT`` would find and read the matches a second time. The window
+    is ordered as the page, over the whole ranking, so that the rank is computed before it
+    and the window keeps the rows without their vectors (unordered, it would keep each
+    match's 6 kB vector for the rank computed above it, and spill to disk). The same
+    numbers and the same errors as Django's: an empty page falls back to its count."""
+
+    def page(self, number):
+        queryset = self.object_list
+        ranked = isinstance(queryset, QuerySet) and "search_rank" in queryset.query.annotations
+        try:
+            first = int(number) if not isinstance(number, float) else 0
+        except (TypeError, ValueError):
+            first = 0
+        if not ranked or self.orphans or first < 1:
+            return super().page(number)  # Django's own answer, errors included
+        bottom = (first - 1) * self.per_page
+        rows = list(
+            queryset.annotate(
+                search_total=Window(
+                    Count("pk"),
+                    order_by=queryset.query.order_by,
+                    frame=RowRange(start=None, end=None),
+                )
+            )[bottom : bottom + self.per_page]
+        )
+        if rows:
+            self.__dict__["count"] = rows[0].search_total  # the cached_property's value
+        return self._get_page(rows, self.validate_number(first), self)
+
+
 class PagePagination(PageNumberPagination):
     """Page numbers, plus ``count``, for the small lists (projects, labels, articles...)."""
 
+    django_paginator_class = RankedPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 1000

@@ -105,45 +105,23 @@ def parse_search(texts: list[str]) -> Parsed:
     return Parsed(languages, configs, len(languages) == 1 and all(row[2] for row in rows))
 
 
-def _article_match(parsed: Parsed) -> tuple[str, list, str, list]:
-    """An article's id is among those of one GIN scan per distinct query, each kept to its
-    languages by the index on ``language`` (a UNION ALL): its vector, 6 kB and out of line,
-    is never read to be matched, only once by the rank. (Matched on the row, the planner
-    would rather read a common word's articles by project and check each one's vector.)"""
-    table = "annotations_article"
-    if parsed.one_query:
-        (query,) = parsed.languages
-        ids = f"SELECT a.id FROM {table} a WHERE a.search_vector @@ %s::tsquery"
-        return f"{table}.id IN ({ids})", [query], "%s::tsquery", [query]
-    arms, params, whens, row_params = [], [], [], []
-    for query, languages in parsed.languages.items():
-        listed = ", ".join("%s" for _ in languages)
-        arms.append(
-            f"SELECT a.id FROM {table} a WHERE a.language IN ({listed}) "
-            "AND a.search_vector @@ %s::tsquery"
-        )
-        params += [*languages, query]
-        whens += ["WHEN %s THEN %s::tsquery" for _ in languages]
-        row_params += [item for language in languages for item in (language, query)]
-    condition = f"{table}.id IN ({' UNION ALL '.join(arms)})"
-    return condition, params, f"(CASE {table}.language {' '.join(whens)} END)", row_params
-
-
-def _span_match(parsed: Parsed) -> tuple[str, list, str, list]:
-    """A span is matched on the row (its vector is small and inline): an OR of one arm per
-    distinct query, ``search_config IN (...) AND vector @@ query``."""
-    vector = "annotations_span.search_vector"
+def _row_match(vectors: str, parsed: Parsed) -> tuple[str, list, str, list]:
+    """A row of ``vectors`` (the table holding the vector and its configuration: the spans',
+    or the articles' search rows) matches an OR of one arm per distinct query,
+    ``search_config IN (...) AND search_vector @@ query``; its rank picks its query by its
+    configuration. Returns the condition and the row's query, each with its parameters."""
+    vector = f"{vectors}.search_vector"
     if parsed.one_query:
         (query,) = parsed.languages
         return f"{vector} @@ %s::tsquery", [query], "%s::tsquery", [query]
     arms, params, whens, row_params = [], [], [], []
     for query, configs in parsed.configs.items():
         listed = ", ".join("%s::regconfig" for _ in configs)
-        arms.append(f"(annotations_span.search_config IN ({listed}) AND {vector} @@ %s::tsquery)")
+        arms.append(f"({vectors}.search_config IN ({listed}) AND {vector} @@ %s::tsquery)")
         params += [*configs, query]
         whens += ["WHEN %s::regconfig THEN %s::tsquery" for _ in configs]
         row_params += [item for config in configs for item in (config, query)]
-    row_query = f"(CASE annotations_span.search_config {' '.join(whens)} END)"
+    row_query = f"(CASE {vectors}.search_config {' '.join(whens)} END)"
     return " OR ".join(arms), params, row_query, row_params
 
 
@@ -153,24 +131,29 @@ def _pg_search(queryset, kind, text, *, snippet_field):
     word OR-ed read as three times as common: a sequential scan), and where every language
     gives the same query, one query serves every row. Where they differ (a word stemmed in
     English is not in ``simple``), a row matches the query of its own configuration, and
-    the rank picks the row's query with a CASE on its language or configuration."""
+    the rank picks the row's query with a CASE on its configuration. An article's vector is
+    in its search row (``models.ArticleSearch``), stored in the row's page rather than out
+    of line: a common word's thousands of matches are ranked without a TOAST read each."""
     table = _TARGETS[kind][0]
     variant = spelling_variant(text)
     parsed = parse_search([text] + ([variant] if variant else []))
     if not parsed.languages:
         return _nothing(queryset, snippet_field)
-    match = _article_match if kind == "article" else _span_match
-    condition, params, row_query, row_params = match(parsed)
-    vector = f"{table}.search_vector"
+    if kind == "article":
+        # The articles' vectors are in their search rows (migration 0011): joined, one each.
+        queryset = queryset.filter(search_row__isnull=False)
+        vectors = "annotations_articlesearch"
+    else:
+        vectors = table
+    condition, params, row_query, row_params = _row_match(vectors, parsed)
     matches = RawSQL(f"({condition})", params, output_field=BooleanField())
-    rank = RawSQL(f"ts_rank_cd({vector}, {row_query})", row_params, output_field=FloatField())
+    rank = RawSQL(
+        f"ts_rank_cd({vectors}.search_vector, {row_query})", row_params, output_field=FloatField()
+    )
     queryset = queryset.filter(matches).annotate(search_rank=rank)
     if snippet_field:
-        config = (
-            f"assay_ts_config({table}.language)" if kind == "article" else f"{table}.search_config"
-        )
         headline = RawSQL(
-            f"ts_headline({config}, {table}.{snippet_field}, {row_query}, %s)",
+            f"ts_headline({vectors}.search_config, {table}.{snippet_field}, {row_query}, %s)",
             [*row_params, HEADLINE],
             output_field=TextField(),
         )

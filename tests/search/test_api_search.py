@@ -1,5 +1,7 @@
 """``articles/?search=`` and ``spans/?search=``: stemmed, ranked, combinable, any input safe."""
 
+import hashlib
+
 import pytest
 from django.db import connection
 
@@ -231,3 +233,82 @@ def test_an_articles_new_language_reads_its_spans_again(annotator, manager, proj
     if connection.vendor == "postgresql":  # read as written now: no stem (FTS5 stems all)
         assert ids(client.get(API + "spans/", {"search": "refuses"})) == []
     assert span.pk in ids(client.get(API + "spans/", {"search": "refused"}))
+
+
+def test_an_articles_search_row_follows_its_writes(annotator, manager, project):
+    """The article's vector lives in its search row on PostgreSQL (migration 0011), kept by
+    triggers: a new title, body or language is found at once, a bulk insert is searchable,
+    a deleted article leaves no row behind, a save that changes none of them leaves the row
+    as it was, and Django's flush (a TRUNCATE) empties the table with the articles."""
+    from annotations import services
+    from annotations.models import Article
+
+    client = client_for(annotator)
+
+    def found(word):
+        return ids(client.get(API + "articles/", {"search": word}))
+
+    article = ArticleFactory(project=project, title="Minsk", body="Nothing here.", language="en")
+    assert found("minsk") == [article.pk]
+    services.article_update(article=article, user=manager, title="Grodno")
+    assert found("minsk") == [] and found("grodno") == [article.pk]
+    services.article_update(article=article, user=manager, body="Drones refused to land.")
+    assert found("refuses") == [article.pk]
+    services.article_update(article=article, user=manager, language="uk")
+    if connection.vendor == "postgresql":  # Ukrainian is ``simple``: no stem
+        assert found("refuses") == [] and found("refused") == [article.pk]
+    made = Article.objects.bulk_create(
+        [Article(project=project, title=f"Bulk {n}", body=f"Brest bridge {n}",
+                 sha256=hashlib.sha256(f"Brest bridge {n}".encode()).hexdigest(),
+                 created_by=manager)
+         for n in range(3)]
+    )  # fmt: skip
+    assert sorted(found("brest")) == sorted(a.pk for a in made)
+    Article.objects.filter(pk=made[0].pk).delete()
+    assert sorted(found("brest")) == sorted(a.pk for a in made[1:])
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        row = "SELECT xmin::text FROM annotations_articlesearch WHERE article_id = %s"
+        cursor.execute(row, [article.pk])
+        before = cursor.fetchone()[0]
+        Article.objects.get(pk=article.pk).save()  # every column named, none changed
+        cursor.execute(row, [article.pk])
+        assert cursor.fetchone()[0] == before
+        cursor.execute(
+            "SELECT count(*) FROM annotations_articlesearch s "
+            "WHERE NOT EXISTS (SELECT 1 FROM annotations_article a WHERE a.id = s.article_id)"
+        )
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks left pending
+        cursor.execute("TRUNCATE annotations_article CASCADE")
+        cursor.execute("SELECT count(*) FROM annotations_articlesearch")
+        assert cursor.fetchone()[0] == 0
+
+
+def test_ranked_article_pages_carry_their_count(annotator, project):
+    """A ranked page's count comes with its rows (``RankedPaginator``): the same count on
+    every page, the pages together the whole ranking, one query for rows and count, and
+    the usual 404 for a page out of range or not a number."""
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(5):
+        ArticleFactory(project=project, title=f"Grodno {n}", body="grodno " * (n + 1))
+    client = client_for(annotator)
+    whole = client.get(API + "articles/", {"search": "grodno", "page_size": 100}).json()
+    assert whole["count"] == 5 and len(whole["results"]) == 5
+    pages = []
+    for page in (1, 2, 3):
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(
+                API + "articles/", {"search": "grodno", "page_size": 2, "page": page}
+            ).json()
+        assert body["count"] == 5
+        assert not any("COUNT(*) AS" in q["sql"] for q in queries.captured_queries)
+        pages += [row["id"] for row in body["results"]]
+    assert pages == [row["id"] for row in whole["results"]]
+    for page in (4, 0, "x", "1.5"):
+        response = client.get(API + "articles/", {"search": "grodno", "page_size": 2, "page": page})
+        assert response.status_code == 404, page
+    none = client.get(API + "articles/", {"search": "nowhere"}).json()
+    assert none["count"] == 0 and none["results"] == []
