@@ -12,11 +12,12 @@ spans make the indexes the size they are in use). Through the API in-process as 
 - a ``jsonl`` import of ``--import-articles`` articles with their spans and actors
   (``bench/io_bench.py``'s file);
 
-each with every trigger on, with the span search trigger (``assay_span_search_vector``: the
-span's ``tsvector`` and configuration) off, and with it and the links' facts trigger
-(``assay_spanactor_span_facts``) off, in turn, ``--rounds`` times; each round in a project of
-its own, dropped after. The triggers are disabled with ``ALTER TABLE ... DISABLE TRIGGER``
-and always enabled again.
+each with every trigger on, with the articles' search rows' insert trigger
+(``assay_article_search_insert``, migration 0011) off, with the span search trigger
+(``assay_span_search_vector``: the span's ``tsvector`` and configuration) off, and with it
+and the links' facts trigger (``assay_spanactor_span_facts``) off, in turn, ``--rounds``
+times; each round in a project of its own, dropped after. The triggers are disabled with
+``ALTER TABLE ... DISABLE TRIGGER`` and always enabled again.
 """
 
 import argparse
@@ -41,7 +42,13 @@ from bench.search_bench import (  # noqa: E402
 
 SEARCH = ("annotations_span", "assay_span_search_vector")
 FACTS = ("annotations_spanactor", "assay_spanactor_span_facts")
-CASES = {"all triggers": (), "no search trigger": (SEARCH,), "neither": (SEARCH, FACTS)}
+ARTICLES = ("annotations_article", "assay_article_search_insert")
+CASES = {
+    "all triggers": (),
+    "no article search": (ARTICLES,),
+    "no search trigger": (SEARCH,),
+    "neither": (SEARCH, FACTS),
+}
 
 
 @contextmanager

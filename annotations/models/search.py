@@ -21,3 +21,6 @@ class ArticleSearch(models.Model):
     class Meta:
         managed = False
         db_table = "annotations_articlesearch"
+
+    def __str__(self):
+        return f"search row of article {self.article_id}"
