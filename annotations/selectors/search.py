@@ -34,6 +34,8 @@ class SpanHit:
     project_name: str
     snippet: SafeString
     note: str
+    annotator: str
+    gold: bool
 
 
 def search_hits(
@@ -60,9 +62,10 @@ def search_hits(
         .annotate(article_title=F("article__title"))
         .values_list(
             "pk", "article_id", "article_title", "label__name", "label__color",
-            "project__slug", "project__name", "search_snippet", "note",
+            "project__slug", "project__name", "search_snippet", "note", "annotator__username",
+            "gold",
         )[:limit]
     )  # fmt: skip
     article_hits = [ArticleHit(*row[:-1], marked_html(row[-1])) for row in article_rows]
-    span_hits = [SpanHit(*row[:7], marked_html(row[7] or row[2]), row[8]) for row in span_rows]
+    span_hits = [SpanHit(*row[:7], marked_html(row[7] or row[2]), *row[8:]) for row in span_rows]
     return article_hits, span_hits

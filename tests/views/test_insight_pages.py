@@ -38,6 +38,18 @@ def test_search_page_escapes_and_marks(annotator, project, hits):
     assert "Minsk &lt;i&gt;talks&lt;/i&gt;" in html
 
 
+def test_search_page_says_whose_span_each_hit_is(annotator, reviewer, project, label, hits):
+    """Two annotators' spans on the same words read the same: each hit says whose it is, or
+    that it is gold."""
+    from annotations import services
+
+    _, span = hits
+    services.span_promote(span=span, user=reviewer)
+    html = client_for(reviewer).get("/search/", {"q": "refuses"}).content.decode()
+    assert f"by {annotator.username}" in html
+    assert '<span class="badge done">gold</span>' in html
+
+
 def test_search_page_in_one_project_and_bad_input(annotator, project, hits, outsider):
     client = client_for(annotator)
     for q in ['"open', "\x00", "&|!:*()", "x" * 10_000, ""]:
