@@ -2,22 +2,30 @@
 
 A revert is itself a change with its own event, so a redo is the revert of an undo's event.
 It never overwrites a newer change: the span must still be as the reverted change left it
-(else ``Conflict`` naming what changed since, and who changed it).
+(else ``Conflict`` naming what changed since, and who changed it). A group of changes (what
+one accept-all or label-all made) is reverted as one: each by the same rule, all or nothing.
 """
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 
 from ..errors import Conflict
 from ..models import Label, Span, SpanEvent
 from ..permissions import check_span_revert
 from .history import span_snapshot
+from .span_occurrences import MAX_OCCURRENCES
 from .spans import span_delete, span_restore, span_update
 
 # The fields a change sets, as the history's snapshots hold them.
 FIELDS = ("label", "start", "end", "actors", "probability", "confidence", "note", "status")
 EXCERPT = 40
+# A group reverted at once: as many changes as one accept-all or label-all makes.
+MAX_GROUP = MAX_OCCURRENCES
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,44 @@ def span_event_find(
     if event is None:
         raise Conflict("that change is not in this article's history.")
     return event
+
+
+def check_group_size(count: int) -> None:
+    """A group reverted at once: at least one change, at most ``MAX_GROUP``."""
+    if not count:
+        raise ValidationError("No change was named.")
+    if count > MAX_GROUP:
+        raise ValidationError(f"{count:,} changes at once; at most {MAX_GROUP:,}.")
+
+
+def span_events_find(*, article, event_ids: Iterable[int]) -> list[SpanEvent]:
+    """The events of ``article`` with these ids (a group the page reverts as one), newest
+    first, the order they are reverted in; ``Conflict`` if one is not in its history."""
+    wanted = set(event_ids)
+    check_group_size(len(wanted))
+    events = list(
+        SpanEvent.objects.filter(article=article, pk__in=wanted)
+        .select_related("user")
+        .order_by("-id")
+    )
+    if missing := len(wanted) - len(events):
+        raise Conflict(
+            f"{missing:,} of those {len(wanted):,} changes {'is' if missing == 1 else 'are'} "
+            "not in this article's history."
+        )
+    return events
+
+
+def span_events_latest(*, spans: Iterable[Span]) -> list[int]:
+    """The event that brought each of ``spans`` to its state now (a create, for spans just
+    made): the group the page keeps to undo an accept-all or a label-all in one go."""
+    return list(
+        SpanEvent.objects.filter(span_id__in=[span.pk for span in spans])
+        .values("span_id")
+        .annotate(last=Max("id"))
+        .order_by("last")
+        .values_list("last", flat=True)
+    )
 
 
 def _excerpt(text: str) -> str:
@@ -87,15 +133,23 @@ def _join(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def _verb(event: SpanEvent) -> str:
+    if event.before is None:
+        return "restored" if event.action == SpanEvent.Action.RESTORED else "created"
+    return "deleted" if event.after is None else "changed"
+
+
+def _span_words(event: SpanEvent, names: dict[int, str]) -> str:
+    shown = event.after or event.before
+    return f"{names.get(shown['label'], 'span')} “{_excerpt(shown['text'])}”"
+
+
 def describe_event(event: SpanEvent) -> str:
     """The change an event records, for "Undone: …": ``created Claim “speculations”``."""
     names = _label_names(event.before, event.after)
-    shown = event.after or event.before
-    span = f"{names.get(shown['label'], 'span')} “{_excerpt(shown['text'])}”"
-    if event.before is None:
-        return f"{'restored' if event.action == SpanEvent.Action.RESTORED else 'created'} {span}"
-    if event.after is None:
-        return f"deleted {span}"
+    span = _span_words(event, names)
+    if (verb := _verb(event)) != "changed":
+        return f"{verb} {span}"
     words = [
         _field_words(f, event.before, event.after, names)
         for f in _changed(event.before, event.after)
@@ -155,3 +209,42 @@ def span_event_revert(*, event: SpanEvent, user) -> Reverted:
             span = span_update(span=current, user=user, version=current.version, **fields)
     own = SpanEvent.objects.filter(span_id=event.span_id).order_by("-id").first()
     return Reverted(span=span, event=own, what=what)
+
+
+def _count(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def describe_events(events: list[SpanEvent]) -> str:
+    """A group of changes, for "Undone: …": ``created 37 spans (Actor)``, ``created 5 spans
+    (3 Claim, 2 Denial)``; one change as ``describe_event`` says it."""
+    if len(events) == 1:
+        return describe_event(events[0])
+    shown = [event.after or event.before for event in events]
+    names = _label_names(*shown)
+    labels = Counter(names.get(snapshot["label"], "?") for snapshot in shown).most_common()
+    if len(labels) == 1:
+        kinds = labels[0][0]
+    else:
+        kinds = ", ".join(f"{count:,} {name}" for name, count in labels)
+    verbs = Counter(_verb(event) for event in events).most_common()
+    return _join([f"{verb} {_count(count, 'span')}" for verb, count in verbs]) + f" ({kinds})"
+
+
+@transaction.atomic
+def span_events_revert(*, events: list[SpanEvent], user) -> list[Reverted]:
+    """Revert a group of changes as one (what an accept-all or a label-all made, or the
+    group's undo, for a redo): each through ``span_event_revert``, newest first, all or
+    nothing. The first refusal reverts none and names the span it stopped at."""
+    check_group_size(len(events))
+    reverted = []
+    for event in sorted(events, key=lambda event: event.pk, reverse=True):
+        try:
+            reverted.append(span_event_revert(event=event, user=user))
+        except Conflict as exc:
+            span = _span_words(event, _label_names(event.before, event.after))
+            raise Conflict(
+                f"{span}: {exc.message} None of the {_count(len(events), 'span')} was changed.",
+                current=exc.current,
+            ) from exc
+    return reverted
