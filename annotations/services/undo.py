@@ -18,14 +18,15 @@ from ..errors import Conflict
 from ..models import Label, Span, SpanEvent
 from ..permissions import check_span_revert
 from .history import span_snapshot
-from .span_occurrences import MAX_OCCURRENCES
 from .spans import span_delete, span_restore, span_update
 
 # The fields a change sets, as the history's snapshots hold them.
 FIELDS = ("label", "start", "end", "actors", "probability", "confidence", "note", "status")
 EXCERPT = 40
-# A group reverted at once: as many changes as one accept-all or label-all makes.
-MAX_GROUP = MAX_OCCURRENCES
+# A group reverted at once. Each change goes through span_event_revert (about 18 queries): a
+# group of 1,000 took 26 s to undo on a loaded machine (bench/undo_bench.py). The undo of an
+# accept-all or a label-all that made more (they make up to 5,000) is refused, in words.
+MAX_GROUP = 1_000
 
 
 @dataclass(frozen=True)
