@@ -246,6 +246,7 @@ def test_s_hides_the_suggestions_and_the_page_remembers(page, workspace, registr
     expect(page.locator("#sg-layer .sg")).to_have_count(0)
     expect(toggle).to_have_attribute("aria-pressed", "false")
     expect(page.locator("#sg-status")).to_contain_text("hidden, s shows them")
+    screenshot(page, "suggestions-hidden.png")
     page.keyboard.press("]")  # hidden: passed by
     expect(page.locator("#live")).to_have_text("Suggestions are hidden: s shows them.")
     page.keyboard.press("Enter")  # nothing focused: no suggestion accepted

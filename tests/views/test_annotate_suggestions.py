@@ -55,6 +55,8 @@ def test_the_page_carries_the_suggestion_urls_and_keys(world):
     # The key help lists the new keys.
     assert "<kbd>Backspace</kbd> on a suggestion" in html
     assert "<kbd>Alt</kbd>+<kbd>Shift</kbd>+ a label's key" in html
+    assert "<kbd>s</kbd></th><td>Hide or show the suggestions" in html
+    assert 'id="sg-toggle" aria-pressed="true"' in html
 
 
 def test_a_suggestion_accepted_brings_its_actor_and_grade(world, annotator):
