@@ -23,9 +23,10 @@ from .spans import span_delete, span_restore, span_update
 # The fields a change sets, as the history's snapshots hold them.
 FIELDS = ("label", "start", "end", "actors", "probability", "confidence", "note", "status")
 EXCERPT = 40
-# A group reverted at once. Each change goes through span_event_revert (about 18 queries): a
-# group of 1,000 took 26 s to undo on a loaded machine (bench/undo_bench.py). The undo of an
-# accept-all or a label-all that made more (they make up to 5,000) is refused, in words.
+# A group reverted at once. Each change goes through span_event_revert (about 17 queries): a
+# group of 1,000 took 26-35 s to undo or redo on a shared 2-core machine at load 4-5.5
+# (bench/undo_bench.py). The undo of an accept-all or a label-all that made more (they make up
+# to 5,000) is refused, in words.
 MAX_GROUP = 1_000
 
 
@@ -158,10 +159,17 @@ def describe_event(event: SpanEvent) -> str:
     return f"changed {_join(words)} of {span}"
 
 
-def _who(event: SpanEvent | None, user) -> str:
-    if event is None or event.user_id is None:
+def _who_since(event: SpanEvent, user) -> str:
+    """Who made the span's latest change after ``event``: read only for a refusal."""
+    later = (
+        SpanEvent.objects.filter(span_id=event.span_id, id__gt=event.pk)
+        .select_related("user")
+        .order_by("-id")
+        .first()
+    )
+    if later is None or later.user_id is None:
         return "someone"
-    return "you (elsewhere)" if event.user_id == user.pk else event.user.get_username()
+    return "you (elsewhere)" if later.user_id == user.pk else later.user.get_username()
 
 
 @transaction.atomic
@@ -177,25 +185,19 @@ def span_event_revert(*, event: SpanEvent, user) -> Reverted:
         .filter(pk=event.span_id)
         .first()
     )
-    later = (
-        SpanEvent.objects.filter(span_id=event.span_id, id__gt=event.pk)
-        .select_related("user")
-        .order_by("-id")
-        .first()
-    )
     what = describe_event(event)
     if event.after is None:
         if current is not None:
-            raise Conflict(f"the span is back already: {_who(later, user)} restored it.")
+            raise Conflict(f"the span is back already: {_who_since(event, user)} restored it.")
         span = span_restore(event=event, user=user)
     else:
         if current is None:
-            raise Conflict(f"{_who(later, user)} deleted the span since.")
+            raise Conflict(f"{_who_since(event, user)} deleted the span since.")
         now = span_snapshot(current)
         if changed := _changed(event.after, now):
             names = _label_names(event.after, now)
             words = _join([_field_words(f, event.after, now, names) for f in changed])
-            raise Conflict(f"{_who(later, user)} changed {words} since.", current=current)
+            raise Conflict(f"{_who_since(event, user)} changed {words} since.", current=current)
         if event.before is None:
             span_delete(span=current, user=user)
             span = None
