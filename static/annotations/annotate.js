@@ -1037,6 +1037,37 @@
   const TAGS_KEY = "assay.labelTags";
   const tagsToggle = document.getElementById("tags-toggle");
 
+  /* A setting remembered in this browser; null where storage is refused (private mode: the
+     toggles still work for this page). */
+  function remembered(key) {
+    try {
+      return localStorage.getItem(key);
+    } catch (err) {
+      return null;
+    }
+  }
+
+  function remember(key, value) {
+    try {
+      localStorage.setItem(key, value);
+    } catch (err) {
+      // Storage refused: the setting lasts as long as this page.
+    }
+  }
+
+  /* A page key that toggles a view (t, s): not while typing, in the help, or on a panel's
+     select (where letters pick an option). */
+  function onToggleKey(key, toggle) {
+    document.addEventListener("keydown", (e) => {
+      if (e.defaultPrevented || e.isComposing || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key !== key || typingIn(e.target) || (help && help.open)) return;
+      const panel = document.getElementById("span-panel");
+      if (panel && panel.contains(e.target) && e.target.tagName === "SELECT") return;
+      e.preventDefault();
+      toggle();
+    });
+  }
+
   function spanLabelName(id) {
     const item = document.getElementById("item-" + id);
     const group = item && item.closest(".group");
@@ -1056,26 +1087,14 @@
     });
   }
 
-  function showTags(on, remember) {
+  function showTags(on, keep) {
     text.classList.toggle("show-tags", on);
     if (tagsToggle) tagsToggle.setAttribute("aria-pressed", on ? "true" : "false");
-    if (remember) {
-      try {
-        localStorage.setItem(TAGS_KEY, on ? "1" : "0");
-      } catch (err) {
-        // Storage refused (private mode): the toggle still works for this page.
-      }
-    }
+    if (keep) remember(TAGS_KEY, on ? "1" : "0");
     tagSpans();
   }
 
-  let tagsStored = null;
-  try {
-    tagsStored = localStorage.getItem(TAGS_KEY);
-  } catch (err) {
-    tagsStored = null;
-  }
-  if (tagsStored === "1") showTags(true, false);
+  if (remembered(TAGS_KEY) === "1") showTags(true, false);
   if (tagsToggle) {
     tagsToggle.addEventListener("click", () => {
       const on = !text.classList.contains("show-tags");
@@ -1084,12 +1103,7 @@
     });
   }
 
-  document.addEventListener("keydown", (e) => {
-    if (e.defaultPrevented || e.isComposing || e.ctrlKey || e.metaKey || e.altKey) return;
-    if (e.key !== "t" || typingIn(e.target) || (help && help.open)) return;
-    const panel = document.getElementById("span-panel");
-    if (panel && panel.contains(e.target) && e.target.tagName === "SELECT") return;
-    e.preventDefault();
+  onToggleKey("t", () => {
     if (tagsToggle) tagsToggle.click();
   });
 
@@ -1683,17 +1697,11 @@
   const SG_HIDDEN_KEY = "assay.suggestionsHidden";
   const sgToggle = document.getElementById("sg-toggle");
 
-  function showSuggestions(on, remember) {
+  function showSuggestions(on, keep) {
     if (!layer) return;
     layer.hidden = !on;
     if (sgToggle) sgToggle.setAttribute("aria-pressed", on ? "true" : "false");
-    if (remember) {
-      try {
-        localStorage.setItem(SG_HIDDEN_KEY, on ? "0" : "1");
-      } catch (err) {
-        // Storage refused (private mode): the toggle still works for this page.
-      }
-    }
+    if (keep) remember(SG_HIDDEN_KEY, on ? "0" : "1");
     if (on) {
       redrawSuggestions();
     } else {
@@ -1710,23 +1718,9 @@
     announce(on ? "Suggestions shown: Tab or ] goes through them." : "Suggestions hidden: s shows them again.");
   }
 
-  let sgHiddenStored = null;
-  try {
-    sgHiddenStored = localStorage.getItem(SG_HIDDEN_KEY);
-  } catch (err) {
-    sgHiddenStored = null;
-  }
-  if (sgHiddenStored === "1") showSuggestions(false, false);
+  if (remembered(SG_HIDDEN_KEY) === "1") showSuggestions(false, false);
   if (sgToggle) sgToggle.addEventListener("click", toggleSuggestions);
-
-  document.addEventListener("keydown", (e) => {
-    if (e.defaultPrevented || e.isComposing || e.ctrlKey || e.metaKey || e.altKey) return;
-    if (e.key !== "s" || typingIn(e.target) || (help && help.open) || picking) return;
-    const panel = document.getElementById("span-panel");
-    if (panel && panel.contains(e.target) && e.target.tagName === "SELECT") return;
-    e.preventDefault();
-    toggleSuggestions();
-  });
+  onToggleKey("s", toggleSuggestions);
 
   /* A label's key from the physical key (Alt and Shift change what e.key says). */
   function plainKey(e) {
