@@ -110,11 +110,23 @@ from .suggestions import (
     suggestion_undismiss,
     suggestions_accept,
 )
-from .undo import Reverted, describe_event, span_event_find, span_event_revert
+from .undo import (
+    MAX_GROUP,
+    Reverted,
+    check_group_size,
+    describe_event,
+    describe_events,
+    span_event_find,
+    span_event_revert,
+    span_events_find,
+    span_events_latest,
+    span_events_revert,
+)
 from .validation import MAX_JSON_DEPTH, UNSET, check_json, check_text, normalize_newlines
 
 __all__ = [
     "ARTICLE_FIELDS",
+    "MAX_GROUP",
     "MAX_JSON_DEPTH",
     "RESERVED_HOTKEYS",
     "UNSET",
@@ -144,6 +156,7 @@ __all__ = [
     "body_sha256",
     "check_actor_role",
     "check_covered",
+    "check_group_size",
     "check_json",
     "check_label",
     "check_label_kind",
@@ -153,6 +166,7 @@ __all__ = [
     "check_text",
     "clean_actor_links",
     "describe_event",
+    "describe_events",
     "duplicate_span_error",
     "duplicate_span_id",
     "duplicate_span_message",
@@ -180,6 +194,9 @@ __all__ = [
     "span_delete",
     "span_event_find",
     "span_event_revert",
+    "span_events_find",
+    "span_events_latest",
+    "span_events_revert",
     "span_label_all",
     "span_offsets_validate",
     "span_promote",

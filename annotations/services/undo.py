@@ -2,12 +2,17 @@
 
 A revert is itself a change with its own event, so a redo is the revert of an undo's event.
 It never overwrites a newer change: the span must still be as the reverted change left it
-(else ``Conflict`` naming what changed since, and who changed it).
+(else ``Conflict`` naming what changed since, and who changed it). A group of changes (what
+one accept-all or label-all made) is reverted as one: each by the same rule, all or nothing.
 """
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 
 from ..errors import Conflict
 from ..models import Label, Span, SpanEvent
@@ -18,6 +23,11 @@ from .spans import span_delete, span_restore, span_update
 # The fields a change sets, as the history's snapshots hold them.
 FIELDS = ("label", "start", "end", "actors", "probability", "confidence", "note", "status")
 EXCERPT = 40
+# A group reverted at once. Each change goes through span_event_revert (about 17 queries): a
+# group of 1,000 took 26-35 s to undo or redo on a shared 2-core machine at load 4-5.5
+# (bench/undo_bench.py). The undo of an accept-all or a label-all that made more (they make up
+# to 5,000) is refused, in words.
+MAX_GROUP = 1_000
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,44 @@ def span_event_find(
     if event is None:
         raise Conflict("that change is not in this article's history.")
     return event
+
+
+def check_group_size(count: int) -> None:
+    """A group reverted at once: at least one change, at most ``MAX_GROUP``."""
+    if not count:
+        raise ValidationError("No change was named.")
+    if count > MAX_GROUP:
+        raise ValidationError(f"{count:,} changes at once; at most {MAX_GROUP:,}.")
+
+
+def span_events_find(*, article, event_ids: Iterable[int]) -> list[SpanEvent]:
+    """The events of ``article`` with these ids (a group the page reverts as one), newest
+    first, the order they are reverted in; ``Conflict`` if one is not in its history."""
+    wanted = set(event_ids)
+    check_group_size(len(wanted))
+    events = list(
+        SpanEvent.objects.filter(article=article, pk__in=wanted)
+        .select_related("user")
+        .order_by("-id")
+    )
+    if missing := len(wanted) - len(events):
+        raise Conflict(
+            f"{missing:,} of those {len(wanted):,} changes {'is' if missing == 1 else 'are'} "
+            "not in this article's history."
+        )
+    return events
+
+
+def span_events_latest(*, spans: Iterable[Span]) -> list[int]:
+    """The event that brought each of ``spans`` to its state now (a create, for spans just
+    made): the group the page keeps to undo an accept-all or a label-all in one go."""
+    return list(
+        SpanEvent.objects.filter(span_id__in=[span.pk for span in spans])
+        .values("span_id")
+        .annotate(last=Max("id"))
+        .order_by("last")
+        .values_list("last", flat=True)
+    )
 
 
 def _excerpt(text: str) -> str:
@@ -87,15 +135,23 @@ def _join(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def _verb(event: SpanEvent) -> str:
+    if event.before is None:
+        return "restored" if event.action == SpanEvent.Action.RESTORED else "created"
+    return "deleted" if event.after is None else "changed"
+
+
+def _span_words(event: SpanEvent, names: dict[int, str]) -> str:
+    shown = event.after or event.before
+    return f"{names.get(shown['label'], 'span')} “{_excerpt(shown['text'])}”"
+
+
 def describe_event(event: SpanEvent) -> str:
     """The change an event records, for "Undone: …": ``created Claim “speculations”``."""
     names = _label_names(event.before, event.after)
-    shown = event.after or event.before
-    span = f"{names.get(shown['label'], 'span')} “{_excerpt(shown['text'])}”"
-    if event.before is None:
-        return f"{'restored' if event.action == SpanEvent.Action.RESTORED else 'created'} {span}"
-    if event.after is None:
-        return f"deleted {span}"
+    span = _span_words(event, names)
+    if (verb := _verb(event)) != "changed":
+        return f"{verb} {span}"
     words = [
         _field_words(f, event.before, event.after, names)
         for f in _changed(event.before, event.after)
@@ -103,10 +159,17 @@ def describe_event(event: SpanEvent) -> str:
     return f"changed {_join(words)} of {span}"
 
 
-def _who(event: SpanEvent | None, user) -> str:
-    if event is None or event.user_id is None:
+def _who_since(event: SpanEvent, user) -> str:
+    """Who made the span's latest change after ``event``: read only for a refusal."""
+    later = (
+        SpanEvent.objects.filter(span_id=event.span_id, id__gt=event.pk)
+        .select_related("user")
+        .order_by("-id")
+        .first()
+    )
+    if later is None or later.user_id is None:
         return "someone"
-    return "you (elsewhere)" if event.user_id == user.pk else event.user.get_username()
+    return "you (elsewhere)" if later.user_id == user.pk else later.user.get_username()
 
 
 @transaction.atomic
@@ -122,25 +185,19 @@ def span_event_revert(*, event: SpanEvent, user) -> Reverted:
         .filter(pk=event.span_id)
         .first()
     )
-    later = (
-        SpanEvent.objects.filter(span_id=event.span_id, id__gt=event.pk)
-        .select_related("user")
-        .order_by("-id")
-        .first()
-    )
     what = describe_event(event)
     if event.after is None:
         if current is not None:
-            raise Conflict(f"the span is back already: {_who(later, user)} restored it.")
+            raise Conflict(f"the span is back already: {_who_since(event, user)} restored it.")
         span = span_restore(event=event, user=user)
     else:
         if current is None:
-            raise Conflict(f"{_who(later, user)} deleted the span since.")
+            raise Conflict(f"{_who_since(event, user)} deleted the span since.")
         now = span_snapshot(current)
         if changed := _changed(event.after, now):
             names = _label_names(event.after, now)
             words = _join([_field_words(f, event.after, now, names) for f in changed])
-            raise Conflict(f"{_who(later, user)} changed {words} since.", current=current)
+            raise Conflict(f"{_who_since(event, user)} changed {words} since.", current=current)
         if event.before is None:
             span_delete(span=current, user=user)
             span = None
@@ -155,3 +212,42 @@ def span_event_revert(*, event: SpanEvent, user) -> Reverted:
             span = span_update(span=current, user=user, version=current.version, **fields)
     own = SpanEvent.objects.filter(span_id=event.span_id).order_by("-id").first()
     return Reverted(span=span, event=own, what=what)
+
+
+def _count(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def describe_events(events: list[SpanEvent]) -> str:
+    """A group of changes, for "Undone: …": ``created 37 spans (Actor)``, ``created 5 spans
+    (3 Claim, 2 Denial)``; one change as ``describe_event`` says it."""
+    if len(events) == 1:
+        return describe_event(events[0])
+    shown = [event.after or event.before for event in events]
+    names = _label_names(*shown)
+    labels = Counter(names.get(snapshot["label"], "?") for snapshot in shown).most_common()
+    if len(labels) == 1:
+        kinds = labels[0][0]
+    else:
+        kinds = ", ".join(f"{count:,} {name}" for name, count in labels)
+    verbs = Counter(_verb(event) for event in events).most_common()
+    return _join([f"{verb} {_count(count, 'span')}" for verb, count in verbs]) + f" ({kinds})"
+
+
+@transaction.atomic
+def span_events_revert(*, events: list[SpanEvent], user) -> list[Reverted]:
+    """Revert a group of changes as one (what an accept-all or a label-all made, or the
+    group's undo, for a redo): each through ``span_event_revert``, newest first, all or
+    nothing. The first refusal reverts none and names the span it stopped at."""
+    check_group_size(len(events))
+    reverted = []
+    for event in sorted(events, key=lambda event: event.pk, reverse=True):
+        try:
+            reverted.append(span_event_revert(event=event, user=user))
+        except Conflict as exc:
+            span = _span_words(event, _label_names(event.before, event.after))
+            raise Conflict(
+                f"{span}: {exc.message} None of the {_count(len(events), 'span')} was changed.",
+                current=exc.current,
+            ) from exc
+    return reverted

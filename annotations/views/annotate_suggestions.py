@@ -1,16 +1,19 @@
 """The annotate page's suggestions beyond one span: accept every suggestion of a kind, and
 label all occurrences of a selection. Each makes its spans through a service, all or
 nothing, and answers the touched paragraphs, the span list's new entries and the counters
-out of band (the page's panel is left as it is), with the count in the live region."""
+out of band (the page's panel is left as it is), with the count in the live region, and in
+``assay:made`` the events that made them: the group the page's undo reverts as one."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
 
 from .. import selectors, services
 from ..forms import SpanCreateForm
 from ..models import Span
 from ..templatetags.assay import excerpt
+from .common import id_runs
 from .errors import answers_refusals, error_response, form_message
 from .workspace import Workspace
 
@@ -26,13 +29,18 @@ def _plural(count: int, word: str) -> str:
 
 
 def _made(request, ws: Workspace, spans: list[Span], live: str):
-    """The new spans drawn: their paragraphs and list entries, the counters, the message."""
+    """The new spans drawn: their paragraphs and list entries, the counters, the message;
+    the events that made them, for the page's undo."""
     if not request.htmx:
         return redirect(ws.url("annotate"))
     touched = set()
     for span in spans:
         touched |= ws.touched(span.start, span.end)
-    return ws.fragments(panel="", touched=touched, added=tuple(s.pk for s in spans), live=live)
+    response = ws.fragments(panel="", touched=touched, added=tuple(s.pk for s in spans), live=live)
+    if spans:
+        events = id_runs(services.span_events_latest(spans=spans))
+        trigger_client_event(response, "assay:made", {"events": events, "message": live})
+    return response
 
 
 @login_required

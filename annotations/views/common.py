@@ -1,5 +1,7 @@
 """What every page family needs: the project among the user's, the filters' small parsers."""
 
+from collections.abc import Iterable
+
 from django.shortcuts import get_object_or_404
 
 from ..models import Label, LabelKind
@@ -21,6 +23,32 @@ def whole_number(value: str) -> int | None:
     """A form or query value as an id or version: decimal digits within bigint, else None
     (``"²".isdigit()`` is true but no number; 5,000 digits are past Python's int limit)."""
     return int(value) if value.isdecimal() and len(value) <= 18 else None
+
+
+def id_runs(ids: Iterable[int]) -> str:
+    """Ids as runs of consecutive ones, ``"12-14,20"``: a group of thousands of events made
+    by one request (consecutive, mostly) stays a few bytes in a response header."""
+    runs: list[list[int]] = []
+    for pk in sorted(set(ids)):
+        if runs and runs[-1][1] == pk - 1:
+            runs[-1][1] = pk
+        else:
+            runs.append([pk, pk])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def parse_id_runs(value: str) -> list[range] | None:
+    """``id_runs``'s text as ranges (not expanded: a caller bounds their length first); None
+    if a part is no id, or a run ends before it starts."""
+    runs = []
+    for part in value.split(","):
+        first, dash, last = part.partition("-")
+        a = whole_number(first)
+        b = whole_number(last) if dash else a
+        if a is None or b is None or b < a:
+            return None
+        runs.append(range(a, b + 1))
+    return runs
 
 
 def label_and_annotator_choices(project) -> tuple[list[tuple[int, str]], list[str]]:

@@ -739,10 +739,12 @@
 
   // Each change this page makes (create, edit, grade, actors, delete, restore) is kept as the
   // history knows it: {span, version} (the change that brought the span to that version) or
-  // {event}. Undo reverts one on the server, which refuses when the span has moved on since;
-  // the revert's own event goes on the other stack.
+  // {event}; what an accept-all or a label-all made, as {events} (the ids of its events, as
+  // runs: "12-48,51", from the answer's assay:made), undone and redone as one. Undo reverts one
+  // on the server, which refuses when a span has moved on since; the revert's own event (or
+  // events) goes on the other stack.
   const revertUrl = text.dataset.createUrl.replace(/spans\/$/, "history/revert/");
-  const CHANGES = /\/spans\/(?:\d+\/(?:edit|actors|actors\/remove|delete|proposals)\/)?$|\/history\/\d+\/restore\/$/;
+  const CHANGES = /\/spans\/(?:\d+\/(?:edit|actors|actors\/remove|delete|proposals)\/)?$|\/history\/\d+\/restore\/$|\/suggestions\/accept-all\/$|\/label-all\/$/;
   const LIMIT = 200;
   const undoStack = [];
   const redoStack = [];
@@ -804,8 +806,17 @@
   });
 
   text.addEventListener("assay:reverted", (e) => {
-    const entry = { event: String(e.detail.event) };
+    const entry = e.detail.events ? { events: String(e.detail.events) } : { event: String(e.detail.event) };
     (e.detail.redo ? undoStack : redoStack).push(entry);
+  });
+
+  // Many spans made in one request (accept all, label all): one entry, undone as one. The
+  // answer's events arrive before its htmx:afterRequest, so an undo pressed meanwhile waits.
+  document.body.addEventListener("assay:made", (e) => {
+    if (!e.detail || !e.detail.events) return;
+    undoStack.push({ events: String(e.detail.events) });
+    if (undoStack.length > LIMIT) undoStack.shift();
+    redoStack.length = 0;
   });
 
   function busy() {
@@ -828,7 +839,7 @@
       return;
     }
     reverting = { entry: entry, redo: redo };
-    const values = entry.event ? { event: entry.event } : { span: entry.span, version: entry.version };
+    const values = entry.events ? { events: entry.events } : entry.event ? { event: entry.event } : { span: entry.span, version: entry.version };
     if (redo) values.redo = "1";
     htmx.ajax("POST", revertUrl, { source: text, target: "#span-panel", swap: "outerHTML", values: values });
   }
@@ -841,7 +852,7 @@
     return Boolean(input && !["button", "submit", "checkbox", "radio", "reset", "range", "color"].includes(input.type));
   }
 
-  const SHORTCUTS = ["?", "j", "k", "[", "]", "n", "p", "d", "/"]; // the page's keys (below)
+  const SHORTCUTS = ["?", "j", "k", "[", "]", "n", "p", "d", "/", "t", "s"]; // the page's keys (below)
 
   document.addEventListener("keydown", (e) => {
     if (e.defaultPrevented || e.isComposing || (help && help.open)) return;
@@ -1026,6 +1037,37 @@
   const TAGS_KEY = "assay.labelTags";
   const tagsToggle = document.getElementById("tags-toggle");
 
+  /* A setting remembered in this browser; null where storage is refused (private mode: the
+     toggles still work for this page). */
+  function remembered(key) {
+    try {
+      return localStorage.getItem(key);
+    } catch (err) {
+      return null;
+    }
+  }
+
+  function remember(key, value) {
+    try {
+      localStorage.setItem(key, value);
+    } catch (err) {
+      // Storage refused: the setting lasts as long as this page.
+    }
+  }
+
+  /* A page key that toggles a view (t, s): not while typing, in the help, or on a panel's
+     select (where letters pick an option). */
+  function onToggleKey(key, toggle) {
+    document.addEventListener("keydown", (e) => {
+      if (e.defaultPrevented || e.isComposing || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key !== key || typingIn(e.target) || (help && help.open)) return;
+      const panel = document.getElementById("span-panel");
+      if (panel && panel.contains(e.target) && e.target.tagName === "SELECT") return;
+      e.preventDefault();
+      toggle();
+    });
+  }
+
   function spanLabelName(id) {
     const item = document.getElementById("item-" + id);
     const group = item && item.closest(".group");
@@ -1045,26 +1087,14 @@
     });
   }
 
-  function showTags(on, remember) {
+  function showTags(on, keep) {
     text.classList.toggle("show-tags", on);
     if (tagsToggle) tagsToggle.setAttribute("aria-pressed", on ? "true" : "false");
-    if (remember) {
-      try {
-        localStorage.setItem(TAGS_KEY, on ? "1" : "0");
-      } catch (err) {
-        // Storage refused (private mode): the toggle still works for this page.
-      }
-    }
+    if (keep) remember(TAGS_KEY, on ? "1" : "0");
     tagSpans();
   }
 
-  let tagsStored = null;
-  try {
-    tagsStored = localStorage.getItem(TAGS_KEY);
-  } catch (err) {
-    tagsStored = null;
-  }
-  if (tagsStored === "1") showTags(true, false);
+  if (remembered(TAGS_KEY) === "1") showTags(true, false);
   if (tagsToggle) {
     tagsToggle.addEventListener("click", () => {
       const on = !text.classList.contains("show-tags");
@@ -1073,12 +1103,7 @@
     });
   }
 
-  document.addEventListener("keydown", (e) => {
-    if (e.defaultPrevented || e.isComposing || e.ctrlKey || e.metaKey || e.altKey) return;
-    if (e.key !== "t" || typingIn(e.target) || (help && help.open)) return;
-    const panel = document.getElementById("span-panel");
-    if (panel && panel.contains(e.target) && e.target.tagName === "SELECT") return;
-    e.preventDefault();
+  onToggleKey("t", () => {
     if (tagsToggle) tagsToggle.click();
   });
 
@@ -1270,7 +1295,7 @@
   // (the same form, service and checks as a label key), a label's key accepts it with that
   // label, Backspace dismisses it (remembered per user by the API), Shift+Enter accepts every
   // suggestion of its kind. Alt+Shift with a label's key labels every occurrence of the
-  // selection. + takes what the open span's panel proposes.
+  // selection. + takes what the open span's panel proposes. s hides (or shows) them.
 
   const layer = document.getElementById("sg-layer");
   const sgBar = document.getElementById("sg-bar");
@@ -1328,9 +1353,8 @@
       count.textContent = n.toLocaleString("en") + " " + count.dataset.name + (n === 1 ? "" : "s");
     });
     if (sgStatus) {
-      sgStatus.textContent = suggestions.length
-        ? suggestions.length.toLocaleString("en") + " proposed · Tab or ] to go through them"
-        : "None left on this article.";
+      const how = layer && layer.hidden ? " · hidden, s shows them" : " · Tab or ] to go through them";
+      sgStatus.textContent = suggestions.length ? suggestions.length.toLocaleString("en") + " proposed" + how : "None left on this article.";
     }
   }
 
@@ -1400,7 +1424,7 @@
       sgBoxes = new Map();
       if (layer) layer.replaceChildren();
     }
-    if (!layer || !suggestions.length) return;
+    if (!layer || layer.hidden || !suggestions.length) return;
     const todo = [];
     for (const para of parasInView()) {
       if (sgDrawn.has(para)) continue;
@@ -1532,6 +1556,10 @@
   /* Move to the next (``delta`` 1) or previous (-1) suggestion, from the focused one or else
      from the caret. With ``wrap`` false, false at either end (Tab then leaves the text). */
   function stepSuggestion(delta, wrap) {
+    if (layer && layer.hidden) {
+      if (wrap) announce("Suggestions are hidden: s shows them.");
+      return false;
+    }
     if (!suggestions.length) {
       if (wrap) announce("No suggestions on this article.");
       return false;
@@ -1639,8 +1667,9 @@
     dropSuggestions(Number(data.get("start")), Number(data.get("end")), null);
   });
 
-  // Many spans made at once (accept all, label all): read the suggestions again.
-  const BULK = /\/(suggestions\/accept-all|label-all)\/$/;
+  // Many spans made at once (accept all, label all), or spans undone and redone (a suggestion
+  // comes back with the span made of it): read the suggestions again.
+  const BULK = /\/(suggestions\/accept-all|label-all|history\/revert)\/$/;
   document.body.addEventListener("htmx:afterRequest", (e) => {
     if (BULK.test(requestPath(e.detail).split("?")[0]) && e.detail.xhr && e.detail.xhr.status === 200) loadSuggestions();
   });
@@ -1653,7 +1682,7 @@
   // A click on plain text inside a suggestion focuses it (the boxes take no clicks).
   text.addEventListener("click", (e) => {
     const sel = window.getSelection();
-    if (!sel || !sel.isCollapsed || e.target.closest(".hl") || !suggestions.length) return;
+    if (!sel || !sel.isCollapsed || e.target.closest(".hl") || !suggestions.length || layer.hidden) return;
     const offset = offsetOf(sel.anchorNode, sel.anchorOffset);
     if (offset === null) return;
     let index = firstFrom(offset + 1) - 1;
@@ -1661,6 +1690,37 @@
     if (index >= 0 && suggestions[index].start <= offset) focusSuggestion(index, { reveal: false });
     else unfocusSuggestion();
   });
+
+  // Shown or hidden (s, or the bar's "Show in text"): hidden, no box is drawn and Tab, ] and [
+  // pass them by; the bar still counts them and accepts all of a kind. Remembered in
+  // localStorage, as the labels in the text are.
+  const SG_HIDDEN_KEY = "assay.suggestionsHidden";
+  const sgToggle = document.getElementById("sg-toggle");
+
+  function showSuggestions(on, keep) {
+    if (!layer) return;
+    layer.hidden = !on;
+    if (sgToggle) sgToggle.setAttribute("aria-pressed", on ? "true" : "false");
+    if (keep) remember(SG_HIDDEN_KEY, on ? "0" : "1");
+    if (on) {
+      redrawSuggestions();
+    } else {
+      unfocusSuggestion();
+      clearLayer();
+    }
+    updateBar();
+  }
+
+  function toggleSuggestions() {
+    if (!layer) return;
+    const on = layer.hidden;
+    showSuggestions(on, true);
+    announce(on ? "Suggestions shown: Tab or ] goes through them." : "Suggestions hidden: s shows them again.");
+  }
+
+  if (remembered(SG_HIDDEN_KEY) === "1") showSuggestions(false, false);
+  if (sgToggle) sgToggle.addEventListener("click", toggleSuggestions);
+  onToggleKey("s", toggleSuggestions);
 
   /* A label's key from the physical key (Alt and Shift change what e.key says). */
   function plainKey(e) {

@@ -188,6 +188,81 @@ def test_label_all_occurrences_with_alt_shift_and_a_label_key(page, workspace, r
     expect(page.locator("#live")).to_contain_text("3 already had that label")
     assert Span.objects.filter(article=article).count() == 3
     assert workspace.article.body == body
+    # Ctrl+Z takes the three back together (the second label-all made none: nothing to undo).
+    page.locator("#doc-text").focus()
+    page.keyboard.press("Control+z")
+    expect(page.locator("#live")).to_contain_text("Undone: created 3 spans (Claim).")
+    expect(page.locator("#doc-text mark.hl")).to_have_count(0)
+    assert not Span.objects.filter(article=article).exists()
+
+
+def test_undo_and_redo_an_accept_all_as_one(page, workspace, registry):
+    found = expected(workspace)
+    page.goto(workspace.url)
+    shown(page, len(found))
+    with page.expect_response(lambda r: "/suggestions/accept-all/" in r.url):
+        page.locator('.sg-accept[data-kind="actor"] button').click()
+    expect(page.locator("#live")).to_contain_text("Accepted 3 actor mentions as spans.")
+    expect(page.locator("#counters")).to_have_text("3 spans by me")
+    made = sorted(Span.objects.values_list("pk", flat=True))
+    assert len(made) == 3
+
+    page.locator("#doc-text").focus()
+    with page.expect_response(lambda r: "/history/revert/" in r.url) as info:
+        page.keyboard.press("Control+z")
+    assert info.value.status == 200
+    expect(page.locator("#live")).to_contain_text("Undone: created 3 spans (Actor).")
+    expect(page.locator("#doc-text mark.hl")).to_have_count(0)
+    expect(page.locator("#counters")).to_have_text("0 spans by me")
+    assert not Span.objects.exists()
+    shown(page, len(found))  # the suggestions are back, dashed
+    expect(page.locator('.sg-accept[data-kind="actor"]')).to_be_visible()
+    screenshot(page, "undo-group.png")
+
+    page.keyboard.press("Control+Shift+z")
+    expect(page.locator("#live")).to_contain_text("Redone: restored 3 spans (Actor).")
+    expect(page.locator("#doc-text mark.hl")).to_have_count(3)
+    expect(page.locator("#counters")).to_have_text("3 spans by me")
+    assert sorted(Span.objects.values_list("pk", flat=True)) == made  # the same spans
+    shown(page, len(found) - 3)
+    # And back again with Ctrl+Z: the redo's own events are the next undo.
+    page.keyboard.press("Control+z")
+    expect(page.locator("#doc-text mark.hl")).to_have_count(0)
+    assert not Span.objects.exists()
+
+
+def test_s_hides_the_suggestions_and_the_page_remembers(page, workspace, registry):
+    found = expected(workspace)
+    page.goto(workspace.url)
+    shown(page, len(found))
+    toggle = page.locator("#sg-toggle")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    into_text(page)
+    page.keyboard.press("]")
+    expect(page.locator("#sg-layer .sg.focus").first).to_be_visible()
+    page.keyboard.press("s")
+    expect(page.locator("#live")).to_have_text("Suggestions hidden: s shows them again.")
+    expect(page.locator("#sg-layer")).to_be_hidden()
+    expect(page.locator("#sg-layer .sg")).to_have_count(0)
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("#sg-status")).to_contain_text("hidden, s shows them")
+    screenshot(page, "suggestions-hidden.png")
+    page.keyboard.press("]")  # hidden: passed by
+    expect(page.locator("#live")).to_have_text("Suggestions are hidden: s shows them.")
+    page.keyboard.press("Enter")  # nothing focused: no suggestion accepted
+    assert not Span.objects.exists()
+
+    page.reload()
+    expect(page.locator("#sg-status")).to_contain_text(f"{len(found)} proposed", timeout=BIG)
+    expect(page.locator("#sg-layer")).to_be_hidden()
+    expect(page.locator("#sg-layer .sg")).to_have_count(0)
+    expect(page.locator("#sg-toggle")).to_have_attribute("aria-pressed", "false")
+    page.locator("#sg-toggle").click()  # the bar's button does the same as s
+    expect(page.locator("#live")).to_have_text("Suggestions shown: Tab or ] goes through them.")
+    shown(page, len(found))
+    page.reload()
+    shown(page, len(found))
+    expect(page.locator("#sg-toggle")).to_have_attribute("aria-pressed", "true")
 
 
 def test_the_panel_proposes_actors_and_grade_and_plus_takes_them(page, workspace, registry):

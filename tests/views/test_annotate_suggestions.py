@@ -3,6 +3,7 @@
 and a span's proposals (shown, then taken)."""
 
 import functools
+import json
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.urls import reverse
 
 from annotations import services
 from annotations.models import Actor, Span, SpanActor, SpanEvent
+from annotations.views.common import id_runs
 
 from ..factories import ArticleFactory, LabelFactory, ProjectFactory
 from ..suggestions.conftest import fresh_matcher  # noqa: F401  (autouse: a matcher per test)
@@ -53,6 +55,8 @@ def test_the_page_carries_the_suggestion_urls_and_keys(world):
     # The key help lists the new keys.
     assert "<kbd>Backspace</kbd> on a suggestion" in html
     assert "<kbd>Alt</kbd>+<kbd>Shift</kbd>+ a label's key" in html
+    assert "<kbd>s</kbd></th><td>Hide or show the suggestions" in html
+    assert 'id="sg-toggle" aria-pressed="true"' in html
 
 
 def test_a_suggestion_accepted_brings_its_actor_and_grade(world, annotator):
@@ -111,6 +115,10 @@ def test_accept_all_of_a_kind_makes_each_span_once(world, annotator):
     ]  # fmt: skip
     assert all(s.label.name == "Actor" for s in spans)
     assert SpanEvent.objects.filter(action="created").count() == spans.count()
+    # The events that made them, for the page's undo of the group (as runs of ids).
+    made = json.loads(response["HX-Trigger"])["assay:made"]
+    assert made["events"] == id_runs(SpanEvent.objects.values_list("pk", flat=True))
+    assert made["message"] == "Accepted 3 actor mentions as spans."
     # Made once: the next request finds none left.
     again = client.post(url("suggestions-accept-all", article), {"kind": "actor"}, **HX)
     assert again.status_code == 422
