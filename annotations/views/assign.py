@@ -4,7 +4,6 @@
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,19 +11,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import services
 from ..models import Assignment, Role
-from ..permissions import can_manage, user_role
+from ..permissions import can_manage
 from ..selectors.assignments import assignment_loads, project_assignments, work_state
-from .common import user_project, whole_number
+from .common import user_project_for, whole_number
 from .errors import catch_refusal
 
 ASSIGNMENTS_PER_PAGE = 50
 
 
 def _manager_project(request, slug):
-    project = user_project(request, slug)
-    if not can_manage(user_role(project=project, user=request.user)):
-        raise PermissionDenied("Only a manager of the project assigns its articles.")
-    return project
+    return user_project_for(
+        request, slug, may=can_manage, refusal="Only a manager of the project assigns its articles."
+    )
 
 
 @login_required

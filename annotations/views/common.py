@@ -1,10 +1,12 @@
 """What every page family needs: the project among the user's, the filters' small parsers."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from ..models import Label, LabelKind
+from ..permissions import user_role
 from ..selectors import projects_for_user
 from ..selectors.exports import SpanFilters
 
@@ -12,6 +14,16 @@ from ..selectors.exports import SpanFilters
 def user_project(request, slug: str):
     """The project of this slug among the user's, or 404 (another's too: it tells nothing)."""
     return get_object_or_404(projects_for_user(user=request.user), slug=slug)
+
+
+def user_project_for(request, slug: str, *, may: Callable[[str | None], bool], refusal: str):
+    """``user_project`` for a page some roles only see: 404 for an outsider, as everywhere;
+    403 saying ``refusal`` for a member whose role ``may`` (``permissions.can_review``,
+    ``can_manage``) turns down."""
+    project = user_project(request, slug)
+    if not may(user_role(project=project, user=request.user)):
+        raise PermissionDenied(refusal)
+    return project
 
 
 def search_words(request, name: str = "q") -> str:

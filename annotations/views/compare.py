@@ -5,7 +5,7 @@ managers; every change goes through ``services.gold`` and ``services.spans``."""
 from collections import Counter
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -17,10 +17,10 @@ from django.views.decorators.vary import vary_on_headers
 from .. import services
 from ..metrics.places import Kind
 from ..models import Article, Confidence, Label, Probability, Span
-from ..permissions import can_review, user_role
+from ..permissions import can_review
 from ..selectors.compare import ArticleComparison, article_comparison
 from ..templatetags.assay import excerpt
-from .common import user_project, whole_number
+from .common import user_project_for, whole_number
 from .compare_render import render_rows, rows_touched
 from .errors import answers_refusals, catch_refusal, error_response
 from .workspace import grade_options
@@ -35,9 +35,12 @@ class Compare:
 
     def __init__(self, request, slug: str, article_id: int):
         self.request = request
-        self.project = user_project(request, slug)
-        if not can_review(user_role(project=self.project, user=request.user)):
-            raise PermissionDenied("Only a reviewer or manager of the project compares annotators.")
+        self.project = user_project_for(
+            request,
+            slug,
+            may=can_review,
+            refusal="Only a reviewer or manager of the project compares annotators.",
+        )
         self.article = get_object_or_404(Article, pk=article_id, project=self.project)
         self.label_names = dict(
             Label.objects.filter(project=self.project).values_list("pk", "name")

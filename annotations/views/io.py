@@ -3,7 +3,7 @@
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,9 +17,9 @@ from ..exports import export_stream
 from ..forms import ExportFilterForm
 from ..imports import FORMATS as IMPORT_FORMATS
 from ..models import Article, JobKind, Span, SpanStatus
-from ..permissions import can_manage, user_role
+from ..permissions import can_manage
 from ..services.jobs import job_import_start
-from .common import filter_spans, label_and_annotator_choices, user_project
+from .common import filter_spans, label_and_annotator_choices, user_project, user_project_for
 from .errors import catch_refusal, error_response
 from .jobs import recent_jobs
 
@@ -126,9 +126,9 @@ def project_import(request, slug):
     """Managers upload a file of articles; the import runs as a job, whose page follows (all
     or nothing, every bad line listed there). A format that is unknown, cannot be told, or
     does not fit the file is refused here at once, with the format that fits."""
-    project = user_project(request, slug)
-    if not can_manage(user_role(project=project, user=request.user)):
-        raise PermissionDenied("Only a manager of the project imports articles.")
+    project = user_project_for(
+        request, slug, may=can_manage, refusal="Only a manager of the project imports articles."
+    )
     if request.method != "POST":  # GET or HEAD: never a write (HEAD skips the CSRF check)
         return _import_page(request, project)
     picked = _import_choices(request.POST)

@@ -3,7 +3,6 @@
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Greatest, Substr
 from django.http import HttpResponse
@@ -16,8 +15,8 @@ from django.views.decorators.vary import vary_on_headers
 from .. import services
 from ..forms import ReviewFilterForm
 from ..models import Article, Span, SpanStatus
-from ..permissions import can_review, user_role
-from .common import filter_spans, label_and_annotator_choices, user_project, whole_number
+from ..permissions import can_review
+from .common import filter_spans, label_and_annotator_choices, user_project_for, whole_number
 from .errors import catch_refusal, error_response
 
 REVIEW_PER_PAGE = 50
@@ -29,9 +28,13 @@ REVIEW_FIELDS = (
 )
 
 
-def _review_role(request, project) -> None:
-    if not can_review(user_role(project=project, user=request.user)):
-        raise PermissionDenied("Only a reviewer or manager of the project reviews its spans.")
+def _review_project(request, slug):
+    return user_project_for(
+        request,
+        slug,
+        may=can_review,
+        refusal="Only a reviewer or manager of the project reviews its spans.",
+    )
 
 
 def _review_spans(project):
@@ -86,8 +89,7 @@ def _review_row(request, project, span, *, error: str = "", status: int = 200) -
 @vary_on_headers("HX-Request", "HX-Target")
 def project_review(request, slug):
     """Reviewers and managers accept or reject spans: a queue with the text around each."""
-    project = user_project(request, slug)
-    _review_role(request, project)
+    project = _review_project(request, slug)
     labels, annotators = label_and_annotator_choices(project)
     form = ReviewFilterForm(request.GET, labels=labels, annotators=annotators)
     picked = form.picked()
@@ -138,8 +140,7 @@ def project_review(request, slug):
 @require_POST
 def span_review(request, slug, span_id):
     """Set one span's status from the review queue; answers its row (or the row and why not)."""
-    project = user_project(request, slug)
-    _review_role(request, project)
+    project = _review_project(request, slug)
     span = get_object_or_404(_review_spans(project), pk=span_id)
     status, version = request.POST.get("status", ""), request.POST.get("version", "")
     # A whole number (within bigint), else the service says why it is not a version.
@@ -173,8 +174,7 @@ def _bulk_articles(picked: dict, rows: list) -> list[tuple[int, str]]:
 def review_bulk(request, slug):
     """Accept (or reject) every pending span of the picked label and/or annotator on one
     article (``services.spans_review_bulk``), then back to the queue."""
-    project = user_project(request, slug)
-    _review_role(request, project)
+    project = _review_project(request, slug)
     article = get_object_or_404(
         Article.objects.defer("body"), pk=whole_number(request.POST.get("article", "")) or 0,
         project=project,
