@@ -63,6 +63,17 @@ def parse_id_runs(value: str) -> list[range] | None:
     return runs
 
 
+def posted_version(request) -> int | str | None:
+    """The version a posted span change was based on, as ``services.span_update`` checks it:
+    a whole number as an int; none posted (or blank) as ``None``, which the service says is
+    required; anything else as posted, which the service says is no whole number."""
+    value = request.POST.get("version", "")
+    if value == "":
+        return None
+    number = whole_number(value)
+    return value if number is None else number
+
+
 def label_and_annotator_choices(project) -> tuple[list[tuple[int, str]], list[str]]:
     """The project's span labels ``(id, name)`` in scheme order and its members' usernames:
     what the export and review filters offer (partials/filters/label_annotator_fields.html)."""

@@ -20,7 +20,7 @@ from ..models import Article, Confidence, Label, Probability, Span
 from ..permissions import can_review
 from ..selectors.compare import ArticleComparison, article_comparison
 from ..templatetags.assay import excerpt
-from .common import user_project_for, whole_number
+from .common import posted_version, user_project_for, whole_number
 from .compare_render import render_rows, rows_touched
 from .errors import answers_refusals, catch_refusal, error_response
 from .workspace import grade_options
@@ -229,12 +229,11 @@ def compare_edit(request, slug, article_id, span_id):
     )
     if request.method != "POST":
         return render(request, template, _edit_context(page, span))
-    version = request.POST.get("version", "")
     with catch_refusal() as refused:
         services.span_update(
             span=span,
             user=request.user,
-            version=whole_number(version) if whole_number(version) is not None else version,
+            version=posted_version(request),
             probability=request.POST.get("probability") or None,
             confidence=request.POST.get("confidence") or None,
             actors=_actor_links(request.POST.getlist("actor")),

@@ -16,7 +16,13 @@ from .. import services
 from ..forms import ReviewFilterForm
 from ..models import Article, Span, SpanStatus
 from ..permissions import can_review
-from .common import filter_spans, label_and_annotator_choices, user_project_for, whole_number
+from .common import (
+    filter_spans,
+    label_and_annotator_choices,
+    posted_version,
+    user_project_for,
+    whole_number,
+)
 from .errors import catch_refusal, error_response
 
 REVIEW_PER_PAGE = 50
@@ -142,10 +148,7 @@ def span_review(request, slug, span_id):
     """Set one span's status from the review queue; answers its row (or the row and why not)."""
     project = _review_project(request, slug)
     span = get_object_or_404(_review_spans(project), pk=span_id)
-    status, version = request.POST.get("status", ""), request.POST.get("version", "")
-    # A whole number (within bigint), else the service says why it is not a version.
-    number = whole_number(version)
-    version = version if number is None else number
+    status, version = request.POST.get("status", ""), posted_version(request)
     with catch_refusal() as refused:
         services.span_update(span=span, user=request.user, version=version, status=status)
     if refused:

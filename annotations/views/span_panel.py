@@ -23,7 +23,7 @@ from ..models import (
 )
 from ..suggestions import LabelChooser
 from ..templatetags.assay import excerpt
-from .common import search_words, whole_number
+from .common import posted_version, search_words, whole_number
 from .errors import answers_refusals, catch_refusal, error_response, form_message
 from .workspace import NOT_GRADED, Workspace
 
@@ -423,7 +423,7 @@ def span_proposals(request, slug, article_id, span_id):
         services.span_update(
             span=span,
             user=request.user,
-            version=whole_number(request.POST.get("version", "")),
+            version=posted_version(request),
             actors=[*_links(span), *proposals.links()],
             **grade,
         )
