@@ -105,6 +105,13 @@ def span_links(*, span: Span) -> tuple[list[SpanActor], list[Relation]]:
     return actors, relations
 
 
+def span_actor_links(*, span: Span) -> list[dict]:
+    """A span's actor links as ``span_update`` takes them (``{"actor", "role"}``), in the
+    order they were made: one query, what a change of the links starts from."""
+    links = SpanActor.objects.filter(span=span).order_by("id").values_list("actor_id", "role")
+    return [{"actor": actor, "role": role} for actor, role in links]
+
+
 def span_version_snapshot(*, span: Span, version: int) -> dict | None:
     """The span as it was at ``version`` (the history's snapshot after the change that made
     it), or ``None`` when the history holds none: what a stale edit was based on."""

@@ -16,8 +16,10 @@ from annotations import estimative
 from annotations.models import (
     Actor,
     Article,
+    Confidence,
     Label,
     LabelKind,
+    Probability,
     Span,
     SpanActor,
     SuggestionBackend,
@@ -192,6 +194,17 @@ class SpanProposals:
     def links(self) -> list[dict]:
         return [{"actor": actor.pk, "role": role} for actor, role in self.actors]
 
+    def grades(self) -> list[tuple[str, str, str, str]]:
+        """The grade proposed, ``(field, value, its name, the words that state it)``."""
+        found = []
+        if self.probability:
+            name = Probability(self.probability).label
+            found.append(("probability", self.probability, name, self.probability_words))
+        if self.confidence:
+            name = Confidence(self.confidence).label
+            found.append(("confidence", self.confidence, name, self.confidence_words))
+        return found
+
 
 def _attributed(suggestion: Suggestion, start: int, end: int) -> bool:
     """Whether the statement of a ``source`` suggestion is the span's: one holds the other."""
@@ -200,9 +213,13 @@ def _attributed(suggestion: Suggestion, start: int, end: int) -> bool:
     return inside or around
 
 
-def span_proposals(*, article: Article, span: Span, labels: LabelChooser) -> SpanProposals:
+def span_proposals(
+    *, article: Article, span: Span, labels: LabelChooser, held: list[dict] | None = None
+) -> SpanProposals:
     """The proposals for ``span`` (its panel's "take all"), from the built-in suggestions of
-    its article (kept per process) and its own words."""
+    its article (kept per process) and its own words. ``held``: the span's actor links
+    (``{"actor", "role"}``) when the caller has read them already; else they are read here,
+    only if an actor is proposed."""
     found, _ = builtin_suggestions(article=article, labels=labels)
     start, end = span.start, span.end
     wanted: dict[tuple[int, str], None] = {}
@@ -215,10 +232,13 @@ def span_proposals(*, article: Article, span: Span, labels: LabelChooser) -> Spa
             wanted[(suggestion.actor, "mentioned")] = None
         elif suggestion.kind == "source" and _attributed(suggestion, start, end):
             wanted[(suggestion.actor, "source")] = None
-    held = set()
-    if wanted:
-        held = set(SpanActor.objects.filter(span=span).values_list("actor_id", "role"))
-    todo = [key for key in wanted if key not in held]
+    if held is not None:
+        has = {(link["actor"], link["role"]) for link in held}
+    elif wanted:
+        has = set(SpanActor.objects.filter(span=span).values_list("actor_id", "role"))
+    else:
+        has = set()
+    todo = [key for key in wanted if key not in has]
     names = Actor.objects.in_bulk([actor for actor, _ in todo]) if todo else {}
     actors = [(names[actor], role) for actor, role in todo if actor in names]
     words = estimative.suggest(span.text)

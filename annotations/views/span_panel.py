@@ -172,11 +172,6 @@ def _stale_changes(ws: Workspace, span: Span, data: dict) -> dict:
     return {"conflict_rows": rows, "reapply": {**reapply, "version": span.version}}
 
 
-def _links(span: Span) -> list[dict]:
-    actor_links, _ = selectors.span_links(span=span)
-    return [{"actor": link.actor_id, "role": link.role} for link in actor_links]
-
-
 @login_required
 @require_POST
 def span_actor_add(request, slug, article_id, span_id):
@@ -199,7 +194,10 @@ def span_actor_add(request, slug, article_id, span_id):
             span=span,
             user=request.user,
             version=data["version"],
-            actors=[*_links(span), {"actor": actor.pk, "role": data["role"]}],
+            actors=[
+                *selectors.span_actor_links(span=span),
+                {"actor": actor.pk, "role": data["role"]},
+            ],
         )
     if refused:
         return _panel_response(
@@ -223,7 +221,7 @@ def span_actor_remove(request, slug, article_id, span_id):
     data = form.cleaned_data
     links = [
         link
-        for link in _links(span)
+        for link in selectors.span_actor_links(span=span)
         if not (link["actor"] == data["actor"] and link["role"] == data["role"])
     ]
     with catch_refusal() as refused:
@@ -391,9 +389,9 @@ def span_restore(request, slug, article_id, event_id):
     )
 
 
-def _proposals(ws: Workspace, span: Span) -> selectors.SpanProposals:
+def _proposals(ws: Workspace, span: Span, held: list[dict] | None) -> selectors.SpanProposals:
     labels = LabelChooser((label.pk, label.name) for label in ws.span_labels)
-    return selectors.span_proposals(article=ws.article, span=span, labels=labels)
+    return selectors.span_proposals(article=ws.article, span=span, labels=labels, held=held)
 
 
 @login_required
@@ -404,27 +402,21 @@ def span_proposals(request, slug, article_id, span_id):
     panel (loaded after it), POST takes them all in one change of the span."""
     ws = Workspace.for_write(request, slug, article_id, None)
     span = ws.span(span_id)
-    proposals = _proposals(ws, span)
     if request.method != "POST":
+        proposals = _proposals(ws, span, held=None)
         context = {"span": span, "proposals": proposals, "url": ws.url("span-proposals", span.pk)}
-        if proposals.probability:
-            context["probability"] = Probability(proposals.probability).label
-        if proposals.confidence:
-            context["confidence"] = Confidence(proposals.confidence).label
         return render(request, "annotations/partials/annotate/span_proposals.html", context)
+    held = selectors.span_actor_links(span=span)  # read once: what is proposed, and kept
+    proposals = _proposals(ws, span, held=held)
     if not proposals:
         return _panel_response(request, ws, span, live="Nothing left to take: the span has it all.")
-    grade = {
-        field: value
-        for field in ("probability", "confidence")
-        if (value := getattr(proposals, field))
-    }
+    grade = {field: value for field, value, _, _ in proposals.grades()}
     with catch_refusal() as refused:
         services.span_update(
             span=span,
             user=request.user,
             version=posted_version(request),
-            actors=[*_links(span), *proposals.links()],
+            actors=[*held, *proposals.links()],
             **grade,
         )
     if refused:

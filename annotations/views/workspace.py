@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from .. import estimative, selectors
+from .. import selectors
 from ..models import (
     ActorRole,
     Article,
@@ -207,7 +207,6 @@ class Workspace:
             "relation_remove_url": self.url("span-relation-remove", span.pk),
             "panel_url": self.url("span-panel", span.pk),
             "proposals_url": self.url("span-proposals", span.pk),
-            "suggestion": _suggestion(span),
             **extra,
         }
 
@@ -274,17 +273,3 @@ def grade_options(probability: str, confidence: str) -> dict:
             for value, text in (("", NOT_GRADED), *Confidence.choices)
         ],
     }
-
-
-def _suggestion(span: Span) -> dict | None:
-    """What the span's words state on ICD 203's scales and the panel does not hold yet, as
-    ``{"probability": (value, name, words), "confidence": …}``; None when nothing is new."""
-    found = estimative.suggest(span.text)
-    offer = {}
-    if found.probability and found.probability != span.probability:
-        name = Probability(found.probability).label
-        offer["probability"] = (found.probability, name, found.probability_words)
-    if found.confidence and found.confidence != span.confidence:
-        name = Confidence(found.confidence).label
-        offer["confidence"] = (found.confidence, name, found.confidence_words)
-    return offer or None

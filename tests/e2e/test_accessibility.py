@@ -107,8 +107,8 @@ def test_sign_in_page_passes_the_audit(browser, live_server):
 
 
 def test_fragments_loaded_over_htmx_pass_the_audit(page, live_server, workspace):
-    """The span panel (with a words suggestion and a relation to remove) and the actor merge
-    candidates arrive over htmx after the first render: audited as they are shown."""
+    """The span panel (with the grade its words state and a relation to remove) and the actor
+    merge candidates arrive over htmx after the first render: audited as they are shown."""
     span = make_span(workspace, "Belarus remains unlikely", "Assessment")
     other = make_span(workspace, "baseless", "Claim")
     services.relation_create(
@@ -119,7 +119,7 @@ def test_fragments_loaded_over_htmx_pass_the_audit(page, live_server, workspace)
     )
     page.goto(workspace.url)
     page.locator(f'#doc-text mark[data-spans~="{span.pk}"]').first.click()
-    page.locator("#span-panel #suggestion").wait_for()
+    page.locator("#span-panel #proposals-form").wait_for()
     page.locator("#span-panel .relations").wait_for()
     problems = page.evaluate(AUDIT, {"nav": True})
     assert not problems, problems

@@ -201,11 +201,13 @@ def test_the_words_suggestion_sets_the_probability_and_a_relation_is_removed(pag
     page.goto(workspace.url)
     page.locator(f'#doc-text mark[data-spans~="{span.pk}"]').first.click()
     panel = page.locator("#span-panel")
-    expect(panel.locator("#suggestion")).to_contain_text("“unlikely”")
+    # The grade the words state, shown once: among the proposals, a button for that field.
+    expect(panel.locator("#proposals-form")).to_contain_text("“unlikely”")
+    assert panel.evaluate("el => el.innerText.split('“unlikely”').length - 1") == 1
     settled(panel)
     panel.get_by_role("button", name="Probability Unlikely (20–45 %)").click()
     expect(panel).to_have_attribute("data-version", "2")
-    expect(panel.locator("#suggestion")).to_have_count(0)
+    expect(panel.locator("#proposals-form")).to_have_count(0)
     span.refresh_from_db()
     assert span.probability == "unlikely"
 

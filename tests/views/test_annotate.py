@@ -645,10 +645,11 @@ def test_a_relation_is_removed_from_the_panel_by_its_annotator_only(
 def test_the_panel_offers_the_probability_and_confidence_the_words_state(
     client_alice, article, label, annotator
 ):
+    """Among the proposals the panel loads: a button that sets only that field."""
     span = make_span(article, "remains unlikely", label, annotator)
-    html = client_alice.get(url("span-panel", article, span.pk), **HX).content.decode()
-    assert "The text says" in html and "“unlikely”" in html
+    html = client_alice.get(url("span-proposals", article, span.pk), **HX).content.decode()
+    assert "“unlikely”" in html
     assert 'data-set-field="id_probability" data-value="unlikely"' in html
     services.span_update(span=span, user=annotator, version=1, probability="unlikely")
-    html = client_alice.get(url("span-panel", article, span.pk), **HX).content.decode()
-    assert "The text says" not in html  # already holds it
+    html = client_alice.get(url("span-proposals", article, span.pk), **HX).content.decode()
+    assert "data-set-field" not in html and "“unlikely”" not in html  # already holds it

@@ -9,14 +9,18 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from annotations import services
+from annotations import estimative, selectors, services
 from annotations.models import Actor, Span, SpanActor, SpanEvent
+from annotations.suggestions import LabelChooser
 from annotations.views.common import id_runs
 
 from ..factories import ArticleFactory, LabelFactory, ProjectFactory
 from ..suggestions.conftest import fresh_matcher  # noqa: F401  (autouse: a matcher per test)
 
 HX = {"HTTP_HX_REQUEST": "true"}
+# Proposals taken: session, user, the workspace, the span, its links, the registry's version,
+# the actors, the change (10, its own read of the links among them), the panel (4).
+TAKE_QUERIES = 21
 BODY = (
     "Peskov said that Minsk would probably not join. Lukashenko met Putin in Minsk.\n"
     "Minsk denied it."
@@ -262,3 +266,63 @@ def test_taking_proposals_on_a_stale_panel_is_refused(world, annotator):
     assert stale.status_code == 409
     span.refresh_from_db()
     assert span.probability is None and not SpanActor.objects.filter(span=span).exists()
+
+
+def test_the_panel_shows_the_grade_its_words_state_once(world, annotator):
+    """The panel and its proposals (loaded after it) name the grade once: among the
+    proposals, as a button that sets only that field."""
+    article, client = world["article"], world["client"]
+    statement = "Minsk would probably not join"
+    start = BODY.index(statement)
+    span = services.span_create(
+        article=article, start=start, end=start + len(statement),
+        label=world["labels"]["Claim"], annotator=annotator,
+    )  # fmt: skip
+    panel = client.get(url("span-panel", article, span.pk), **HX).content.decode()
+    proposals = client.get(url("span-proposals", article, span.pk), **HX).content.decode()
+    shown = panel + proposals
+    assert shown.count("Unlikely (20–45 %)</button>") == 1
+    assert shown.count("“probably not”") == 1
+    assert 'data-set-field="id_probability" data-value="unlikely"' in proposals
+
+
+def test_taking_proposals_reads_the_words_and_the_links_once(
+    world, annotator, monkeypatch, django_assert_num_queries
+):
+    """One ``estimative.suggest`` for the proposals taken and the panel answered, and the
+    span's actor links read once for what is proposed and what is kept."""
+    article, client = world["article"], world["client"]
+    statement = "Minsk would probably not join"
+    start = BODY.index(statement)
+    span = services.span_create(
+        article=article, start=start, end=start + len(statement),
+        label=world["labels"]["Claim"], annotator=annotator,
+    )  # fmt: skip
+    client.get(url("span-proposals", article, span.pk), **HX)  # the matcher built, the cache warm
+    calls = []
+    real = estimative.suggest
+    monkeypatch.setattr(estimative, "suggest", lambda text: calls.append(text) or real(text))
+    with django_assert_num_queries(TAKE_QUERIES) as taken:
+        answer = client.post(url("span-proposals", article, span.pk), {"version": 1}, **HX)
+    assert answer.status_code == 200 and "Took Dmitry Peskov (source)" in answer.content.decode()
+    assert calls == [statement]
+    links = [q["sql"] for q in taken.captured_queries if 'FROM "annotations_spanactor"' in q["sql"]]
+    # The view's one read (what is proposed, and kept), the service's, the panel's after.
+    assert len([sql for sql in links if sql.lstrip().startswith("SELECT")]) == 3
+
+
+def test_proposals_from_links_read_by_the_caller_are_those_read_by_the_selector(world, annotator):
+    article = world["article"]
+    statement = "Peskov said that Minsk would probably not join. Lukashenko met Putin"
+    span = services.span_create(
+        article=article, start=0, end=len(statement), label=world["labels"]["Claim"],
+        annotator=annotator,
+        actors=[{"actor": world["actors"]["Putin"].pk, "role": "mentioned"}],
+    )  # fmt: skip
+    labels = LabelChooser((label.pk, label.name) for label in world["labels"].values())
+    read = selectors.span_proposals(article=article, span=span, labels=labels)
+    held = selectors.span_actor_links(span=span)
+    given = selectors.span_proposals(article=article, span=span, labels=labels, held=held)
+    assert held == [{"actor": world["actors"]["Putin"].pk, "role": "mentioned"}]
+    assert given == read and read.actors  # Putin is held; Lukashenko and Peskov are proposed
+    assert ("Vladimir Putin", "mentioned") not in [(a.name, r) for a, r in read.actors]
