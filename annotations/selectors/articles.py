@@ -6,9 +6,18 @@ import json
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
-from annotations.models import Article, ArticleProgress, Label, Membership, Project, Span
+from annotations.models import (
+    Article,
+    ArticleProgress,
+    Assignment,
+    Label,
+    Membership,
+    Project,
+    Span,
+)
 from annotations.text_search import contains_ignoring_case
 
 from ..permissions import role_of
@@ -29,22 +38,27 @@ def project_articles(
     published_after=None,
     published_before=None,
     status: str = "",
+    assigned: bool | None = None,
 ) -> QuerySet[Article]:
     """A project's articles without their bodies, with ``my_span_count``, ``my_done_at`` and
-    ``mine`` (assigned to the user): the user's assignments first, then the list's order."""
+    ``mine`` (assigned to the user): the user's assignments first, then the list's order.
+    ``assigned``: whether the user has assignments in the project, when the caller knows
+    (else one query asks); without any, no article is looked up in the assignments."""
     done_at = ArticleProgress.objects.filter(article=OuterRef("pk"), user=user).values("done_at")[
         :1
     ]
+    if assigned is None:
+        assigned = Assignment.objects.filter(project=project, annotator=user).exists()
     qs = (
         Article.objects.filter(project=project)
         .defer("body", "metadata")
         .annotate(
             my_span_count=Count("spans", filter=Q(spans__annotator=user, spans__gold=False)),
             my_done_at=Subquery(done_at),
-            mine=assigned_to(OuterRef("pk"), user),
+            mine=assigned_to(OuterRef("pk"), user) if assigned else Value(False),
         )
-        .order_by(F("mine").desc(), *ARTICLE_ORDER)
     )
+    qs = qs.order_by(F("mine").desc(), *ARTICLE_ORDER) if assigned else qs.order_by(*ARTICLE_ORDER)
     if q:
         qs = qs.filter(contains_ignoring_case("title", q))
     if source:
@@ -60,24 +74,56 @@ def project_articles(
     return qs
 
 
-def article_neighbours(*, article: Article, user=None) -> tuple[int | None, int | None]:
-    """The previous and next article's ids in the project's list order; with ``user``, among
-    the articles assigned to them when this one is (one query)."""
-    articles = Article.objects.filter(project_id=article.project_id).order_by(*ARTICLE_ORDER)
-    if user is None:
-        rows = [(pk, False) for pk in articles.values_list("id", flat=True)]
+def _neighbour_tiers(date, pk) -> tuple[list, list]:
+    """The articles before and after ``(date, pk)`` in ``ARTICLE_ORDER``, as tiers nearest
+    first, each ``(condition, order)``: the same date (by id), then other dates (undated
+    ones come last). Each tier is a range of the ``(project, published_on)`` index read from
+    its near end; a single condition with ORs and NULLS FIRST would sort every row before it."""
+    same = Q(published_on__isnull=True) if date is None else Q(published_on=date)
+    before = [(same & Q(id__lt=pk), ("-id",))]
+    after = [(same & Q(id__gt=pk), ("id",))]
+    if date is None:
+        before.append((Q(published_on__isnull=False), ("published_on", "-id")))
     else:
-        rows = list(
-            articles.annotate(mine=assigned_to(OuterRef("pk"), user)).values_list("id", "mine")
-        )
-    ids = [pk for pk, _ in rows]
-    assigned = [pk for pk, mine in rows if mine]
-    if article.pk in assigned:
-        ids = assigned
-    index = ids.index(article.pk)
-    previous = ids[index - 1] if index > 0 else None
-    following = ids[index + 1] if index + 1 < len(ids) else None
-    return previous, following
+        before.append((Q(published_on__gt=date), ("published_on", "-id")))
+        after.append((Q(published_on__lt=date), ("-published_on", "id")))
+        after.append((Q(published_on__isnull=True), ("id",)))
+    return before, after
+
+
+def _nearest(articles, tiers):
+    """The first id of the nearest tier that has one: a ``LIMIT 1`` subquery per tier."""
+    firsts = [
+        Subquery(articles.filter(condition).order_by(*order).values("id")[:1])
+        for condition, order in tiers
+    ]
+    return Coalesce(*firsts) if len(firsts) > 1 else firsts[0]
+
+
+def article_neighbours(*, article: Article, user=None) -> tuple[int | None, int | None]:
+    """The previous and next article's ids in the project's list order (``ARTICLE_ORDER``);
+    with ``user``, among the articles assigned to them when this one is.
+
+    One query that reads only the neighbours: subqueries of the article's row, each the
+    first article of a range in that order (``LIMIT 1``), over the project's articles and
+    over the user's assignments; whether this one is assigned picks the pair."""
+    before, after = _neighbour_tiers(article.published_on, article.pk)
+    articles = Article.objects.filter(project_id=article.project_id)
+    sides = {"previous": _nearest(articles, before), "following": _nearest(articles, after)}
+    if user is not None:
+        theirs = articles.filter(assignments__annotator=user)
+        sides |= {
+            "mine": assigned_to(OuterRef("pk"), user),
+            "my_previous": _nearest(theirs, before),
+            "my_following": _nearest(theirs, after),
+        }
+    rows = list(Article.objects.filter(pk=article.pk).order_by().annotate(**sides).values(*sides))
+    if not rows:
+        return None, None
+    row = rows[0]
+    if row.get("mine"):
+        return row["my_previous"], row["my_following"]
+    return row["previous"], row["following"]
 
 
 class ArticleTarget(NamedTuple):

@@ -48,6 +48,7 @@ def project_detail(request, slug):
     )
     form = ArticleFilterForm(request.GET or None, sources=list(sources))
     filters = form.cleaned_data if form.is_valid() else {}
+    my_assignments = Assignment.objects.filter(project=project, annotator=request.user).count()
     articles = selectors.project_articles(
         project=project,
         user=request.user,
@@ -56,6 +57,7 @@ def project_detail(request, slug):
         published_after=filters.get("published_after"),
         published_before=filters.get("published_before"),
         status=filters.get("status") or "",
+        assigned=my_assignments > 0,
     )
     page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
     query = {k: v for k, v in request.GET.items() if k != "page" and v}
@@ -75,9 +77,7 @@ def project_detail(request, slug):
         "page": page,
         "query": urlencode(query),
         "filtered": bool(query),
-        "my_assignments": Assignment.objects.filter(
-            project=project, annotator=request.user
-        ).count(),
+        "my_assignments": my_assignments,
     }
     if request.htmx:
         return render(request, "annotations/partials/projects/article_results.html", context)
