@@ -9,7 +9,7 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
-from itertools import groupby
+from itertools import groupby, islice
 from operator import itemgetter
 
 from django.contrib.auth import get_user_model
@@ -234,9 +234,10 @@ def export_articles(
     cost of reading a span, and most formats do not carry them.
 
     On PostgreSQL each span brings its actors in the spans query, as a key of their ids and
-    roles (``_ActorSets``), and the actors themselves are read the first time a key names
-    them. A span actors query of their own went over the chunk's spans a second time, and
-    cost PostgreSQL more than the spans query itself.
+    roles (``_ActorSets``), and the actors themselves are read as the rows come: one query
+    for each batch of rows that names actors not read yet. A span actors query of their own
+    went over the chunk's spans a second time, and cost PostgreSQL more than the spans query
+    itself.
     """
     with replica_reads():  # on a replica, when there is one (annotations/replica.py)
         yield from _export_articles(
@@ -255,13 +256,13 @@ def _export_articles(project, filters, chunk_size, timestamps) -> Iterator[Expor
     if chunk_size is None:
         chunk_size = EXPORT_CHUNK_SIZE if streaming else EXPORT_CHUNK_SIZE_BUFFERED
     actors: dict[tuple[int, str], ExportActor] = {}
+    actor_sets = _ActorSets(actors) if streaming else None
     reader = _ReadAhead() if streaming and not connection.in_atomic_block else None
     read = partial(
         _export_chunk,
         project=project,
-        spans=_export_spans(
-            timestamps=timestamps, actor_sets=_ActorSets(actors) if streaming else None
-        ),
+        spans=_export_spans(timestamps=timestamps, actor_sets=actor_sets),
+        with_actors=actor_sets.read_ahead if actor_sets is not None else iter,
         span_filter=filters.spans(),
         link_filter=filters.spans("span__"),
         chunk_size=chunk_size,
@@ -339,35 +340,59 @@ def _actor_keys() -> QuerySet:
 class _ActorSets(dict):
     """A span's actors' key (``"actor_id:role"`` in the span actors' id order, joined by
     commas; ``None`` for none) to the tuple of their ``ExportActor``s, from the export's
-    ``actors`` (one per actor and role). An actor not seen yet is read when a key first
-    names it, one query for the key's new ones: a project names few actors, and reading
-    their names and kinds with every span (``json_agg``) cost the spans query a third more.
-    Keys are forgotten past ``LIMIT``, so many combinations of actors do not grow the memory."""
+    ``actors`` (one per actor and role). The actors are read as the spans' rows come, a batch
+    of rows at a time (``read_ahead``): one query for the actors the batch names that were
+    not read yet. A project names few actors, and reading their names and kinds with every
+    span (``json_agg``) cost the spans query a third more; read as each key first named them,
+    an export of spans with a thousand actors took a thousand queries. Keys are forgotten
+    past ``LIMIT``, so many combinations of actors do not grow the memory."""
 
     LIMIT = 10_000
+    BATCH = 5000  # rows whose new actors one query reads
 
     def __init__(self, actors: dict[tuple[int, str], ExportActor]):
         super().__init__()
         self._actors = actors
+        self._details: dict[int, tuple | None] = {}  # name, kind, wikidata id; None: gone
+
+    def read_ahead(self, rows: Iterator[tuple]) -> Iterator[tuple]:
+        """The spans' ``rows`` (each ending with its actors' key), handed on a batch at a
+        time once the actors that the batch names are read."""
+        for batch in iter(lambda: list(islice(rows, self.BATCH)), []):
+            keys = {row[-1] for row in batch}
+            self._read_actors(
+                {
+                    int(item.partition(":")[0])
+                    for key in keys
+                    if key is not None and key not in self
+                    for item in key.split(",")
+                }
+            )
+            yield from batch
+
+    def _read_actors(self, ids: set[int]) -> None:
+        new = ids - self._details.keys()
+        if not new:
+            return
+        found = {
+            pk: tuple(rest)
+            for pk, *rest in Actor.objects.filter(pk__in=new).values_list(
+                "pk", "name", "kind", "wikidata_id"
+            )
+        }
+        for pk in new:
+            self._details[pk] = found.get(pk)  # an actor deleted since is left out
 
     def __missing__(self, key: str | None) -> tuple[ExportActor, ...]:
         if key is None:
             return ()
         pairs = [(int(pk), role) for pk, role in (item.split(":") for item in key.split(","))]
-        new = {pk for pk, role in pairs if (pk, role) not in self._actors}
-        details = {}
-        if new:
-            details = {
-                pk: rest
-                for pk, *rest in Actor.objects.filter(pk__in=new).values_list(
-                    "pk", "name", "kind", "wikidata_id"
-                )
-            }
+        self._read_actors({pk for pk, _ in pairs})  # read already, when through read_ahead
         found = []
         for pk, role in pairs:
             actor = self._actors.get((pk, role))
-            if actor is None and pk in details:  # an actor deleted since is left out
-                actor = self._actors[pk, role] = ExportActor(*details[pk], role)
+            if actor is None and (details := self._details.get(pk)) is not None:
+                actor = self._actors[pk, role] = ExportActor(*details, role)
             if actor is not None:
                 found.append(actor)
         if len(self) >= self.LIMIT:
@@ -433,16 +458,18 @@ def _span_actor_rows(link_filter: Q, *, project, first: int, last: int) -> Query
 
 
 def _export_chunk(
-    after: int, *, project, spans, span_filter, link_filter, chunk_size, rows, actors
+    after: int, *, project, spans, with_actors, span_filter, link_filter, chunk_size, rows, actors
 ) -> Generator[ExportArticle, None, int | None]:
     """The articles after ``after`` (at most ``chunk_size``) with their spans, actors and
     relations; returns the id to read on from, ``None`` after the last chunk.
 
     The articles and their relations are read ``ARTICLE_BATCH`` articles at a time, so a chunk
     of up to that many costs four queries: articles, spans, span actors, relations, all run
-    before its first article is handed over. On PostgreSQL the spans bring their actors
-    themselves (``_ActorSets``), and ``rows`` plans their query without JIT: three queries,
-    and the settings around the spans query (on the reader's connection with ``_ReadAhead``).
+    before its first article is handed over. On PostgreSQL the spans bring their actors' keys
+    themselves, ``with_actors`` reads the actors new to a batch of them (``_ActorSets``), and
+    ``rows`` plans their query without JIT: three queries, and the settings around the spans
+    query (on the reader's connection with ``_ReadAhead``), and one for each batch of spans
+    that names actors not read yet.
     ``actors`` holds one ``ExportActor`` per actor and role, shared by every span it is on.
     """
     streaming = connections[read_alias()].vendor == "postgresql"
@@ -466,9 +493,11 @@ def _export_chunk(
     in_range = {"article_id__gte": first, "article_id__lte": last}
     span_rows, make_span = spans
     spans = _ByArticle(
-        rows(
-            span_rows.filter(span_filter, project=project, **in_range).order_by(
-                "article_id", "start", "end", "id"
+        with_actors(
+            rows(
+                span_rows.filter(span_filter, project=project, **in_range).order_by(
+                    "article_id", "start", "end", "id"
+                )
             )
         )
     )

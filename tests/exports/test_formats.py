@@ -102,8 +102,9 @@ def test_export_articles_merges_batches_of_articles_within_a_chunk(
 
     # Two chunks of five and three articles; each: spans, actors, then its batches of two
     # articles, each with its relations: 2 + 3 * 2 and 2 + 2 * 2 queries. On PostgreSQL the
-    # spans bring their actors, between two settings, and each of the 7 actors is read once.
-    with django_assert_num_queries(14 if connection.vendor == "sqlite" else 16 + 7):
+    # spans bring their actors' keys, between two settings, and the actors they name are
+    # read in one query a chunk.
+    with django_assert_num_queries(14 if connection.vendor == "sqlite" else 16 + 2):
         exported = list(export_articles(project=project, chunk_size=5))
 
     assert [a.id for a in exported] == sorted(a.id for a in exported)
@@ -404,9 +405,9 @@ def test_export_query_count_does_not_grow_with_articles_in_a_chunk(
     _articles_with_spans(project, annotator, label, relation_label, count)
 
     # articles, spans, span actors, relations: four queries for a chunk, whatever it holds;
-    # on PostgreSQL the spans bring their actors, planned without JIT (two settings), and
-    # each actor is read the first time a span names it (here one a second span)
-    queries = 4 if connection.vendor == "sqlite" else 5 + count
+    # on PostgreSQL the spans bring their actors' keys, planned without JIT (two settings),
+    # and the actors they name are read in one query (here one a second span)
+    queries = 4 if connection.vendor == "sqlite" else 6
     with django_assert_num_queries(queries):
         exported = list(export_articles(project=project))
 
@@ -415,13 +416,41 @@ def test_export_query_count_does_not_grow_with_articles_in_a_chunk(
     assert all(len(a.relations) == 1 for a in exported)
 
 
+@pytest.mark.parametrize("count", [3, 300])
+def test_export_query_count_does_not_grow_with_actors(
+    project, annotator, label, count, django_assert_num_queries
+):
+    """A span for each actor, none shared, and one span naming several: the actors are read
+    a batch of spans at a time, not each the first time a span names it."""
+    article = ArticleFactory(project=project, body="x" * (count + 10))
+    actors = ActorFactory.create_batch(count)
+    for n, actor in enumerate(actors):
+        SpanFactory(
+            article=article, label=label, annotator=annotator, start=n, end=n + 1,
+            actors=[(actor, "subject")],
+        )  # fmt: skip
+    SpanFactory(
+        article=article, label=label, annotator=annotator, start=count, end=count + 3,
+        actors=[(actors[0], "source"), (ActorFactory(), "target")],
+    )  # fmt: skip
+
+    # articles, spans, span actors, relations (SQLite); articles, spans between two
+    # settings, the actors, relations (PostgreSQL)
+    with django_assert_num_queries(4 if connection.vendor == "sqlite" else 6):
+        (exported,) = export_articles(project=project)
+
+    named = [(a.name, a.role) for span in exported.spans for a in span.actors]
+    assert named[:count] == [(actor.name, "subject") for actor in actors]
+    assert named[count:] == [(actors[0].name, "source"), (named[-1][0], "target")]
+
+
 def test_export_query_count_grows_with_chunks(
     project, annotator, label, relation_label, django_assert_num_queries
 ):
     _articles_with_spans(project, annotator, label, relation_label, 5)
 
-    # two full chunks, a short last one (and on PostgreSQL the five actors, read once each)
-    with django_assert_num_queries(12 if connection.vendor == "sqlite" else 15 + 5):
+    # two full chunks, a short last one (and on PostgreSQL the actors each chunk names)
+    with django_assert_num_queries(12 if connection.vendor == "sqlite" else 15 + 3):
         exported = list(export_articles(project=project, chunk_size=2))
 
     assert len(exported) == 5
