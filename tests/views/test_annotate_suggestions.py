@@ -31,6 +31,17 @@ def url(name, article, *args):
     return reverse(f"annotations:{name}", args=[article.project.slug, article.pk, *args])
 
 
+STATEMENT = "Minsk would probably not join"  # Peskov's, its grade "probably not"
+
+
+def _statement(world, annotator):
+    start = BODY.index(STATEMENT)
+    return services.span_create(
+        article=world["article"], start=start, end=start + len(STATEMENT),
+        label=world["labels"]["Claim"], annotator=annotator,
+    )  # fmt: skip
+
+
 @pytest.fixture
 def world(project, annotator, client):
     client.force_login(annotator)
@@ -255,12 +266,7 @@ def test_proposals_of_another_users_span_are_404(world, annotator, make_member):
 
 def test_taking_proposals_on_a_stale_panel_is_refused(world, annotator):
     article, client = world["article"], world["client"]
-    statement = "Minsk would probably not join"
-    start = BODY.index(statement)
-    span = services.span_create(
-        article=article, start=start, end=start + len(statement),
-        label=world["labels"]["Claim"], annotator=annotator,
-    )  # fmt: skip
+    span = _statement(world, annotator)
     services.span_update(span=span, user=annotator, version=span.version, note="changed")
     stale = client.post(url("span-proposals", article, span.pk), {"version": 1}, **HX)
     assert stale.status_code == 409
@@ -272,12 +278,7 @@ def test_the_panel_shows_the_grade_its_words_state_once(world, annotator):
     """The panel and its proposals (loaded after it) name the grade once: among the
     proposals, as a button that sets only that field."""
     article, client = world["article"], world["client"]
-    statement = "Minsk would probably not join"
-    start = BODY.index(statement)
-    span = services.span_create(
-        article=article, start=start, end=start + len(statement),
-        label=world["labels"]["Claim"], annotator=annotator,
-    )  # fmt: skip
+    span = _statement(world, annotator)
     panel = client.get(url("span-panel", article, span.pk), **HX).content.decode()
     proposals = client.get(url("span-proposals", article, span.pk), **HX).content.decode()
     shown = panel + proposals
@@ -292,12 +293,7 @@ def test_taking_proposals_reads_the_words_and_the_links_once(
     """One ``estimative.suggest`` for the proposals taken and the panel answered, and the
     span's actor links read once for what is proposed and what is kept."""
     article, client = world["article"], world["client"]
-    statement = "Minsk would probably not join"
-    start = BODY.index(statement)
-    span = services.span_create(
-        article=article, start=start, end=start + len(statement),
-        label=world["labels"]["Claim"], annotator=annotator,
-    )  # fmt: skip
+    span = _statement(world, annotator)
     client.get(url("span-proposals", article, span.pk), **HX)  # the matcher built, the cache warm
     calls = []
     real = estimative.suggest
@@ -305,7 +301,7 @@ def test_taking_proposals_reads_the_words_and_the_links_once(
     with django_assert_num_queries(TAKE_QUERIES) as taken:
         answer = client.post(url("span-proposals", article, span.pk), {"version": 1}, **HX)
     assert answer.status_code == 200 and "Took Dmitry Peskov (source)" in answer.content.decode()
-    assert calls == [statement]
+    assert calls == [STATEMENT]
     links = [q["sql"] for q in taken.captured_queries if 'FROM "annotations_spanactor"' in q["sql"]]
     # The view's one read (what is proposed, and kept), the service's, the panel's after.
     assert len([sql for sql in links if sql.lstrip().startswith("SELECT")]) == 3
