@@ -123,14 +123,14 @@ def fill(articles: int, spans_per_article: int) -> None:
         cursor.execute(
             """
             INSERT INTO annotations_span (article_id, project_id, start, "end", text, label_id,
-                annotator_id, probability, confidence, note, status, version, created_at,
+                annotator_id, probability, confidence, note, status, gold, version, created_at,
                 updated_at)
             SELECT a.id, a.project_id, o.start, o.stop,
                 substr(a.body, o.start + 1, o.stop - o.start),
                 (ARRAY[%s, %s, %s])[1 + k %% 3], %s,
                 (ARRAY['likely', 'unlikely', NULL])[1 + k %% 3],
                 (ARRAY['high', NULL])[1 + k %% 2], CASE WHEN k %% 7 = 0 THEN 'a note' ELSE '' END,
-                (ARRAY['pending', 'accepted', 'rejected'])[1 + k %% 3], 1, now(), now()
+                (ARRAY['pending', 'accepted', 'rejected'])[1 + k %% 3], false, 1, now(), now()
             FROM annotations_article a, generate_series(0, %s - 1) AS k,
                 LATERAL (
                     SELECT length(split_part(a.body, ':', 1)) + 2
