@@ -319,7 +319,7 @@ def test_any_items_the_same(world, data):
     place = st.one_of(_often(*kremlin, (13, 15), (0, 3)), st.tuples(_offsets, _offsets))
     labels = _often(
         label, label.pk, world["other_label"].pk,
-        rarely=[world["relation"], world["foreign_label"].pk, Label(pk=MISSING)],
+        rarely=[world["relation"], world["foreign_label"].pk, MISSING],
     )  # fmt: skip
     link = st.fixed_dictionaries(
         {"actor": _often(first, second, rarely=[MISSING]),
