@@ -21,12 +21,13 @@ call these, so a rule and its error message exist once:
 Roles are ``annotations.permissions``'s; the history record is ``history.py``'s.
 """
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.db.models import UniqueConstraint
+from django.db.models import Q, UniqueConstraint
 from django.db.models.functions import Length, Substr
 
 from ..errors import Conflict
@@ -114,9 +115,12 @@ def check_label_kind(label: Label, kind: str) -> None:
         raise ValidationError({"label": f"The label “{label.name}” is not a {kind} label."})
 
 
+_ACTOR_ROLES = frozenset(ActorRole.values)
+
+
 def check_actor_role(role: Any, field: str = "actors") -> None:
     """An actor's role on a span is one of ``ActorRole`` (source, subject, target, mentioned)."""
-    if not isinstance(role, str) or role not in ActorRole.values:
+    if not isinstance(role, str) or role not in _ACTOR_ROLES:
         raise ValidationError({field: f"“{role}” is not a role: {', '.join(ActorRole.values)}."})
 
 
@@ -268,15 +272,31 @@ def span_unique_keys(span: Span) -> set[tuple]:
     place and label, a gold one per place and label), read off the model's constraints so
     that the database stays the rule's one home: two spans sharing a key cannot both be
     stored. A bulk create finds its duplicates with them before it writes."""
-    keys = set()
+    return {
+        (name, *(getattr(span, field) for field in fields))
+        for name, condition, fields in _unique_constraints()
+        if all(getattr(span, field) == value for field, value in condition)
+    }
+
+
+@functools.cache
+def _unique_constraints() -> list[tuple[str, tuple, tuple[str, ...]]]:
+    """Span's unique constraints: name, condition (``(field, value)`` pairs), attnames."""
+    found = []
     for constraint in Span._meta.constraints:
         if not isinstance(constraint, UniqueConstraint):
             continue
-        condition = dict(constraint.condition.children) if constraint.condition else {}
-        if all(getattr(span, name) == value for name, value in condition.items()):
-            fields = (Span._meta.get_field(name).attname for name in constraint.fields)
-            keys.add((constraint.name, *(getattr(span, name) for name in fields)))
-    return keys
+        condition = constraint.condition or Q()
+        pairs = tuple(condition.children)
+        if (
+            condition.negated
+            or condition.connector != Q.AND
+            or not all(isinstance(pair, tuple) and "__" not in pair[0] for pair in pairs)
+        ):
+            raise NotImplementedError(f"{constraint.name}: only field=value conditions.")
+        fields = tuple(Span._meta.get_field(name).attname for name in constraint.fields)
+        found.append((constraint.name, pairs, fields))
+    return found
 
 
 def duplicate_span_id(error: DuplicateSpan) -> int | None:
