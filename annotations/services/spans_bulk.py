@@ -18,7 +18,7 @@ the two to the same spans, links, events and errors. bench/bulk_create_bench.py:
 
 import functools
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -63,14 +63,25 @@ def _fields() -> frozenset[str]:
     return frozenset(inspect.signature(span_create).parameters) - {"annotator"}
 
 
-def _unknown(index: int, item: Mapping[str, Any]) -> dict | None:
-    if unknown := set(item) - _fields():
-        return {"index": index, "errors": {key: ["Unknown field."] for key in unknown}}
-    return None
-
-
-def _incomplete(index: int) -> dict:
-    return {"index": index, "errors": {"non_field_errors": ["Incomplete span."]}}
+def _each_item(items: list[Mapping[str, Any]], make: Callable[[Mapping[str, Any]], Any]) -> list:
+    """``make(item)`` for each item, in order; the refusals reported as a bulk create reports
+    them (both ways, so their errors are the same): an unknown field, an incomplete item (a
+    ``TypeError`` from the call), a ``ValidationError``, each under the item's index. All or
+    nothing: ``BulkValidationError`` if any item is refused."""
+    made, errors = [], []
+    for index, item in enumerate(items):
+        if unknown := set(item) - _fields():
+            errors.append({"index": index, "errors": {key: ["Unknown field."] for key in unknown}})
+            continue
+        try:
+            made.append(make(item))
+        except TypeError:
+            errors.append({"index": index, "errors": {"non_field_errors": ["Incomplete span."]}})
+        except ValidationError as exc:
+            errors.append({"index": index, "errors": _error_payload(exc)})
+    if errors:
+        raise BulkValidationError(errors)
+    return made
 
 
 class _Fallback(Exception):
@@ -104,21 +115,12 @@ def span_bulk_create(*, items: list[Mapping[str, Any]], annotator) -> list[Span]
 def span_bulk_create_each(*, items: list[Mapping[str, Any]], annotator) -> list[Span]:
     """``span_bulk_create`` one ``span_create`` per item, each in a savepoint: the batch's
     twin, and its way where the batch cannot answer the same (see the module)."""
-    spans, errors = [], []
-    for index, item in enumerate(items):
-        if unknown := _unknown(index, item):
-            errors.append(unknown)
-            continue
-        try:
-            with transaction.atomic():
-                spans.append(span_create(annotator=annotator, **item))
-        except TypeError:
-            errors.append(_incomplete(index))
-        except ValidationError as exc:
-            errors.append({"index": index, "errors": _error_payload(exc)})
-    if errors:
-        raise BulkValidationError(errors)
-    return spans
+
+    def one(item):
+        with transaction.atomic():
+            return span_create(annotator=annotator, **item)
+
+    return _each_item(items, one)
 
 
 def _plain(item: Any) -> bool:
@@ -145,27 +147,17 @@ def _check_all(
     against the spans stored and the items before it), in order; every refusal reported."""
     facts = BatchFacts(annotator, items)
     taken = set(facts.stored_keys)
-    checked, errors = [], []
-    for index, item in enumerate(items):
-        if unknown := _unknown(index, item):
-            errors.append(unknown)
-            continue
-        try:
-            span, links = span_checked(facts=facts, annotator=annotator, **item)
-            keys = span_unique_keys(span)
-            if keys & taken:
-                raise duplicate_span_error(span)  # what save_span answers on the constraint
-        except TypeError:
-            errors.append(_incomplete(index))
-        except ValidationError as exc:
-            errors.append({"index": index, "errors": _error_payload(exc)})
-        else:
-            taken |= keys
-            facts.accept(span)
-            checked.append((span, links))
-    if errors:
-        raise BulkValidationError(errors)
-    return checked
+
+    def one(item):
+        span, links = span_checked(facts=facts, annotator=annotator, **item)
+        keys = span_unique_keys(span)
+        if keys & taken:
+            raise duplicate_span_error(span)  # what save_span answers on the constraint
+        taken.update(keys)
+        facts.accept(span)
+        return span, links
+
+    return _each_item(items, one)
 
 
 def _write(checked: list[tuple[Span, list[tuple[int, str]]]], annotator) -> list[Span]:
