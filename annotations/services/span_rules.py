@@ -267,11 +267,12 @@ def duplicate_span_error(span: Span, *, user=None) -> DuplicateSpan:
     return DuplicateSpan(message, {**key, "annotator_id": span.annotator_id, "gold": False})
 
 
-def span_unique_keys(span: Span) -> set[tuple]:
+def span_unique_keys(span: Any) -> set[tuple]:
     """The places ``span`` takes under Span's unique constraints (an annotator's span per
     place and label, a gold one per place and label), read off the model's constraints so
     that the database stays the rule's one home: two spans sharing a key cannot both be
-    stored. A bulk create finds its duplicates with them before it writes."""
+    stored. A bulk create finds its duplicates with them before it writes. ``span``: a Span,
+    or a row with its fields by attname (``article_id``, ``start``, ...)."""
     return {
         (name, *(getattr(span, field) for field in fields))
         for name, condition, fields in _unique_constraints()

@@ -19,6 +19,7 @@ the two to the same spans, links, events and errors. bench/bulk_create_bench.py:
 import functools
 import inspect
 from collections.abc import Callable, Mapping
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -182,7 +183,8 @@ class BatchFacts(SpanFacts):
 
     def __init__(self, user, items: list[Mapping[str, Any]]):
         super().__init__(user)
-        article_ids, to_read, projects, label_ids, to_label, actor_ids = (set() for _ in "123456")
+        article_ids, to_read, projects = set(), set(), set()  # ids; those not in hand; projects
+        label_ids, to_label, actor_ids = set(), set(), set()  # ids; those given as ids; actors
         for item in items:
             article, label = item.get("article"), item.get("label")
             if body_in_hand(article):
@@ -219,15 +221,13 @@ class BatchFacts(SpanFacts):
             Span.objects.filter(article_id__in=article_ids, label_id__in=label_ids)
             .filter(Q(gold=True) | Q(annotator=user))
             .order_by("pk")
-            .values_list("pk", "article_id", "start", "end", "label_id", "annotator_id", "gold")
+            .values("pk", "article_id", "start", "end", "label_id", "annotator_id", "gold")
         )
-        for pk, article_id, start, end, label_id, annotator_id, gold in stored:
-            self.stored_keys |= span_unique_keys(
-                Span(article_id=article_id, start=start, end=end, label_id=label_id,
-                     annotator_id=annotator_id, gold=gold)
-            )  # fmt: skip
-            if gold:
-                self._gold.setdefault((article_id, start, end, label_id), pk)
+        for row in stored:
+            self.stored_keys |= span_unique_keys(SimpleNamespace(**row))
+            if row["gold"]:
+                place = (row["article_id"], row["start"], row["end"], row["label_id"])
+                self._gold.setdefault(place, row["pk"])
 
     def article(self, article: Article | int, start: int, end: int):
         if body_in_hand(article):
