@@ -96,13 +96,12 @@ from .span_rules import (
     span_values_validate,
 )
 from .spans import (
-    BulkValidationError,
-    span_bulk_create,
     span_create,
     span_delete,
     span_restore,
     span_update,
 )
+from .spans_bulk import BulkValidationError, span_bulk_create
 from .suggestions import (
     suggestion_backend_delete,
     suggestion_backend_set,

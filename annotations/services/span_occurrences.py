@@ -13,7 +13,7 @@ from ..models import Article, Label, Span
 from ..permissions import MEMBER_ROLES, require_role
 from ..suggestions.text import fold, on_boundaries
 from .span_rules import check_covered, check_offset_values
-from .spans import BulkValidationError, span_bulk_create
+from .spans_bulk import BulkValidationError, span_bulk_create
 from .validation import check_text
 
 MAX_OCCURRENCES = 5_000  # as many as one bulk create takes

@@ -21,11 +21,13 @@ call these, so a rule and its error message exist once:
 Roles are ``annotations.permissions``'s; the history record is ``history.py``'s.
 """
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.db.models import Q, UniqueConstraint
 from django.db.models.functions import Length, Substr
 
 from ..errors import Conflict
@@ -113,9 +115,12 @@ def check_label_kind(label: Label, kind: str) -> None:
         raise ValidationError({"label": f"The label “{label.name}” is not a {kind} label."})
 
 
+_ACTOR_ROLES = frozenset(ActorRole.values)
+
+
 def check_actor_role(role: Any, field: str = "actors") -> None:
     """An actor's role on a span is one of ``ActorRole`` (source, subject, target, mentioned)."""
-    if not isinstance(role, str) or role not in ActorRole.values:
+    if not isinstance(role, str) or role not in _ACTOR_ROLES:
         raise ValidationError({field: f"“{role}” is not a role: {', '.join(ActorRole.values)}."})
 
 
@@ -136,10 +141,18 @@ def span_values_validate(values: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-def clean_actor_links(actors: Iterable[Any]) -> list[tuple[int, str]]:
+def actor_ids_found(ids: set[int]) -> set[int]:
+    """Those of ``ids`` that name an actor."""
+    return set(Actor.objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def clean_actor_links(
+    actors: Iterable[Any], *, found: Callable[[set[int]], set[int]] = actor_ids_found
+) -> list[tuple[int, str]]:
     """Accept ``[(actor, role)]`` or ``[{"actor": actor_or_id, "role": role}]``. A mapping
     (what the API and the pages send) names both keys and no other: a missing or misspelt
-    ``role`` is refused, not taken as ``mentioned``."""
+    ``role`` is refused, not taken as ``mentioned``. ``found``: which ids name an actor (a
+    bulk create passes the answer it read once for all its items)."""
     links, seen = [], set()
     if isinstance(actors, str | bytes | Mapping) or not isinstance(actors, Iterable):
         raise ValidationError({"actors": "Must be a list of {actor, role} items."})
@@ -166,8 +179,7 @@ def clean_actor_links(actors: Iterable[Any]) -> list[tuple[int, str]]:
             links.append((actor_id, role))
     if links:
         ids = {actor_id for actor_id, _ in links}
-        found = set(Actor.objects.filter(pk__in=ids).values_list("pk", flat=True))
-        if missing := ids - found:
+        if missing := ids - found(ids):
             raise ValidationError({"actors": f"No actor with id {sorted(missing)}."})
     return links
 
@@ -223,10 +235,13 @@ def gold_taken_message(span_id: int, start: int, end: int) -> str:
     )
 
 
-def check_gold_place(article, start: int, end: int, label) -> None:
+def check_gold_place(
+    article, start: int, end: int, label, *, gold_at: Callable[..., int | None] = gold_span_at
+) -> None:
     """A new gold span's place and label are free in the gold layer (400 naming the gold
-    span there; the unique constraint decides between two at the same instant)."""
-    if (taken := gold_span_at(article, start, end, label)) is not None:
+    span there; the unique constraint decides between two at the same instant). ``gold_at``
+    finds the gold span at a place (a bulk create's reads them once for all its items)."""
+    if (taken := gold_at(article, start, end, label)) is not None:
         raise ValidationError({"non_field_errors": [gold_taken_message(taken, start, end)]})
 
 
@@ -250,6 +265,39 @@ def duplicate_span_error(span: Span, *, user=None) -> DuplicateSpan:
         text=span.text or "", label=span.label.name, start=span.start, end=span.end, by=by
     )
     return DuplicateSpan(message, {**key, "annotator_id": span.annotator_id, "gold": False})
+
+
+def span_unique_keys(span: Any) -> set[tuple]:
+    """The places ``span`` takes under Span's unique constraints (an annotator's span per
+    place and label, a gold one per place and label), read off the model's constraints so
+    that the database stays the rule's one home: two spans sharing a key cannot both be
+    stored. A bulk create finds its duplicates with them before it writes. ``span``: a Span,
+    or a row with its fields by attname (``article_id``, ``start``, ...)."""
+    return {
+        (name, *(getattr(span, field) for field in fields))
+        for name, condition, fields in _unique_constraints()
+        if all(getattr(span, field) == value for field, value in condition)
+    }
+
+
+@functools.cache
+def _unique_constraints() -> list[tuple[str, tuple, tuple[str, ...]]]:
+    """Span's unique constraints: name, condition (``(field, value)`` pairs), attnames."""
+    found = []
+    for constraint in Span._meta.constraints:
+        if not isinstance(constraint, UniqueConstraint):
+            continue
+        condition = constraint.condition or Q()
+        pairs = tuple(condition.children)
+        if (
+            condition.negated
+            or condition.connector != Q.AND
+            or not all(isinstance(pair, tuple) and "__" not in pair[0] for pair in pairs)
+        ):
+            raise NotImplementedError(f"{constraint.name}: only field=value conditions.")
+        fields = tuple(Span._meta.get_field(name).attname for name in constraint.fields)
+        found.append((constraint.name, pairs, fields))
+    return found
 
 
 def duplicate_span_id(error: DuplicateSpan) -> int | None:

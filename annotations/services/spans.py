@@ -1,7 +1,7 @@
-"""Spans: create (one or many), update, delete and restore; each change recorded in the history."""
+"""Spans: create, update, delete and restore; each change recorded in the history (many at
+once: ``spans_bulk.py``)."""
 
-import inspect
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..errors import Conflict, describe
+from ..errors import Conflict
 from ..models import (
     Article,
     Label,
@@ -33,6 +33,7 @@ from ..permissions import (
 from .history import record_event, span_snapshot
 from .relations import relations_of_span, relations_restore
 from .span_rules import (
+    actor_ids_found,
     check_gold_place,
     check_label,
     check_offset_values,
@@ -41,6 +42,7 @@ from .span_rules import (
     check_version,
     check_version_value,
     clean_actor_links,
+    gold_span_at,
     save_span,
     span_values_validate,
 )
@@ -56,7 +58,7 @@ def role_and_slice(
     """The article's project, the user's role there (``manager`` for a superuser), the body's
     length and ``body[start:end]``: one query unless the body is in hand (then only the role
     is read). An article given by id, or with its body deferred (the API), is not loaded."""
-    if isinstance(article, Article) and "body" not in article.get_deferred_fields():
+    if body_in_hand(article):
         role = user_role(project=article.project_id, user=user)
         return article.project_id, role, len(article.body), article.body[start:end]
     article_id = article.pk if isinstance(article, Article) else article
@@ -67,6 +69,11 @@ def role_and_slice(
         raise Article.DoesNotExist("Article matching query does not exist.")
     project_id, role, length, piece = row
     return project_id, role_of(user, role), length, piece
+
+
+def body_in_hand(article: Article | int) -> bool:
+    """``article`` is an Article with its body loaded: the rules slice it, no query."""
+    return isinstance(article, Article) and "body" not in article.get_deferred_fields()
 
 
 def _one_statement_applies(actors: Iterable[Any], status: str | None) -> bool:
@@ -147,10 +154,63 @@ def span_create_orm(
     """``span_create`` the general way: any backend, actors, a status, a gold span. Call
     ``span_create``; this is public for the test that compares it with the statement (and
     for ``gold.py``, which names a gold span's ``source_span``)."""
+    span, links = span_checked(
+        facts=SpanFacts(annotator), article=article, start=start, end=end, label=label,
+        annotator=annotator, text=text, actors=actors, probability=probability,
+        confidence=confidence, note=note, status=status, gold=gold, source_span=source_span,
+    )  # fmt: skip
+    save_span(span)
+    SpanActor.objects.bulk_create(
+        SpanActor(span=span, actor_id=actor_id, role=role) for actor_id, role in links
+    )
+    record_event(span, SpanEvent.Action.CREATED, annotator, None, span_snapshot(span, links))
+    return span
+
+
+class SpanFacts:
+    """What a new span's rules read from the database, a query each, as ``span_create_orm``
+    reads them; ``spans_bulk.BatchFacts`` answers the same from reads made once per batch."""
+
+    def __init__(self, user):
+        self.user = user
+
+    def article(self, article: Article | int, start: int, end: int):
+        """``role_and_slice``: (project id, the user's role, body length, body[start:end])."""
+        return role_and_slice(article, self.user, start, end)
+
+    def label(self, label: Label | int) -> Label | None:
+        return label if isinstance(label, Label) else Label.objects.filter(pk=label).first()
+
+    def gold_at(self, article, start: int, end: int, label) -> int | None:
+        return gold_span_at(article, start, end, label)
+
+    def actors_found(self, ids: set[int]) -> set[int]:
+        return actor_ids_found(ids)
+
+
+def span_checked(
+    *,
+    facts: SpanFacts,
+    article: Article | int,
+    start: int,
+    end: int,
+    label: Label | int,
+    annotator,
+    text: str | None = None,
+    actors: Iterable[Any] = (),
+    probability: str | None = None,
+    confidence: str | None = None,
+    note: str = "",
+    status: str | None = None,
+    gold: bool = False,
+    source_span: Span | None = None,
+) -> tuple[Span, list[tuple[int, str]]]:
+    """Every rule of a new span, in the order ``span_create`` reports them, on the facts
+    ``facts`` reads: the span to store (unsaved) and its actor links. The unique constraints
+    are left to the write (``save_span``; a batch: ``span_rules.span_unique_keys``)."""
     check_offset_values(start, end, text)
-    project_id, role, length, piece = role_and_slice(article, annotator, start, end)
-    if not isinstance(label, Label):
-        label = Label.objects.filter(pk=label).first()
+    project_id, role, length, piece = facts.article(article, start, end)
+    label = facts.label(label)
     covered = check_span_create(
         role=role,
         label=label,
@@ -163,14 +223,14 @@ def span_create_orm(
     )
     if gold:
         check_gold(role)
-        check_gold_place(article, start, end, label)
+        check_gold_place(article, start, end, label, gold_at=facts.gold_at)
     values = span_values_validate(
         {"probability": probability, "confidence": confidence, "note": note}
     )
     if status not in (None, SpanStatus.PENDING):
         check_span_status(role)
         values.update(span_values_validate({"status": status}))
-    links = clean_actor_links(actors)
+    links = clean_actor_links(actors, found=facts.actors_found)
     now = timezone.now()
     span = Span(
         project_id=project_id,
@@ -189,50 +249,7 @@ def span_create_orm(
         span.article = article
     else:
         span.article_id = article
-    save_span(span)
-    SpanActor.objects.bulk_create(
-        SpanActor(span=span, actor_id=actor_id, role=role) for actor_id, role in links
-    )
-    record_event(span, SpanEvent.Action.CREATED, annotator, None, span_snapshot(span, links))
-    return span
-
-
-class BulkValidationError(ValidationError):
-    """Items of a bulk create are invalid.
-
-    ``item_errors`` is ``[{"index": 0-based, "errors": {field: [messages]}}]``; the messages
-    (``message_dict["items"]``) say the same in words. Django's ValidationError cannot hold a
-    dict per item itself: ``ValidationError({"items": [dict, ...]})`` raises AttributeError.
-    """
-
-    def __init__(self, item_errors: list[dict[str, Any]]):
-        super().__init__({"items": [_describe_item_error(error) for error in item_errors]})
-        self.item_errors = item_errors
-
-
-def _describe_item_error(error: dict[str, Any]) -> str:
-    return f"Item {error['index']}: {describe(ValidationError(error['errors']), separator=' ')}"
-
-
-@transaction.atomic
-def span_bulk_create(*, items: list[Mapping[str, Any]], annotator) -> list[Span]:
-    """Create many spans, all or nothing; errors name the item's index (from 0)."""
-    allowed = set(inspect.signature(span_create).parameters) - {"annotator"}
-    spans, errors = [], []
-    for index, item in enumerate(items):
-        if unknown := set(item) - allowed:
-            errors.append({"index": index, "errors": {k: ["Unknown field."] for k in unknown}})
-            continue
-        try:
-            with transaction.atomic():
-                spans.append(span_create(annotator=annotator, **item))
-        except TypeError:
-            errors.append({"index": index, "errors": {"non_field_errors": ["Incomplete span."]}})
-        except ValidationError as exc:
-            errors.append({"index": index, "errors": _error_payload(exc)})
-    if errors:
-        raise BulkValidationError(errors)
-    return spans
+    return span, links
 
 
 def _error_payload(exc: ValidationError):

@@ -13,7 +13,7 @@ from ..models import Article, Project, Span, SuggestionBackend, SuggestionDismis
 from ..permissions import MANAGER_ROLES, MEMBER_ROLES, require_role
 from .span_occurrences import MAX_OCCURRENCES
 from .span_rules import check_covered, check_offset_values
-from .spans import BulkValidationError, span_bulk_create
+from .spans_bulk import BulkValidationError, span_bulk_create
 from .validation import check_text
 
 MAX_KIND = 32

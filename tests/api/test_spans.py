@@ -95,6 +95,29 @@ def test_a_list_with_a_service_error_keeps_nothing(annotator, article, label):
     assert not Span.objects.exists()
 
 
+def test_a_list_names_each_duplicate_and_writes_links_and_events(annotator, article, label):
+    actor = ActorFactory(name="ISW")
+    SpanFactory(article=article, label=label, annotator=annotator, start=4, end=12)
+    links = [{"actor": actor.pk, "role": "source"}]
+    items = [
+        span_payload(article, label, 0, 3, actors=links),
+        span_payload(article, label, 4, 12),  # stored already
+        span_payload(article, label, 0, 3),  # item 0 again
+    ]
+    client = client_for(annotator)
+    response = client.post(API + "spans/", items, format="json")
+    assert response.status_code == 400
+    assert [error["index"] for error in response.json()["items"]] == [1, 2]
+    assert "You already marked “ISW” as" in str(response.json()["items"][1])
+    response = client.post(API + "spans/", [items[0], span_payload(article, label, 13, 17)],
+                           format="json")  # fmt: skip
+    assert response.status_code == 201
+    assert [span["actors"] for span in response.json()] == [links, []]
+    created = [span["id"] for span in response.json()]
+    events = SpanEvent.objects.filter(span_id__in=created, action="created").order_by("span_id")
+    assert [event.after["actors"] for event in events] == [links, []]
+
+
 def test_an_empty_list_is_refused(annotator):
     assert client_for(annotator).post(API + "spans/", [], format="json").status_code == 400
 

@@ -151,9 +151,9 @@ def test_accept_all_leaves_those_without_a_label_and_says_so(world, annotator):
 
 def test_accept_all_is_all_or_nothing(world, annotator, monkeypatch):
     article, client = world["article"], world["client"]
-    from annotations.services import spans as span_service
+    from annotations.services import spans_bulk
 
-    real = span_service.span_create
+    real = spans_bulk.span_checked  # each item's rules, in the bulk create
     calls = []
 
     @functools.wraps(real)
@@ -163,7 +163,7 @@ def test_accept_all_is_all_or_nothing(world, annotator, monkeypatch):
             raise ValidationError({"text": "Refused for the test."})
         return real(**kwargs)
 
-    monkeypatch.setattr(span_service, "span_create", refuse_the_second)
+    monkeypatch.setattr(spans_bulk, "span_checked", refuse_the_second)
     response = client.post(url("suggestions-accept-all", article), {"kind": "actor"}, **HX)
     assert response.status_code == 422
     assert "Refused for the test." in response.content.decode()
