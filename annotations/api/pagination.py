@@ -27,14 +27,20 @@ class RankedPaginator(Paginator):
 
     def page(self, number):
         queryset = self.object_list
-        ranked = isinstance(queryset, QuerySet) and "search_rank" in queryset.query.annotations
+        query = getattr(queryset, "query", None)
+        ranked = (
+            isinstance(queryset, QuerySet)
+            and "search_rank" in query.annotations
+            # rows are model instances, counted as the window counts them
+            and not (query.distinct or query.values_select or query.combinator)
+        )
         try:
             first = int(number) if not isinstance(number, float) else 0
         except (TypeError, ValueError):
             first = 0
-        if not ranked or self.orphans or first < 1:
-            return super().page(number)  # Django's own answer, errors included
         bottom = (first - 1) * self.per_page
+        if not ranked or self.orphans or first < 1 or bottom > MAX_ID:
+            return super().page(number)  # Django's own answer, errors included
         rows = list(
             queryset.annotate(
                 search_total=Window(

@@ -9,9 +9,10 @@ in the page unless the row outgrows it, then compressed, then out of line as bef
 match's vector is read with the row the GIN scan points at; the article table keeps its
 narrow rows for every other read (the timeline's join reads all of it).
 
-Kept by statement triggers on ``annotations_article`` with transition tables (a bulk insert
-or COPY import is one ``INSERT ... SELECT``): insert, update of the title, body or
-language, delete, and truncate (Django's test flush). No foreign key: a table that
+Kept by triggers on ``annotations_article``: insert, delete and truncate (Django's test flush)
+by statement, with transition tables (a bulk insert or COPY import is one ``INSERT ...
+SELECT``); an update by row, only when its id, title, body or language changed (a statement
+trigger's transition tables would copy every updated article, body and all, to compare). No foreign key: a table that
 references the articles would stop Django's flush from truncating them, and the delete
 trigger does the cascade's work. The search configuration is stored as the span's is
 (migration 0009), so a search in several languages picks each row's query from the row.
@@ -25,13 +26,13 @@ ARTICLE_VECTOR = (
 )
 
 
-def _upsert(rows: str, where: str = "") -> str:
+def _upsert(rows: str) -> str:
     """The statement that writes the search rows of the articles ``r`` of ``rows``."""
     vector = ARTICLE_VECTOR.format(config="c.config", title="r.title", body="r.body")
     return f"""
   INSERT INTO annotations_articlesearch (article_id, search_config, search_vector)
   SELECT r.id, c.config, {vector}
-  FROM {rows}, LATERAL (SELECT assay_ts_config(r.language) AS config) c {where}
+  FROM {rows}, LATERAL (SELECT assay_ts_config(r.language) AS config) c
   ON CONFLICT (article_id) DO UPDATE
     SET search_config = EXCLUDED.search_config, search_vector = EXCLUDED.search_vector;"""
 
@@ -48,11 +49,12 @@ BEGIN{_upsert("added r")}
   RETURN NULL;
 END $$;
 CREATE FUNCTION assay_article_search_update() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN{
-    _upsert(
-        "changed r JOIN was o ON o.id = r.id",
-        "WHERE (o.title, o.body, o.language) IS DISTINCT FROM (r.title, r.body, r.language)",
-    )
+BEGIN
+  IF OLD.id IS DISTINCT FROM NEW.id THEN  -- the old id's row, unless another article took it
+    DELETE FROM annotations_articlesearch s WHERE s.article_id = OLD.id
+      AND NOT EXISTS (SELECT 1 FROM annotations_article a WHERE a.id = OLD.id);
+  END IF;{
+    _upsert("(SELECT NEW.id, NEW.title, NEW.body, NEW.language) AS r(id, title, body, language)")
 }
   RETURN NULL;
 END $$;
@@ -69,9 +71,11 @@ END $$;
 CREATE TRIGGER assay_article_search_insert AFTER INSERT ON annotations_article
   REFERENCING NEW TABLE AS added
   FOR EACH STATEMENT EXECUTE FUNCTION assay_article_search_insert();
-CREATE TRIGGER assay_article_search_update AFTER UPDATE ON annotations_article
-  REFERENCING OLD TABLE AS was NEW TABLE AS changed
-  FOR EACH STATEMENT EXECUTE FUNCTION assay_article_search_update();
+CREATE TRIGGER assay_article_search_update
+  AFTER UPDATE OF id, title, body, language ON annotations_article
+  FOR EACH ROW WHEN ((OLD.id, OLD.title, OLD.body, OLD.language)
+                     IS DISTINCT FROM (NEW.id, NEW.title, NEW.body, NEW.language))
+  EXECUTE FUNCTION assay_article_search_update();
 CREATE TRIGGER assay_article_search_delete AFTER DELETE ON annotations_article
   REFERENCING OLD TABLE AS gone
   FOR EACH STATEMENT EXECUTE FUNCTION assay_article_search_delete();

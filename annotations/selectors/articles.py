@@ -25,7 +25,8 @@ from .assignments import assigned_to
 from .scope import others_hidden_sql
 
 # The article list and the annotate page's previous/next share this order; NULL dates sort last
-# on every backend.
+# on every backend. ``_neighbour_tiers`` walks it by hand (index ranges, LIMIT 1 each): a
+# change here is a change there (tests/selectors/test_articles.py holds the two together).
 ARTICLE_ORDER = (F("published_on").desc(nulls_last=True), "id")
 
 

@@ -9,7 +9,7 @@ from django.utils.safestring import SafeString
 from annotations.models import Article, Span
 from annotations.search import marked_html, search_articles, search_spans
 
-from .scope import scope_to_user
+from .scope import hide_others_work, scope_to_user
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,8 @@ def search_hits(
     match ``text`` in the user's projects (or ``project``): two queries. Snippets are HTML,
     escaped, the hits in ``<mark>``."""
     articles = scope_to_user(Article.objects.all(), user=user)
-    spans = scope_to_user(Span.objects.all(), user=user)
+    # In a blind project an annotator finds only their own spans, as in the API's list.
+    spans = hide_others_work(scope_to_user(Span.objects.all(), user=user), user=user)
     if project is not None:
         articles, spans = articles.filter(project=project), spans.filter(project=project)
     article_rows = (

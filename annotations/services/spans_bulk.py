@@ -85,6 +85,11 @@ def _each_item(items: list[Mapping[str, Any]], make: Callable[[Mapping[str, Any]
     return made
 
 
+# The batch holds the bodies of the articles it reads (to slice each item's text): past this
+# many articles, the per-item way, which slices each in the database, keeps memory bounded.
+MAX_BODIES = 50
+
+
 class _Fallback(Exception):
     """The batch cannot answer as one ``span_create`` per item would; that way answers."""
 
@@ -199,6 +204,8 @@ class BatchFacts(SpanFacts):
                 label_ids.add(label)
                 to_label.add(label)
             actor_ids |= _named_actors(item.get("actors"))
+        if len(to_read) > MAX_BODIES:
+            raise _Fallback  # each item's body sliced in the database rather than all held
         self._bodies = {
             pk: (project_id, body)
             for pk, project_id, body in Article.objects.filter(pk__in=to_read)

@@ -1056,11 +1056,13 @@
   }
 
   /* A page key that toggles a view (t, s): not while typing, in the help, or on a panel's
-     select (where letters pick an option). */
+     select (where letters pick an option); a label that has the key as its hotkey keeps it
+     (the suggestions bar's and the toolbar's buttons still toggle). */
   function onToggleKey(key, toggle) {
     document.addEventListener("keydown", (e) => {
       if (e.defaultPrevented || e.isComposing || e.ctrlKey || e.metaKey || e.altKey) return;
       if (e.key !== key || typingIn(e.target) || (help && help.open)) return;
+      if (labelButton(e.key)) return;
       const panel = document.getElementById("span-panel");
       if (panel && panel.contains(e.target) && e.target.tagName === "SELECT") return;
       e.preventDefault();

@@ -366,3 +366,23 @@ def test_a_panels_proposals_arriving_late_leave_an_error_shown(page, workspace, 
             route.continue_()
     expect(page.locator("#proposals-form")).to_contain_text("Probability")
     expect(errors).to_contain_text("You already marked")
+
+
+def test_a_label_with_the_s_key_keeps_it(page, workspace, registry):
+    """A project whose label has the hotkey ``s``: with nothing selected, s gives that
+    label's hint and leaves the suggestions shown; the bar's button still hides them."""
+    from annotations import services
+
+    services.label_create(
+        project=workspace.project, user=workspace.user, name="Source", color="#a7f3d0",
+        hotkey="s",
+    )  # fmt: skip
+    found = expected(workspace)
+    page.goto(workspace.url)
+    shown(page, len(found))
+    page.locator("#doc-text").click(position={"x": 2, "y": 2})
+    page.keyboard.press("s")
+    expect(page.locator("#sg-toggle")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#sg-layer")).to_be_visible()
+    page.locator("#sg-toggle").click()
+    expect(page.locator("#sg-toggle")).to_have_attribute("aria-pressed", "false")

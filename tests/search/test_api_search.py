@@ -280,6 +280,21 @@ def test_an_articles_search_row_follows_its_writes(annotator, manager, project):
             "WHERE NOT EXISTS (SELECT 1 FROM annotations_article a WHERE a.id = s.article_id)"
         )
         assert cursor.fetchone()[0] == 0
+        # An id moved: the row moves with its article, none is left at the old id.
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(
+            "UPDATE annotations_article SET id = id + 1000000 WHERE id = %s", [article.pk]
+        )
+        cursor.execute(
+            "SELECT a.id FROM annotations_article a JOIN annotations_articlesearch s "
+            "ON s.article_id = a.id AND s.search_vector @@ to_tsquery('simple', 'grodno')"
+        )
+        assert [row[0] for row in cursor.fetchall()] == [article.pk + 1000000]
+        cursor.execute(
+            "SELECT count(*) FROM annotations_article a FULL JOIN annotations_articlesearch s "
+            "ON s.article_id = a.id WHERE a.id IS NULL OR s.article_id IS NULL"
+        )
+        assert cursor.fetchone()[0] == 0
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks left pending
         cursor.execute("TRUNCATE annotations_article CASCADE")
         cursor.execute("SELECT count(*) FROM annotations_articlesearch")
@@ -310,5 +325,8 @@ def test_ranked_article_pages_carry_their_count(annotator, project):
     for page in (4, 0, "x", "1.5"):
         response = client.get(API + "articles/", {"search": "grodno", "page_size": 2, "page": page})
         assert response.status_code == 404, page
+    huge = client.get(API + "articles/", {"search": "grodno", "page": 10**18})
+    assert huge.status_code == 404  # Django's "Invalid page", not the database's range error
+    assert client.get(API + "articles/", {"search": "grodno"}).status_code == 200
     none = client.get(API + "articles/", {"search": "nowhere"}).json()
     assert none["count"] == 0 and none["results"] == []

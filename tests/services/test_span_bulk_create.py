@@ -261,6 +261,16 @@ def test_exceptions_the_same(world):
     assert _same([{**good, "status": "accepted"}], world["annotator"])[0] == "PermissionDenied"
 
 
+def test_items_over_many_articles_answered_per_item(world, monkeypatch):
+    """The batch holds the bodies it reads: past ``MAX_BODIES`` articles named by id, the
+    per-item way (each body sliced in the database) answers, the same."""
+    monkeypatch.setattr(spans_bulk, "MAX_BODIES", 2)
+    articles = [ArticleFactory(project=world["project"], body=f"{BODY} {n}") for n in range(3)]
+    items = [{"article": a.pk, "start": 0, "end": 3, "label": world["label"].pk} for a in articles]
+    _same(items, world["annotator"], falls_back=True)
+    _same(items[:2], world["annotator"], falls_back=False)
+
+
 def test_unusual_items_answered_per_item(world):
     label = world["label"]
     _same([{"article": None, "start": 0, "end": 3, "label": label}], world["annotator"],

@@ -106,3 +106,18 @@ def test_analytics_page_names_a_bad_filter(annotator, project, assessed, outside
     assert response.status_code == 200
     assert "actor:" in html and "interval:" in html
     assert client_for(outsider).get(f"/projects/{project.slug}/analytics/").status_code == 404
+
+
+def test_search_page_in_a_blind_project_shows_an_annotator_only_their_own(
+    annotator, project, hits, make_member
+):
+    """The search page reads spans as the API's list does: in a blind project another
+    annotator's span (and whose it is) is not found."""
+    _, span = hits
+    project.blind = True
+    project.save(update_fields=["blind"])
+    other = make_member()
+    html = client_for(other).get("/search/", {"q": "refuses"}).content.decode()
+    assert f"?span={span.pk}" not in html and annotator.username not in html
+    html = client_for(annotator).get("/search/", {"q": "refuses"}).content.decode()
+    assert f"?span={span.pk}" in html
