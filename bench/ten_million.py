@@ -28,8 +28,8 @@ The fill is SQL (``INSERT … SELECT`` over ``generate_series``) with
 ``session_replication_role = replica`` (no foreign-key or search triggers: the rows are
 consistent by construction, and their spans' ``search_vector`` is left empty, as are the
 articles' search rows (migration 0011); the history is left empty), the span table's
-secondary indexes dropped during the bulk fill, the table clustered by id and the indexes rebuilt after it, then ``VACUUM ANALYZE``. Not part of CI:
-about 7 minutes and 4 GB here.
+secondary indexes dropped during the bulk fill, the table clustered by id and the indexes
+rebuilt after it, then ``VACUUM ANALYZE``. Not part of CI: about 7 minutes and 4 GB here.
 """
 
 import argparse
