@@ -101,8 +101,14 @@ def relation_delete(*, relation: Relation, user) -> None:
 
 def relations_of_span(span: Span) -> list[dict]:
     """The relations from or to ``span`` (a delete takes them along), as snapshots."""
+    return relations_of_spans([span.pk])
+
+
+def relations_of_spans(span_ids: Iterable[int]) -> list[dict]:
+    """The relations from or to any of these spans, as snapshots, oldest first: one query."""
+    span_ids = list(span_ids)
     relations = (
-        Relation.objects.filter(Q(from_span=span.pk) | Q(to_span=span.pk))
+        Relation.objects.filter(Q(from_span__in=span_ids) | Q(to_span__in=span_ids))
         .select_related("annotator")
         .order_by("id")
     )

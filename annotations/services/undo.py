@@ -8,6 +8,7 @@ one accept-all or label-all made) is reverted as one: each by the same rule, all
 
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -15,19 +16,20 @@ from django.db import transaction
 from django.db.models import Max
 
 from ..errors import Conflict
-from ..models import Label, Span, SpanEvent
-from ..permissions import check_span_revert
-from .history import span_snapshot
-from .spans import span_delete, span_restore, span_update
+from ..models import Label, Span, SpanActor, SpanEvent
+from ..permissions import MEMBER_ROLES, check_role, check_span_revert, user_role
+from .history import record_events, span_event, span_snapshot
+from .relations import relations_of_spans
+from .span_occurrences import MAX_OCCURRENCES
+from .spans import check_span_delete_by, span_delete, span_restore, span_update
 
 # The fields a change sets, as the history's snapshots hold them.
 FIELDS = ("label", "start", "end", "actors", "probability", "confidence", "note", "status")
 EXCERPT = 40
-# A group reverted at once. Each change goes through span_event_revert (about 17 queries): a
-# group of 1,000 took 26-35 s to undo or redo on a shared 2-core machine at load 4-5.5
-# (bench/undo_bench.py). The undo of an accept-all or a label-all that made more (they make up
-# to 5,000) is refused, in words.
-MAX_GROUP = 1_000
+# A group reverted at once: as many as an accept-all or a label-all makes, so each of them can
+# be undone. A group of creates (their undo deletes the spans) is reverted in a few queries
+# whatever its size (``revert_creates``); any other group change by change.
+MAX_GROUP = MAX_OCCURRENCES
 
 
 @dataclass(frozen=True)
@@ -146,9 +148,11 @@ def _span_words(event: SpanEvent, names: dict[int, str]) -> str:
     return f"{names.get(shown['label'], 'span')} “{_excerpt(shown['text'])}”"
 
 
-def describe_event(event: SpanEvent) -> str:
-    """The change an event records, for "Undone: …": ``created Claim “speculations”``."""
-    names = _label_names(event.before, event.after)
+def describe_event(event: SpanEvent, names: dict[int, str] | None = None) -> str:
+    """The change an event records, for "Undone: …": ``created Claim “speculations”``
+    (``names``: the label names, read already for a group's events)."""
+    if names is None:
+        names = _label_names(event.before, event.after)
     span = _span_words(event, names)
     if (verb := _verb(event)) != "changed":
         return f"{verb} {span}"
@@ -172,6 +176,20 @@ def _who_since(event: SpanEvent, user) -> str:
     return "you (elsewhere)" if later.user_id == user.pk else later.user.get_username()
 
 
+def _check_as_left(event: SpanEvent, current: Span | None, user, actors=None) -> dict:
+    """The span a revert changes must be as ``event`` left it (``current``, locked; ``actors``
+    its links, read already for a group); else ``Conflict`` naming what changed since and who
+    changed it. Answers its snapshot now."""
+    if current is None:
+        raise Conflict(f"{_who_since(event, user)} deleted the span since.")
+    now = span_snapshot(current, actors)
+    if changed := _changed(event.after, now):
+        names = _label_names(event.after, now)
+        words = _join([_field_words(f, event.after, now, names) for f in changed])
+        raise Conflict(f"{_who_since(event, user)} changed {words} since.", current=current)
+    return now
+
+
 @transaction.atomic
 def span_event_revert(*, event: SpanEvent, user) -> Reverted:
     """Revert the change ``event`` records: a create (or a restore of a deleted span) is
@@ -191,13 +209,7 @@ def span_event_revert(*, event: SpanEvent, user) -> Reverted:
             raise Conflict(f"the span is back already: {_who_since(event, user)} restored it.")
         span = span_restore(event=event, user=user)
     else:
-        if current is None:
-            raise Conflict(f"{_who_since(event, user)} deleted the span since.")
-        now = span_snapshot(current)
-        if changed := _changed(event.after, now):
-            names = _label_names(event.after, now)
-            words = _join([_field_words(f, event.after, now, names) for f in changed])
-            raise Conflict(f"{_who_since(event, user)} changed {words} since.", current=current)
+        _check_as_left(event, current, user)
         if event.before is None:
             span_delete(span=current, user=user)
             span = None
@@ -238,16 +250,93 @@ def describe_events(events: list[SpanEvent]) -> str:
 def span_events_revert(*, events: list[SpanEvent], user) -> list[Reverted]:
     """Revert a group of changes as one (what an accept-all or a label-all made, or the
     group's undo, for a redo): each through ``span_event_revert``, newest first, all or
-    nothing. The first refusal reverts none and names the span it stopped at."""
+    nothing. The first refusal reverts none and names the span it stopped at. A group of
+    creates goes through ``revert_creates``, its twin in a few queries (tests/services/
+    test_undo_batch.py holds them to the same answers)."""
     check_group_size(len(events))
+    events = sorted(events, key=lambda event: event.pk, reverse=True)
+    if all_creates(events):
+        return revert_creates(events, user)
+    return revert_each(events, user)
+
+
+def revert_each(events: list[SpanEvent], user) -> list[Reverted]:
+    """``span_events_revert`` change by change (``events`` newest first): the twin of
+    ``revert_creates``, and the way of any other group."""
     reverted = []
-    for event in sorted(events, key=lambda event: event.pk, reverse=True):
-        try:
+    for event in events:
+        with _in_group(event, len(events)):
             reverted.append(span_event_revert(event=event, user=user))
-        except Conflict as exc:
-            span = _span_words(event, _label_names(event.before, event.after))
-            raise Conflict(
-                f"{span}: {exc.message} None of the {_count(len(events), 'span')} was changed.",
-                current=exc.current,
-            ) from exc
     return reverted
+
+
+@contextmanager
+def _in_group(event: SpanEvent, count: int, names: dict[int, str] | None = None):
+    """A refusal of one change of a group names its span and says none was changed."""
+    try:
+        yield
+    except Conflict as exc:
+        span = _span_words(event, names or _label_names(event.before, event.after))
+        raise Conflict(
+            f"{span}: {exc.message} None of the {_count(count, 'span')} was changed.",
+            current=exc.current,
+        ) from exc
+
+
+def all_creates(events: list[SpanEvent]) -> bool:
+    """Each a create or a restore, of a span of its own: their reverts are deletes."""
+    return all(event.before is None and event.after is not None for event in events) and len(
+        {event.span_id for event in events}
+    ) == len(events)
+
+
+def revert_creates(events: list[SpanEvent], user) -> list[Reverted]:
+    """``span_event_revert`` of each of ``events`` (creates, newest first), in a few queries
+    whatever their number: the spans and their links read and locked at once, each change
+    checked by the same rules in the same order (the first refusal stops the group), then one
+    INSERT of the ``deleted`` events (as ``span_delete`` records them) and one DELETE."""
+    ids = [event.span_id for event in events]
+    spans = {
+        span.pk: span
+        for span in Span.objects.select_for_update(of=("self",))
+        .select_related("label", "annotator", "article")
+        .defer("article__body")
+        .filter(pk__in=ids)
+    }
+    actors = {pk: [] for pk in spans}
+    links = SpanActor.objects.filter(span_id__in=ids).order_by("id")
+    for span_id, actor_id, role in links.values_list("span_id", "actor_id", "role"):
+        actors[span_id].append((actor_id, role))
+    names = _label_names(*(event.after for event in events))
+    roles: dict[int, str | None] = {}
+    befores = []
+    for event in events:
+        with _in_group(event, len(events), names):
+            check_span_revert(own=event.user_id == user.pk)
+            current = spans.get(event.span_id)
+            befores.append(_check_as_left(event, current, user, actors.get(event.span_id)))
+            if current.project_id not in roles:
+                roles[current.project_id] = user_role(project=current.project_id, user=user)
+            role = check_role(roles[current.project_id], MEMBER_ROLES, "delete spans")
+            check_span_delete_by(current, user, role)
+    # A relation between two spans of the group goes with the first deleted, as one by one.
+    taken: dict[int, list[dict]] = {}
+    for relation in relations_of_spans(ids):
+        first = next(pk for pk in ids if pk in (relation["from_span"], relation["to_span"]))
+        taken.setdefault(first, []).append(relation)
+    own = record_events(
+        span_event(
+            spans[event.span_id],
+            SpanEvent.Action.DELETED,
+            user,
+            before,
+            None,
+            relations=taken.get(event.span_id, []),
+        )
+        for event, before in zip(events, befores, strict=True)
+    )
+    Span.objects.filter(pk__in=ids).delete()
+    return [
+        Reverted(span=None, event=mine, what=describe_event(event, names))
+        for event, mine in zip(events, own, strict=True)
+    ]
