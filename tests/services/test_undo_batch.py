@@ -20,16 +20,21 @@ pytestmark = pytest.mark.django_db
 BODY = "Minsk said no. Kyiv said yes. Then Minsk said nothing. ISW agreed. Moscow did not."
 
 
+def untimed(row: dict | None) -> dict | None:
+    """A row or a snapshot without the time of the change (it differs from run to run)."""
+    return row and {k: v for k, v in row.items() if k not in {"updated_at", "at", "id"}}
+
+
 def snapshot() -> tuple:
-    """Every span (all fields), link, relation and event, as the database holds them (the
-    events without their ids and times, which differ from one run to the other)."""
+    """Every span (all fields), link, relation and event, as the database holds them (but the
+    time of the change, and the events' own ids)."""
     return (
-        list(Span.objects.order_by("id").values()),
+        [{**untimed(row), "id": row["id"]} for row in Span.objects.order_by("id").values()],
         list(SpanActor.objects.order_by("id").values("span_id", "actor_id", "role")),
         list(Relation.objects.order_by("id").values()),
         [
-            {k: v for k, v in event.items() if k not in {"id", "at"}}
-            for event in SpanEvent.objects.order_by("id").values()
+            {**untimed(e), "before": untimed(e["before"]), "after": untimed(e["after"])}
+            for e in SpanEvent.objects.order_by("id").values()
         ],
     )
 
@@ -46,14 +51,17 @@ def outcome(revert, events, user) -> tuple:
             transaction.set_rollback(True)
             assert after == before, "a refused group changed something"
             return (type(exc), str(exc)), after
-        answered = [(r.span, r.event.action, r.event.span_id, r.what) for r in reverted]
+        answered = [
+            (r.span and r.span.pk, r.event.action, r.event.span_id, r.what) for r in reverted
+        ]
         after = snapshot()
         transaction.set_rollback(True)
     return answered, after
 
 
 def assert_twins(events, user):
-    batched = outcome(undo.revert_creates, events, user)  # writes nothing before its checks
+    batch = undo.revert_creates if undo.all_creates(events) else undo.revert_deletes
+    batched = outcome(batch, events, user)  # writes nothing before its checks
 
     def each_all_or_nothing(events, user):  # as span_events_revert runs it
         with transaction.atomic():
@@ -122,6 +130,72 @@ def test_an_undo_of_creates_deletes_the_same_and_records_the_same(made, reviewer
     assert len(deleted) == 5
     # Each relation went with the first of its spans deleted, as one by one.
     assert sorted(len(e["relations"]) for e in deleted) == [0, 0, 1, 1, 1]
+
+
+@pytest.fixture
+def undone(made, reviewer):
+    """The group undone: its ``deleted`` events, the redo's group."""
+    _, events = made
+    undone = services.span_events_revert(events=events, user=reviewer)
+    deleted = services.span_events_find(
+        article=events[0].article, event_ids=[r.event.pk for r in undone]
+    )
+    assert undo.all_deletes(deleted)
+    return deleted
+
+
+def test_a_redo_restores_the_same_and_records_the_same(made, undone, reviewer):
+    spans, _ = made
+    answered, (left, links, relations, history) = assert_twins(undone, reviewer)
+    assert [span_id for span_id, *_ in answered] == [e.span_id for e in undone]
+    assert len(left) == 6 and len(links) == 1 and len(relations) == 3
+    restored = [e for e in history if e["action"] == SpanEvent.Action.RESTORED]
+    assert sorted(len(e["relations"]) for e in restored) == [0, 0, 1, 1, 1]
+    assert next(row for row in left if row["gold"])["source_span_id"] == spans[1].pk
+
+
+def test_a_redo_refused_for_any_span_is_refused_alike(made, undone, reviewer, annotator, label):
+    spans, _ = made
+    # One span's place taken meanwhile: the unique constraint, named by the twin.
+    services.span_create(
+        article=spans[2].article,
+        start=spans[2].start,
+        end=spans[2].end,
+        label=label,
+        annotator=reviewer,
+    )
+    refusal, _ = assert_twins(undone, reviewer)
+    assert refusal[0] is Conflict and "None of the 5 spans was changed." in refusal[1]
+    assert "You already marked “Minsk” as Assessment" in refusal[1]
+
+
+def test_a_redo_without_its_actor_or_label_is_refused_alike(made, undone, reviewer, label):
+    Actor.objects.all().delete()
+    refusal, _ = assert_twins(undone, reviewer)
+    assert refusal[0] is Conflict and "An actor of the span no longer exists" in refusal[1]
+    Span.objects.all().delete()
+    label.delete()
+    refusal, _ = assert_twins(undone, reviewer)
+    assert refusal[0] is Conflict and "The span's label no longer exists." in refusal[1]
+
+
+def test_a_redo_of_a_span_back_already_is_refused_alike(undone, reviewer, manager):
+    services.span_restore(event=undone[2], user=manager)
+    refusal, _ = assert_twins(undone, reviewer)
+    assert refusal[0] is Conflict
+    assert f"the span is back already: {manager.get_username()} restored it." in refusal[1]
+
+
+def test_a_redo_leaves_out_a_relation_whose_other_span_is_gone_alike(made, undone, reviewer):
+    outside = Span.objects.get()
+    services.span_delete(span=outside, user=reviewer)
+    _, (left, _, relations, _) = assert_twins(undone, reviewer)
+    assert len(left) == 5 and len(relations) == 2
+
+
+def test_a_redo_of_someone_elses_delete_is_refused_alike(undone, manager):
+    refusal, _ = assert_twins(undone, manager)
+    assert refusal == (PermissionDenied, "You can undo and redo only your own changes.")
 
 
 def test_the_redo_then_the_undo_again_are_the_same(made, reviewer):
@@ -201,3 +275,16 @@ def test_the_queries_of_a_group_undo_and_redo_do_not_grow_with_the_group(project
     undone_large = queries(large, annotator)
     assert undone_small == undone_large
     assert undone_large < 15
+    small, large = (
+        services.span_events_find(
+            article=group[0].article,
+            event_ids=SpanEvent.objects.filter(
+                article=group[0].article, action=SpanEvent.Action.DELETED
+            ).values_list("id", flat=True),
+        )
+        for group in (small, large)
+    )
+    redone_small = queries(small, annotator)
+    redone_large = queries(large, annotator)
+    assert redone_small == redone_large
+    assert redone_large < 20
