@@ -38,8 +38,9 @@ User = get_user_model()
 FIELDS = ("label", "start", "end", "actors", "probability", "confidence", "note", "status")
 EXCERPT = 40
 # A group reverted at once: as many as an accept-all or a label-all makes, so each of them can
-# be undone. A group of creates (their undo deletes the spans) is reverted in a few queries
-# whatever its size (``revert_creates``); any other group change by change.
+# be undone. A group of creates or of deletes (an undo of an accept-all, its redo) is reverted in
+# a few queries whatever its size (``revert_creates``, ``revert_deletes``); any other group
+# change by change (about 17 queries each).
 MAX_GROUP = MAX_OCCURRENCES
 
 
@@ -267,8 +268,9 @@ def span_events_revert(*, events: list[SpanEvent], user) -> list[Reverted]:
     """Revert a group of changes as one (what an accept-all or a label-all made, or the
     group's undo, for a redo): each through ``span_event_revert``, newest first, all or
     nothing. The first refusal reverts none and names the span it stopped at. A group of
-    creates goes through ``revert_creates``, its twin in a few queries (tests/services/
-    test_undo_batch.py holds them to the same answers)."""
+    creates (an undo) goes through ``revert_creates``, of deletes (a redo) through
+    ``revert_deletes``: a few queries whatever the group's size, held to ``revert_each`` by
+    tests/services/test_undo_batch.py."""
     check_group_size(len(events))
     events = sorted(events, key=lambda event: event.pk, reverse=True)
     if all_creates(events):
@@ -280,7 +282,7 @@ def span_events_revert(*, events: list[SpanEvent], user) -> list[Reverted]:
 
 def revert_each(events: list[SpanEvent], user) -> list[Reverted]:
     """``span_events_revert`` change by change (``events`` newest first): the twin of
-    ``revert_creates``, and the way of any other group."""
+    ``revert_creates`` and ``revert_deletes``, and the way of any other group."""
     reverted = []
     for event in events:
         with _in_group(event, len(events)):
