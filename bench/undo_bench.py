@@ -2,14 +2,15 @@
 its undo and its redo, each one request to the page's views (in-process, Django's client).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/assay_bench_undo \
-        .venv/bin/python bench/undo_bench.py [--spans 100 1000] [--rounds 1]
+        .venv/bin/python bench/undo_bench.py [--spans 100 1000 5000] [--rounds 1]
 
 DATABASE_URL (default the URL above; a scratch PostgreSQL database, created and migrated here)
 holds a project made for the run and dropped after. The article is ``--spans`` short
 paragraphs, each naming "Minsk" once; a label-all makes a span at each, and the page's undo
-(``services.span_events_revert``: each span through ``span_event_revert``, in one transaction)
-deletes them all, the redo brings them back. Prints the time of each request and per span:
-what ``services.MAX_GROUP`` (a group's cap) costs at its most.
+(``services.span_events_revert``: a group of creates through ``undo.revert_creates``, in one
+transaction) deletes them all, the redo (``undo.revert_deletes``) brings them back. Prints
+the time of each request and per span: what ``services.MAX_GROUP`` (a group's cap) costs at
+its most.
 """
 
 import argparse
@@ -82,7 +83,7 @@ def run(spans: int) -> tuple[float, float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--spans", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--spans", type=int, nargs="+", default=[100, 1000, 5000])
     parser.add_argument("--rounds", type=int, default=1)
     options = parser.parse_args()
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)

@@ -101,27 +101,56 @@ def relation_delete(*, relation: Relation, user) -> None:
 
 def relations_of_span(span: Span) -> list[dict]:
     """The relations from or to ``span`` (a delete takes them along), as snapshots."""
+    return relations_of_spans([span.pk])
+
+
+def relations_of_spans(span_ids: Iterable[int]) -> list[dict]:
+    """The relations from or to any of these spans, as snapshots, oldest first: one query."""
+    span_ids = list(span_ids)
     relations = (
-        Relation.objects.filter(Q(from_span=span.pk) | Q(to_span=span.pk))
+        Relation.objects.filter(Q(from_span__in=span_ids) | Q(to_span__in=span_ids))
         .select_related("annotator")
         .order_by("id")
     )
     return [relation_snapshot(relation) for relation in relations]
 
 
-def relations_restore(*, span: Span, snapshots: Iterable[dict]) -> list[dict]:
+class RelationFacts:
+    """What ``relations_restore`` reads, a query each; a group's restore (``undo``) answers the
+    same from reads made once for the group."""
+
+    def spans_found(self, ids: set[int], article_id: int) -> int:
+        return Span.objects.filter(pk__in=ids, article_id=article_id).count()
+
+    def label(self, label_id: int) -> Label | None:
+        return Label.objects.filter(pk=label_id).first()
+
+    def user(self, username: str):
+        return User.objects.filter(username=username).first()
+
+    def relation_exists(self, pk: int, keys: dict) -> bool:
+        return Relation.objects.filter(Q(pk=pk) | Q(**keys)).exists()
+
+    def keep(self, relation: Relation) -> None:
+        relation.save(force_insert=True)
+
+
+def relations_restore(
+    *, span: Span, snapshots: Iterable[dict], facts: RelationFacts | None = None
+) -> list[dict]:
     """Bring back the relations deleted with ``span`` (``relations_of_span``): those whose
     other span exists in the article, whose label is still a relation label of the project
     and whose annotator still exists; one that exists again is not doubled. Answers the
-    snapshots of those brought back, same ids."""
+    snapshots of those brought back, same ids (``facts.keep`` stores each)."""
+    facts = facts or RelationFacts()
     restored = []
     for snapshot in snapshots:
         ends = {snapshot["from_span"], snapshot["to_span"]}
         if span.pk not in ends or len(ends) != 2:
             continue
-        found = Span.objects.filter(pk__in=ends, article_id=span.article_id).count()
-        label = Label.objects.filter(pk=snapshot["label"]).first()
-        annotator = User.objects.filter(username=snapshot["annotator"]).first()
+        found = facts.spans_found(ends, span.article_id)
+        label = facts.label(snapshot["label"])
+        annotator = facts.user(snapshot["annotator"])
         if found != 2 or label is None or annotator is None:
             continue
         try:
@@ -134,13 +163,15 @@ def relations_restore(*, span: Span, snapshots: Iterable[dict]) -> list[dict]:
             "label": label,
             "annotator": annotator,
         }
-        if Relation.objects.filter(Q(pk=snapshot["id"]) | Q(**keys)).exists():
+        if facts.relation_exists(snapshot["id"], keys):
             continue
-        Relation.objects.create(
-            pk=snapshot["id"],
-            article_id=span.article_id,
-            created_at=datetime.fromisoformat(snapshot["created_at"]),
-            **keys,
+        facts.keep(
+            Relation(
+                pk=snapshot["id"],
+                article_id=span.article_id,
+                created_at=datetime.fromisoformat(snapshot["created_at"]),
+                **keys,
+            )
         )
         restored.append(snapshot)
     return restored

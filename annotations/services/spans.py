@@ -365,26 +365,66 @@ def span_delete(*, span: Span | int, user) -> None:
     """
     span = _lock_span(span)
     role = require_role(span.project_id, user, MEMBER_ROLES, "delete spans")
-    check_span_delete(role, own=span.annotator_id == user.pk, gold=span.gold)
+    check_span_delete_by(span, user, role)
     before = span_snapshot(span)
     relations = relations_of_span(span)
     record_event(span, SpanEvent.Action.DELETED, user, before, None, relations=relations)
     span.delete()
 
 
-@transaction.atomic
-def span_restore(*, event: SpanEvent, user) -> Span:
-    """Put the span back as it was before ``event``; a deleted span comes back, same id,
-    with the relations its delete took (``relations_restore`` says which can come back);
-    the ``restored`` event lists them."""
+def check_span_delete_by(span: Span, user, role: str) -> None:
+    """``span_delete``'s rule for one span, the role read (``require_role``): the batch of
+    ``undo.span_events_revert`` calls it for each span it deletes."""
+    check_span_delete(role, own=span.annotator_id == user.pk, gold=span.gold)
+
+
+class RestoreFacts:
+    """What a span's restore reads, a query each, as ``span_restore`` reads them; a group's
+    restore (``undo``) answers the same from reads made once for the group."""
+
+    def role(self, project_id: int, user) -> str | None:
+        return user_role(project=project_id, user=user)
+
+    def label(self, label_id: int, project_id: int) -> Label | None:
+        return Label.objects.filter(pk=label_id, project_id=project_id).first()
+
+    def actors_found(self, ids: set[int]) -> set[int]:
+        return actor_ids_found(ids)
+
+    def last_version(self, span_id: int) -> int:
+        """The highest version the span's history names (0: none)."""
+        versions = [
+            snapshot["version"]
+            for pair in SpanEvent.objects.filter(span_id=span_id).values_list("before", "after")
+            for snapshot in pair
+            if snapshot
+        ]
+        return max(versions, default=0)
+
+    def span_found(self, span_id: int | None) -> int | None:
+        return Span.objects.filter(pk=span_id or 0).values_list("pk", flat=True).first()
+
+    def article(self, article_id: int) -> Article | None:
+        return Article.objects.filter(pk=article_id).first()
+
+    def user(self, username: str):
+        return User.objects.filter(username=username).first()
+
+
+def span_restore_checked(
+    *, event: SpanEvent, user, current: Span | None, facts: RestoreFacts
+) -> tuple[Span, list[tuple[int, str]], dict | None]:
+    """Every rule of ``span_restore``, in its order, on the facts ``facts`` reads: the span to
+    store (unsaved; ``current``, the span locked, if it exists), its actor links and its
+    snapshot before. The unique constraints are left to the write."""
     target = event.before
     if target is None:
         raise Conflict("The span did not exist before this event; there is nothing to restore.")
-    role = user_role(project=event.project_id, user=user)
+    role = facts.role(event.project_id, user)
     gold = bool(target.get("gold", False))
     check_span_restore(role, own=target["annotator"] == user.get_username(), gold=gold)
 
-    label = Label.objects.filter(pk=target["label"], project_id=event.project_id).first()
+    label = facts.label(target["label"], event.project_id)
     if label is None:
         raise Conflict("The span's label no longer exists.")
     try:
@@ -392,16 +432,9 @@ def span_restore(*, event: SpanEvent, user) -> Span:
     except ValidationError as exc:
         raise Conflict(f"The label “{label.name}” now labels relations, not spans.") from exc
     try:
-        links = clean_actor_links(target["actors"])
+        links = clean_actor_links(target["actors"], found=facts.actors_found)
     except ValidationError as exc:
         raise Conflict("An actor of the span no longer exists; it cannot be put back.") from exc
-    current = Span.objects.select_for_update().filter(pk=event.span_id).first()
-    versions = [
-        snapshot["version"]
-        for pair in SpanEvent.objects.filter(span_id=event.span_id).values_list("before", "after")
-        for snapshot in pair
-        if snapshot
-    ]
     values = {
         "start": target["start"],
         "end": target["end"],
@@ -412,10 +445,8 @@ def span_restore(*, event: SpanEvent, user) -> Span:
         "status": target["status"],
         "gold": gold,
         # The span it was promoted from, while it exists.
-        "source_span_id": Span.objects.filter(pk=target.get("source_span") or 0)
-        .values_list("pk", flat=True)
-        .first(),
-        "version": max(versions, default=0) + 1,
+        "source_span_id": facts.span_found(target.get("source_span")),
+        "version": facts.last_version(event.span_id) + 1,
         "updated_at": timezone.now(),
     }
     if current is not None:
@@ -423,8 +454,8 @@ def span_restore(*, event: SpanEvent, user) -> Span:
         span = current
     else:
         before = None
-        article = Article.objects.filter(pk=event.article_id).first()
-        annotator = User.objects.filter(username=target["annotator"]).first()
+        article = facts.article(event.article_id)
+        annotator = facts.user(target["annotator"])
         if article is None or annotator is None:
             raise Conflict("The span's article or annotator no longer exists.")
         span = Span(
@@ -440,6 +471,33 @@ def span_restore(*, event: SpanEvent, user) -> Span:
         raise Conflict("The article's text changed; the span cannot be put back.") from exc
     for key, value in values.items():
         setattr(span, key, value)
+    return span, links, before
+
+
+def spans_deleted_relations(span_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """The relations each span's latest delete took with it (``relations_restore`` them)."""
+    deletes = (
+        SpanEvent.objects.filter(span_id__in=list(span_ids), action=SpanEvent.Action.DELETED)
+        .order_by("span_id", "-at", "-id")
+        .values_list("span_id", "relations")
+    )
+    latest: dict[int, list[dict]] = {}
+    for span_id, relations in deletes:
+        latest.setdefault(span_id, relations or [])
+    return latest
+
+
+@transaction.atomic
+def span_restore(*, event: SpanEvent, user) -> Span:
+    """Put the span back as it was before ``event``; a deleted span comes back, same id,
+    with the relations its delete took (``relations_restore`` says which can come back);
+    the ``restored`` event lists them."""
+    current = None
+    if event.before is not None:
+        current = Span.objects.select_for_update().filter(pk=event.span_id).first()
+    span, links, before = span_restore_checked(
+        event=event, user=user, current=current, facts=RestoreFacts()
+    )
     try:
         save_span(span, force_insert=current is None, user=user)
     except ValidationError as exc:
@@ -450,13 +508,8 @@ def span_restore(*, event: SpanEvent, user) -> Span:
     )
     relations = None
     if current is None:
-        deleted = (
-            SpanEvent.objects.filter(span_id=span.pk, action=SpanEvent.Action.DELETED)
-            .order_by("-at", "-id")
-            .values_list("relations", flat=True)
-            .first()
-        )
-        relations = relations_restore(span=span, snapshots=deleted or [])
+        deleted = spans_deleted_relations([span.pk]).get(span.pk, [])
+        relations = relations_restore(span=span, snapshots=deleted)
     after = span_snapshot(span, links)
     record_event(span, SpanEvent.Action.RESTORED, user, before, after, relations=relations)
     return span

@@ -178,7 +178,7 @@ def test_a_group_named_badly_or_too_big_or_not_ones_own_is_refused(
     # Too many at once: refused before a single id is read.
     response = client_alice.post(revert_url(article), {"events": "1-999999999999"}, **HX)
     assert response.status_code == 422
-    assert "999,999,999,999 changes at once; at most 1,000." in response.content.decode()
+    assert "999,999,999,999 changes at once; at most 5,000." in response.content.decode()
     response = client_alice.post(revert_url(article), {"events": f"{events},999999"}, **HX)
     assert response.status_code == 409
     assert (
