@@ -17,13 +17,19 @@ from annotations.models import MAX_ID
 
 class RankedPaginator(Paginator):
     """Django's paginator, but a ranked search's page (a queryset with ``search_rank``)
-    carries its count: ``COUNT(*) OVER ()`` beside the rows, one query rather than two.
-    The ranking reads every match anyway to order them, so the count costs nothing more,
-    where a separate ``COUNT`` would find and read the matches a second time. The window
-    is ordered as the page, over the whole ranking, so that the rank is computed before it
-    and the window keeps the rows without their vectors (unordered, it would keep each
-    match's 6 kB vector for the rank computed above it, and spill to disk). The same
-    numbers and the same errors as Django's: an empty page falls back to its count."""
+    carries its count: ``COUNT(*) OVER ()`` beside the rows, one pass over the matches
+    rather than two. The ranking reads every match anyway to order them, so the count
+    costs nothing more, where a separate ``COUNT`` would find and read the matches a
+    second time. The window is ordered as the page, over the whole ranking, so that the
+    rank is computed before it and the window keeps no vectors (unordered, it would keep
+    each match's 6 kB vector for the rank computed above it, and spill to disk).
+
+    The ranking is narrow: the page's ids and the count, in the queryset's own order
+    (its filters, its rank), with no other column; then the page's rows, with all their
+    columns and annotations, are read by id and put in the ranking's order. Sorting a
+    common word's thousands of matches with each article's columns and annotations cost
+    more than the second round trip (docs/search.md). The same numbers and the same
+    errors as Django's: an empty page falls back to its count."""
 
     def page(self, number):
         queryset = self.object_list
@@ -41,17 +47,22 @@ class RankedPaginator(Paginator):
         bottom = (first - 1) * self.per_page
         if not ranked or self.orphans or first < 1 or bottom > MAX_ID:
             return super().page(number)  # Django's own answer, errors included
-        rows = list(
-            queryset.annotate(
-                search_total=Window(
-                    Count("pk"),
-                    order_by=queryset.query.order_by,
-                    frame=RowRange(start=None, end=None),
-                )
-            )[bottom : bottom + self.per_page]
-        )
-        if rows:
-            self.__dict__["count"] = rows[0].search_total  # the cached_property's value
+        ranking = queryset.annotate(
+            search_total=Window(
+                Count("pk"),
+                order_by=queryset.query.order_by,
+                frame=RowRange(start=None, end=None),
+            )
+        ).values_list("pk", "search_total")
+        keys = list(ranking[bottom : bottom + self.per_page])
+        rows = []
+        if keys:
+            self.__dict__["count"] = keys[0][1]  # the cached_property's value
+            place = {pk: n for n, (pk, _) in enumerate(keys)}
+            # A row gone since the ranking is left out, as it would be a moment later.
+            rows = sorted(
+                queryset.filter(pk__in=place).order_by(), key=lambda row: place[row.pk]
+            )
         return self._get_page(rows, self.validate_number(first), self)
 
 
