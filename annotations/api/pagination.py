@@ -60,9 +60,7 @@ class RankedPaginator(Paginator):
             self.__dict__["count"] = keys[0][1]  # the cached_property's value
             place = {pk: n for n, (pk, _) in enumerate(keys)}
             # A row gone since the ranking is left out, as it would be a moment later.
-            rows = sorted(
-                queryset.filter(pk__in=place).order_by(), key=lambda row: place[row.pk]
-            )
+            rows = sorted(queryset.filter(pk__in=place).order_by(), key=lambda row: place[row.pk])
         return self._get_page(rows, self.validate_number(first), self)
 
 
