@@ -302,9 +302,9 @@ def test_an_articles_search_row_follows_its_writes(annotator, manager, project):
 
 
 def test_ranked_article_pages_carry_their_count(annotator, project):
-    """A ranked page's count comes with its rows (``RankedPaginator``): the same count on
-    every page, the pages together the whole ranking, one query for rows and count, and
-    the usual 404 for a page out of range or not a number."""
+    """A ranked page's count comes with its ranking (``RankedPaginator``): the same count
+    on every page, the pages together the whole ranking, no separate count query, and the
+    usual 404 for a page out of range or not a number."""
     from django.test.utils import CaptureQueriesContext
 
     for n in range(5):
@@ -330,3 +330,40 @@ def test_ranked_article_pages_carry_their_count(annotator, project):
     assert client.get(API + "articles/", {"search": "grodno"}).status_code == 200
     none = client.get(API + "articles/", {"search": "nowhere"}).json()
     assert none["count"] == 0 and none["results"] == []
+
+
+def test_ranked_pages_match_djangos_paginator(monkeypatch, annotator, project, label):
+    """The narrow ranking, then the page's rows by id, gives every page exactly what
+    Django's own paginator gives over the same queryset: the same rows in the same order
+    (ties on rank by id), the same fields (span counts, ranks), the same count, and the
+    same answer under another filter."""
+    from django.core.paginator import Paginator
+
+    from annotations.api.pagination import PagePagination
+
+    articles = []
+    for n in range(7):
+        article = ArticleFactory(
+            project=project,
+            title=f"Report {n}" + (" grodno" if n % 3 == 0 else ""),
+            body="grodno " * (1 + n % 2) + "elsewhere " * n,
+            source="ISW" if n % 2 else "RAND",
+        )
+        articles.append(article)
+        for k in range(n % 3):
+            SpanFactory(article=article, start=7 * k, end=7 * k + 6, label=label,
+                        annotator=annotator)  # fmt: skip
+    ArticleFactory(project=project, title="No match", body="minsk")
+    client = client_for(annotator)
+    queries = [{"search": "grodno", "page_size": 3, "page": page} for page in (1, 2, 3)] + [
+        {"search": "grodno", "source": "ISW", "page_size": 2, "page": 2}
+    ]
+
+    def answers():
+        return [client.get(API + "articles/", params).json() for params in queries]
+
+    ranked = answers()
+    monkeypatch.setattr(PagePagination, "django_paginator_class", Paginator)
+    assert ranked == answers()
+    assert len({row["id"] for page in ranked[:3] for row in page["results"]}) == 7
+    assert {row["span_count"] for page in ranked for row in page["results"]} == {0, 1, 2}
