@@ -10,6 +10,7 @@ shapes ``metrics/analytics.py`` takes.
 
 from django.db import connections
 
+from annotations.models import Probability
 from annotations.replica import read_alias
 
 ROLE_FILTERED = "SELECT DISTINCT l.span_id, l.span_article_id, l.span_probability"
@@ -77,30 +78,41 @@ def _rows(sql: str, params: list) -> list[tuple]:
 
 def timeline_rows(*, project, filters, interval: str) -> list[tuple]:
     """``(first day of the period, probability, count)`` of the spans of dated articles:
-    joined to their articles, then counted (a few hundred groups, never spilled)."""
-    if _by_actor(filters):
-        spans, params = _linked_spans(filters, project)
-        source = f"({spans}) s"
-        article, probability = "s.span_article_id", "s.span_probability"
-        counted = "count(*)"
-    else:
-        # Counted per article and step first, in the order of the (project, article,
-        # probability) index, which holds every column read (an index-only scan); then the
-        # ten thousand counts, not the million spans, meet their articles.
-        where, params = _of_span(filters, project, "s.")
-        condition = " AND ".join(where)
-        source = (
-            "(SELECT article_id, probability, count(*) AS n FROM annotations_span s "
-            f"WHERE {condition} GROUP BY 1, 2) s"
-        )
-        article, probability, counted = "s.article_id", "s.probability", "sum(s.n)::bigint"
+    counted per article, then per period (a few hundred groups, never spilled)."""
     dates, date_params = _dates(filters)
     dated = " AND ".join(["a.published_on IS NOT NULL", *dates])
-    sql = (
-        f"SELECT date_trunc(%s, a.published_on)::date, {probability}, {counted} FROM {source} "
-        f"JOIN annotations_article a ON a.id = {article} WHERE {dated} GROUP BY 1, 2"
+    period = "date_trunc(%s, a.published_on)::date"
+    if _by_actor(filters):
+        spans, params = _linked_spans(filters, project)
+        sql = (
+            f"SELECT {period}, s.span_probability, count(*) FROM ({spans}) s "
+            f"JOIN annotations_article a ON a.id = s.span_article_id WHERE {dated} GROUP BY 1, 2"
+        )
+        return _rows(sql, [interval, *params, *date_params])
+    # A row an article, its spans counted per step (``count(*) FILTER``), read in the order
+    # of the (project, article, probability) index, which holds every column read (an
+    # index-only scan); then the ten thousand rows, not the million spans, meet their
+    # articles and are summed per period. Counted per article and step instead, the eighty
+    # thousand (article, step) counts were sorted per period, on disk.
+    where, params = _of_span(filters, project, "s.")
+    steps = [None, *Probability.values]
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE s.probability {'IS NULL' if step is None else '= %s'}) AS n{n}"
+        for n, step in enumerate(steps)
     )
-    return _rows(sql, [interval, *params, *date_params])
+    sums = ", ".join(f"sum(s.n{n})::bigint" for n in range(len(steps)))
+    sql = (
+        f"SELECT {period}, {sums} FROM (SELECT s.article_id, {counts} FROM annotations_span s "
+        f"WHERE {' AND '.join(where)} GROUP BY 1) s "
+        f"JOIN annotations_article a ON a.id = s.article_id WHERE {dated} GROUP BY 1"
+    )
+    rows = _rows(sql, [interval, *[step for step in steps if step], *params, *date_params])
+    return [
+        (start, step, count)
+        for start, *counts in rows
+        for step, count in zip(steps, counts, strict=True)
+        if count
+    ]
 
 
 def link_rows(*, project, filters, roles: tuple[str, ...]) -> list[tuple]:
