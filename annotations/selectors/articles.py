@@ -45,16 +45,27 @@ def project_articles(
     ``mine`` (assigned to the user): the user's assignments first, then the list's order.
     ``assigned``: whether the user has assignments in the project, when the caller knows
     (else one query asks); without any, no article is looked up in the assignments."""
-    done_at = ArticleProgress.objects.filter(article=OuterRef("pk"), user=user).values("done_at")[
-        :1
-    ]
+    # Correlated subqueries rather than a join and GROUP BY: computed for the page's rows
+    # only (the order does not read them), not by counting every span of the project.
+    done_at = (
+        ArticleProgress.objects.filter(article=OuterRef("pk"), user=user)
+        .order_by()
+        .values("done_at")[:1]
+    )
+    my_spans = (
+        Span.objects.filter(article=OuterRef("pk"), annotator=user, gold=False)
+        .order_by()
+        .values("article")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     if assigned is None:
         assigned = Assignment.objects.filter(project=project, annotator=user).exists()
     qs = (
         Article.objects.filter(project=project)
         .defer("body", "metadata")
         .annotate(
-            my_span_count=Count("spans", filter=Q(spans__annotator=user, spans__gold=False)),
+            my_span_count=Coalesce(Subquery(my_spans), 0),
             my_done_at=Subquery(done_at),
             mine=assigned_to(OuterRef("pk"), user) if assigned else Value(False),
         )

@@ -128,3 +128,41 @@ def test_the_list_looks_up_assignments_only_for_a_user_who_has_some(
     assert "annotations_assignment" in read.captured_queries[0]["sql"]
     with django_assert_num_queries(2):  # not told: it asks
         assert [a.mine for a in project_articles(project=project, user=rita)] == [False, False]
+
+
+def test_the_list_counts_my_own_spans_and_reads_the_pages_rows_only(project, make_member):
+    """``my_span_count`` is the user's own spans that are not gold, 0 for an article with
+    none; ``my_done_at`` their progress; both by subqueries of the listed rows, so the list
+    never joins and groups the project's spans (670 ms for a page at 1M spans when it did)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from annotations.models import ArticleProgress
+
+    from ..factories import SpanFactory
+
+    alice = make_member(Role.REVIEWER, username="alice")  # who may make gold
+    bob = make_member(Role.ANNOTATOR, username="bob")
+    first, second, third = (
+        ArticleFactory(project=project, body=f"one two three {n}", published_on=DATES[n + 1])
+        for n in range(3)
+    )
+    for start in (0, 4):
+        SpanFactory(article=first, annotator=alice, start=start, end=start + 3)
+    SpanFactory(article=first, annotator=bob)
+    SpanFactory(article=second, annotator=alice, gold=True)
+    SpanFactory(article=second, annotator=bob)
+    ArticleProgress.objects.create(article=second, user=alice, done_at=timezone.now())
+    ArticleProgress.objects.create(article=third, user=bob, done_at=timezone.now())
+    with CaptureQueriesContext(connection) as read:
+        rows = list(project_articles(project=project, user=alice, assigned=False))
+    assert [(a.pk, a.my_span_count, a.my_done_at is not None) for a in rows] == [
+        (third.pk, 0, False),
+        (second.pk, 0, True),
+        (first.pk, 2, False),
+    ]
+    (sql,) = [q["sql"] for q in read.captured_queries]
+    assert 'JOIN "annotations_span"' not in sql and 'GROUP BY "annotations_article"' not in sql
+    todo = project_articles(project=project, user=alice, assigned=False, status="todo")
+    assert [a.pk for a in todo] == [third.pk, first.pk]
