@@ -1,20 +1,42 @@
 """The actor registry's reads: counts scoped to the user's projects, and the search."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 
-from annotations.models import Actor, Membership
+from annotations.models import Actor, Membership, SpanActor
+
+# PostgreSQL: a link carries its span's project (``span_project_id``, migration 0009, kept by
+# triggers), so an actor's spans in the user's projects are counted from the covering index
+# by actor (``annotations_spanactor_by_actor``) alone, without a lookup of each span.
+_SPANS_IN_MY_PROJECTS_PG = (
+    "SELECT count(DISTINCT l.span_id) FROM annotations_spanactor l "
+    "WHERE l.actor_id = annotations_actor.id AND l.span_project_id IN "
+    "(SELECT m.project_id FROM annotations_membership m WHERE m.user_id = %s)"
+)
 
 
-def actors_with_counts(*, user) -> QuerySet[Actor]:
+def actors_with_counts(*, user, fast: bool | None = None) -> QuerySet[Actor]:
     """Every actor (the registry is shared), with ``span_count``: its spans in the user's
-    projects (all for a superuser), so that no count tells of another project's work."""
-    spans = Q()
+    projects (all for a superuser), so that no count tells of another project's work.
+
+    A subquery of each listed actor rather than a join and GROUP BY of every link: a page of
+    50 actors counts their links only (2,000,000 links: 2.8 s for the page when it grouped
+    them all). ``fast`` (by default on PostgreSQL) reads the links' copy of their span's
+    project; otherwise each link's span is joined. ``tests/selectors/test_actors.py`` holds
+    the two to the same counts."""
+    if fast is None:
+        fast = connection.vendor == "postgresql"
+    if not user.is_superuser and fast:
+        counted = RawSQL(f"({_SPANS_IN_MY_PROJECTS_PG})", [user.pk], output_field=IntegerField())
+        return Actor.objects.annotate(span_count=counted)
+    links = SpanActor.objects.filter(actor=OuterRef("pk"))
     if not user.is_superuser:
         projects = Membership.objects.filter(user=user).values("project_id")
-        spans = Q(span_actors__span__project_id__in=projects)
-    return Actor.objects.annotate(
-        span_count=Count("span_actors__span", filter=spans, distinct=True)
-    )
+        links = links.filter(span__project_id__in=projects)
+    counted = links.order_by().values("actor").annotate(n=Count("span", distinct=True)).values("n")
+    return Actor.objects.annotate(span_count=Coalesce(Subquery(counted), 0))
 
 
 def actors_search(*, q: str, limit: int = 20) -> QuerySet[Actor]:
