@@ -43,13 +43,14 @@ def _review_project(request, slug):
     )
 
 
-def _review_spans(project):
-    """The project's spans with what a review row shows: label, annotator, article title and
-    the body around the span, sliced in the database (never a whole body in Python)."""
+def _review_spans(project, spans=None):
+    """The project's spans (or ``spans`` of them) with what a review row shows: label,
+    annotator, article title and the body around the span, sliced in the database (never
+    a whole body in Python)."""
     body = "article__body"
     before_from = Greatest(F("start") - REVIEW_CONTEXT, Value(0))
     return (
-        Span.objects.filter(project=project)
+        (Span.objects.filter(project=project) if spans is None else spans)
         .select_related("label", "annotator", "article")
         .only(*REVIEW_FIELDS)
         .annotate(
@@ -65,7 +66,7 @@ def _review_counts(project) -> list[tuple[str, str, int]]:
         Span.objects.filter(project=project)
         .order_by()
         .values_list("status")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))  # from the (project, status) index alone
         .values_list("status", "n")
     )
     return [(value, text, counts.get(value, 0)) for value, text in SpanStatus.choices]
@@ -99,8 +100,13 @@ def project_review(request, slug):
     labels, annotators = label_and_annotator_choices(project)
     form = ReviewFilterForm(request.GET, labels=labels, annotators=annotators)
     picked = form.picked()
-    spans = filter_spans(_review_spans(project), picked)
-    total = spans.count()
+    queue = filter_spans(Span.objects.filter(project=project), picked)
+    counts = _review_counts(project)
+    if picked.get("label") or picked.get("annotator"):
+        total = queue.count()  # the spans alone: no join to the articles a row shows
+    else:  # a status, or none: the counts per status already tell
+        total = sum(n for value, _, n in counts if picked.get("status") in ("", None, value))
+    spans = _review_spans(project, queue)
     # Keyset pages: spans after the last one shown, in the queue's order. A page number would
     # skip spans once those of the page before are accepted and leave a filtered queue.
     after = form.after_key()
@@ -130,7 +136,7 @@ def project_review(request, slug):
         "labels": labels,
         "annotators": annotators,
         "statuses": SpanStatus.choices,
-        "counts": _review_counts(project),
+        "counts": counts,
         "picked": picked,
         # A label or an annotator picked in the pending queue: accept (or reject) all of
         # theirs on an article at once.

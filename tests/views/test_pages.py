@@ -554,6 +554,40 @@ def test_review_pages_follow_the_last_span_shown_not_a_page_number(
     assert client.get(url, {"after": "9" * 5000}).status_code == 200  # a bad key: the start
 
 
+def test_review_total_is_the_queues_count_under_every_pick(
+    client, reviewer, annotator, article, label, make_member
+):
+    """The queue's total (from the counts per status when only a status is picked) is the
+    number of spans the picked filters keep, whatever is picked."""
+    from annotations.views.common import filter_spans
+
+    other = LabelFactory(project=article.project, name="Claim")
+    bob = make_member(Role.ANNOTATOR, username="bob")
+    for n, (who, which, status) in enumerate(
+        [
+            (annotator, label, "accepted"),
+            (annotator, other, "pending"),
+            (bob, label, "pending"),
+            (bob, other, "rejected"),
+            (annotator, label, "pending"),
+        ]
+    ):
+        span = services.span_create(article=article, start=n, end=n + 3, label=which,
+                                    annotator=who)  # fmt: skip
+        if status != "pending":
+            services.span_update(span=span, user=reviewer, version=1, status=status)
+    client.force_login(reviewer)
+    url = reverse("annotations:project-review", args=[article.project.slug])
+    for status in ("", "pending", "accepted", "rejected"):
+        for picked_label in ("", str(other.pk)):
+            for who in ("", "bob"):
+                picked = {"status": status, "label": picked_label, "annotator": who}
+                expected = filter_spans(Span.objects.filter(project=article.project), picked)
+                total = client.get(url, picked).context["total"]
+                assert total == expected.count(), picked
+    assert client.get(url).context["total"] == 3  # pending, by default
+
+
 def test_refusals_and_missing_pages_keep_the_site_layout(signed_in, project):
     refused = signed_in.get(reverse("annotations:project-review", args=[project.slug]))
     html = refused.content.decode()
