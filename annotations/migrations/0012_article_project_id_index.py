@@ -1,7 +1,7 @@
 """An article's project indexed with its id, (project, id), in place of the project alone.
 
 A ranked article search ranks the matches' search rows and keeps those of the articles the
-filters leave (``api.pagination.RankedPaginator``): the articles' ids of a project come from
+filters leave (``selectors.pages.KeyedPaginator``): the articles' ids of a project come from
 this index alone (an index-only scan), not from the article rows. Every lookup by project
 alone still has an index that starts with it. The new index is made before the old one goes.
 """

@@ -3,7 +3,6 @@
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 from .. import selectors, services
 from ..forms import ActorForm
 from ..models import Actor
+from ..selectors.pages import KeyedPaginator
 from .common import search_words, whole_number
 from .errors import answers_refusals, catch_refusal, error_response
 
@@ -33,7 +33,7 @@ def actor_list(request):
     actors = selectors.actors_with_counts(user=request.user).order_by("name", "id")
     if q:
         actors = actors.filter(search_text__contains=q.casefold())
-    page = Paginator(actors, 50).get_page(request.GET.get("page"))
+    page = KeyedPaginator(actors, 50).get_page(request.GET.get("page"))
     context = {"form": form, "error": refused.message, "page": page, "q": q}
     if request.htmx and request.method == "GET":
         return render(request, "annotations/partials/actors/actor_table.html", context)

@@ -4,7 +4,6 @@
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,6 +12,7 @@ from .. import services
 from ..models import Assignment, Role
 from ..permissions import can_manage
 from ..selectors.assignments import assignment_loads, project_assignments, work_state
+from ..selectors.pages import KeyedPaginator
 from .common import user_project_for, whole_number
 from .errors import catch_refusal
 
@@ -51,7 +51,7 @@ def project_assign(request, slug):
     if picked is None:  # at first, every annotator
         picked = [load.username for load in loads if load.role == Role.ANNOTATOR]
     annotator = request.GET.get("annotator", "")[:150]
-    page = Paginator(
+    page = KeyedPaginator(
         project_assignments(project=project, annotator=annotator), ASSIGNMENTS_PER_PAGE
     ).get_page(request.GET.get("page"))
     for assignment in page:

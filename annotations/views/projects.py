@@ -3,7 +3,6 @@
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, F
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -15,6 +14,7 @@ from ..models import Article, Assignment
 from ..permissions import can_manage, can_review, user_role
 from ..selectors import projects_for_user
 from ..selectors.assignments import work_state
+from ..selectors.pages import KeyedPaginator
 from .common import user_project
 
 ARTICLES_PER_PAGE = 25
@@ -59,7 +59,7 @@ def project_detail(request, slug):
         status=filters.get("status") or "",
         assigned=my_assignments > 0,
     )
-    page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
+    page = KeyedPaginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
     query = {k: v for k, v in request.GET.items() if k != "page" and v}
     for article in page:
         article.my_state = work_state(

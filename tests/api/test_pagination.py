@@ -1,4 +1,4 @@
-"""Page-numbered lists (``api.pagination.RankedPaginator``): a page past the first reads its
+"""Page-numbered lists (``selectors.pages.KeyedPaginator``): a page past the first reads its
 ids, then its rows by id, and answers exactly what Django's paginator answers."""
 
 import pytest

@@ -302,7 +302,7 @@ def test_an_articles_search_row_follows_its_writes(annotator, manager, project):
 
 
 def test_ranked_article_pages_carry_their_count(annotator, project):
-    """A ranked page's count comes with its ranking (``RankedPaginator``): the same count
+    """A ranked page's count comes with its ranking (``KeyedPaginator``): the same count
     on every page, the pages together the whole ranking, no separate count query, and the
     usual 404 for a page out of range or not a number."""
     from django.test.utils import CaptureQueriesContext
