@@ -147,8 +147,12 @@ def _pg_search(queryset, kind, text, *, snippet_field):
         vectors = table
     condition, params, row_query, row_params = _row_match(vectors, parsed)
     matches = RawSQL(f"({condition})", params, output_field=BooleanField())
+    # ts_rank_cd is a real (float4): as a double, the rank a cursor carries back compares
+    # equal to the row's own, and the next page starts after it (not on it again).
     rank = RawSQL(
-        f"ts_rank_cd({vectors}.search_vector, {row_query})", row_params, output_field=FloatField()
+        f"ts_rank_cd({vectors}.search_vector, {row_query})::float8",
+        row_params,
+        output_field=FloatField(),
     )
     queryset = queryset.filter(matches).annotate(search_rank=rank)
     if snippet_field:
