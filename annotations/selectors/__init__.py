@@ -11,7 +11,6 @@ from .analytics import (
     sources_and_ranked,
 )
 from .articles import (
-    ARTICLE_ORDER,
     ArticleTarget,
     article_detail,
     article_neighbours,
@@ -58,7 +57,6 @@ from .suggestions import (
 )
 
 __all__ = [
-    "ARTICLE_ORDER",
     "AgreementBasis",
     "AnalyticsFilters",
     "AnnotateSpan",

@@ -3,6 +3,7 @@ annotator's load and progress, one annotator's articles in the list's order."""
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet, TextChoices
 
 from annotations.models import ArticleProgress, Assignment, Membership, Project, Span
@@ -96,3 +97,16 @@ def project_assignments(*, project: Project, annotator: str = "") -> QuerySet[As
 def assigned_to(article: OuterRef, user) -> Exists:
     """Whether the article is assigned to the user (for an annotation)."""
     return Exists(Assignment.objects.filter(article=article, annotator=user))
+
+
+def assigned_sql(article: str) -> str:
+    """``assigned_to`` as a condition for hand-written SQL: whether the article whose id
+    column is ``article`` (quoted, qualified) is assigned to the user; one parameter, the
+    user's id. ``LIMIT 1`` as the ORM's ``Exists`` has it."""
+    quote = connection.ops.quote_name
+    meta = Assignment._meta
+    return (
+        f"EXISTS (SELECT 1 FROM {quote(meta.db_table)} asg "
+        f"WHERE asg.{quote(meta.get_field('article').column)} = {article} "
+        f"AND asg.{quote(meta.get_field('annotator').column)} = %s LIMIT 1)"
+    )

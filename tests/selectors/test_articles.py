@@ -1,17 +1,16 @@
-"""A project's article list and an article's previous/next (selectors/articles.py): the
-neighbours read in one query answer what walking the whole list answered, on any project."""
+"""A project's article list and an article's previous/next (selectors/articles.py): walking
+next from the list's first article visits the list, and previous walks it back, on any
+project, each step one query that reads only the neighbours."""
 
 import datetime
 
 import pytest
 from django.db import transaction
-from django.db.models import OuterRef
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotations.models import Article, Assignment, Role
-from annotations.selectors.articles import ARTICLE_ORDER, article_neighbours, project_articles
-from annotations.selectors.assignments import assigned_to
+from annotations.selectors.articles import article_neighbours, project_articles
 
 from ..factories import ArticleFactory
 
@@ -20,34 +19,26 @@ pytestmark = pytest.mark.django_db
 DATES = [None, datetime.date(2026, 1, 1), datetime.date(2026, 3, 1), datetime.date(2026, 6, 1)]
 
 
-def listed_neighbours(*, article, user=None):
-    """The answer before it was one query: every article id of the project, each with an
-    EXISTS for "assigned?", and the neighbours found in that list."""
-    articles = Article.objects.filter(project_id=article.project_id).order_by(*ARTICLE_ORDER)
-    if user is None:
-        rows = [(pk, False) for pk in articles.values_list("id", flat=True)]
-    else:
-        rows = list(
-            articles.annotate(mine=assigned_to(OuterRef("pk"), user)).values_list("id", "mine")
-        )
-    ids = [pk for pk, _ in rows]
-    assigned = [pk for pk, mine in rows if mine]
-    if article.pk in assigned:
-        ids = assigned
-    index = ids.index(article.pk)
-    previous = ids[index - 1] if index > 0 else None
-    following = ids[index + 1] if index + 1 < len(ids) else None
-    return previous, following
+def sorted_list(articles, user=None):
+    """The list's order worked out in Python: the user's assignments first, then newest
+    first with undated ones last, then by id."""
+
+    def key(article):
+        mine = user is not None and user.pk in {a.annotator_id for a in article.assignments.all()}
+        date = article.published_on
+        return (not mine, date is None, -(date.toordinal() if date else 0), article.pk)
+
+    return [article.pk for article in sorted(articles, key=key)]
 
 
-def listed_order(*, project, user):
-    """The list's order before: assignments first for every user."""
-    return list(
-        Article.objects.filter(project=project)
-        .annotate(mine=assigned_to(OuterRef("pk"), user))
-        .order_by("-mine", *ARTICLE_ORDER)
-        .values_list("id", "mine")
-    )
+def walk(start, user, side):
+    """The ids met following ``side`` (0: previous, 1: next) from ``start``."""
+    met, at = [], start
+    while at is not None:
+        met.append(at)
+        at = article_neighbours(article=Article.objects.get(pk=at), user=user)[side]
+        assert len(met) <= Article.objects.count(), met  # no cycle
+    return met
 
 
 def make_articles(project, rows, users):
@@ -68,28 +59,28 @@ def make_articles(project, rows, users):
 )
 @given(
     rows=st.lists(
-        st.tuples(st.sampled_from(DATES), st.sets(st.sampled_from(["alice", "bob"]))),
+        st.tuples(st.sampled_from(DATES), st.sets(st.sampled_from(["alice", "bob", "mona"]))),
         min_size=1,
         max_size=9,
     )
 )
-def test_neighbours_and_order_are_those_of_the_whole_list(project, make_member, rows):
+def test_previous_and_next_walk_the_users_list(project, make_member, rows):
     with transaction.atomic():  # undone after each example, as it passes or fails
         users = {
             "alice": make_member(Role.ANNOTATOR, username="alice"),
             "bob": make_member(Role.ANNOTATOR, username="bob"),
+            "mona": make_member(Role.MANAGER, username="mona"),  # a manager with assignments
             "rita": make_member(Role.REVIEWER, username="rita"),  # never assigned
         }
-        articles = make_articles(project, rows, users)
+        make_articles(project, rows, users)
+        articles = list(Article.objects.filter(project=project).prefetch_related("assignments"))
         for user in [None, *users.values()]:
-            for article in articles:
-                wanted = listed_neighbours(article=article, user=user)
-                assert article_neighbours(article=article, user=user) == wanted, (article, user)
+            wanted = sorted_list(articles, user)
             if user is not None:
-                listed = list(
-                    project_articles(project=project, user=user).values_list("id", "mine")
-                )
-                assert listed == listed_order(project=project, user=user)
+                listed = project_articles(project=project, user=user)
+                assert [a.pk for a in listed] == wanted, user
+            assert walk(wanted[0], user, 1) == wanted, user
+            assert walk(wanted[-1], user, 0) == wanted[::-1], user
         transaction.set_rollback(True)  # the next example starts from an empty project
 
 
@@ -98,17 +89,23 @@ def test_neighbours_are_one_query_however_many_articles(
     project, make_member, django_assert_num_queries, count
 ):
     alice = make_member(Role.ANNOTATOR, username="alice")
+    rita = make_member(Role.REVIEWER, username="rita")  # nothing assigned
     dates = [DATES[n % len(DATES)] for n in range(count)]
-    articles = make_articles(
+    make_articles(
         project, [(date, {"alice"} if n % 3 == 0 else set()) for n, date in enumerate(dates)],
         {"alice": alice},
     )  # fmt: skip
-    for article in (articles[0], articles[1], articles[-1]):
-        for user in (None, alice):
+    mine = Assignment.objects.filter(annotator=alice).count()
+    for user in (None, alice, rita):
+        listed = [a.pk for a in project_articles(project=project, user=user or rita)]
+        # The ends, and where alice's list goes from her last assignment to the others.
+        for at in sorted({0, 1, mine - 1, mine, len(listed) - 1}):
+            article = Article.objects.get(pk=listed[at])
             with django_assert_num_queries(1) as read:
-                article_neighbours(article=article, user=user)
-            # Every subquery (each way, and the EXISTS saying whether this one is theirs)
-            # stops at one row: no list of the project's articles is read.
+                found = article_neighbours(article=article, user=user)
+            assert found == (listed[at - 1] if at else None, (listed[at + 1 :] or [None])[0])
+            # Every subquery (each range of the order, each way, and each EXISTS saying
+            # whether an article is theirs) stops at one row: no list of ids is read.
             sql = read.captured_queries[0]["sql"]
             assert sql.count("SELECT") - 1 == sql.count("LIMIT 1") >= 2
 

@@ -112,9 +112,14 @@ def test_previous_and_next_follow_the_users_assignments(
     def annotate(article):
         return reverse("annotations:annotate", args=[project.slug, article.pk])
 
+    # Their list: A1, A3, A5 (assigned to them), then A0, A2, A4.
+    assert neighbours(articles[1]) == (None, annotate(articles[3]))
     assert neighbours(articles[3]) == (annotate(articles[1]), annotate(articles[5]))
-    assert neighbours(articles[5]) == (annotate(articles[3]), None)
-    # An article not assigned to them: the project's order, as without assignments.
-    assert neighbours(articles[2]) == (annotate(articles[1]), annotate(articles[3]))
+    # From their last assignment on to the first article that is not theirs, and back.
+    assert neighbours(articles[5]) == (annotate(articles[3]), annotate(articles[0]))
+    assert neighbours(articles[0]) == (annotate(articles[5]), annotate(articles[2]))
+    # An article not assigned to them: the others only, theirs were shown first.
+    assert neighbours(articles[2]) == (annotate(articles[0]), annotate(articles[4]))
+    assert neighbours(articles[4]) == (annotate(articles[2]), None)
     client.force_login(manager)  # nothing assigned to the manager: the project's order
     assert neighbours(articles[3]) == (annotate(articles[2]), annotate(articles[4]))
