@@ -1,20 +1,25 @@
 """The actor registry's reads: counts scoped to the user's projects, and the search."""
 
 from django.db import connection
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, F, Func, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from annotations.models import Actor, Membership, SpanActor
 
-# PostgreSQL: a link carries its span's project (``span_project_id``, migration 0009, kept by
-# triggers), so an actor's spans in the user's projects are counted from the covering index
-# by actor (``annotations_spanactor_by_actor``) alone, without a lookup of each span.
-_SPANS_IN_MY_PROJECTS_PG = (
-    "SELECT count(DISTINCT l.span_id) FROM annotations_spanactor l "
-    "WHERE l.actor_id = annotations_actor.id AND l.span_project_id IN "
-    "(SELECT m.project_id FROM annotations_membership m WHERE m.user_id = %s)"
-)
+
+class _SpansInProjectsOf(Func):
+    """PostgreSQL: the distinct spans linked to the actor (the expression) in the projects
+    of a user. A link carries its span's project (``span_project_id``, migration 0009, kept
+    by triggers), so the count is read from the covering index by actor
+    (``annotations_spanactor_by_actor``) alone, without a lookup of each span. A ``Func`` so
+    that the actor's column is relabelled with its query when nested in another."""
+
+    template = (
+        "(SELECT count(DISTINCT l.span_id) FROM annotations_spanactor l "
+        "WHERE l.actor_id = %(expressions)s AND l.span_project_id IN "
+        "(SELECT m.project_id FROM annotations_membership m WHERE m.user_id = %(user)d))"
+    )
+    output_field = IntegerField()
 
 
 def actors_with_counts(*, user, fast: bool | None = None) -> QuerySet[Actor]:
@@ -29,8 +34,7 @@ def actors_with_counts(*, user, fast: bool | None = None) -> QuerySet[Actor]:
     if fast is None:
         fast = connection.vendor == "postgresql"
     if not user.is_superuser and fast:
-        counted = RawSQL(f"({_SPANS_IN_MY_PROJECTS_PG})", [user.pk], output_field=IntegerField())
-        return Actor.objects.annotate(span_count=counted)
+        return Actor.objects.annotate(span_count=_SpansInProjectsOf(F("pk"), user=int(user.pk)))
     links = SpanActor.objects.filter(actor=OuterRef("pk"))
     if not user.is_superuser:
         projects = Membership.objects.filter(user=user).values("project_id")

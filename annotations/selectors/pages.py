@@ -53,26 +53,36 @@ class KeyedPaginator(Paginator):
         if keys:
             self.__dict__["count"] = keys[0][1]  # the cached_property's value
             rows = _by_id(queryset, [pk for pk, _ in keys])
+            if rows is None:  # rows repeated by a join: Django's slice
+                rows = list(queryset[bottom : bottom + self.per_page])
         return self._get_page(rows, self.validate_number(first), self)
 
     def _get_page(self, object_list, number, paginator):
         # Django's page() passes ``self.object_list[bottom:top]``, unevaluated.
         sliced = isinstance(object_list, QuerySet) and object_list.query.low_mark
         if sliced and _model_rows(self.object_list):
-            ids = list(object_list.values_list("pk", flat=True))
-            object_list = _by_id(self.object_list, ids)
+            rows = _by_id(self.object_list, list(object_list.values_list("pk", flat=True)))
+            object_list = object_list if rows is None else rows
         return super()._get_page(object_list, number, paginator)
 
 
 def _model_rows(queryset) -> bool:
-    """Whether ``queryset`` gives model rows that its ids can read again, one each."""
+    """Whether ``queryset`` gives model rows that its ids can read again: not sliced, not
+    distinct, values or a union, and no window (read again by id, a window would count the
+    page's rows only)."""
     if not isinstance(queryset, QuerySet):
         return False
     query = queryset.query
-    return not (query.distinct or query.values_select or query.combinator)
+    windowed = any(getattr(a, "contains_over_clause", False) for a in query.annotations.values())
+    return not (
+        query.is_sliced or query.distinct or query.values_select or query.combinator or windowed
+    )
 
 
-def _by_id(queryset, ids: list) -> list:
-    """The rows of ``queryset`` with these ids, in their order."""
-    place = {pk: n for n, pk in enumerate(ids)}
-    return sorted(queryset.filter(pk__in=place).order_by(), key=lambda row: place[row.pk])
+def _by_id(queryset, ids: list) -> list | None:
+    """The rows of ``queryset`` with these ids, in their order, one each; ``None`` when an
+    id comes twice (a join to many repeats rows: Django's slice is the answer then)."""
+    if len(set(ids)) < len(ids):
+        return None
+    rows = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()}
+    return [rows[pk] for pk in ids if pk in rows]

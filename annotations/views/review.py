@@ -102,10 +102,10 @@ def project_review(request, slug):
     picked = form.picked()
     queue = filter_spans(Span.objects.filter(project=project), picked)
     counts = _review_counts(project)
-    if picked.get("label") or picked.get("annotator"):
+    if any(value for name, value in picked.items() if name != "status"):
         total = queue.count()  # the spans alone: no join to the articles a row shows
     else:  # a status, or none: the counts per status already tell
-        total = sum(n for value, _, n in counts if picked.get("status") in ("", None, value))
+        total = sum(n for value, _, n in counts if picked["status"] in ("", value))
     spans = _review_spans(project, queue)
     # Keyset pages: spans after the last one shown, in the queue's order. A page number would
     # skip spans once those of the page before are accepted and leave a filtered queue.

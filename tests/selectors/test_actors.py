@@ -4,9 +4,10 @@ copy of their span's project) answers what the ORM's join of each link's span an
 
 import pytest
 from django.db import connection
+from django.db.models import Exists, OuterRef
 
 from annotations import services
-from annotations.models import Membership, Role, SpanActor
+from annotations.models import Actor, Membership, Role, SpanActor
 from annotations.selectors import actors_with_counts
 
 from ..factories import ActorFactory, ArticleFactory, ProjectFactory, SpanFactory, UserFactory
@@ -36,7 +37,7 @@ def registry(project, annotator):
     for (article, user), spans in links.items():
         for n, actors in enumerate(spans):
             SpanFactory(article=article, annotator=user, start=n, end=n + 2, actors=actors)
-    # A link whose span moves on: the fast path reads the span's project from the link.
+    # A span changed after its links were made (the trigger copies its facts): counted once.
     span = SpanActor.objects.filter(actor=isw).get().span
     services.span_update(span=span, user=annotator, probability="likely", version=span.version)
     root = UserFactory(username="root", is_superuser=True, is_staff=True)
@@ -73,3 +74,31 @@ def test_a_page_of_actors_counts_only_its_own_links(registry, fast):
     (sql,) = [q["sql"] for q in read.captured_queries]
     assert 'JOIN "annotations_spanactor"' not in sql
     assert 'GROUP BY "annotations_actor"' not in sql
+
+
+def test_actor_counts_inside_another_query(project, annotator):
+    """Nested in another query, the count's actor column is relabelled with it."""
+    # The PostgreSQL RawSQL names the outer table ``annotations_actor``; as a subquery its
+    # table is relabelled (U0) and the name points nowhere: ProgrammingError on PostgreSQL,
+    # the right answer on SQLite (the ORM path).
+    used = ActorFactory(name="Used")
+    ActorFactory(name="Unused")
+    article = ArticleFactory(project=project, body="Used said so.")
+    SpanFactory(article=article, annotator=annotator, start=0, end=4, actors=[(used, "source")])
+    counted = actors_with_counts(user=annotator).filter(span_count__gt=0)
+    assert [a.pk for a in counted] == [used.pk]
+    links = SpanActor.objects.filter(actor__in=counted.values("pk"))
+    assert [link.actor_id for link in links] == [used.pk]
+
+
+def test_actor_counts_correlated_under_an_actor_query(project, annotator):
+    # Under an outer query of actors the name binds to the OUTER row: silently wrong.
+    # "Actors of a kind that another actor with spans has": Unused (same kind as Used).
+    used, unused = ActorFactory(name="Used"), ActorFactory(name="Unused")
+    assert used.kind == unused.kind
+    article = ArticleFactory(project=project, body="Used said so.")
+    SpanFactory(article=article, annotator=annotator, start=0, end=4, actors=[(used, "source")])
+    counted = actors_with_counts(user=annotator).filter(span_count__gt=0)
+    others = counted.filter(kind=OuterRef("kind")).exclude(pk=OuterRef("pk"))
+    found = Actor.objects.filter(Exists(others)).order_by("id")
+    assert [a.pk for a in found] == [unused.pk], connection.vendor
