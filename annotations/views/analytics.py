@@ -43,6 +43,7 @@ def project_analytics(request, slug):
     project = user_project(request, slug)
     given, valid = _picked(request, project)
     filters = AnalyticsFilters(**{k: valid[k] for k in FILTERS if valid.get(k) is not None})
+    filters = filters.for_user(project=project, user=request.user)
     interval = valid.get("interval", "month")
     series = selectors.project_timeline(project=project, filters=filters, interval=interval)
     sources, ranked = selectors.sources_and_ranked(project=project, filters=filters)
@@ -54,6 +55,7 @@ def project_analytics(request, slug):
         "project": project,
         "given": given,
         "errors": valid["errors"],
+        "own_only": filters.annotator is not None,
         "interval": interval,
         "intervals": INTERVALS,
         "roles": ActorRole.choices,

@@ -130,3 +130,36 @@ def test_sources_and_actors(annotator, project, data):
     assert [r["name"] for r in by_source["results"]] == ["ISW"]
     csv = client.get(url(project, "sources"), {"format": "csv"}).content.decode().splitlines()
     assert csv[0].startswith("actor,name,count,") and csv[1].startswith(f"{data['ISW'].pk},ISW,4,")
+
+
+def test_a_blind_projects_annotator_counts_only_their_own_spans(
+    annotator, reviewer, project, label, data, make_member
+):
+    """Blind annotation hides another annotator's work everywhere an annotator reads (the
+    SPEC): the timeline, the distribution per source and the ranking count only their own
+    spans, on either database's path, in JSON and CSV; a reviewer still counts every span."""
+    project.blind = True
+    project.save(update_fields=["blind"])
+    bob = make_member(username="bob")
+    article = ArticleFactory(
+        project=project, body="Bob's view.", published_on=datetime.date(2026, 1, 9)
+    )
+    links = [(data["Peskov"], ActorRole.SOURCE), (data["Nobody"], ActorRole.SUBJECT)]
+    SpanFactory(
+        article=article, label=label, annotator=bob, probability="almost_certain", actors=links
+    )
+    expected = {"": [2, 0, 2], "actor": [1], "role": [2, 0, 2], "label": [2, 0, 2]}
+    for params in ({}, {"actor": data["Peskov"].pk}, {"role": "source"}, {"label": label.pk}):
+        mine = client_for(annotator).get(url(project), params).json()["series"]
+        assert [p["count"] for p in mine] == expected[next(iter(params), "")], params
+        assert not any(p["probability"]["almost_certain"] for p in mine), params
+        theirs = client_for(bob).get(url(project), params).json()["series"]
+        assert [p["count"] for p in theirs] == [1], params
+    csv = client_for(annotator).get(url(project), {"format": "csv"}).content.decode()
+    assert "2026-01-01,2," in csv
+    sources = client_for(annotator).get(url(project, "sources")).json()["results"]
+    assert [(s["name"], s["count"]) for s in sources] == [("ISW", 4), ("Peskov", 1)]
+    ranked = client_for(annotator).get(url(project, "actors")).json()["results"]
+    assert [r["name"] for r in ranked] == ["Belarus"]
+    everyone = client_for(reviewer).get(url(project, "sources")).json()["results"]
+    assert [(s["name"], s["count"]) for s in everyone] == [("ISW", 4), ("Peskov", 2)]

@@ -108,6 +108,31 @@ def test_analytics_page_names_a_bad_filter(annotator, project, assessed, outside
     assert client_for(outsider).get(f"/projects/{project.slug}/analytics/").status_code == 404
 
 
+def test_analytics_page_in_a_blind_project_counts_an_annotators_own_spans(
+    annotator, reviewer, project, label, assessed, make_member
+):
+    """Another annotator's assessments are not shown to an annotator of a blind project,
+    not even counted: the page (and its CSV links, the API's) count their own spans."""
+    isw, belarus = assessed
+    project.blind = True
+    project.save(update_fields=["blind"])
+    other = make_member(username="bob")
+    article = ArticleFactory(project=project, body="Bob's.", published_on=datetime.date(2026, 1, 9))
+    SpanFactory(
+        article=article, label=label, annotator=other, probability="almost_certain",
+        actors=[(isw, ActorRole.SOURCE), (belarus, ActorRole.SUBJECT)],
+    )  # fmt: skip
+    page = f"/projects/{project.slug}/analytics/"
+    html = client_for(other).get(page).content.decode()
+    assert "your own spans only" in html
+    assert "<td>97.0</td>" in html and "<td>50.0</td>" not in html  # bob's mean, not theirs
+    html = client_for(annotator).get(page).content.decode()
+    assert "<td>97.0</td>" not in html and "<td>50.0</td>" in html
+    html = client_for(reviewer).get(page).content.decode()
+    assert "your own spans only" not in html
+    assert "<td>64.75</td>" in html  # January: both annotators' spans
+
+
 def test_search_page_in_a_blind_project_shows_an_annotator_only_their_own(
     annotator, project, hits, make_member
 ):
