@@ -1,5 +1,7 @@
 """The annotate page: the page itself, marking an article done, creating a span."""
 
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +19,8 @@ from .annotate_suggestions import SUGGESTION_KINDS
 from .common import whole_number
 from .errors import answers_refusals, error_response, form_message
 from .workspace import Workspace
+
+FIND_MAX = 200  # characters of ``?find=`` looked for
 
 
 @login_required
@@ -39,6 +43,11 @@ def annotate(request, slug, article_id):
             visible = Span.objects.filter(pk=wanted, article=ws.article)
             hit = selectors.hide_others_work(visible, user=request.user).values("start", "end")
             hit = hit.first()
+    elif (find := request.GET.get("find", "").strip()[:FIND_MAX]) and (
+        found := re.search(re.escape(find), ws.article.body, re.IGNORECASE)
+    ):
+        # An article's search hit: the first place its words are, case aside, marked.
+        hit = {"start": found.start(), "end": found.end()}
     context = ws.context(
         groups=span_groups(ws.span_labels, ws.spans),
         # Through ws.bounds(), so that this process remembers the bounds for span creates.

@@ -65,6 +65,11 @@ def test_a_hit_on_anothers_span_opens_the_annotate_page_marking_it(page, live_se
     marked = page.evaluate(HIT_IN_VIEW)
     assert marked and marked["text"] == words and marked["inView"] and marked["y"] > 0, marked
     screenshot(page, "search-hit.png")
+    page.go_back()
+    page.locator(".hit-title", has_text="Long").click()
+    page.wait_for_url(f"**/articles/{article.pk}/?find=referendum")
+    marked = page.evaluate(HIT_IN_VIEW)
+    assert marked and marked["text"] == "referendum" and marked["inView"], marked
 
 
 def test_analytics_page_draws_the_charts(page, live_server, workspace):

@@ -682,3 +682,15 @@ def test_opened_at_a_span_not_mine_marks_where_it_is(client, project, article, l
     client.force_login(alice)
     html = client.get(url("annotate", article) + f"?span={theirs.pk}").content.decode()
     assert "data-hit-start" not in html
+
+
+def test_opened_with_find_marks_the_first_place_of_the_words(client_alice, project):
+    """An article's search hit opens it with ``?find=`` (the snippet's first marked words):
+    the first place they are, case aside, is marked; words not in the text mark nothing."""
+    article = ArticleFactory(project=project, body="Ünïcode 🇺🇦 first. Then BELARUS, belarus.")
+    html = client_alice.get(url("annotate", article) + "?find=belarus").content.decode()
+    start = article.body.index("BELARUS")
+    assert f'data-hit-start="{start}" data-hit-end="{start + 7}"' in html
+    for find in ("nowhere", "", "\x00", "(", "x" * 5000):
+        response = client_alice.get(url("annotate", article), {"find": find})
+        assert response.status_code == 200 and "data-hit-start" not in response.content.decode()

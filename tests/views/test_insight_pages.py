@@ -36,6 +36,8 @@ def test_search_page_escapes_and_marks(annotator, project, hits):
     assert "<mark>refused</mark>" in html
     assert f"/projects/{project.slug}/articles/{article.pk}/?span={span.pk}" in html
     assert "Minsk &lt;i&gt;talks&lt;/i&gt;" in html
+    # The article's hit opens it at the snippet's first marked words.
+    assert f"/projects/{project.slug}/articles/{article.pk}/?find=refused" in html
 
 
 def test_search_page_says_whose_span_each_hit_is(annotator, reviewer, project, label, hits):
@@ -146,3 +148,14 @@ def test_search_page_in_a_blind_project_shows_an_annotator_only_their_own(
     assert f"?span={span.pk}" not in html and annotator.username not in html
     html = client_for(annotator).get("/search/", {"q": "refuses"}).content.decode()
     assert f"?span={span.pk}" in html
+
+
+def test_first_marked():
+    from annotations.search import MARK_START as A
+    from annotations.search import MARK_STOP as Z
+    from annotations.search import first_marked
+
+    assert first_marked(f"Minsk {A}refused{Z} the {A}draft{Z}") == "refused"
+    assert first_marked(f"{A}{A}Lukashenko{Z}{Z} said") == "Lukashenko"
+    assert first_marked(f"open {A}ended") == "ended"
+    assert first_marked("no hit") == "" and first_marked(None) == ""
