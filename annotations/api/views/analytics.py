@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from annotations import selectors
-from annotations.metrics.analytics import sources_csv_rows, timeline_csv_rows
+from annotations.metrics.analytics import TooManyPeriods, sources_csv_rows, timeline_csv_rows
 from annotations.selectors.analytics import AnalyticsFilters
 
 from .. import serializers
@@ -22,7 +22,8 @@ _ERRORS = {
     400: OpenApiResponse(
         OpenApiTypes.OBJECT,
         description="A bad parameter, named: an unknown actor, a label not of the project, "
-        "a bad interval or role, a malformed date, an unknown parameter.",
+        "a bad interval or role, a malformed date, an unknown parameter; a timeline of "
+        "more than 5,000 periods (`interval`).",
     ),
     404: OpenApiResponse(serializers.ErrorSerializer, description="Not a project of yours."),
 }
@@ -79,7 +80,10 @@ class ProjectAnalyticsActions:
         project = self.get_object()
         filters, data, fmt = _query(request, serializers.TimelineQuerySerializer, project)
         interval = data["interval"]
-        series = selectors.project_timeline(project=project, filters=filters, interval=interval)
+        try:
+            series = selectors.project_timeline(project=project, filters=filters, interval=interval)
+        except TooManyPeriods as error:
+            raise ValidationError({"interval": [str(error)]}) from None
         if fmt == "csv":
             return _csv(timeline_csv_rows(series), f"{project.slug}-timeline-{interval}.csv")
         return Response({"interval": interval, "series": series})
