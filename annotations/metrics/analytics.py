@@ -16,6 +16,26 @@ from annotations.models import Probability
 STEPS = tuple(Probability.values)
 MIDPOINTS = dict(zip(STEPS, (3.0, 12.5, 32.5, 50.0, 67.5, 87.5, 97.0), strict=True))
 INTERVALS = ("month", "week", "day")
+MAX_PERIODS = 5000  # a series' periods, gaps included: 13 years of days, 95 of weeks
+
+
+class TooManyPeriods(ValueError):
+    """The spans' dates lie further apart than ``MAX_PERIODS`` periods of the interval (one
+    article dated in year 1 would make a day's series 740,000 periods long)."""
+
+    def __init__(self, first: datetime.date, last: datetime.date, interval: str):
+        super().__init__(
+            f"{first.isoformat()} to {last.isoformat()} is more than {MAX_PERIODS} periods of "
+            f"a {interval}: choose a longer interval, or narrow the dates with published_after "
+            "and published_before."
+        )
+
+
+def periods_between(first: datetime.date, last: datetime.date, interval: str) -> int:
+    """How many periods from the one of ``first`` to the one of ``last``, both counted."""
+    if interval == "month":
+        return (last.year - first.year) * 12 + last.month - first.month + 1
+    return (last - first).days // (7 if interval == "week" else 1) + 1
 
 
 def period_start(day: datetime.date, interval: str) -> datetime.date:
@@ -59,7 +79,7 @@ class Period:
 def timeline(rows: Iterable[tuple[datetime.date, str | None, int]], interval: str) -> list[dict]:
     """The series from ``(day, probability or None, count)`` rows (any day in a period will
     do): a period a row, oldest first, the periods with no spans between the first and the
-    last included with zeros; no rows, no periods."""
+    last included with zeros; no rows, no periods. ``TooManyPeriods`` past ``MAX_PERIODS``."""
     periods: dict[datetime.date, Period] = {}
     for day, probability, count in rows:
         start = period_start(day, interval)
@@ -70,6 +90,8 @@ def timeline(rows: Iterable[tuple[datetime.date, str | None, int]], interval: st
     if not periods:
         return []
     series, start, last = [], min(periods), max(periods)
+    if periods_between(start, last, interval) > MAX_PERIODS:
+        raise TooManyPeriods(start, last, interval)
     while start <= last:
         series.append(periods.get(start, Period(start)).as_dict())
         start = next_period(start, interval)

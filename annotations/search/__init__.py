@@ -17,7 +17,7 @@ from .expressions import (
     search_articles,
     search_spans,
 )
-from .snippets import MARK_START, MARK_STOP, marked_html
+from .snippets import MARK_START, MARK_STOP, first_marked, marked_html
 
 __all__ = [
     "LANGUAGE_CONFIGS",
@@ -25,6 +25,7 @@ __all__ = [
     "MARK_STOP",
     "SEARCH_MAX",
     "clean_search",
+    "first_marked",
     "flush_pending_index_entries",
     "marked_html",
     "search_articles",

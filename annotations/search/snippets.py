@@ -33,3 +33,12 @@ def marked_html(snippet: str | None) -> SafeString:
     if opened:
         parts.append("</mark>")
     return mark_safe("".join(parts))
+
+
+def first_marked(snippet: str | None) -> str:
+    """The words of the snippet's first hit, as the text has them ("" when none is marked):
+    where a hit opens the article (the annotate page's ``?find=``)."""
+    if not snippet or MARK_START not in snippet:
+        return ""
+    marked = snippet.split(MARK_START, 1)[1].split(MARK_STOP, 1)[0]
+    return marked.replace(MARK_START, "").strip()

@@ -1,6 +1,7 @@
 """The reads behind a project's analytics: spans counted per period and probability step, per
 source actor, per actor assessed. The figures are made by ``metrics/analytics.py``."""
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from annotations.models import ActorRole, Project, Span, SpanActor
 from annotations.replica import replica_reads
 
 from . import analytics_pg
+from .scope import visible_annotator
 
 TRUNC = {"month": TruncMonth, "week": TruncWeek, "day": TruncDay}
 
@@ -25,7 +27,8 @@ def spans_have_gold() -> bool:
 @dataclass(frozen=True)
 class AnalyticsFilters:
     """Which spans of a project are counted: ``actor`` (id) in ``role`` (or in any role),
-    or any actor in ``role``; ``label`` (id); ``gold``; the article's date."""
+    or any actor in ``role``; ``label`` (id); ``gold``; the article's date; ``annotator``
+    (a user id: only their spans, as a blind project's annotator sees, ``for_user``)."""
 
     actor: int | None = None
     role: str | None = None
@@ -33,9 +36,19 @@ class AnalyticsFilters:
     gold: bool | None = None
     published_after: datetime.date | None = None
     published_before: datetime.date | None = None
+    annotator: int | None = None
+
+    def for_user(self, *, project: Project, user) -> "AnalyticsFilters":
+        """These filters as ``user`` may count: in a blind project an annotator counts only
+        their own spans (the SPEC's blind annotation), never the others' assessments."""
+        if visible_annotator(project=project, user=user) is None:
+            return self
+        return dataclasses.replace(self, annotator=user.pk)
 
     def spans(self, project: Project) -> QuerySet[Span]:
         spans = Span.objects.filter(project=project)
+        if self.annotator is not None:
+            spans = spans.filter(annotator_id=self.annotator)
         if self.label is not None:
             spans = spans.filter(label_id=self.label)
         if self.gold is not None:
@@ -87,9 +100,12 @@ _WAYS = {  # each read: PostgreSQL's fast path, the ORM's
 
 
 def _rows(name: str, **kwargs):
-    """The rows by PostgreSQL's fast path (``analytics_pg``), or by the ORM."""
+    """The rows by PostgreSQL's fast path (``analytics_pg``), or by the ORM: on SQLite, and
+    for one annotator's spans (the links carry no annotator; the span index by annotator
+    and project finds their few spans)."""
     fast, orm = _WAYS[name]
-    return (fast if connection.vendor == "postgresql" else orm)(**kwargs)
+    one_annotator = kwargs["filters"].annotator is not None
+    return (fast if connection.vendor == "postgresql" and not one_annotator else orm)(**kwargs)
 
 
 def _split(rows, *, rank_role: str | None):

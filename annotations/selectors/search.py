@@ -7,7 +7,7 @@ from django.db.models import F
 from django.utils.safestring import SafeString
 
 from annotations.models import Article, Span
-from annotations.search import marked_html, search_articles, search_spans
+from annotations.search import first_marked, marked_html, search_articles, search_spans
 
 from .scope import hide_others_work, scope_to_user
 
@@ -21,6 +21,7 @@ class ArticleHit:
     project_slug: str
     project_name: str
     snippet: SafeString
+    first_hit: str  # the words of the snippet's first hit: where the article opens
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ def search_hits(
             "gold",
         )[:limit]
     )  # fmt: skip
-    article_hits = [ArticleHit(*row[:-1], marked_html(row[-1])) for row in article_rows]
+    article_hits = [
+        ArticleHit(*row[:-1], marked_html(row[-1]), first_marked(row[-1])) for row in article_rows
+    ]
     span_hits = [SpanHit(*row[:7], marked_html(row[7] or row[2]), *row[8:]) for row in span_rows]
     return article_hits, span_hits

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from .. import selectors
 from ..api.serializers.analytics import TimelineQuerySerializer
-from ..metrics.analytics import INTERVALS, STEPS
+from ..metrics.analytics import INTERVALS, STEPS, TooManyPeriods
 from ..models import Actor, ActorRole
 from ..selectors.analytics import AnalyticsFilters
 from . import charts
@@ -43,8 +43,12 @@ def project_analytics(request, slug):
     project = user_project(request, slug)
     given, valid = _picked(request, project)
     filters = AnalyticsFilters(**{k: valid[k] for k in FILTERS if valid.get(k) is not None})
+    filters = filters.for_user(project=project, user=request.user)
     interval = valid.get("interval", "month")
-    series = selectors.project_timeline(project=project, filters=filters, interval=interval)
+    try:
+        series = selectors.project_timeline(project=project, filters=filters, interval=interval)
+    except TooManyPeriods as error:
+        series, valid["errors"] = [], {**valid["errors"], "interval": str(error)}
     sources, ranked = selectors.sources_and_ranked(project=project, filters=filters)
     labels, _ = label_and_annotator_choices(project)
     api = reverse("api-project-detail", args=[project.pk])
@@ -54,6 +58,7 @@ def project_analytics(request, slug):
         "project": project,
         "given": given,
         "errors": valid["errors"],
+        "own_only": filters.annotator is not None,
         "interval": interval,
         "intervals": INTERVALS,
         "roles": ActorRole.choices,

@@ -1,5 +1,7 @@
 """The annotate page: the page itself, marking an article done, creating a span."""
 
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +20,8 @@ from .common import whole_number
 from .errors import answers_refusals, error_response, form_message
 from .workspace import Workspace
 
+FIND_MAX = 200  # characters of ``?find=`` looked for
+
 
 @login_required
 @require_safe
@@ -26,13 +30,24 @@ def annotate(request, slug, article_id):
     ws = Workspace(request, slug, article_id)
     previous_id, next_id = selectors.article_neighbours(article=ws.article, user=request.user)
     progress = ArticleProgress.objects.filter(article=ws.article, user=request.user).first()
-    panel_span = None
+    panel_span = hit = None
     if (wanted := whole_number(request.GET.get("span", ""))) is not None:
         panel_span = (
             Span.objects.select_related("label", "annotator")
             .filter(pk=wanted, article=ws.article, annotator=request.user, gold=False)
             .first()
         )
+        if panel_span is None:
+            # Not the user's (a search hit: another annotator's span, or gold): its words
+            # are marked in the text (annotate.js), where the user may see it.
+            visible = Span.objects.filter(pk=wanted, article=ws.article)
+            hit = selectors.hide_others_work(visible, user=request.user).values("start", "end")
+            hit = hit.first()
+    elif (find := request.GET.get("find", "").strip()[:FIND_MAX]) and (
+        found := re.search(re.escape(find), ws.article.body, re.IGNORECASE)
+    ):
+        # An article's search hit: the first place its words are, case aside, marked.
+        hit = {"start": found.start(), "end": found.end()}
     context = ws.context(
         groups=span_groups(ws.span_labels, ws.spans),
         # Through ws.bounds(), so that this process remembers the bounds for span creates.
@@ -50,6 +65,7 @@ def annotate(request, slug, article_id):
         next_url=next_id and reverse("annotations:annotate", args=[slug, next_id]),
         done=bool(progress and progress.done_at),
         suggestion_kinds=SUGGESTION_KINDS,
+        hit=hit,
     )
     if panel_span is not None:
         context.update(ws.panel_context(panel_span))

@@ -1812,4 +1812,21 @@
     const first = spanElements(current)[0];
     if (first) first.scrollIntoView({ block: "center" });
   }
+
+  // Opened with ?span= of a span not mine (a search hit: another annotator's, or gold): its
+  // words marked by a CSS highlight (the text's markup unchanged) and scrolled into view.
+  if (text.dataset.hitStart) {
+    const a = domPoint(Number(text.dataset.hitStart));
+    const b = domPoint(Number(text.dataset.hitEnd));
+    if (a && b) {
+      const range = document.createRange();
+      range.setStart(a[0], a[1]);
+      range.setEnd(b[0], b[1]);
+      if (window.CSS && CSS.highlights && window.Highlight) {
+        CSS.highlights.set("search-hit", new Highlight(range));
+      }
+      const at = a[0].nodeType === Node.TEXT_NODE ? a[0].parentElement : a[0];
+      at.scrollIntoView({ block: "center" });
+    }
+  }
 })();

@@ -64,6 +64,9 @@ def test_the_notebook_runs(live_server, corpus, monkeypatch, capsys):
     # "mobilisation" finds the American spelling, the title's hit first; q finds nothing.
     assert list(articles["title"])[:2] == ["Mobilization in Belarus", "Peskov denies"]
     assert len(namespace["substring"]) == 0
+    # The phrase keeps its words in order (a stop word between); "-Peskov" leaves out his denial.
+    assert list(namespace["phrase"]["text"]) == ["Belarus is unlikely to be joining the war."]
+    assert [text[:18] for text in namespace["either"]["text"]] == ["Lukashenko refused"]
     assert list(namespace["refusals"]["note"]) == ["a refusal"]
     assert list(namespace["likely"]["probability"]) == ["likely", "very_likely"]
     timeline = namespace["timeline"]

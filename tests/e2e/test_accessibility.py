@@ -97,6 +97,41 @@ def test_every_page_passes_the_audit(page, live_server, workspace):
         audit(page, base + path)
 
 
+def test_search_and_analytics_pages_pass_the_audit(page, live_server, workspace):
+    """The search page with its hits, the annotate page opened at another's span and at an
+    article's hit (both marked), the analytics page with its three charts and tables open."""
+    import datetime
+
+    from annotations.models import ActorRole
+
+    article, slug = workspace.article, workspace.project.slug
+    services.article_update(
+        article=article, user=workspace.user, published_on=datetime.date(2026, 6, 3)
+    )
+    bob = UserFactory(username="bob")
+    services.membership_set(
+        project=workspace.project, user=workspace.user, member=bob, role=Role.ANNOTATOR
+    )
+    isw = services.actor_create(name="ISW")
+    belarus = services.actor_create(name="Belarus")
+    theirs = services.span_create(
+        article=article, start=35, end=82, label=workspace.labels["Claim"], annotator=bob,
+        probability="likely", actors=[(isw, ActorRole.SOURCE), (belarus, ActorRole.SUBJECT)],
+    )  # fmt: skip
+    word = article.body[35:82].split()[0]
+    base = live_server.url
+    for path in (
+        f"/search/?q={word}",
+        f"/projects/{slug}/articles/{article.pk}/?span={theirs.pk}",
+        f"/projects/{slug}/articles/{article.pk}/?find={word}",
+        f"/projects/{slug}/analytics/",
+    ):
+        audit(page, base + path)
+    for summary in page.locator("summary").all():
+        summary.click()
+    assert not page.evaluate(AUDIT, {"nav": True})
+
+
 def test_sign_in_page_passes_the_audit(browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     try:

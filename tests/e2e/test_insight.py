@@ -7,7 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from annotations import services
-from annotations.models import Actor, ActorRole
+from annotations.models import Actor, ActorRole, Membership, Role
+from tests.factories import UserFactory
 
 from .conftest import make_span, screenshot
 
@@ -28,7 +29,47 @@ def test_search_from_the_project_page_opens_the_hit(page, live_server, workspace
     screenshot(page, "search.png", full_page=True)
     hit.click()
     page.wait_for_url(f"**/articles/{workspace.article.pk}/?span={span.pk}")
-    expect(page.locator("#span-panel, .panel").first).to_be_visible()
+    expect(page.locator(f"#span-panel[data-span='{span.pk}']")).to_be_visible()
+    expect(page.locator(f"mark.current[data-spans~='{span.pk}']").first).to_be_in_viewport()
+
+
+HIT_IN_VIEW = """() => {
+    const range = [...CSS.highlights.get("search-hit") || []][0];
+    if (!range) return null;
+    const r = range.getBoundingClientRect();
+    return {text: range.toString(), inView: r.top >= 0 && r.bottom <= innerHeight, y: scrollY};
+}"""
+
+
+def test_a_hit_on_anothers_span_opens_the_annotate_page_marking_it(page, live_server, workspace):
+    """A manager's search finds an annotator's span far down a long article: the hit opens
+    the annotate page scrolled to those words, marked (no panel: the span is not theirs)."""
+    bob = UserFactory(username="bob")
+    Membership.objects.create(project=workspace.project, user=bob, role=Role.ANNOTATOR)
+    body = "\n".join(f"Paragraph {i}: nothing of note in Minsk today." for i in range(80))
+    body += "\nAt last Lukashenko refused the referendum outright."
+    article = services.article_create(
+        project=workspace.project, user=workspace.user, body=body, title="Long", source="ISW"
+    )
+    words = "Lukashenko refused the referendum"
+    start = body.index(words)
+    span = services.span_create(
+        article=article, start=start, end=start + len(words),
+        label=workspace.labels["Claim"], annotator=bob,
+    )  # fmt: skip
+    page.goto(f"{live_server.url}/search/?q=referendum")
+    hit = page.locator(".hit-open").first
+    expect(hit.locator("mark")).to_have_text("referendum")
+    hit.click()
+    page.wait_for_url(f"**/articles/{article.pk}/?span={span.pk}")
+    marked = page.evaluate(HIT_IN_VIEW)
+    assert marked and marked["text"] == words and marked["inView"] and marked["y"] > 0, marked
+    screenshot(page, "search-hit.png")
+    page.go_back()
+    page.locator(".hit-title", has_text="Long").click()
+    page.wait_for_url(f"**/articles/{article.pk}/?find=referendum")
+    marked = page.evaluate(HIT_IN_VIEW)
+    assert marked and marked["text"] == "referendum" and marked["inView"], marked
 
 
 def test_analytics_page_draws_the_charts(page, live_server, workspace):

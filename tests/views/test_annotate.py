@@ -653,3 +653,44 @@ def test_the_panel_offers_the_probability_and_confidence_the_words_state(
     services.span_update(span=span, user=annotator, version=1, probability="unlikely")
     html = client_alice.get(url("span-proposals", article, span.pk), **HX).content.decode()
     assert "data-set-field" not in html and "“unlikely”" not in html  # already holds it
+
+
+def test_opened_at_a_span_not_mine_marks_where_it_is(client, project, article, label, make_member):
+    """A search hit may be another annotator's span or a gold one: the annotate page opened
+    with its ``?span=`` shows no panel (it is not the user's) but says where the words are,
+    for annotate.js to mark and scroll to; in a blind project, never another's."""
+    reviewer = make_member(Role.REVIEWER, username="rita")
+    bob = make_member(Role.ANNOTATOR, username="bob")
+    words = article.body.split(" ")[1]
+    theirs = make_span(article, words, label, bob)
+    client.force_login(reviewer)
+    html = client.get(url("annotate", article) + f"?span={theirs.pk}").content.decode()
+    assert f'data-span="{theirs.pk}"' not in html  # no panel: not the reviewer's span
+    assert f'data-hit-start="{theirs.start}" data-hit-end="{theirs.end}"' in html
+    gold = services.span_promote(span=theirs, user=reviewer)
+    client.force_login(bob)
+    html = client.get(url("annotate", article) + f"?span={gold.pk}").content.decode()
+    assert f'data-hit-start="{gold.start}"' in html
+    html = client.get(url("annotate", article) + f"?span={theirs.pk}").content.decode()
+    assert f'data-span="{theirs.pk}"' in html and "data-hit-start" not in html  # bob's: a panel
+    other = ArticleFactory(project=project, body="Elsewhere entirely.")
+    html = client.get(url("annotate", other) + f"?span={theirs.pk}").content.decode()
+    assert "data-hit-start" not in html  # not a span of this article
+    project.blind = True
+    project.save(update_fields=["blind"])
+    alice = make_member(Role.ANNOTATOR, username="alice2")
+    client.force_login(alice)
+    html = client.get(url("annotate", article) + f"?span={theirs.pk}").content.decode()
+    assert "data-hit-start" not in html
+
+
+def test_opened_with_find_marks_the_first_place_of_the_words(client_alice, project):
+    """An article's search hit opens it with ``?find=`` (the snippet's first marked words):
+    the first place they are, case aside, is marked; words not in the text mark nothing."""
+    article = ArticleFactory(project=project, body="Ünïcode 🇺🇦 first. Then BELARUS, belarus.")
+    html = client_alice.get(url("annotate", article) + "?find=belarus").content.decode()
+    start = article.body.index("BELARUS")
+    assert f'data-hit-start="{start}" data-hit-end="{start + 7}"' in html
+    for find in ("nowhere", "", "\x00", "(", "x" * 5000):
+        response = client_alice.get(url("annotate", article), {"find": find})
+        assert response.status_code == 200 and "data-hit-start" not in response.content.decode()

@@ -36,6 +36,8 @@ def test_search_page_escapes_and_marks(annotator, project, hits):
     assert "<mark>refused</mark>" in html
     assert f"/projects/{project.slug}/articles/{article.pk}/?span={span.pk}" in html
     assert "Minsk &lt;i&gt;talks&lt;/i&gt;" in html
+    # The article's hit opens it at the snippet's first marked words.
+    assert f"/projects/{project.slug}/articles/{article.pk}/?find=refused" in html
 
 
 def test_search_page_says_whose_span_each_hit_is(annotator, reviewer, project, label, hits):
@@ -108,6 +110,31 @@ def test_analytics_page_names_a_bad_filter(annotator, project, assessed, outside
     assert client_for(outsider).get(f"/projects/{project.slug}/analytics/").status_code == 404
 
 
+def test_analytics_page_in_a_blind_project_counts_an_annotators_own_spans(
+    annotator, reviewer, project, label, assessed, make_member
+):
+    """Another annotator's assessments are not shown to an annotator of a blind project,
+    not even counted: the page (and its CSV links, the API's) count their own spans."""
+    isw, belarus = assessed
+    project.blind = True
+    project.save(update_fields=["blind"])
+    other = make_member(username="bob")
+    article = ArticleFactory(project=project, body="Bob's.", published_on=datetime.date(2026, 1, 9))
+    SpanFactory(
+        article=article, label=label, annotator=other, probability="almost_certain",
+        actors=[(isw, ActorRole.SOURCE), (belarus, ActorRole.SUBJECT)],
+    )  # fmt: skip
+    page = f"/projects/{project.slug}/analytics/"
+    html = client_for(other).get(page).content.decode()
+    assert "your own spans only" in html
+    assert "<td>97.0</td>" in html and "<td>50.0</td>" not in html  # bob's mean, not theirs
+    html = client_for(annotator).get(page).content.decode()
+    assert "<td>97.0</td>" not in html and "<td>50.0</td>" in html
+    html = client_for(reviewer).get(page).content.decode()
+    assert "your own spans only" not in html
+    assert "<td>64.75</td>" in html  # January: both annotators' spans
+
+
 def test_search_page_in_a_blind_project_shows_an_annotator_only_their_own(
     annotator, project, hits, make_member
 ):
@@ -121,3 +148,14 @@ def test_search_page_in_a_blind_project_shows_an_annotator_only_their_own(
     assert f"?span={span.pk}" not in html and annotator.username not in html
     html = client_for(annotator).get("/search/", {"q": "refuses"}).content.decode()
     assert f"?span={span.pk}" in html
+
+
+def test_first_marked():
+    from annotations.search import MARK_START as A
+    from annotations.search import MARK_STOP as Z
+    from annotations.search import first_marked
+
+    assert first_marked(f"Minsk {A}refused{Z} the {A}draft{Z}") == "refused"
+    assert first_marked(f"{A}{A}Lukashenko{Z}{Z} said") == "Lukashenko"
+    assert first_marked(f"open {A}ended") == "ended"
+    assert first_marked("no hit") == "" and first_marked(None) == ""

@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from annotations import selectors
-from annotations.metrics.analytics import sources_csv_rows, timeline_csv_rows
+from annotations.metrics.analytics import TooManyPeriods, sources_csv_rows, timeline_csv_rows
 from annotations.selectors.analytics import AnalyticsFilters
 
 from .. import serializers
@@ -22,7 +22,8 @@ _ERRORS = {
     400: OpenApiResponse(
         OpenApiTypes.OBJECT,
         description="A bad parameter, named: an unknown actor, a label not of the project, "
-        "a bad interval or role, a malformed date, an unknown parameter.",
+        "a bad interval or role, a malformed date, an unknown parameter; a timeline of "
+        "more than 5,000 periods (`interval`).",
     ),
     404: OpenApiResponse(serializers.ErrorSerializer, description="Not a project of yours."),
 }
@@ -30,6 +31,7 @@ _FORMAT = OpenApiParameter(
     "format", str, enum=["json", "csv"], description="`csv`: the same figures as CSV."
 )
 _FILTERS = ("actor", "role", "label", "gold", "published_after", "published_before")
+_BLIND = " In a blind project an annotator's figures count their own spans only."
 
 
 def _query(request, serializer_class, project):
@@ -45,7 +47,7 @@ def _query(request, serializer_class, project):
     query.is_valid(raise_exception=True)
     data = dict(query.validated_data)
     filters = AnalyticsFilters(**{key: data.pop(key) for key in _FILTERS if key in data})
-    return filters, data, fmt
+    return filters.for_user(project=project, user=request.user), data, fmt
 
 
 def _csv(rows, filename: str) -> HttpResponse:
@@ -65,7 +67,8 @@ class ProjectAnalyticsActions:
         "article's `published_on` (`period`: the period's first day), with their ICD 203 "
         "steps and `mean_probability`; the periods without spans between the first and the "
         "last are included with zeros; spans of undated articles are left out. An actor of "
-        "no span: an empty series. `?format=csv`: `period,count,<each step>,mean_probability`.",
+        "no span: an empty series. `?format=csv`: `period,count,<each step>,mean_probability`."
+        + _BLIND,
         parameters=[serializers.TimelineQuerySerializer, _FORMAT],
         responses={200: serializers.TimelineSerializer, **_ERRORS},
     )
@@ -77,7 +80,10 @@ class ProjectAnalyticsActions:
         project = self.get_object()
         filters, data, fmt = _query(request, serializers.TimelineQuerySerializer, project)
         interval = data["interval"]
-        series = selectors.project_timeline(project=project, filters=filters, interval=interval)
+        try:
+            series = selectors.project_timeline(project=project, filters=filters, interval=interval)
+        except TooManyPeriods as error:
+            raise ValidationError({"interval": [str(error)]}) from None
         if fmt == "csv":
             return _csv(timeline_csv_rows(series), f"{project.slug}-timeline-{interval}.csv")
         return Response({"interval": interval, "series": series})
@@ -86,7 +92,7 @@ class ProjectAnalyticsActions:
         summary="The probability distribution per source actor",
         description="For each actor who is a `source` of the spans counted: how many, how "
         "many at each ICD 203 step, how many ungraded, and the mean of the midpoints; most "
-        "spans first. `?format=csv` gives the same figures.",
+        "spans first. `?format=csv` gives the same figures." + _BLIND,
         parameters=[serializers.AnalyticsQuerySerializer, _FORMAT],
         responses={200: serializers.SourcesSerializer, **_ERRORS},
     )
@@ -105,7 +111,7 @@ class ProjectAnalyticsActions:
     @extend_schema(
         summary="The actors most assessed",
         description="The actors most often in `rank_role` (by default `subject`) of the "
-        "spans counted, most first; equal counts share a rank. `?format=csv` too.",
+        "spans counted, most first; equal counts share a rank. `?format=csv` too." + _BLIND,
         parameters=[serializers.ActorsQuerySerializer, _FORMAT],
         responses={200: serializers.ActorsRankedSerializer, **_ERRORS},
     )
