@@ -270,6 +270,32 @@ def report(name, times, extra=""):
     )
 
 
+def calibrate(client, runs):
+    """The machine's own pace, so that figures from two machines can be compared: a Python
+    loop, a round trip to the database, and an API request that does next to nothing."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    total = 0
+    for i in range(1_000_000):
+        total += i
+    loop = (time.perf_counter() - started) * 1000
+    trips = []
+    with connection.cursor() as cursor:
+        for _ in range(runs):
+            started = time.perf_counter()
+            cursor.execute("SELECT 1")
+            cursor.fetchall()
+            trips.append((time.perf_counter() - started) * 1000)
+    times, _ = measure(client, "/api/v1/projects/", {}, runs)
+    print(
+        f"machine: a 1,000,000-step Python loop {loop:.0f} ms; SELECT 1 "
+        f"{statistics.median(trips):.2f} ms; GET projects/ (4 queries) p50 "
+        f"{statistics.median(times):.1f} ms",
+        flush=True,
+    )
+
+
 def run(runs: int, explain: bool) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
@@ -285,6 +311,7 @@ def run(runs: int, explain: bool) -> None:
     n_spans = Span.objects.filter(project=project).count()
     print(f"PostgreSQL {connection.pg_version}: {n_articles} articles, {n_spans} spans")
     print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
+    calibrate(client, runs)
     queries = {
         "common word": "war",
         "topical word": "mobilization",

@@ -1,7 +1,9 @@
 """The analytics' PostgreSQL fast path: each chart one aggregate in SQL over the span-actor
 links, which carry their span's project, article, label, probability and gold (``span_*``
 columns kept by triggers, migration 0009), so that an actor's spans are read from one
-contiguous run of an index rather than looked up one by one across the whole span table.
+contiguous run of an index rather than looked up one by one across the whole span table;
+and for the whole project (no actor, no role), the counts that triggers keep per key
+(migration 0013), a few thousand rows rather than every span and link.
 
 The ORM reads they replace (on SQLite, and the definition) are in ``analytics.py``;
 ``tests/selectors/test_analytics_pg.py`` holds the two to the same rows. Rows come out in the
@@ -10,9 +12,9 @@ shapes ``metrics/analytics.py`` takes.
 
 from django.db import connections
 
-from annotations.models import Probability
 from annotations.replica import read_alias
 
+_LINK_KEY = "span_project_id, role, actor_id, span_label_id, span_gold, span_probability"
 ROLE_FILTERED = "SELECT DISTINCT l.span_id, l.span_article_id, l.span_probability"
 
 
@@ -77,8 +79,9 @@ def _rows(sql: str, params: list) -> list[tuple]:
 
 
 def timeline_rows(*, project, filters, interval: str) -> list[tuple]:
-    """``(first day of the period, probability, count)`` of the spans of dated articles:
-    counted per article, then per period (a few hundred groups, never spilled)."""
+    """``(first day of the period, probability, count)`` of the spans of dated articles: with
+    an actor or role, their spans from the index by actor; else the counts kept per date
+    (migration 0013), summed per period."""
     dates, date_params = _dates(filters)
     dated = " AND ".join(["a.published_on IS NOT NULL", *dates])
     period = "date_trunc(%s, a.published_on)::date"
@@ -89,38 +92,26 @@ def timeline_rows(*, project, filters, interval: str) -> list[tuple]:
             f"JOIN annotations_article a ON a.id = s.span_article_id WHERE {dated} GROUP BY 1, 2"
         )
         return _rows(sql, [interval, *params, *date_params])
-    # A row an article, its spans counted per step (``count(*) FILTER``), read in the order
-    # of the (project, article, probability) index, which holds every column read (an
-    # index-only scan); then the ten thousand rows, not the million spans, meet their
-    # articles and are summed per period. Counted per article and step instead, the eighty
-    # thousand (article, step) counts were sorted per period, on disk.
-    where, params = _of_span(filters, project, "s.")
-    steps = [None, *Probability.values]
-    counts = ", ".join(
-        f"count(*) FILTER (WHERE s.probability {'IS NULL' if step is None else '= %s'}) AS n{n}"
-        for n, step in enumerate(steps)
-    )
-    sums = ", ".join(f"sum(s.n{n})::bigint" for n in range(len(steps)))
+    # The whole project (a label, gold, dates at most): the counts kept per (date, label,
+    # gold, probability) by the spans' triggers, a few thousand rows, not a million spans.
+    where, params = _of_span(filters, project, "k.")
+    kept_dates = [d.replace("a.published_on", "k.published_on") for d in dates]
     sql = (
-        f"SELECT {period}, {sums} FROM (SELECT s.article_id, {counts} FROM annotations_span s "
-        f"WHERE {' AND '.join(where)} GROUP BY 1) s "
-        f"JOIN annotations_article a ON a.id = s.article_id WHERE {dated} GROUP BY 1"
+        "SELECT date_trunc(%s, k.published_on)::date, k.probability, sum(k.n)::bigint "
+        f"FROM annotations_spancount k WHERE {' AND '.join(where)} "
+        f"AND {' AND '.join(['k.published_on IS NOT NULL', *kept_dates])} "
+        "GROUP BY 1, 2 HAVING sum(k.n) <> 0"
     )
-    rows = _rows(sql, [interval, *[step for step in steps if step], *params, *date_params])
-    return [
-        (start, step, count)
-        for start, *counts in rows
-        for step, count in zip(steps, counts, strict=True)
-        if count
-    ]
+    return _rows(sql, [interval, *params, *date_params])
 
 
 def link_rows(*, project, filters, roles: tuple[str, ...]) -> list[tuple]:
     """``(role, actor id, name, probability, count)``: the links in ``roles`` of the spans,
     counted per role, actor and probability; one read serves the distribution per source
     and the ranking together. With an actor or role filter, the spans come from the index by
-    actor and each one's links are probed by the unique index (span, actor, role); without,
-    the links are counted by their own facts."""
+    actor and each one's links are probed by the unique index (span, actor, role); with the
+    article's dates, the links are counted by their own facts; else the counts kept per key
+    are summed (migration 0013)."""
     listed = ", ".join("%s" for _ in roles)
     if _by_actor(filters):
         spans, params = _linked_spans(filters, project)
@@ -130,6 +121,16 @@ def link_rows(*, project, filters, roles: tuple[str, ...]) -> list[tuple]:
             f"AND l.role IN ({listed}) GROUP BY 1, 2, 3"
         )
         params = [*params, *roles]
+    elif filters.published_after is None and filters.published_before is None:
+        # The whole project (a label or gold at most): the counts kept per key (migration
+        # 0013), a few thousand rows, not the project's every link.
+        where, params = _of_span(filters, project, "k.")
+        counted = (
+            "SELECT k.role, k.actor_id, k.probability AS span_probability, sum(k.n)::bigint AS n "
+            f"FROM annotations_linkcount k WHERE k.role IN ({listed}) AND {' AND '.join(where)} "
+            "GROUP BY 1, 2, 3 HAVING sum(k.n) <> 0"
+        )
+        params = [*roles, *params]
     else:
         where, params = _facts(filters, project, "l")
         counted = (
@@ -155,3 +156,31 @@ def links_out_of_step() -> int:
            IS DISTINCT FROM (s.project_id, s.article_id, s.label_id, s.probability, s.gold)""",
         [],
     )[0][0]
+
+
+_SPAN_KEY = "s.project_id, a.published_on, s.label_id, s.gold, s.probability"
+_KEPT = {  # each table of counts: its key, and the same counted afresh
+    "annotations_spancount": (
+        "project_id, published_on, label_id, gold, probability",
+        f"SELECT {_SPAN_KEY}, -count(*) FROM annotations_span s "
+        f"JOIN annotations_article a ON a.id = s.article_id GROUP BY {_SPAN_KEY}",
+    ),
+    "annotations_linkcount": (
+        "project_id, role, actor_id, label_id, gold, probability",
+        f"SELECT {_LINK_KEY}, -count(*) FROM annotations_spanactor "
+        f"WHERE span_project_id IS NOT NULL GROUP BY {_LINK_KEY}",
+    ),
+}
+
+
+def counts_out_of_step() -> int:
+    """How many keys' kept counts (migration 0013) differ from a count of the spans and the
+    links afresh: 0 while the triggers keep them. A check for tests and operators."""
+    differ = 0
+    for table, (key, afresh) in _KEPT.items():
+        differ += _rows(
+            f"SELECT count(*) FROM (SELECT 1 FROM (SELECT {key}, n FROM {table} "
+            f"UNION ALL {afresh}) d GROUP BY {key} HAVING sum(n) <> 0) differ",
+            [],
+        )[0][0]
+    return differ

@@ -2,14 +2,16 @@
 ORM reads it replaces, under every filter, and after the spans change: the links' copies of
 their span's facts are kept by triggers (migration 0009)."""
 
+import contextlib
 import datetime
 import itertools
+import random
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from annotations import services
-from annotations.models import Actor, ActorRole, Probability, Span, SpanActor
+from annotations.models import Actor, ActorRole, Article, Probability, Span, SpanActor
 from annotations.selectors import analytics, analytics_pg
 from annotations.selectors.analytics import AnalyticsFilters
 
@@ -100,3 +102,89 @@ def test_one_read_serves_both_charts(project, corpus):
 def test_the_links_carry_their_spans_facts(project, corpus):
     assert SpanActor.objects.count() > 30
     assert analytics_pg.links_out_of_step() == 0
+    assert analytics_pg.counts_out_of_step() == 0
+
+
+KEPT = {
+    "annotations_spancount": "published_on, label_id, gold, probability",
+    "annotations_linkcount": "role, actor_id, label_id, gold, probability",
+}
+
+
+def _unfolded(project) -> int:
+    """The project's kept keys held in more than one row, or at zero."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            " + ".join(
+                f"(SELECT count(*) FROM (SELECT 1 FROM {table} WHERE project_id = %s "
+                f"GROUP BY {key} HAVING count(*) > 1 OR sum(n) = 0) t)"
+                for table, key in KEPT.items()
+            ).join(["SELECT ", ""]),
+            [project.pk] * len(KEPT),
+        )
+        return cursor.fetchone()[0]
+
+
+def test_the_kept_counts_follow_every_change(project, corpus, annotator):
+    """The counts kept per key (migration 0013) after a random run of the changes spans and
+    links go through: made, relabelled, regraded, made gold, their links added and dropped
+    one by one and in bulk, spans deleted, their article redated, links moved to another
+    span; folded together or not."""
+    rng = random.Random(14)
+    actors, labels = corpus["actors"], corpus["labels"]
+    steps = [*Probability.values, None]
+    whole = AnalyticsFilters()
+    for round_ in range(40):
+        spans = list(Span.objects.filter(project=project))
+        span = rng.choice(spans)
+        change = rng.randrange(9)
+        if change == 0:
+            article = ArticleFactory(project=project, body=f"More of the war, round {round_}.")
+            links = [(rng.choice(actors), rng.choice(list(ActorRole.values))) for _ in range(2)]
+            SpanFactory(
+                article=article, annotator=annotator, label=rng.choice(labels),
+                probability=rng.choice(steps), actors=list(dict.fromkeys(links)),
+            )  # fmt: skip
+        elif change == 1:
+            Span.objects.filter(pk=span.pk).update(probability=rng.choice(steps))
+        elif change == 2:
+            Span.objects.filter(project=project).update(label=rng.choice(labels))  # in bulk
+        elif change == 3:
+            Span.objects.filter(pk__in=[s.pk for s in spans[::3]]).update(gold=rng.random() < 0.5)
+        elif change == 4:
+            SpanActor.objects.get_or_create(
+                span=span, actor=rng.choice(actors), role=rng.choice(list(ActorRole.values))
+            )
+        elif change == 5:
+            SpanActor.objects.filter(span__in=spans[: rng.randrange(1, 4)]).delete()
+        elif change == 6 and not span.gold:
+            services.span_delete(span=span, user=annotator)
+        elif change == 7:  # an article's date changes: its spans' counts move
+            Article.objects.filter(pk=span.article_id).update(
+                published_on=rng.choice([None, D(2026, 2, 1), D(2024, 7, 9)])
+            )
+        else:  # a span's links moved to another span (its facts come with it)
+            other = rng.choice(spans)
+            with contextlib.suppress(IntegrityError), transaction.atomic():
+                SpanActor.objects.filter(span=span).update(span=other)
+        if round_ % 10 == 9:
+            with connection.cursor() as cursor:
+                for table in KEPT:
+                    cursor.execute("SELECT assay_counts_compact(%s, %s)", [table, project.pk])
+            assert _unfolded(project) == 0  # one row a key, none at zero
+        assert analytics_pg.counts_out_of_step() == 0, (round_, change)
+        some = (
+            whole, AnalyticsFilters(label=labels[0].pk), AnalyticsFilters(gold=True),
+            AnalyticsFilters(published_after=D(2026, 1, 6), published_before=D(2026, 2, 1)),
+        )  # fmt: skip
+        for filters in some:
+            kwargs = {"project": project, "filters": filters, "interval": "week"}
+            assert sorted(analytics_pg.timeline_rows(**kwargs), key=str) == sorted(
+                analytics.timeline_rows_orm(**kwargs), key=str
+            ), (round_, change, filters)
+        for roles in (("source", "subject"), ("mentioned",)):
+            for filters in some:
+                kwargs = {"project": project, "filters": filters, "roles": roles}
+                assert sorted(analytics_pg.link_rows(**kwargs), key=str) == sorted(
+                    analytics.link_rows_orm(**kwargs), key=str
+                ), (round_, change, filters, roles)
