@@ -4,7 +4,9 @@ per concern. The names other modules import are re-exported here."""
 from .actors import actors_search, actors_with_counts
 from .agreement import AgreementBasis, project_agreement
 from .analytics import (
+    ActorChoices,
     AnalyticsFilters,
+    actor_choices,
     actors_ranked,
     project_timeline,
     source_distribution,
@@ -57,6 +59,7 @@ from .suggestions import (
 )
 
 __all__ = [
+    "ActorChoices",
     "AgreementBasis",
     "AnalyticsFilters",
     "AnnotateSpan",
@@ -68,6 +71,7 @@ __all__ = [
     "ExportSpan",
     "GoldStatus",
     "SpanProposals",
+    "actor_choices",
     "actors_ranked",
     "actors_search",
     "actors_with_counts",

@@ -43,9 +43,12 @@ def actors_with_counts(*, user, fast: bool | None = None) -> QuerySet[Actor]:
     return Actor.objects.annotate(span_count=Coalesce(Subquery(counted), 0))
 
 
-def actors_search(*, q: str, limit: int = 20) -> QuerySet[Actor]:
-    """Actors whose name or an alias contains ``q``, case-folded as ``search_text`` is."""
-    qs = Actor.objects.all()
+def actors_search(
+    *, q: str, limit: int = 20, among: QuerySet[Actor] | None = None
+) -> QuerySet[Actor]:
+    """Actors (of ``among``, by default the registry) whose name or an alias contains ``q``,
+    case-folded as ``search_text`` is; all of them for an empty ``q``."""
+    qs = Actor.objects.all() if among is None else among
     if q.strip():
         qs = qs.filter(search_text__contains=q.strip().casefold())
     return qs.order_by("name", "id")[:limit]

@@ -8,17 +8,18 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
+from django.views.decorators.vary import vary_on_headers
 
 from .. import selectors
 from ..api.serializers.analytics import TimelineQuerySerializer
 from ..metrics.analytics import INTERVALS, STEPS, TooManyPeriods
-from ..models import Actor, ActorRole
+from ..models import ActorRole
 from ..selectors.analytics import AnalyticsFilters
 from . import charts
-from .common import label_and_annotator_choices, user_project
+from .common import label_and_annotator_choices, search_words, user_project
 
 FILTERS = ("actor", "role", "label", "gold", "published_after", "published_before")
-ACTOR_CHOICES = 1000
+ACTOR_CHOICES = 300  # past a few hundred options a <select> is no longer read: find instead
 
 
 def _picked(request, project) -> tuple[dict, dict]:
@@ -39,11 +40,24 @@ def _picked(request, project) -> tuple[dict, dict]:
 
 @login_required
 @require_safe
+@vary_on_headers("HX-Request")
 def project_analytics(request, slug):
     project = user_project(request, slug)
     given, valid = _picked(request, project)
     filters = AnalyticsFilters(**{k: valid[k] for k in FILTERS if valid.get(k) is not None})
     filters = filters.for_user(project=project, user=request.user)
+    actor_q = search_words(request, "actor_q")
+    picker = {
+        "q": actor_q,
+        "selected": filters.actor,
+        "choices": selectors.actor_choices(
+            project=project, filters=filters, q=actor_q, limit=ACTOR_CHOICES
+        ),
+    }
+    if request.htmx and "actor_q" in request.GET:  # the finder narrows the <select> alone
+        return render(
+            request, "annotations/partials/analytics/actor_picker.html", {"picker": picker}
+        )
     interval = valid.get("interval", "month")
     try:
         series = selectors.project_timeline(project=project, filters=filters, interval=interval)
@@ -63,7 +77,7 @@ def project_analytics(request, slug):
         "intervals": INTERVALS,
         "roles": ActorRole.choices,
         "labels": labels,
-        "actors": Actor.objects.order_by("name", "id").values_list("pk", "name")[:ACTOR_CHOICES],
+        "picker": picker,
         "series": series,
         "sources": sources,
         "series_rows": charts.step_counts(series),

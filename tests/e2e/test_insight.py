@@ -106,3 +106,32 @@ def test_analytics_page_draws_the_charts(page, live_server, workspace):
     href = page.locator("#timeline a.csv").get_attribute("href")
     csv = page.request.get(live_server.url + href)
     assert csv.ok and csv.text().startswith("period,count,")
+
+
+def test_analytics_actor_finder_narrows_the_picker(page, live_server, workspace, monkeypatch):
+    """Past the first actors by name, typing in the finder swaps the <select> for the
+    matches (htmx), the picked actor kept; the form then counts the one picked."""
+    from annotations.views import analytics
+
+    monkeypatch.setattr(analytics, "ACTOR_CHOICES", 1)
+    isw = Actor.objects.create(name="ISW", search_text="isw")
+    belarus = Actor.objects.create(name="Belarus", search_text="belarus lukashenka")
+    Actor.objects.create(name="Aardvark", search_text="aardvark")  # in no span: not offered
+    make_span(workspace, "Belarus remains unlikely", "Assessment", probability="unlikely",
+              actors=[(isw, ActorRole.SOURCE), (belarus, ActorRole.SUBJECT)])  # fmt: skip
+    page.goto(f"{live_server.url}/projects/{workspace.project.slug}/analytics/")
+    options = page.locator("#id_actor option")
+    expect(options).to_have_text(["Any actor", "Belarus", "… and more: find them by name"])
+    page.select_option("#id_actor", str(belarus.pk))
+    page.fill("#id_actor_q", "is")
+    expect(options).to_have_text(["Any actor", "Belarus", "ISW"])
+    expect(page.locator("#id_actor")).to_have_value(str(belarus.pk))
+    page.fill("#id_actor_q", "zzz")
+    expect(options).to_have_text(["Any actor", "Belarus", "No actor of the project matches “zzz”"])
+    page.fill("#id_actor_q", "isw")
+    expect(options).to_have_text(["Any actor", "Belarus", "ISW"])
+    page.select_option("#id_actor", str(isw.pk))
+    page.click("button:has-text('Show')")
+    page.wait_for_url(f"**/analytics/?actor={isw.pk}**")
+    expect(page.locator("#id_actor")).to_have_value(str(isw.pk))
+    screenshot(page, "analytics-actor-finder.png", full_page=True)

@@ -15,7 +15,7 @@ from annotations.models import Actor, ActorRole, Article, Probability, Span, Spa
 from annotations.selectors import analytics, analytics_pg
 from annotations.selectors.analytics import AnalyticsFilters
 
-from ..factories import ArticleFactory, LabelFactory, SpanFactory
+from ..factories import ArticleFactory, LabelFactory, ProjectFactory, SpanFactory
 
 pytestmark = [
     pytest.mark.django_db,
@@ -86,6 +86,39 @@ def test_the_fast_path_answers_the_orm_rows(project, corpus):
             assert sorted(analytics_pg.link_rows(**kwargs), key=str) == sorted(
                 analytics.link_rows_orm(**kwargs), key=str
             ), (filters, roles)
+
+
+def test_the_fast_path_lists_the_orms_actors(project, corpus, annotator):
+    """The picker's actor ids: the loose scan of the links' index and the ORM's join agree,
+    in this project and another, leaving out an unused actor and one whose only span is
+    deleted (the corpus also removes a link and deletes a span)."""
+    elsewhere = ProjectFactory()
+    theirs = Actor.objects.create(name="Theirs", kind="other", search_text="theirs")
+    SpanFactory(
+        article=ArticleFactory(project=elsewhere), label=LabelFactory(project=elsewhere),
+        actors=[(theirs, ActorRole.TARGET), (corpus["actors"][0], ActorRole.MENTIONED)],
+    )  # fmt: skip
+    gone = Actor.objects.create(name="Gone", kind="other", search_text="gone")
+    span = SpanFactory(
+        article=ArticleFactory(project=project), annotator=annotator,
+        label=corpus["labels"][0], actors=[(gone, ActorRole.MENTIONED)],
+    )  # fmt: skip
+    services.span_delete(span=span, user=annotator)
+    Actor.objects.create(name="Unused", kind="other", search_text="unused")
+
+    def listed(way, where):
+        ids = way(project=where, filters=AnalyticsFilters())
+        return set(Actor.objects.filter(pk__in=ids).values_list("name", flat=True))
+
+    for where, expected in [
+        (project, {a.name for a in corpus["actors"]}),
+        (elsewhere, {"Theirs", "Actor 0"}),
+        (ProjectFactory(), set()),
+    ]:
+        assert listed(analytics_pg.actor_ids, where) == expected
+        assert listed(analytics.actor_ids_orm, where) == expected
+    with pytest.raises(ValueError):
+        analytics_pg.actor_ids(project=project, filters=AnalyticsFilters(annotator=annotator.pk))
 
 
 def test_one_read_serves_both_charts(project, corpus):

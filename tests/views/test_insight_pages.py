@@ -1,13 +1,14 @@
 """The search page and the analytics page, rendered: what they show, what they escape."""
 
 import datetime
+import re
 
 import pytest
 from django.test import Client
 
 from annotations.models import Actor, ActorRole
 
-from ..factories import ArticleFactory, SpanFactory
+from ..factories import ArticleFactory, LabelFactory, ProjectFactory, SpanFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +111,107 @@ def test_analytics_page_names_a_bad_filter(annotator, project, assessed, outside
     assert client_for(outsider).get(f"/projects/{project.slug}/analytics/").status_code == 404
 
 
+def actor_options(html: str) -> list[tuple[str, str, bool]]:
+    """The actor picker's options: ``(value, text, selected)``."""
+    select = re.search(r'<select id="id_actor".*?</select>', html, re.S).group(0)
+    return [
+        (value, text, bool(selected))
+        for value, selected, text in re.findall(
+            r'<option value="([^"]*)"( selected)?[^>]*>([^<]*)</option>', select
+        )
+    ]
+
+
+@pytest.fixture
+def bystanders(assessed):
+    """Actors the project's spans do not link: one in another project, one in none."""
+    elsewhere = ProjectFactory()
+    kremlin = Actor.objects.create(name="Kremlin", search_text="kremlin")
+    SpanFactory(
+        article=ArticleFactory(project=elsewhere), label=LabelFactory(project=elsewhere),
+        actors=[(kremlin, ActorRole.SUBJECT)],
+    )  # fmt: skip
+    return kremlin, Actor.objects.create(name="Aardvark", search_text="aardvark")
+
+
+def test_analytics_page_offers_the_projects_actors(annotator, project, assessed, bystanders):
+    isw, belarus = assessed
+    html = client_for(annotator).get(f"/projects/{project.slug}/analytics/").content.decode()
+    assert actor_options(html) == [
+        ("", "Any actor", False),
+        (str(belarus.pk), "Belarus", False),
+        (str(isw.pk), "ISW &lt;x&gt;", False),
+    ]
+    assert 'id="id_actor_q"' not in html  # two actors: nothing to find
+
+
+def test_analytics_page_keeps_the_picked_actor_that_has_no_span(
+    annotator, project, assessed, bystanders
+):
+    """A bookmarked page shows what it counts: the actor picked, even with no span here."""
+    isw, belarus = assessed
+    kremlin, _ = bystanders
+    page = f"/projects/{project.slug}/analytics/"
+    html = client_for(annotator).get(page, {"actor": kremlin.pk}).content.decode()
+    assert actor_options(html) == [
+        ("", "Any actor", False),
+        (str(kremlin.pk), "Kremlin", True),
+        (str(belarus.pk), "Belarus", False),
+        (str(isw.pk), "ISW &lt;x&gt;", False),
+    ]
+    assert 'role="alert"><p>actor' not in html
+    assert "No span of a dated article matches these filters." in html
+    html = client_for(annotator).get(page, {"actor": f"0{isw.pk}"}).content.decode()
+    assert (str(isw.pk), "ISW &lt;x&gt;", True) in actor_options(html)
+    assert len(actor_options(html)) == 3  # listed once
+
+
+def test_analytics_page_names_an_unknown_actor_and_picks_none(annotator, project, assessed):
+    response = client_for(annotator).get(
+        f"/projects/{project.slug}/analytics/", {"actor": "999999"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "actor: There is no actor 999999." in html
+    assert [selected for _, _, selected in actor_options(html)] == [False] * 3
+
+
+def test_analytics_page_finds_actors_past_the_first(
+    annotator, project, assessed, monkeypatch, django_assert_max_num_queries
+):
+    """Past ``ACTOR_CHOICES`` the <select> lists the first by name and a finder narrows it:
+    submitted with the form (no script), or as you type (htmx swaps the <select> alone)."""
+    from annotations.views import analytics
+
+    isw, belarus = assessed
+    monkeypatch.setattr(analytics, "ACTOR_CHOICES", 1)
+    client, page = client_for(annotator), f"/projects/{project.slug}/analytics/"
+    html = client.get(page).content.decode()
+    assert 'id="id_actor_q"' in html and 'hx-include="#id_actor"' in html
+    assert actor_options(html) == [
+        ("", "Any actor", False),
+        (str(belarus.pk), "Belarus", False),
+        ("", "… and more: find them by name", False),
+    ]
+    html = client.get(page, {"actor_q": "isw"}).content.decode()
+    assert actor_options(html)[1:] == [(str(isw.pk), "ISW &lt;x&gt;", False)]
+    assert 'value="isw"' in html and "actor_q" not in html.split('id="timeline"')[1]
+    for words in ["\x00isw", "%_" * 300, "'; --"]:  # the words are bounded, never SQL
+        assert client.get(page, {"actor_q": words}).status_code == 200
+    with django_assert_max_num_queries(6):  # no chart is read
+        response = client.get(
+            page, {"actor_q": "nothing", "actor": belarus.pk}, headers={"HX-Request": "true"}
+        )
+    html = response.content.decode()
+    assert html.startswith('<select id="id_actor"') and "<svg" not in html
+    assert "HX-Request" in response["Vary"]
+    assert actor_options(html) == [
+        ("", "Any actor", False),
+        (str(belarus.pk), "Belarus", True),
+        ("", "No actor of the project matches “nothing”", False),
+    ]
+
+
 def test_analytics_page_in_a_blind_project_counts_an_annotators_own_spans(
     annotator, reviewer, project, label, assessed, make_member
 ):
@@ -124,9 +226,15 @@ def test_analytics_page_in_a_blind_project_counts_an_annotators_own_spans(
         article=article, label=label, annotator=other, probability="almost_certain",
         actors=[(isw, ActorRole.SOURCE), (belarus, ActorRole.SUBJECT)],
     )  # fmt: skip
+    mine = Actor.objects.create(name="Wagner", search_text="wagner")
+    SpanFactory(article=article, label=label, annotator=annotator, actors=[(mine, "source")])
     page = f"/projects/{project.slug}/analytics/"
     html = client_for(other).get(page).content.decode()
     assert "your own spans only" in html
+    assert [text for _, text, _ in actor_options(html)] == ["Any actor", "Belarus", "ISW &lt;x&gt;"]
+    assert (str(mine.pk), "Wagner", False) in actor_options(
+        client_for(reviewer).get(page).content.decode()
+    )
     assert "<td>97.0</td>" in html and "<td>50.0</td>" not in html  # bob's mean, not theirs
     html = client_for(annotator).get(page).content.decode()
     assert "<td>97.0</td>" not in html and "<td>50.0</td>" in html
