@@ -14,8 +14,9 @@ spans make the indexes the size they are in use). Through the API in-process as 
 
 each with every trigger on, with the articles' search rows' insert trigger
 (``assay_article_search_insert``, migration 0011) off, with the span search trigger
-(``assay_span_search_vector``: the span's ``tsvector`` and configuration) off, and with it
-and the links' facts trigger (``assay_spanactor_span_facts``) off, in turn, ``--rounds``
+(``assay_span_search_vector``: the span's ``tsvector`` and configuration) off, with it
+and the links' facts trigger (``assay_spanactor_span_facts``) off, and with the analytics'
+kept counts' triggers (migration 0013) off, in turn, ``--rounds``
 times; each round in a project of its own, dropped after. The triggers are disabled with
 ``ALTER TABLE ... DISABLE TRIGGER`` and always enabled again.
 """
@@ -43,11 +44,17 @@ from bench.search_bench import (  # noqa: E402
 SEARCH = ("annotations_span", "assay_span_search_vector")
 FACTS = ("annotations_spanactor", "assay_spanactor_span_facts")
 ARTICLES = ("annotations_article", "assay_article_search_insert")
+KEPT = tuple(  # the analytics' kept counts (migration 0013)
+    (table, f"annotations_{kept}_{op}")
+    for table, kept in (("annotations_span", "spancount"), ("annotations_spanactor", "linkcount"))
+    for op in ("insert", "update", "delete")
+)
 CASES = {
     "all triggers": (),
     "no article search": (ARTICLES,),
     "no search trigger": (SEARCH,),
     "neither": (SEARCH, FACTS),
+    "no kept counts": KEPT,
 }
 
 
