@@ -358,3 +358,5 @@ SUGGESTIONS_BACKGROUND_BUILD_FROM = 2000
 # on the first request instead).
 SUGGESTIONS_WARM_AT_START = os.environ.get("ASSAY_SUGGESTIONS_WARM", "1") != "0"
 SUGGESTION_BACKEND_MAX_BYTES = 2 * 1024 * 1024
+# The search page's hits of each kind (articles, spans) shown a page at a time.
+SEARCH_PER_PAGE = 20

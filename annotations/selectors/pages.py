@@ -1,6 +1,6 @@
 """Page-numbered lists of model rows, for the pages and the API alike (``KeyedPaginator``)."""
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, QuerySet, Window
 from django.db.models.expressions import RowRange
 
@@ -29,6 +29,18 @@ class KeyedPaginator(Paginator):
     Rows come in the order of the ids; one gone meanwhile is left out, as it would be a
     moment later. The same numbers and the same errors as Django's: an empty page falls
     back to its count."""
+
+    def get_page(self, number):
+        """Django's ``get_page`` (not a number: the first page; out of range: the last),
+        the page read first: Django's checks the number against the count first, which for
+        a ranked search is a second pass over the matches that the page's own count makes
+        needless. The count is read alone only when the number is out of range."""
+        try:
+            return self.page(number)
+        except PageNotAnInteger:
+            return self.page(1)
+        except EmptyPage:
+            return self.page(self.num_pages)
 
     def page(self, number):
         queryset = self.object_list

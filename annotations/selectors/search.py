@@ -1,14 +1,16 @@
 """The search page's reads: the articles and the spans of the user's projects that match a
-websearch string, best first, each with a highlighted snippet and where it opens."""
+websearch string, best first, a page of each at a time, each hit with a highlighted snippet
+and where it opens."""
 
 from dataclasses import dataclass
 
-from django.db.models import F
+from django.core.paginator import Page
 from django.utils.safestring import SafeString
 
 from annotations.models import Article, Span
 from annotations.search import first_marked, marked_html, search_articles, search_spans
 
+from .pages import KeyedPaginator
 from .scope import hide_others_work, scope_to_user
 
 
@@ -39,37 +41,80 @@ class SpanHit:
     gold: bool
 
 
-def search_hits(
-    *, user, text: str, project=None, limit: int = 20
-) -> tuple[list[ArticleHit], list[SpanHit]]:
-    """The best ``limit`` articles (snippet from the body) and spans (from the text) that
-    match ``text`` in the user's projects (or ``project``): two queries. Snippets are HTML,
-    escaped, the hits in ``<mark>``."""
+@dataclass(frozen=True)
+class SearchHits:
+    """A page of each kind of hit (``Page``s of ``ArticleHit`` and ``SpanHit``), each with
+    its own number, and its paginator's ``count`` of every match."""
+
+    articles: Page
+    spans: Page
+
+
+def searchable(*, user, project=None):
+    """The articles and the spans the user may find (in ``project``, or in all theirs):
+    the one rule for the search page."""
     articles = scope_to_user(Article.objects.all(), user=user)
     # In a blind project an annotator finds only their own spans, as in the API's list.
     spans = hide_others_work(scope_to_user(Span.objects.all(), user=user), user=user)
     if project is not None:
         articles, spans = articles.filter(project=project), spans.filter(project=project)
-    article_rows = (
+    return articles, spans
+
+
+def search_hits(
+    *,
+    user,
+    text: str,
+    project=None,
+    per_page: int,
+    article_page: object = 1,
+    span_page: object = 1,
+) -> SearchHits:
+    """Page ``article_page`` of the articles (snippet from the body) and page ``span_page``
+    of the spans (from the text) that match ``text`` in the user's projects (or
+    ``project``), ranked best first, ties by id, so that the pages neither repeat nor skip a
+    hit. A page number as Django's ``Paginator.get_page`` reads it: not a number, the
+    first; past the end, the last. Per kind, two queries (``KeyedPaginator``): the page's
+    ids with the count of every match, then its rows, so that only the page's rows get a
+    snippet (``ts_headline``, FTS5's ``snippet``: the costly part). Snippets are HTML,
+    escaped, the hits in ``<mark>``."""
+    articles, spans = searchable(user=user, project=project)
+    articles = (
         search_articles(articles, text, snippet="body")
         .order_by("-search_rank", "id")
-        .values_list(
-            "pk", "title", "source", "published_on", "project__slug", "project__name",
-            "search_snippet",
-        )[:limit]
-    )  # fmt: skip
-    span_rows = (
+        .select_related("project")
+        .only("title", "source", "published_on", "project__slug", "project__name")
+    )
+    spans = (
         search_spans(spans, text, snippet="text")
         .order_by("-search_rank", "id")
-        .annotate(article_title=F("article__title"))
-        .values_list(
-            "pk", "article_id", "article_title", "label__name", "label__color",
-            "project__slug", "project__name", "search_snippet", "note", "annotator__username",
-            "gold",
-        )[:limit]
+        .select_related("article", "label", "project", "annotator")
+        .only(
+            "text", "note", "gold", "article__title", "label__name", "label__color",
+            "project__slug", "project__name", "annotator__username",
+        )
     )  # fmt: skip
-    article_hits = [
-        ArticleHit(*row[:-1], marked_html(row[-1]), first_marked(row[-1])) for row in article_rows
-    ]
-    span_hits = [SpanHit(*row[:7], marked_html(row[7] or row[2]), *row[8:]) for row in span_rows]
-    return article_hits, span_hits
+    article_rows = KeyedPaginator(articles, per_page).get_page(article_page)
+    span_rows = KeyedPaginator(spans, per_page).get_page(span_page)
+    return SearchHits(articles=_hits(article_rows, _article_hit), spans=_hits(span_rows, _span_hit))
+
+
+def _hits(page: Page, hit) -> Page:
+    return Page([hit(row) for row in page], page.number, page.paginator)
+
+
+def _article_hit(article: Article) -> ArticleHit:
+    project, snippet = article.project, article.search_snippet
+    return ArticleHit(
+        article.pk, article.title, article.source, article.published_on, project.slug,
+        project.name, marked_html(snippet), first_marked(snippet),
+    )  # fmt: skip
+
+
+def _span_hit(span: Span) -> SpanHit:
+    annotator = span.annotator.get_username() if span.annotator_id else ""
+    return SpanHit(
+        span.pk, span.article_id, span.article.title, span.label.name, span.label.color,
+        span.project.slug, span.project.name, marked_html(span.search_snippet or span.text),
+        span.note, annotator, span.gold,
+    )  # fmt: skip

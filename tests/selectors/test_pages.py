@@ -102,3 +102,23 @@ def test_a_window_annotation(articles):
     )
     row = lambda a: (a.pk, a.place)  # noqa: E731
     assert every_page(KeyedPaginator, queryset, 2, row) == every_page(Paginator, queryset, 2, row)
+
+
+@pytest.mark.parametrize("number", [None, "", "x", "0", "-1", "1", "2", "3", "4", "10" * 20])
+def test_get_page_is_djangos_and_reads_a_ranked_page_with_its_count(
+    articles, number, django_assert_num_queries
+):
+    """``get_page`` answers Django's page for any number; a ranked search's page in range
+    is the ids with their count, then the rows (Django's counts the matches first)."""
+    from annotations.search import search_articles
+
+    ranked = search_articles(Article.objects.all(), "alpha").order_by("-search_rank", "id")
+    pk = lambda a: a.pk  # noqa: E731
+    theirs = Paginator(ranked, 2).get_page(number)
+    expected = [pk(a) for a in theirs.object_list]
+    # Not a number: page 1 read at once; out of range: the count, and the last page.
+    at_once = number in (None, "", "x", "1", "2", "3")
+    with django_assert_num_queries(2 if at_once else 3 if number != "4" else 4):
+        ours = KeyedPaginator(ranked, 2).get_page(number)
+        assert [pk(a) for a in ours] == expected and ours.number == theirs.number
+        assert ours.paginator.count == 5
