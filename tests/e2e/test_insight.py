@@ -2,6 +2,8 @@
 snippets that open the annotate page at the hit, the charts with their tables."""
 
 import datetime
+import io
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -135,3 +137,37 @@ def test_analytics_actor_finder_narrows_the_picker(page, live_server, workspace,
     page.wait_for_url(f"**/analytics/?actor={isw.pk}**")
     expect(page.locator("#id_actor")).to_have_value(str(isw.pk))
     screenshot(page, "analytics-actor-finder.png", full_page=True)
+
+
+def test_search_pages_through_the_demos_hits(browser, live_server, transactional_db, settings,
+                                             tmp_path, monkeypatch):  # fmt: skip
+    """The demo's spans on a common word, 3 to a page: the count, the pager (a nav with its
+    label, the current page marked), Next to page 2 and the articles' page kept."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from .conftest import signed_in_page
+
+    monkeypatch.setattr(
+        "annotations.management.commands.demo.PASSWORD_FILE", tmp_path / "password.txt"
+    )
+    call_command("demo", stdout=io.StringIO())
+    settings.SEARCH_PER_PAGE = 3
+    demo = get_user_model().objects.get(username="demo")
+    with signed_in_page(browser, live_server, demo) as page:
+        page.goto(f"{live_server.url}/search/?q=putin+or+russia+or+lukashenko")
+        heading = page.locator("#span-hits")
+        expect(heading).to_contain_text(re.compile(r"\(\d+ spans, best first: 1–3\)"))
+        pager = page.get_by_role("navigation", name="Span hits pages")
+        expect(pager.locator("[aria-current=page]")).to_have_text("1")
+        hrefs = """() => [...document.querySelectorAll(".hit-open")].map(a => a.href)"""
+        first = page.evaluate(hrefs)
+        screenshot(page, "search-pages.png", full_page=True)
+        pager.get_by_role("link", name="Next").click()
+        page.wait_for_url("**spage=2**")
+        expect(pager.locator("[aria-current=page]")).to_have_text("2")
+        expect(heading).to_contain_text("best first: 4–6")
+        second = page.evaluate(hrefs)
+        assert len(first) == len(second) == 3 and not set(first) & set(second)
+        assert "q=putin+or+russia+or+lukashenko" in page.url
+        screenshot(page, "search-pages-2.png")

@@ -148,3 +148,11 @@ def test_one_project_of_several(annotator, corpus, project):
     assert "(8 articles" in get(annotator)
     html = get(annotator, project="other")
     assert "(1 article, best first)" in html and "(0 spans)" in html
+
+
+def test_many_pages_are_elided(annotator, corpus, settings):
+    settings.SEARCH_PER_PAGE = 1
+    html = get(annotator, spage=7)
+    nav = html.split('aria-label="Span hits pages"')[1].split("</nav>")[0]
+    assert re.findall(r">(\d+)</a>", nav) == ["1", "5", "6", "7"]
+    assert '<li aria-hidden="true">…</li>' in nav and current(html, "Span hits") == 7
