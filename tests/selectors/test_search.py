@@ -150,3 +150,21 @@ def test_only_the_pages_rows_get_a_snippet(corpus, annotator, django_assert_num_
         assert len(with_snippet) == 2
         assert all(" OVER " not in sql and "LIMIT" not in sql for sql in with_snippet)
         assert (len(hits.articles), len(hits.spans)) == ((5, 5) if number < 3 else (3, 5))
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite without FTS5")
+def test_without_fts5_the_pages_go_by_id_and_a_span_shows_its_words(corpus, annotator, monkeypatch):
+    """The substring fallback ranks every match alike: the pages go by id. It makes no
+    snippet, so a span hit shows its own words (not its article's title)."""
+    from annotations.search import expressions
+
+    monkeypatch.setattr(expressions, "_fts_ready", lambda: False)
+    _, spans = corpus
+    pages = paged(annotator, "spans", 4)
+    hits = [hit for page in pages for hit in page]
+    assert [hit.pk for hit in hits] == sorted(s.pk for s in spans["alice"] + spans["bob"])
+    assert all(hit.snippet.lower().startswith(WORD) for hit in hits)
+    articles = paged(annotator, "articles", 4)
+    assert [hit.pk for page in articles for hit in page] == sorted(
+        pk for pk, _ in ranked(annotator, "articles")
+    )
