@@ -97,9 +97,10 @@ def test_every_page_passes_the_audit(page, live_server, workspace):
         audit(page, base + path)
 
 
-def test_search_and_analytics_pages_pass_the_audit(page, live_server, workspace):
-    """The search page with its hits, the annotate page opened at another's span and at an
-    article's hit (both marked), the analytics page with its three charts and tables open."""
+def test_search_and_analytics_pages_pass_the_audit(page, live_server, workspace, settings):
+    """The search page with its hits (its articles a page of two: the pager), the annotate
+    page opened at another's span and at an article's hit (both marked), the analytics page
+    with its three charts and tables open."""
     import datetime
 
     from annotations.models import ActorRole
@@ -119,7 +120,13 @@ def test_search_and_analytics_pages_pass_the_audit(page, live_server, workspace)
         probability="likely", actors=[(isw, ActorRole.SOURCE), (belarus, ActorRole.SUBJECT)],
     )  # fmt: skip
     word = article.body[35:82].split()[0]
+    services.article_create(
+        project=workspace.project, user=workspace.user, body=f"Again: {article.body}", title="Again"
+    )
+    settings.SEARCH_PER_PAGE = 1
     base = live_server.url
+    audit(page, f"{base}/search/?q=lukashenko&apage=2")
+    assert page.locator("nav[aria-label='Article hits pages'] [aria-current=page]").count() == 1
     for path in (
         f"/search/?q={word}",
         f"/projects/{slug}/articles/{article.pk}/?span={theirs.pk}",
