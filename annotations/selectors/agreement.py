@@ -50,17 +50,25 @@ def _visible_spans(*, project: Project, article: int | None, only_user: int | No
 
 
 class _Work:
-    """What the figures need read in full, from one aggregate of the spans by article (see
-    ``project_agreement``): an article only one annotator covers adds that annotator to the
-    tally's and nothing else, so only ``compared`` articles (two or more annotators by the
-    basis) and those with a gold span are ``needed``; ``annotators``, the annotators the
-    skipped articles would have added."""
+    """What the figures need read in full (see ``project_agreement``): an article that only
+    one annotator covers (by the basis) adds that annotator to the tally's list and nothing
+    else, so only the ``compared`` articles (two or more annotators) and those with a gold
+    span are ``needed``; ``annotators``: every annotator the tally would list. ``every``: all
+    of the project's articles with spans are needed, so they are read in one stream."""
 
-    def __init__(self, spans, *, done: dict, by_done: bool):
-        with_spans: set[int] = set()
+    def __init__(self, *, spans, done: dict, by_done: bool):
         self.compared: set[int] = set()
         self.needed: set[int] = set()
         self.annotators: set[int] = set()
+        if by_done:
+            self._by_done(spans, done)
+        else:
+            self._by_spans(spans)
+
+    def _by_spans(self, spans) -> None:
+        """One aggregate of the spans by article: two annotators or more when the lowest id
+        of an annotator is not the highest (``COUNT(DISTINCT)`` is not run in parallel)."""
+        with_spans: set[int] = set()
         rows = (
             spans.order_by()
             .values("article_id")
@@ -73,21 +81,22 @@ class _Work:
         )
         for article_id, low, high, golds in rows:
             with_spans.add(article_id)
-            if by_done:
-                several = len(done.get(article_id, ())) > 1
-            else:
-                several = low != high
-                if not several and low is not None:
-                    self.annotators.add(low)
-            if several:
+            if low != high:
                 self.compared.add(article_id)
-            if several or golds:
+            elif low is not None:
+                self.annotators.add(low)  # the others are in the spans read
+            if low != high or golds:
                 self.needed.add(article_id)
-        if by_done:
-            self.annotators = set().union(*done.values())
-            self.compared |= {pk for pk, users in done.items() if len(users) > 1}
-        # Every article with spans needed: one stream of them all, no list of ids.
         self.every = with_spans <= self.needed
+
+    def _by_done(self, spans, done: dict) -> None:
+        """The done marks say who covers an article; the spans say only which articles have
+        gold ones (from the partial index of the gold spans)."""
+        self.annotators = set().union(*done.values())
+        self.compared = {pk for pk, users in done.items() if len(users) > 1}
+        golds = spans.filter(gold=True).order_by().values_list("article_id", flat=True)
+        self.needed = self.compared | set(golds.distinct())
+        self.every = False
 
     def ids(self, articles: set[int]) -> list[int] | None:
         """``articles`` sorted for ``_by_articles``, or None (all of them) when every article
@@ -169,12 +178,14 @@ def project_agreement(
     restricts the articles. Gold spans never count as an annotator's work. ``user``: the
     reader; a blind project's annotator gets the figures of their own work only.
 
-    First one aggregate of the spans by article (``_Work``): an article that only one
-    annotator covers (by the basis) and has no gold span adds its annotator to the list and
-    nothing else, so it is not read. Then one stream of the other articles' spans ordered by
-    article (all of the project's in one query when every article is needed, else a query per
-    ``ID_CHUNK`` articles), through a server-side cursor on PostgreSQL and counted one article
-    at a time, beside the bodies of the articles two or more annotated; then the annotators'
+    First what needs reading (``_Work``): an article that only one annotator covers (by the
+    basis) and has no gold span adds its annotator to the list and nothing else, so it is not
+    read; with ``basis=spans`` one aggregate of the spans by article says which, with
+    ``basis=done`` the done marks and the articles with gold spans. Then one stream of the
+    other articles' spans ordered by article (the whole project's in one query when every
+    article with spans is needed, else a query per ``ID_CHUNK`` articles), through a
+    server-side cursor on PostgreSQL and counted one article at a time, beside the bodies of
+    the articles two or more annotated; then the annotators'
     usernames and the label names; the done marks too with ``basis=done``. (A self-join in
     SQL was tried for F1: the overlap condition defeats the planner, which compares every
     pair of spans of an article, and probing the index per span and pair was 10 to 20 times
@@ -186,7 +197,7 @@ def project_agreement(
     by_done = basis == AgreementBasis.DONE
     done = _done_marks(project=project, article=article, only_user=only_user) if by_done else {}
     spans = _visible_spans(project=project, article=article, only_user=only_user)
-    work = _Work(spans, done=done, by_done=by_done)
+    work = _Work(spans=spans, done=done, by_done=by_done)
     counts = agreement.Tally()
     counts.annotators |= work.annotators
     scores = reliability.Reliability()

@@ -168,10 +168,11 @@ def _span_reads(queries):
     return [q["sql"] for q in queries if '"annotations_span"."start"' in q["sql"]]
 
 
-def test_a_one_annotator_project_streams_no_span(project, make_member):
+@pytest.mark.parametrize("basis", [AgreementBasis.SPANS, AgreementBasis.DONE])
+def test_a_one_annotator_project_streams_no_span(project, make_member, basis):
     users, labels = fill(project, make_member, annotators=1, articles=20, seed=5, gold=False)
     with CaptureQueriesContext(connection) as queries:
-        result = project_agreement(project=project)
+        result = project_agreement(project=project, basis=basis)
     assert result.annotators == [users[0].username]
     assert _span_reads(queries.captured_queries) == []
     assert not any("annotations_spanactor" in q["sql"] for q in queries.captured_queries)
@@ -180,12 +181,17 @@ def test_a_one_annotator_project_streams_no_span(project, make_member):
     other = make_member(Role.ANNOTATOR, username="second")
     article = project.articles.order_by("pk").last()
     Span.objects.bulk_create([_span(article, other, labels[0], 0, "ISW", random.Random(0))])
+    ArticleProgress.objects.bulk_create(
+        ArticleProgress(article=article, user=user, done_at=timezone.now())
+        for user in (users[0], other)
+        if not ArticleProgress.objects.filter(article=article, user=user).exists()
+    )
     with CaptureQueriesContext(connection) as queries:
-        result = project_agreement(project=project)
+        result = project_agreement(project=project, basis=basis)
     [read] = _span_reads(queries.captured_queries)
     assert f"IN ({article.pk})" in read
-    assert result == full_stream(project=project)
-    assert result.annotators == sorted([users[0].username, "second"])
+    assert result == full_stream(project=project, basis=basis)
+    assert "second" in result.annotators and result.pairs
 
 
 def test_done_by_two_without_a_span_counts_its_tokens(project, make_member):
