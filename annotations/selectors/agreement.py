@@ -104,23 +104,27 @@ class _Work:
         return None if self.every else sorted(articles)
 
 
+# The fields of a span's row, in ``_count_article``'s order.
+SPAN_ROW = (
+    "article_id",
+    "annotator_id",
+    "label_id",
+    "start",
+    "end",
+    "id",
+    "gold",
+    "probability",
+    "confidence",
+)
+
+
 def _span_rows(spans, ids: list[int] | None):
     """The spans of the articles ``ids`` (None: all of ``spans``), ordered by article and id
     (the order the attributes' α sums its places in), as
     ``(article_id, user_id, label_id, start, end, id, gold, probability, confidence)``,
     streamed."""
     for part in _by_articles(spans.order_by("article_id", "id"), "article_id", ids):
-        yield from part.values_list(
-            "article_id",
-            "annotator_id",
-            "label_id",
-            "start",
-            "end",
-            "id",
-            "gold",
-            "probability",
-            "confidence",
-        ).iterator(chunk_size=SPAN_FETCH_SIZE)
+        yield from part.values_list(*SPAN_ROW).iterator(chunk_size=SPAN_FETCH_SIZE)
 
 
 def _done_marks(*, project: Project, article: int | None, only_user: int | None) -> dict:

@@ -41,17 +41,7 @@ def full_stream(*, project, basis=AgreementBasis.SPANS, label=None, article=None
         spans = spans.filter(article_id=article)
     rows = [
         row
-        for row in spans.values_list(
-            "article_id",
-            "annotator_id",
-            "label_id",
-            "start",
-            "end",
-            "id",
-            "gold",
-            "probability",
-            "confidence",
-        )
+        for row in spans.values_list(*selector.SPAN_ROW)
         if only_user is None or row[1] == only_user or row[6]
     ]
     bodies = dict(project.articles.values_list("pk", "body"))
