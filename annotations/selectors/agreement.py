@@ -7,6 +7,7 @@ from operator import itemgetter
 
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.db.models import Count, Max, Min, Q
 
 from annotations.metrics import agreement, attributes, reliability
 from annotations.metrics.agreement import ProjectAgreement
@@ -24,27 +25,106 @@ class AgreementBasis(models.TextChoices):
     DONE = "done", "Articles the user has marked done"
 
 
-def _span_rows(*, project: Project, article: int | None, only_user: int | None):
-    """Every span of the project (gold ones too: the gold layer), ordered by article, as
-    ``(article_id, user_id, label_id, start, end, id, gold, probability, confidence)``,
-    streamed."""
-    spans = Span.objects.filter(project=project).order_by("article_id")
+ID_CHUNK = 500  # ids per ``IN`` list when only some articles are read
+
+
+def _by_articles(queryset, field: str, ids: list[int] | None):
+    """``queryset`` restricted to the articles ``ids`` (sorted), a query per ``ID_CHUNK`` of
+    them in that order; all of it, one query, when ``ids`` is None."""
+    if ids is None:
+        yield queryset
+        return
+    for first in range(0, len(ids), ID_CHUNK):
+        yield queryset.filter(**{f"{field}__in": ids[first : first + ID_CHUNK]})
+
+
+def _visible_spans(*, project: Project, article: int | None, only_user: int | None):
+    """The project's spans the reader's figures count: gold ones too (the gold layer), and of
+    a blind project's annotator only their own besides."""
+    spans = Span.objects.filter(project=project)
     if article is not None:
         spans = spans.filter(article_id=article)
-    rows = spans.values_list(
-        "article_id",
-        "annotator_id",
-        "label_id",
-        "start",
-        "end",
-        "id",
-        "gold",
-        "probability",
-        "confidence",
-    )
-    for row in rows.iterator(chunk_size=SPAN_FETCH_SIZE):
-        if only_user is None or row[1] == only_user or row[6]:
-            yield row
+    if only_user is not None:
+        spans = spans.filter(Q(gold=True) | Q(annotator_id=only_user))
+    return spans
+
+
+class _Work:
+    """What the figures need read in full (see ``project_agreement``): an article that only
+    one annotator covers (by the basis) adds that annotator to the tally's list and nothing
+    else, so only the ``compared`` articles (two or more annotators) and those with a gold
+    span are ``needed``; ``annotators``: every annotator the tally would list. ``every``: all
+    of the project's articles with spans are needed, so they are read in one stream."""
+
+    def __init__(self, *, spans, done: dict, by_done: bool):
+        self.compared: set[int] = set()
+        self.needed: set[int] = set()
+        self.annotators: set[int] = set()
+        if by_done:
+            self._by_done(spans, done)
+        else:
+            self._by_spans(spans)
+
+    def _by_spans(self, spans) -> None:
+        """One aggregate of the spans by article: two annotators or more when the lowest id
+        of an annotator is not the highest (``COUNT(DISTINCT)`` is not run in parallel)."""
+        with_spans: set[int] = set()
+        rows = (
+            spans.order_by()
+            .values("article_id")
+            .annotate(
+                low=Min("annotator_id", filter=Q(gold=False)),
+                high=Max("annotator_id", filter=Q(gold=False)),
+                golds=Count("pk", filter=Q(gold=True)),
+            )
+            .values_list("article_id", "low", "high", "golds")
+        )
+        for article_id, low, high, golds in rows:
+            with_spans.add(article_id)
+            if low != high:
+                self.compared.add(article_id)
+            elif low is not None:
+                self.annotators.add(low)  # the others are in the spans read
+            if low != high or golds:
+                self.needed.add(article_id)
+        self.every = with_spans <= self.needed
+
+    def _by_done(self, spans, done: dict) -> None:
+        """The done marks say who covers an article; the spans say only which articles have
+        gold ones (from the partial index of the gold spans)."""
+        self.annotators = set().union(*done.values())
+        self.compared = {pk for pk, users in done.items() if len(users) > 1}
+        golds = spans.filter(gold=True).order_by().values_list("article_id", flat=True)
+        self.needed = self.compared | set(golds.distinct())
+        self.every = False
+
+    def ids(self, articles: set[int]) -> list[int] | None:
+        """``articles`` sorted for ``_by_articles``, or None (all of them) when every article
+        is needed."""
+        return None if self.every else sorted(articles)
+
+
+# The fields of a span's row, in ``_count_article``'s order.
+SPAN_ROW = (
+    "article_id",
+    "annotator_id",
+    "label_id",
+    "start",
+    "end",
+    "id",
+    "gold",
+    "probability",
+    "confidence",
+)
+
+
+def _span_rows(spans, ids: list[int] | None):
+    """The spans of the articles ``ids`` (None: all of ``spans``), ordered by article and id
+    (the order the attributes' α sums its places in), as
+    ``(article_id, user_id, label_id, start, end, id, gold, probability, confidence)``,
+    streamed."""
+    for part in _by_articles(spans.order_by("article_id", "id"), "article_id", ids):
+        yield from part.values_list(*SPAN_ROW).iterator(chunk_size=SPAN_FETCH_SIZE)
 
 
 def _done_marks(*, project: Project, article: int | None, only_user: int | None) -> dict:
@@ -63,14 +143,17 @@ def _done_marks(*, project: Project, article: int | None, only_user: int | None)
 
 
 class _Bodies:
-    """The project's article bodies by id, read in one stream in id order as they are asked
-    for (in increasing id order)."""
+    """The bodies of the articles ``ids`` (sorted) of the project, read in id order as they
+    are asked for (in increasing id order)."""
 
-    def __init__(self, project: Project, article: int | None):
-        articles = Article.objects.filter(project=project).order_by("pk")
-        if article is not None:
-            articles = articles.filter(pk=article)
-        self._rows = articles.values_list("pk", "body").iterator(chunk_size=200)
+    def __init__(self, project: Project, ids: list[int]):
+        self._rows = (
+            row
+            for part in _by_articles(
+                Article.objects.filter(project=project).order_by("pk"), "pk", ids
+            )
+            for row in part.values_list("pk", "body").iterator(chunk_size=200)
+        )
         self._row = None
 
     def get(self, pk: int) -> str | None:
@@ -99,9 +182,14 @@ def project_agreement(
     restricts the articles. Gold spans never count as an annotator's work. ``user``: the
     reader; a blind project's annotator gets the figures of their own work only.
 
-    One stream of the spans ordered by article, read through a server-side cursor on
-    PostgreSQL and counted one article at a time, beside one stream of the bodies (an
-    article's tokens are counted only when two or more annotated it); then the annotators'
+    First what needs reading (``_Work``): an article that only one annotator covers (by the
+    basis) and has no gold span adds its annotator to the list and nothing else, so it is not
+    read; with ``basis=spans`` one aggregate of the spans by article says which, with
+    ``basis=done`` the done marks and the articles with gold spans. Then one stream of the
+    other articles' spans ordered by article (the whole project's in one query when every
+    article with spans is needed, else a query per ``ID_CHUNK`` articles), through a
+    server-side cursor on PostgreSQL and counted one article at a time, beside the bodies of
+    the articles two or more annotated; then the annotators'
     usernames and the label names; the done marks too with ``basis=done``. (A self-join in
     SQL was tried for F1: the overlap condition defeats the planner, which compares every
     pair of spans of an article, and probing the index per span and pair was 10 to 20 times
@@ -112,18 +200,44 @@ def project_agreement(
         only_user = user.pk  # a blind project's annotator: their own work only
     by_done = basis == AgreementBasis.DONE
     done = _done_marks(project=project, article=article, only_user=only_user) if by_done else {}
+    spans = _visible_spans(project=project, article=article, only_user=only_user)
+    work = _Work(spans=spans, done=done, by_done=by_done)
     counts = agreement.Tally()
+    counts.annotators |= work.annotators
     scores = reliability.Reliability()
     gold_tally = reliability.GoldTally()
     matched: list[list[tuple]] = []
-    bodies = _Bodies(project, article)
+    matched_articles: set[int] = set()
     tallies = (counts, scores, gold_tally, matched)
-    for article_id, rows in groupby(
-        _span_rows(project=project, article=article, only_user=only_user), key=itemgetter(0)
-    ):
-        _count_article(article_id, list(rows), label, done, by_done, tallies, bodies)
-    for article_id in sorted(set(done) - counts.seen):  # done, without a span on it
-        _count_article(article_id, [], label, done, by_done, tallies, bodies)
+
+    def count(article_id, rows, bodies):
+        before = len(matched)
+        _count_article(article_id, rows, label, done, by_done, tallies, bodies)
+        if len(matched) > before:
+            matched_articles.add(article_id)
+
+    bodies = _Bodies(project, sorted(work.compared))
+    for article_id, rows in groupby(_span_rows(spans, work.ids(work.needed)), key=itemgetter(0)):
+        count(article_id, list(rows), bodies)
+    # Done by two or more, without a span on it: their bodies, a second stream.
+    unseen = sorted(work.compared - counts.seen)
+    bodies = _Bodies(project, unseen)
+    for article_id in unseen:
+        count(article_id, [], bodies)
+    return _figures(
+        counts,
+        scores,
+        gold_tally,
+        _with_actors(matched, project=project, article=article, ids=work.ids(matched_articles)),
+        project=project,
+        basis=basis,
+        label=label,
+        article=article,
+    )
+
+
+def _figures(counts, scores, gold_tally, matched_actors, *, project, basis, label, article):
+    """The answer from the tallies: names for the ids, κ per pair, α, gold, attributes."""
     user_model = get_user_model()
     usernames = dict(
         user_model.objects.filter(pk__in=counts.annotators | gold_tally.annotators).values_list(
@@ -146,17 +260,18 @@ def project_agreement(
         pair.kappa = scores.kappa(ids[pair.annotator_a], ids[pair.annotator_b])
     result.alpha = scores.alpha()
     result.gold = gold_tally.scores(usernames)
-    result.attributes = attributes.attribute_scores(
-        _with_actors(matched, project=project, article=article)
-    )
+    result.attributes = attributes.attribute_scores(matched_actors)
     return result
 
 
-def _with_actors(matched: list[list[tuple]], *, project: Project, article: int | None):
+def _with_actors(
+    matched: list[list[tuple]], *, project: Project, article: int | None, ids: list[int] | None
+):
     """Each matched place's rows ``(probability, confidence, actors)``: the ``(id,
     probability, confidence)`` rows of ``matched`` with each span's set of (actor, role)
-    links, read in one stream of the project's links to non-gold spans (a list of ids in the
-    query costs more than reading the links that are not needed)."""
+    links, read in one stream of the links to non-gold spans of the articles ``ids`` (None:
+    the whole project's; a list of span ids in the query costs more than reading the links
+    that are not needed)."""
     if not matched:
         return []
     wanted = {row[0] for rows in matched for row in rows}
@@ -164,11 +279,12 @@ def _with_actors(matched: list[list[tuple]], *, project: Project, article: int |
     links = SpanActor.objects.filter(span__project=project, span__gold=False).order_by()
     if article is not None:
         links = links.filter(span__article_id=article)
-    for span_id, actor_id, role in links.values_list("span_id", "actor_id", "role").iterator(
-        chunk_size=SPAN_FETCH_SIZE
-    ):
-        if span_id in wanted:
-            links_of.setdefault(span_id, set()).add((actor_id, role))
+    for part in _by_articles(links, "span__article_id", ids):
+        for span_id, actor_id, role in part.values_list("span_id", "actor_id", "role").iterator(
+            chunk_size=SPAN_FETCH_SIZE
+        ):
+            if span_id in wanted:
+                links_of.setdefault(span_id, set()).add((actor_id, role))
     none = frozenset()
     return [
         [(p, c, frozenset(links_of[pk]) if pk in links_of else none) for pk, p, c in rows]

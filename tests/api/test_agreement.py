@@ -492,11 +492,12 @@ def _grow(project, labels, *, annotators, articles, per_article):
 @pytest.mark.parametrize(
     ("params", "queries"),
     [
-        # project, the stream of spans (gold ones too), the stream of bodies, usernames,
-        # label names, the actor links of the spans matched exactly
-        ({}, 6),
+        # project, the spans' aggregate by article, the stream of spans (gold ones too; every
+        # article is compared here, so one stream, no list of ids), the stream of bodies,
+        # usernames, label names, the actor links of the spans matched exactly
+        ({}, 7),
         # ... and one to check each filter belongs to the project
-        ({"label": True, "article": True}, 8),
+        ({"label": True, "article": True}, 9),
     ],
 )
 def test_query_count_is_constant(
