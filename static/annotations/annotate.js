@@ -1258,9 +1258,13 @@
   // --- after htmx swaps -----------------------------------------------------------------------
 
   // Right after the swap (out-of-band paragraphs included), before the next key is handled.
+  // A panel that arrives makes its span the current one; a swap inside it (its proposals,
+  // loaded after it) does not, or it would take back a j / k pressed in between.
+  let panelShown = document.getElementById("span-panel");
   document.body.addEventListener("htmx:afterSwap", () => {
     const panel = document.getElementById("span-panel");
-    if (panel && panel.dataset.span) current = panel.dataset.span;
+    if (panel && panel !== panelShown && panel.dataset.span) current = panel.dataset.span;
+    panelShown = panel;
     markCurrent();
     sortGroups();
     applyFilter();

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.db import OperationalError
 from django.db.models import F
 from playwright.sync_api import expect
 
@@ -329,11 +330,45 @@ def held_requests(page):
 
 
 def wait_for(page, condition):
+    """Poll ``condition`` (often a read of the database) until it holds, for up to 2 s.
+
+    SQLite's in-memory test database has a shared cache, whose table locks fail a reader at
+    once while the live server writes that table: such a read is "not yet", polled again.
+    """
     for _ in range(100):
-        if condition():
-            return
+        try:
+            if condition():
+                return
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
         page.wait_for_timeout(20)
     pytest.fail("timed out")
+
+
+def test_the_panels_late_proposals_leave_the_span_moved_to_with_j(page, workspace):
+    """A new span's panel loads its proposals after it: pressing j before they arrive moves
+    to the next span, and their arrival does not take the current span back."""
+    earlier = make_span(workspace, "Peskov said", "Assessment")
+    held = []
+    page.route("**/proposals/", lambda route: held.append(route))
+    page.goto(workspace.url)
+    select(page, "Belarus remains unlikely")
+    page.keyboard.press("c")
+    expect(page.locator("#counters")).to_have_text("2 spans by me")
+    new = Span.objects.get(label__name="Claim")
+    expect(page.locator("#span-panel")).to_have_attribute("data-span", str(new.pk))
+    wait_for(page, lambda: len(held) == 1)
+    page.locator("#doc-text").focus()
+    page.keyboard.press("j")
+    moved = page.locator(f'#doc-text mark[data-spans~="{earlier.pk}"]')
+    expect(moved.first).to_have_class(re.compile(r"\bcurrent\b"))
+    held[0].continue_()
+    expect(page.locator("#span-panel #proposals")).not_to_have_attribute("hx-get", re.compile("."))
+    expect(moved.first).to_have_class(re.compile(r"\bcurrent\b"))
+    page.keyboard.press("Delete")
+    expect(page.locator("#span-panel")).to_contain_text("Span deleted")
+    assert list(Span.objects.values_list("pk", flat=True)) == [new.pk]
 
 
 def test_a_new_span_shows_at_the_keypress_and_a_refusal_takes_it_back(page, workspace):
