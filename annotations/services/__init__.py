@@ -22,6 +22,8 @@ Where each rule lives (a module per concern; this package re-exports the public 
 - ``projects`` (projects, members: a project keeps a manager), ``labels``, ``articles``,
   ``actors`` (the shared registry, merges), ``relations``, ``progress``, ``suggestions``
   (dismissals, a project's suggestion server), ``span_occurrences`` (label all occurrences).
+- ``kept_counts``: the operator's repair of what PostgreSQL's triggers keep for the
+  analytics (``manage.py recount --rebuild``).
 - Roles are ``annotations.permissions``'s: the services ask it, none compares roles itself.
 
 Errors: ``django.core.exceptions.ValidationError`` (bad input, 400), ``PermissionDenied``
@@ -55,6 +57,7 @@ from .assignments import (
 )
 from .gold import CurateResult, CurateStrategy, article_curate, span_promote
 from .history import record_event, relation_snapshot, span_snapshot
+from .kept_counts import kept_counts_rebuild
 from .labels import (
     RESERVED_HOTKEYS,
     label_create,
@@ -169,6 +172,7 @@ __all__ = [
     "duplicate_span_error",
     "duplicate_span_id",
     "duplicate_span_message",
+    "kept_counts_rebuild",
     "label_create",
     "label_delete",
     "label_in_use",

@@ -6,7 +6,9 @@ import contextlib
 import datetime
 import itertools
 import random
+import threading
 
+import psycopg
 import pytest
 from django.db import IntegrityError, connection, transaction
 
@@ -221,3 +223,98 @@ def test_the_kept_counts_follow_every_change(project, corpus, annotator):
                 assert sorted(analytics_pg.link_rows(**kwargs), key=str) == sorted(
                     analytics.link_rows_orm(**kwargs), key=str
                 ), (round_, change, filters, roles)
+
+
+def _redate(article, day, done: threading.Event, commit: threading.Event | None = None):
+    """Redate ``article`` in a connection of its own, by a plain UPDATE (no lock taken
+    first, as a bulk ``.update()`` or an import); its transaction held open until ``commit``
+    is set (or committed at once)."""
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"], user=settings["USER"],
+        password=settings["PASSWORD"], dbname=settings["NAME"],
+    ) as redate:  # fmt: skip
+        redate.execute(
+            "UPDATE annotations_article SET published_on = %s WHERE id = %s", [day, article.pk]
+        )
+        done.set()
+        if commit is not None:
+            commit.wait(timeout=10)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first", ["redate", "span"])
+@pytest.mark.parametrize("change", ["made", "deleted", "relabelled"])
+def test_the_kept_counts_hold_when_an_article_is_redated_while_a_span_is_saved(
+    first, change, project, label, annotator
+):
+    """Another transaction redates the article while a span of it is made, deleted or
+    relabelled: the span's count follows the new date, whichever begins first (migration
+    0014: the span trigger share-locks the article, so the second of the two waits)."""
+    article = ArticleFactory(project=project, published_on=D(2026, 1, 5))
+    span = SpanFactory(article=article, label=label, annotator=annotator)
+    other_label = LabelFactory(project=project, name="Claim")
+    redated, let_redate_commit = threading.Event(), threading.Event()
+    saved, let_save_commit = threading.Event(), threading.Event()
+
+    def save():
+        try:
+            with transaction.atomic():
+                if change == "made":
+                    SpanFactory(article=article, label=label, annotator=annotator, start=4, end=9)
+                elif change == "deleted":
+                    Span.objects.filter(pk=span.pk).delete()
+                else:
+                    Span.objects.filter(pk=span.pk).update(label=other_label)
+                saved.set()
+                let_save_commit.wait(timeout=10)
+        finally:
+            connection.close()
+
+    redating = threading.Thread(target=_redate, args=(article, D(2026, 3, 9), redated))
+    saving = threading.Thread(target=save)
+    if first == "redate":
+        redating = threading.Thread(
+            target=_redate, args=(article, D(2026, 3, 9), redated, let_redate_commit)
+        )
+        redating.start()
+        assert redated.wait(timeout=10)
+        saving.start()
+        waited = not saved.wait(timeout=1)  # the span's trigger waits on the redate
+        let_redate_commit.set()
+        let_save_commit.set()
+    else:
+        saving.start()
+        assert saved.wait(timeout=10)
+        redating.start()
+        waited = not redated.wait(timeout=1)  # the redate waits on the span's transaction
+        let_save_commit.set()
+    for thread in (saving, redating):
+        thread.join(timeout=10)
+    assert saved.is_set() and redated.is_set()
+    assert analytics_pg.counts_out_of_step() == 0
+    assert waited
+
+
+def test_a_bulk_relabel_of_linked_spans_folds_no_counts_mid_statement(project, label, annotator):
+    """Relabelling many linked spans in one statement rewrites each span's links in a row
+    trigger (migration 0009), one nested statement per span: none of them folds the project's
+    link counts (migration 0014), however the dice fall; the counts stay right."""
+    other_label = LabelFactory(project=project, name="Claim")
+    actor = Actor.objects.create(name="Lukashenko")
+    article = ArticleFactory(project=project, body="word " * 400)
+    for i in range(300):
+        SpanFactory(
+            article=article, label=label, annotator=annotator, start=5 * i, end=5 * i + 4,
+            actors=[(actor, ActorRole.SOURCE)],
+        )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT assay_counts_compact('annotations_linkcount', %s)", [project.pk])
+        cursor.execute("SELECT setseed(0.25)")  # folds would come at once (1 in 50 each)
+        Span.objects.filter(project=project).update(label=other_label)
+        cursor.execute(
+            "SELECT count(*) FROM annotations_linkcount WHERE project_id = %s", [project.pk]
+        )
+        rows = cursor.fetchone()[0]
+    assert rows > 300  # one delta row per nested statement at least: never folded
+    assert analytics_pg.counts_out_of_step() == 0
