@@ -10,6 +10,12 @@ a span of it is saved, and cheaper in a bulk relabel.
   it waits for a redate in flight and then reads the new date, and a redate waits for the
   span's transaction, whose span it then sees and moves. ``services.article_update`` locked
   the article already; bulk ``.update()``, imports and plain SQL were exposed.
+- **A link's copies of its span's facts** (migration 0009), the same race one level down:
+  a link added while another transaction relabels (or regrades, or makes gold) its span
+  copied the facts its snapshot saw, and the relabel's trigger rewrote the links it saw, not
+  the new one. The link's trigger now reads its span ``FOR SHARE``: it waits for a change in
+  flight and copies the facts that commit; a change made after waits for the link's
+  transaction, and its trigger then rewrites the new link too.
 - **Folds only at the top.** Relabelling many linked spans in one statement rewrites each
   span's links in a row trigger (migration 0009), one statement per span, each firing the
   link counts' trigger and its one-in-fifty fold of the whole project. A fold now runs only
@@ -93,9 +99,21 @@ BEGIN
 END $$;"""
 
 
+LINK_FACTS = """
+CREATE OR REPLACE FUNCTION assay_spanactor_span_facts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  SELECT s.project_id, s.article_id, s.label_id, s.probability, s.gold
+    INTO NEW.span_project_id, NEW.span_article_id, NEW.span_label_id, NEW.span_probability,
+         NEW.span_gold
+    FROM annotations_span s WHERE s.id = NEW.span_id{lock};
+  RETURN NEW;
+END $$;
+"""
+
 POSTGRES = f"""
 {_changed("annotations_spancount", _span_deltas, "project_id", _span_lock)}
 {_changed("annotations_linkcount", _link_deltas, "span_project_id", lambda sources: "")}
+{LINK_FACTS.format(lock=" FOR SHARE")}
 """
 
 
@@ -105,7 +123,7 @@ def forwards(apps, schema_editor):
 
 
 def backwards(apps, schema_editor):
-    """Back to 0013's functions, as they were."""
+    """Back to 0009's and 0013's functions, as they were."""
     if schema_editor.connection.vendor == "postgresql":
         from importlib import import_module
 
@@ -117,6 +135,7 @@ def backwards(apps, schema_editor):
             + kept._changed("annotations_linkcount", kept._link_deltas, "span_project_id").replace(
                 "CREATE FUNCTION", "CREATE OR REPLACE FUNCTION"
             )
+            + LINK_FACTS.format(lock="")  # 0009's, as it was
         )
 
 

@@ -225,21 +225,22 @@ def test_the_kept_counts_follow_every_change(project, corpus, annotator):
                 ), (round_, change, filters, roles)
 
 
-def _redate(article, day, done: threading.Event, commit: threading.Event | None = None):
-    """Redate ``article`` in a connection of its own, by a plain UPDATE (no lock taken
-    first, as a bulk ``.update()`` or an import); its transaction held open until ``commit``
-    is set (or committed at once)."""
+def _other_transaction(sql, params, done: threading.Event, commit: threading.Event | None = None):
+    """Run ``sql`` in a connection of its own, as plain SQL (no lock taken first, as a bulk
+    ``.update()`` or an import); its transaction held open until ``commit`` is set (or
+    committed at once)."""
     settings = connection.settings_dict
     with psycopg.connect(
         host=settings["HOST"], port=settings["PORT"], user=settings["USER"],
         password=settings["PASSWORD"], dbname=settings["NAME"],
-    ) as redate:  # fmt: skip
-        redate.execute(
-            "UPDATE annotations_article SET published_on = %s WHERE id = %s", [day, article.pk]
-        )
+    ) as other:  # fmt: skip
+        other.execute(sql, params)
         done.set()
         if commit is not None:
             commit.wait(timeout=10)
+
+
+REDATE = "UPDATE annotations_article SET published_on = %s WHERE id = %s"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -271,12 +272,11 @@ def test_the_kept_counts_hold_when_an_article_is_redated_while_a_span_is_saved(
         finally:
             connection.close()
 
-    redating = threading.Thread(target=_redate, args=(article, D(2026, 3, 9), redated))
+    redate = (REDATE, [D(2026, 3, 9), article.pk], redated)
+    redating = threading.Thread(target=_other_transaction, args=redate)
     saving = threading.Thread(target=save)
     if first == "redate":
-        redating = threading.Thread(
-            target=_redate, args=(article, D(2026, 3, 9), redated, let_redate_commit)
-        )
+        redating = threading.Thread(target=_other_transaction, args=(*redate, let_redate_commit))
         redating.start()
         assert redated.wait(timeout=10)
         saving.start()
@@ -318,3 +318,60 @@ def test_a_bulk_relabel_of_linked_spans_folds_no_counts_mid_statement(project, l
         rows = cursor.fetchone()[0]
     assert rows > 300  # one delta row per nested statement at least: never folded
     assert analytics_pg.counts_out_of_step() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first", ["change", "link"])
+@pytest.mark.parametrize("change", ["relabelled", "regraded", "made gold"])
+def test_a_link_added_while_its_span_changes_copies_the_facts_that_commit(
+    first, change, project, label, annotator
+):
+    """A link added to a span while another transaction changes the span's facts copies the
+    facts that commit, whichever begins first (migration 0014: the link's trigger reads its
+    span FOR SHARE), and the kept counts follow."""
+    article = ArticleFactory(project=project, published_on=D(2026, 1, 5))
+    span = SpanFactory(article=article, label=label, annotator=annotator)
+    actor = Actor.objects.create(name="Lukashenko")
+    other_label = LabelFactory(project=project, name="Claim")
+    column, value = {
+        "relabelled": ("label_id", other_label.pk),
+        "regraded": ("probability", Probability.LIKELY),
+        "made gold": ("gold", True),
+    }[change]
+    changed, let_change_commit = threading.Event(), threading.Event()
+    linked, let_link_commit = threading.Event(), threading.Event()
+    update = (f"UPDATE annotations_span SET {column} = %s WHERE id = %s", [value, span.pk])
+
+    def link():
+        try:
+            with transaction.atomic():
+                SpanActor.objects.create(span=span, actor=actor, role=ActorRole.SOURCE)
+                linked.set()
+                let_link_commit.wait(timeout=10)
+        finally:
+            connection.close()
+
+    linking = threading.Thread(target=link)
+    if first == "change":
+        changing = threading.Thread(
+            target=_other_transaction, args=(*update, changed, let_change_commit)
+        )
+        changing.start()
+        assert changed.wait(timeout=10)
+        linking.start()
+        waited = not linked.wait(timeout=1)  # the link's trigger waits on the change
+        let_change_commit.set()
+        let_link_commit.set()
+    else:
+        changing = threading.Thread(target=_other_transaction, args=(*update, changed))
+        linking.start()
+        assert linked.wait(timeout=10)
+        changing.start()
+        waited = not changed.wait(timeout=1)  # the change waits on the link's transaction
+        let_link_commit.set()
+    for thread in (linking, changing):
+        thread.join(timeout=10)
+    assert linked.is_set() and changed.is_set()
+    assert analytics_pg.links_out_of_step() == 0
+    assert analytics_pg.counts_out_of_step() == 0
+    assert waited
