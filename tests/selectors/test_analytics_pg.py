@@ -225,29 +225,54 @@ def test_the_kept_counts_follow_every_change(project, corpus, annotator):
                 ), (round_, change, filters, roles)
 
 
-def _other_transaction(sql, params, done: threading.Event, commit: threading.Event | None = None):
-    """Run ``sql`` in a connection of its own, as plain SQL (no lock taken first, as a bulk
-    ``.update()`` or an import); its transaction held open until ``commit`` is set (or
-    committed at once)."""
-    settings = connection.settings_dict
-    with psycopg.connect(
-        host=settings["HOST"], port=settings["PORT"], user=settings["USER"],
-        password=settings["PASSWORD"], dbname=settings["NAME"],
-    ) as other:  # fmt: skip
-        other.execute(sql, params)
-        done.set()
-        if commit is not None:
-            commit.wait(timeout=10)
+def race(ours, sql: str, params: list, *, theirs_first: bool) -> bool:
+    """Two transactions at once: ``ours`` (a function writing through Django) and ``sql`` run
+    as plain SQL in a connection of its own (no lock taken first, as a bulk ``.update()`` or
+    an import). The one that begins holds its transaction open while the other begins, then
+    both commit. Returns whether the second waited for the first (the row locks of migration
+    0014) rather than going on with a snapshot that misses the first's change."""
+    ours_done, theirs_done, commit = threading.Event(), threading.Event(), threading.Event()
 
+    def mine():
+        try:
+            with transaction.atomic():
+                ours()
+                ours_done.set()
+                if not theirs_first:
+                    commit.wait(timeout=10)
+        finally:
+            connection.close()
 
-REDATE = "UPDATE annotations_article SET published_on = %s WHERE id = %s"
+    def theirs():
+        settings = connection.settings_dict
+        with psycopg.connect(
+            host=settings["HOST"], port=settings["PORT"], user=settings["USER"],
+            password=settings["PASSWORD"], dbname=settings["NAME"],
+        ) as other:  # fmt: skip
+            other.execute(sql, params)
+            theirs_done.set()
+            if theirs_first:
+                commit.wait(timeout=10)
+
+    first, second = (theirs, mine) if theirs_first else (mine, theirs)
+    first_done, second_done = (theirs_done, ours_done) if theirs_first else (ours_done, theirs_done)
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    assert first_done.wait(timeout=10)
+    threads[1].start()
+    waited = not second_done.wait(timeout=1)
+    commit.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert ours_done.is_set() and theirs_done.is_set()
+    return waited
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("first", ["redate", "span"])
+@pytest.mark.parametrize("redate_first", [True, False])
 @pytest.mark.parametrize("change", ["made", "deleted", "relabelled"])
 def test_the_kept_counts_hold_when_an_article_is_redated_while_a_span_is_saved(
-    first, change, project, label, annotator
+    redate_first, change, project, label, annotator
 ):
     """Another transaction redates the article while a span of it is made, deleted or
     relabelled: the span's count follows the new date, whichever begins first (migration
@@ -255,43 +280,17 @@ def test_the_kept_counts_hold_when_an_article_is_redated_while_a_span_is_saved(
     article = ArticleFactory(project=project, published_on=D(2026, 1, 5))
     span = SpanFactory(article=article, label=label, annotator=annotator)
     other_label = LabelFactory(project=project, name="Claim")
-    redated, let_redate_commit = threading.Event(), threading.Event()
-    saved, let_save_commit = threading.Event(), threading.Event()
 
     def save():
-        try:
-            with transaction.atomic():
-                if change == "made":
-                    SpanFactory(article=article, label=label, annotator=annotator, start=4, end=9)
-                elif change == "deleted":
-                    Span.objects.filter(pk=span.pk).delete()
-                else:
-                    Span.objects.filter(pk=span.pk).update(label=other_label)
-                saved.set()
-                let_save_commit.wait(timeout=10)
-        finally:
-            connection.close()
+        if change == "made":
+            SpanFactory(article=article, label=label, annotator=annotator, start=4, end=9)
+        elif change == "deleted":
+            Span.objects.filter(pk=span.pk).delete()
+        else:
+            Span.objects.filter(pk=span.pk).update(label=other_label)
 
-    redate = (REDATE, [D(2026, 3, 9), article.pk], redated)
-    redating = threading.Thread(target=_other_transaction, args=redate)
-    saving = threading.Thread(target=save)
-    if first == "redate":
-        redating = threading.Thread(target=_other_transaction, args=(*redate, let_redate_commit))
-        redating.start()
-        assert redated.wait(timeout=10)
-        saving.start()
-        waited = not saved.wait(timeout=1)  # the span's trigger waits on the redate
-        let_redate_commit.set()
-        let_save_commit.set()
-    else:
-        saving.start()
-        assert saved.wait(timeout=10)
-        redating.start()
-        waited = not redated.wait(timeout=1)  # the redate waits on the span's transaction
-        let_save_commit.set()
-    for thread in (saving, redating):
-        thread.join(timeout=10)
-    assert saved.is_set() and redated.is_set()
+    redate = "UPDATE annotations_article SET published_on = %s WHERE id = %s"
+    waited = race(save, redate, [D(2026, 3, 9), article.pk], theirs_first=redate_first)
     assert analytics_pg.counts_out_of_step() == 0
     assert waited
 
@@ -321,10 +320,10 @@ def test_a_bulk_relabel_of_linked_spans_folds_no_counts_mid_statement(project, l
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("first", ["change", "link"])
+@pytest.mark.parametrize("change_first", [True, False])
 @pytest.mark.parametrize("change", ["relabelled", "regraded", "made gold"])
 def test_a_link_added_while_its_span_changes_copies_the_facts_that_commit(
-    first, change, project, label, annotator
+    change_first, change, project, label, annotator
 ):
     """A link added to a span while another transaction changes the span's facts copies the
     facts that commit, whichever begins first (migration 0014: the link's trigger reads its
@@ -338,40 +337,12 @@ def test_a_link_added_while_its_span_changes_copies_the_facts_that_commit(
         "regraded": ("probability", Probability.LIKELY),
         "made gold": ("gold", True),
     }[change]
-    changed, let_change_commit = threading.Event(), threading.Event()
-    linked, let_link_commit = threading.Event(), threading.Event()
-    update = (f"UPDATE annotations_span SET {column} = %s WHERE id = %s", [value, span.pk])
 
     def link():
-        try:
-            with transaction.atomic():
-                SpanActor.objects.create(span=span, actor=actor, role=ActorRole.SOURCE)
-                linked.set()
-                let_link_commit.wait(timeout=10)
-        finally:
-            connection.close()
+        SpanActor.objects.create(span=span, actor=actor, role=ActorRole.SOURCE)
 
-    linking = threading.Thread(target=link)
-    if first == "change":
-        changing = threading.Thread(
-            target=_other_transaction, args=(*update, changed, let_change_commit)
-        )
-        changing.start()
-        assert changed.wait(timeout=10)
-        linking.start()
-        waited = not linked.wait(timeout=1)  # the link's trigger waits on the change
-        let_change_commit.set()
-        let_link_commit.set()
-    else:
-        changing = threading.Thread(target=_other_transaction, args=(*update, changed))
-        linking.start()
-        assert linked.wait(timeout=10)
-        changing.start()
-        waited = not changed.wait(timeout=1)  # the change waits on the link's transaction
-        let_link_commit.set()
-    for thread in (linking, changing):
-        thread.join(timeout=10)
-    assert linked.is_set() and changed.is_set()
+    update = f"UPDATE annotations_span SET {column} = %s WHERE id = %s"
+    waited = race(link, update, [value, span.pk], theirs_first=change_first)
     assert analytics_pg.links_out_of_step() == 0
     assert analytics_pg.counts_out_of_step() == 0
     assert waited
