@@ -49,6 +49,7 @@ def project_analytics(request, slug):
     actor_q = search_words(request, "actor_q")
     picker = {
         "q": actor_q,
+        "own_only": filters.annotator is not None,  # a blind project's annotator
         "selected": filters.actor,
         "choices": selectors.actor_choices(
             project=project, filters=filters, q=actor_q, limit=ACTOR_CHOICES

@@ -241,6 +241,11 @@ def test_analytics_page_in_a_blind_project_counts_an_annotators_own_spans(
     html = client_for(reviewer).get(page).content.decode()
     assert "your own spans only" not in html
     assert "<td>64.75</td>" in html  # January: both annotators' spans
+    newcomer = make_member(username="nell")  # no span yet: the list says whose spans it reads
+    html = client_for(newcomer).get(page).content.decode()
+    assert actor_options(html)[1:] == [("", "None of your spans has an actor yet", False)]
+    html = client_for(other).get(page, {"actor_q": "wagner"}).content.decode()
+    assert actor_options(html)[1:] == [("", "No actor of your spans matches “wagner”", False)]
 
 
 def test_search_page_in_a_blind_project_shows_an_annotator_only_their_own(
