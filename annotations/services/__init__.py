@@ -57,7 +57,7 @@ from .assignments import (
 )
 from .gold import CurateResult, CurateStrategy, article_curate, span_promote
 from .history import record_event, relation_snapshot, span_snapshot
-from .kept_counts import kept_counts_rebuild
+from .kept_counts import kept_counts_forget, kept_counts_rebuild
 from .labels import (
     RESERVED_HOTKEYS,
     label_create,
@@ -172,6 +172,7 @@ __all__ = [
     "duplicate_span_error",
     "duplicate_span_id",
     "duplicate_span_message",
+    "kept_counts_forget",
     "kept_counts_rebuild",
     "label_create",
     "label_delete",

@@ -11,6 +11,16 @@ from ..selectors.analytics_pg import KEPT, LINK_FACTS, LINKS_APART
 LOCKED = ("annotations_article", "annotations_span", "annotations_spanactor")
 
 
+def kept_counts_forget(*, project_id: int) -> None:
+    """Drop a deleted project's kept counts: the deltas its spans and links left, summing to
+    zero, that no later write of the project would fold away. PostgreSQL only."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for table in KEPT:
+            cursor.execute(f"DELETE FROM {table} WHERE project_id = %s", [project_id])
+
+
 @transaction.atomic
 def kept_counts_rebuild() -> dict[str, int]:
     """Rewrite every link's span facts that differ from its span's, then count every kept

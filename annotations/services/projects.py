@@ -16,6 +16,7 @@ from ..models import (
     SpanEvent,
 )
 from ..permissions import MANAGER_ROLES, require_role
+from .kept_counts import kept_counts_forget
 from .validation import UNSET, clean_fields, given
 
 # --- projects and members ------------------------------------------------------------------
@@ -110,6 +111,7 @@ def project_delete(*, project: Project, user) -> None:
     SpanEvent.objects.filter(project=project).delete()
     Relation.objects.filter(article__project=project).delete()
     Article.objects.filter(project=project).delete()
+    kept_counts_forget(project_id=project.pk)
     project.delete()
 
 

@@ -58,6 +58,34 @@ def test_counts_and_links_put_out_of_step_are_found_and_rebuilt(project, label, 
     }  # fmt: skip
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL keeps the counts")
+def test_a_deleted_project_leaves_no_counts(project, label, manager, annotator):
+    """Its spans deleted (deltas that sum to zero, not folded away), then the project."""
+    actor = Actor.objects.create(name="Putin")
+    article = ArticleFactory(project=project, body="word " * 20)
+    for i in range(3):
+        span = SpanFactory(
+            article=article, label=label, annotator=annotator, start=5 * i, end=5 * i + 4,
+            actors=[(actor, ActorRole.SOURCE)],
+        )  # fmt: skip
+        services.span_delete(span=span, user=annotator)
+    project_id = project.pk  # delete() clears it
+    assert kept_rows(project_id) > 0
+    services.project_delete(project=project, user=manager)
+    assert kept_rows(project_id) == 0
+    assert analytics_pg.counts_out_of_step() == 0
+
+
+def kept_rows(project_id: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM annotations_spancount WHERE project_id = %s)"
+            " + (SELECT count(*) FROM annotations_linkcount WHERE project_id = %s)",
+            [project_id, project_id],
+        )
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite keeps nothing")
 def test_sqlite_has_nothing_to_recount():
     assert "Nothing is kept" in recount("--rebuild")
