@@ -14,14 +14,15 @@ from collections.abc import Iterable
 from django.db import connection
 
 from annotations.models import Article, Relation, Span, SpanActor, SpanEvent
+from annotations.selectors.analytics_pg import LINK_FACTS
 
 from .checks import Prepared
 from .writer_orm import EVENT_COLUMNS, RELATION_COLUMNS, created_event, relation_fields
 
 # A link carries its span's facts for the analytics (migration 0009); given here, they spare
 # the trigger that would look each link's span up (a third of an import's time).
-SPAN_FACTS = ("project_id", "article_id", "label_id", "probability", "gold")
-LINK_COLUMNS = ("span_id", "actor_id", "role", *(f"span_{name}" for name in SPAN_FACTS))
+SPAN_FACTS = tuple(LINK_FACTS.values())  # a link's copies of its span's facts (0009)
+LINK_COLUMNS = ("span_id", "actor_id", "role", *LINK_FACTS)
 
 
 def _reserve_ids(cursor, model, count: int) -> list[int]:

@@ -10,9 +10,10 @@ a span of it is saved, and cheaper in a bulk relabel.
   it waits for a redate in flight and then reads the new date, and a redate waits for the
   span's transaction, whose span it then sees and moves. ``services.article_update`` locked
   the article already; bulk ``.update()``, imports and plain SQL were exposed.
-  The one new wait that can close a cycle: a change of an existing span (it holds the
-  span's row, then asks for its article) while a manager changes that article's language
-  (``article_update`` holds the article, then re-indexes its spans). PostgreSQL ends one
+  The one new wait that can close a cycle: any write of an existing span (a relabel, a
+  review, an undo, a delete, an actor merge: each holds the span's row, then its statement
+  asks for the article) while a manager changes that article's language (``article_update``
+  holds the article, then re-indexes its spans). PostgreSQL ends one
   of the two with a deadlock error, which the app answers as any database error: 503, Retry-After,
   nothing saved (``DatabaseUnavailableMiddleware``).
 - **A link's copies of its span's facts** (migration 0009), the same race one level down:

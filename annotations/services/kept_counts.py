@@ -7,7 +7,8 @@ from django.db import connection, transaction
 
 from ..selectors.analytics_pg import KEPT, LINK_FACTS, LINKS_APART
 
-# Writers of spans, links and articles wait while the repair runs; readers do not.
+# Writers of spans, links and articles wait while the repair runs; readers do not; a second
+# repair waits for the first (SHARE ROW EXCLUSIVE conflicts with itself).
 LOCKED = ("annotations_article", "annotations_span", "annotations_spanactor")
 
 
@@ -25,12 +26,15 @@ def kept_counts_forget(*, project_id: int) -> None:
 def kept_counts_rebuild() -> dict[str, int]:
     """Rewrite every link's span facts that differ from its span's, then count every kept
     table afresh; returns how many rows each step wrote. PostgreSQL only (SQLite keeps
-    nothing: its analytics read the spans)."""
+    nothing: its analytics read the spans). Its table locks can meet a writer holding them in
+    another order (a span's delete takes its links first): PostgreSQL then ends one of the
+    two with a deadlock error, and nothing of it is written (``manage.py recount`` tries
+    again)."""
     if connection.vendor != "postgresql":
         raise NotImplementedError("Only PostgreSQL keeps counts for the analytics.")
     written = {}
     with connection.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {', '.join(LOCKED)} IN SHARE MODE")
+        cursor.execute(f"LOCK TABLE {', '.join(LOCKED)} IN SHARE ROW EXCLUSIVE MODE")
         copies = ", ".join(f"{copy} = s.{column}" for copy, column in LINK_FACTS.items())
         cursor.execute(
             f"UPDATE annotations_spanactor l SET {copies} FROM annotations_span s "

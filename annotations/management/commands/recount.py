@@ -5,14 +5,17 @@
 
 The triggers keep them in step; a count out of step would come from a write around them (a
 trigger dropped, a restore of part of a table). Exits 1 when something is out of step and
-``--rebuild`` was not given.
+``--rebuild`` was not given. A rebuild that meets a writer in a deadlock (nothing of it is
+written) is tried again, three times at most.
 """
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import OperationalError, connection
 
 from annotations.selectors.analytics_pg import counts_out_of_step, links_out_of_step
 from annotations.services.kept_counts import kept_counts_rebuild
+
+ATTEMPTS = 3
 
 
 class Command(BaseCommand):
@@ -29,7 +32,14 @@ class Command(BaseCommand):
         self.stdout.write(f"Links out of step with their span: {links:,}")
         self.stdout.write(f"Kept counts out of step: {keys:,}")
         if options["rebuild"]:
-            written = kept_counts_rebuild()
+            for attempt in range(1, ATTEMPTS + 1):
+                try:
+                    written = kept_counts_rebuild()
+                    break
+                except OperationalError as error:
+                    if "deadlock" not in str(error) or attempt == ATTEMPTS:
+                        raise
+                    self.stderr.write(f"A writer held the tables ({error}); trying again.")
             self.stdout.write(
                 f"Rebuilt: {written.pop('links'):,} links rewritten; "
                 + "; ".join(f"{table}: {rows:,} rows" for table, rows in written.items())
