@@ -2,8 +2,9 @@
 a span of it is saved, and cheaper in a bulk relabel.
 
 - **The redate race.** A span's count is keyed by its article's date, read by the spans'
-  statement trigger. A span's foreign key takes only a key-share lock on its article, which
-  does not stop another transaction from changing the date meanwhile: that transaction's row
+  statement trigger. A span's foreign key (deferred: checked at commit) takes only a
+  key-share lock on its article, which does not stop another transaction from changing the
+  date meanwhile: that transaction's row
   trigger (``assay_spancount_article_moved``) moves the spans it sees, not the one being
   saved, and the span trigger read the old date; the span stayed counted at the old date.
   Now the span trigger first takes a share lock on the articles it touches (in id order), so
@@ -11,9 +12,12 @@ a span of it is saved, and cheaper in a bulk relabel.
   span's transaction, whose span it then sees and moves. ``services.article_update`` locked
   the article already; bulk ``.update()``, imports and plain SQL were exposed.
   The one new wait that can close a cycle: any write of an existing span (a relabel, a
-  review, an undo, a delete, an actor merge: each holds the span's row, then its statement
-  asks for the article) while a manager changes that article's language (``article_update``
-  holds the article, then re-indexes its spans). PostgreSQL ends one
+  restore, a review, an undo, a delete, an actor merge: each holds the span's row, then its
+  statement asks for the article; the bulk ones hold many spans first) while a manager
+  changes that article's language (``article_update``, the admin's too, holds the article,
+  then re-indexes its spans). A redate alone reads the spans without locking them. And a
+  redate or language change of several articles in one plain-SQL statement locks them in
+  table order, where the span trigger locks in id order. PostgreSQL ends one
   of the two with a deadlock error, which the app answers as any database error: 503, Retry-After,
   nothing saved (``DatabaseUnavailableMiddleware``).
 - **A link's copies of its span's facts** (migration 0009), the same race one level down:
@@ -28,7 +32,8 @@ a span of it is saved, and cheaper in a bulk relabel.
   from a statement the application sent (``pg_trigger_depth() = 1``); the next such
   statement folds what the nested ones wrote.
 
-Written whole here, not imported from 0013: a migration is frozen as it ran.
+Written whole here, not imported from 0013: a migration is frozen as it ran. (The reverse
+re-creates 0013's functions from 0013's own text, which is what 0013 installed.)
 """
 
 from django.db import migrations
