@@ -4,22 +4,23 @@ a span of it is saved, and cheaper in a bulk relabel.
 - **The redate race.** A span's count is keyed by its article's date, read by the spans'
   statement trigger. A span's foreign key (deferred: checked at commit) takes only a
   key-share lock on its article, which does not stop another transaction from changing the
-  date meanwhile: that transaction's row
-  trigger (``assay_spancount_article_moved``) moves the spans it sees, not the one being
-  saved, and the span trigger read the old date; the span stayed counted at the old date.
-  Now the span trigger first takes a share lock on the articles it touches (in id order), so
-  it waits for a redate in flight and then reads the new date, and a redate waits for the
-  span's transaction, whose span it then sees and moves. ``services.article_update`` locked
-  the article already; bulk ``.update()``, imports and plain SQL were exposed.
-  The one new wait that can close a cycle: any write of an existing span (a relabel, a
+  date meanwhile: that transaction's row trigger (``assay_spancount_article_moved``) moves
+  the spans it sees, not the one being saved, and the span trigger read the old date; the
+  span stayed counted at the old date. Now the span trigger first takes a share lock on the
+  articles it touches (in id order), so it waits for a redate in flight and then reads the
+  new date, and a redate waits for the span's transaction, whose span it then sees and
+  moves. ``services.article_update`` locked the article already; bulk ``.update()``,
+  imports and plain SQL were exposed.
+
+  The new wait can close a cycle in one case: a write of an existing span (a relabel, a
   restore, a review, an undo, a delete, an actor merge: each holds the span's row, then its
   statement asks for the article; the bulk ones hold many spans first) while a manager
   changes that article's language (``article_update``, the admin's too, holds the article,
-  then re-indexes its spans). A redate alone reads the spans without locking them. And a
+  then re-indexes its spans). A redate alone reads the spans without locking them. (A
   redate or language change of several articles in one plain-SQL statement locks them in
-  table order, where the span trigger locks in id order. PostgreSQL ends one
-  of the two with a deadlock error, which the app answers as any database error: 503, Retry-After,
-  nothing saved (``DatabaseUnavailableMiddleware``).
+  table order, where the span trigger locks in id order: the same risk, by hand.)
+  PostgreSQL ends one of the two with a deadlock error, which the app answers as any
+  database error: 503, Retry-After, nothing saved (``DatabaseUnavailableMiddleware``).
 - **A link's copies of its span's facts** (migration 0009), the same race one level down:
   a link added while another transaction relabels (or regrades, or makes gold) its span
   copied the facts its snapshot saw, and the relabel's trigger rewrote the links it saw, not
