@@ -13,6 +13,7 @@ from ..errors import Conflict
 from ..models import (
     Article,
     Project,
+    Span,
     SpanEvent,
 )
 from ..permissions import MANAGER_ROLES, require_role
@@ -208,6 +209,8 @@ def article_update(
     """Change an article's fields (those given); its body only while no span refers to it.
     Managers only."""
     require_role(article.project, user, MANAGER_ROLES, "change articles")
+    if language is not UNSET and language != article.language:
+        _lock_spans_first(article)
     article = Article.objects.select_for_update().get(pk=article.pk)
     data = article_validate(
         project=article.project, article=article, body=body,
@@ -219,6 +222,15 @@ def article_update(
     article.updated_at = timezone.now()
     article.save()
     return article
+
+
+def _lock_spans_first(article: Article) -> None:
+    """Lock the article's spans, in id order, before the article itself: a language change
+    re-indexes them (migration 0009's trigger), and a span write holds its span, then asks
+    for its article (migration 0014). Taken the other way round, the two would wait for
+    each other until PostgreSQL ended one with a deadlock error."""
+    spans = Span.objects.filter(article=article).order_by("pk")
+    list(spans.select_for_update(no_key=True).values("pk"))  # as the re-indexing UPDATE locks
 
 
 @transaction.atomic
