@@ -73,7 +73,7 @@ def project_analytics(request, slug):
         "project": project,
         "given": given,
         "errors": valid["errors"],
-        "own_only": filters.annotator is not None,
+        "own_only": picker["own_only"],
         "interval": interval,
         "intervals": INTERVALS,
         "roles": ActorRole.choices,

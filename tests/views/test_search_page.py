@@ -155,4 +155,4 @@ def test_many_pages_are_elided(annotator, corpus, settings):
     html = get(annotator, spage=7)
     nav = html.split('aria-label="Span hits pages"')[1].split("</nav>")[0]
     assert re.findall(r">(\d+)</a>", nav) == ["1", "5", "6", "7"]
-    assert '<li aria-hidden="true">…</li>' in nav and current(html, "Span hits") == 7
+    assert '<li>…</li>' in nav and current(html, "Span hits") == 7
