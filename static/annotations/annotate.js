@@ -22,6 +22,7 @@
   const panelUrlTemplate = text.dataset.panelUrlTemplate; // ".../spans/0/"
 
   let current = null; // the current span's id, a string
+  let moves = 0; // how many times the user has chosen the current span (j / k, a click, Esc)
   let pendingCaret = null;
   let lastSelection = null;
   const pending = []; // spans saved but not answered yet, in request order: {start, end, label, sent}
@@ -327,6 +328,7 @@
 
   function selectSpan(id, options) {
     const opts = options || {};
+    moves++;
     current = id ? String(id) : null;
     markCurrent();
     if (!current) return;
@@ -1247,10 +1249,18 @@
   document.body.addEventListener("htmx:afterSettle", () => {
     const form = document.querySelector("#span-panel [data-relation-picker]");
     if (form && form !== picking && form.querySelector("#rel-pick")) startPicking(form, false);
+    // A grade key's field gets the focus back once its panel is re-drawn (the swap dropped
+    // it on the body); a swap before that (the proposals) keeps it waiting, and a focus
+    // the user moved out of the panel meanwhile (to the text, to go on with j) stays there.
     if (gradeFocus && document.getElementById("span-edit-form")) {
-      const el = document.getElementById(gradeFocus);
-      gradeFocus = null;
-      if (el && !document.activeElement.closest("#span-panel")) el.focus({ preventScroll: true });
+      const focused = document.activeElement;
+      if (!focused || focused === document.body) {
+        const el = document.getElementById(gradeFocus);
+        gradeFocus = null;
+        if (el) el.focus({ preventScroll: true });
+      } else if (!focused.closest("#span-panel")) {
+        gradeFocus = null;
+      }
     }
     if (gradeQueue.length && document.getElementById("span-edit-form")) applyGrade(gradeQueue.shift());
   });
@@ -1258,12 +1268,18 @@
   // --- after htmx swaps -----------------------------------------------------------------------
 
   // Right after the swap (out-of-band paragraphs included), before the next key is handled.
-  // A panel that arrives makes its span the current one; a swap inside it (its proposals,
-  // loaded after it) does not, or it would take back a j / k pressed in between.
+  // A panel that arrives makes its span the current one, unless the user chose another
+  // (j / k, a click) after asking for it: a grade key's panel, or a new span's, must not take
+  // back a j pressed while it was on its way. A swap inside the panel (its proposals, loaded
+  // after it) is no new panel and never does.
+  document.body.addEventListener("htmx:beforeRequest", (e) => {
+    if (e.detail.xhr) e.detail.xhr.assayMoves = moves;
+  });
   let panelShown = document.getElementById("span-panel");
-  document.body.addEventListener("htmx:afterSwap", () => {
+  document.body.addEventListener("htmx:afterSwap", (e) => {
     const panel = document.getElementById("span-panel");
-    if (panel && panel !== panelShown && panel.dataset.span) current = panel.dataset.span;
+    const movedSince = e.detail.xhr && e.detail.xhr.assayMoves !== undefined && e.detail.xhr.assayMoves !== moves;
+    if (panel && panel !== panelShown && panel.dataset.span && !movedSince) current = panel.dataset.span;
     panelShown = panel;
     markCurrent();
     sortGroups();

@@ -371,6 +371,54 @@ def test_the_panels_late_proposals_leave_the_span_moved_to_with_j(page, workspac
     assert list(Span.objects.values_list("pk", flat=True)) == [new.pk]
 
 
+def test_a_grade_keys_panel_leaves_the_span_and_the_focus_moved_to(page, workspace):
+    """A grade key saves the open span and its panel comes back re-drawn. The user moves to
+    the text and presses j while the save (and the panel's proposals) are on their way:
+    neither answer takes the current span or the focus back (Delete then deletes the span
+    moved to)."""
+    earlier = make_span(workspace, "Peskov said", "Assessment")
+    graded = make_span(workspace, "Belarus remains unlikely", "Claim")
+    held = {"proposals": [], "save": []}
+
+    def hold(route):
+        request = route.request
+        if request.url.endswith("/proposals/"):
+            held["proposals"].append(route)
+        elif request.method == "POST" and "/delete/" not in request.url:
+            held["save"].append(route)
+        else:
+            route.continue_()
+
+    page.route("**/*", hold)
+    page.goto(workspace.url)
+    page.locator(f'#doc-text mark[data-spans~="{graded.pk}"]').first.click()
+    panel = page.locator("#span-panel")
+    expect(panel).to_have_attribute("data-span", str(graded.pk))
+    settled(panel)
+    wait_for(page, lambda: len(held["proposals"]) == 1)
+    panel.get_by_label("Probability (ICD 203)").focus()
+    page.keyboard.press("2")  # very unlikely
+    wait_for(page, lambda: len(held["save"]) == 1)
+    page.locator("#doc-text").focus()
+    page.keyboard.press("j")
+    moved = page.locator(f'#doc-text mark[data-spans~="{earlier.pk}"]')
+    expect(moved.first).to_have_class(re.compile(r"\bcurrent\b"))
+
+    held["proposals"][0].continue_()
+    expect(panel.locator("#proposals")).not_to_have_attribute("hx-get", re.compile("."))
+    expect(page.locator("#doc-text")).to_be_focused()
+    held["save"][0].continue_()
+    expect(panel).to_have_attribute("data-version", "2")
+    wait_for(page, lambda: len(held["proposals"]) == 2)  # the new panel's
+    held["proposals"][1].continue_()
+    expect(panel.locator("#proposals")).not_to_have_attribute("hx-get", re.compile("."))
+    expect(moved.first).to_have_class(re.compile(r"\bcurrent\b"))
+    expect(page.locator("#doc-text")).to_be_focused()
+    page.keyboard.press("Delete")
+    expect(page.locator("#span-panel")).to_contain_text("Span deleted")
+    assert list(Span.objects.values_list("pk", "probability")) == [(graded.pk, "very_unlikely")]
+
+
 def test_a_new_span_shows_at_the_keypress_and_a_refusal_takes_it_back(page, workspace):
     page.goto(workspace.url)
     routes = held_requests(page)
