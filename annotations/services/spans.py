@@ -72,8 +72,15 @@ def role_and_slice(
 
 
 def body_in_hand(article: Article | int) -> bool:
-    """``article`` is an Article with its body loaded: the rules slice it, no query."""
-    return isinstance(article, Article) and "body" not in article.get_deferred_fields()
+    """``article`` is an Article with its body loaded, which the rules may slice (no query).
+    Never on PostgreSQL: there the body a new span is checked against is read under a share
+    lock, since the one in hand may be older than a change in flight (``spans_sql``'s
+    ``_span_create_sql`` says why)."""
+    return (
+        isinstance(article, Article)
+        and "body" not in article.get_deferred_fields()
+        and connection.vendor != "postgresql"
+    )
 
 
 def _one_statement_applies(actors: Iterable[Any], status: str | None) -> bool:

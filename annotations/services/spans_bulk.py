@@ -39,6 +39,7 @@ from .spans import (
     span_checked,
     span_create,
 )
+from .spans_sql import bodies_for_spans
 
 
 class BulkValidationError(ValidationError):
@@ -206,12 +207,7 @@ class BatchFacts(SpanFacts):
             actor_ids |= _named_actors(item.get("actors"))
         if len(to_read) > MAX_BODIES:
             raise _Fallback  # each item's body sliced in the database rather than all held
-        self._bodies = {
-            pk: (project_id, body)
-            for pk, project_id, body in Article.objects.filter(pk__in=to_read)
-            .order_by()
-            .values_list("pk", "project_id", "body")
-        } if to_read else {}  # fmt: skip
+        self._bodies = bodies_for_spans(to_read) if to_read else {}
         projects |= {project_id for project_id, _ in self._bodies.values()}
         self._roles = {} if user.is_superuser or not projects else dict(
             Membership.objects.filter(user=user, project_id__in=projects)

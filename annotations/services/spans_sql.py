@@ -31,7 +31,8 @@ def role_and_slice_sql() -> str:
     there, the body's length and ``body[start:end]``), written out: the API's span create
     runs it on every request off PostgreSQL, and the ORM spends longer building it (a
     subquery and two functions) than the database spends answering it. LENGTH and SUBSTR
-    count characters (code points) on PostgreSQL and SQLite alike."""
+    count characters (code points) on PostgreSQL and SQLite alike. On PostgreSQL the article
+    is read ``FOR SHARE`` (``_span_create_sql`` says why)."""
     quote = connection.ops.quote_name
     article, membership = Article._meta, Membership._meta
     body = quote(article.get_field("body").column)
@@ -43,7 +44,26 @@ def role_and_slice_sql() -> str:
         f"AND m.{quote(membership.get_field('user').column)} = %s LIMIT 1), "
         f"LENGTH(a.{body}), SUBSTR(a.{body}, %s, %s) "
         f"FROM {quote(article.db_table)} a WHERE a.{quote(article.pk.column)} = %s"
+        + (" FOR SHARE OF a" if connection.vendor == "postgresql" else "")
     )
+
+
+def bodies_for_spans(ids) -> dict[int, tuple[int, str]]:
+    """``{id: (project id, body)}`` of the articles ``ids``, to check new spans against. On
+    PostgreSQL they are read ``FOR SHARE``, in id order (``_span_create_sql`` says why)."""
+    if connection.vendor != "postgresql":
+        rows = Article.objects.filter(pk__in=ids).order_by().values_list("pk", "project_id", "body")
+        return {pk: (project_id, body) for pk, project_id, body in rows}
+    quote, article = connection.ops.quote_name, Article._meta
+    pk = quote(article.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {pk}, {quote(article.get_field('project').column)}, "
+            f"{quote(article.get_field('body').column)} FROM {quote(article.db_table)} "
+            f"WHERE {pk} = ANY(%s) ORDER BY {pk} FOR SHARE",
+            [list(ids)],
+        )
+        return {pk: (project_id, body) for pk, project_id, body in cursor.fetchall()}
 
 
 @functools.cache
@@ -56,6 +76,11 @@ def _span_create_sql() -> str:
     adds the span only where every rule holds, ``recorded`` its ``created`` event (the
     snapshot sent from Python, completed with what only the database knows). The statement
     answers the facts and the new id (NULL when a rule failed: the caller says which).
+
+    The article is read ``FOR SHARE``: a manager's change of its body (allowed while no span
+    refers to it, ``article_update``) holds the row, and the span then waits for it and is
+    checked against the body that commits. Read without the lock, a span checked against
+    the old body would be saved over the new one, its words not the body's at its offsets.
     """
     quote = connection.ops.quote_name
     span, event, article, label = Span._meta, SpanEvent._meta, Article._meta, Label._meta
@@ -91,6 +116,7 @@ def _span_create_sql() -> str:
             FROM {quote(article.db_table)} a
             LEFT JOIN {quote(label.db_table)} l ON l.{quote(label.pk.column)} = %(label)s
             WHERE a.{quote(article.pk.column)} = %(article)s
+            FOR SHARE OF a
         ), inserted AS (
             INSERT INTO {quote(span.db_table)} ({span_columns})
             SELECT %(article)s, f.project_id, %(start)s, %(end)s, f.piece, %(label)s, %(user)s,

@@ -1,18 +1,25 @@
-"""PostgreSQL: a manager's language change of an article and a write of one of its spans,
-at the same moment, both land: ``services.article_update`` locks the article's spans before
-the article, as a span write does (migration 0014), so neither waits for the other in a
-cycle that PostgreSQL would end with a deadlock error."""
+"""PostgreSQL: a manager's change of an article while one of its spans is written, at the
+same moment.
+
+- A language change and a span's write both land: ``services.article_update`` locks the
+  article's spans before the article, as a span write does (migration 0014), so neither
+  waits for the other in a cycle that PostgreSQL would end with a deadlock error.
+- A span made meanwhile is indexed in the new language (migration 0015).
+- A span made while the body changes (allowed while no span refers to it) is checked
+  against the body that commits: span creation reads the article ``FOR SHARE``."""
 
 import threading
 import time
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from annotations import services
+from annotations.models import Article, Span
 from annotations.services import articles
 
-from ..factories import ArticleFactory, LabelFactory, SpanFactory
+from ..factories import ActorFactory, ArticleFactory, LabelFactory, SpanFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -27,11 +34,11 @@ def _waiting_for_a_lock(pid: int) -> bool:
     return row is not None and row[0] == "Lock"
 
 
-def _during_a_language_change(monkeypatch, *, article, user, write) -> list:
-    """Change ``article``'s language to Russian (``services.article_update``); once it
-    holds its locks, and before it re-indexes the spans, ``write`` runs in a thread (a
-    connection of its own): the write must wait for a lock; then the change goes on.
-    Returns what the write raised."""
+def _during_an_article_update(monkeypatch, *, article, user, write, **changes) -> list:
+    """Make ``changes`` to ``article`` (``services.article_update``, by default its
+    language to Russian); once it holds its locks, and before it writes (and re-indexes the
+    spans), ``write`` runs in a thread (a connection of its own): the write must wait for a
+    lock; then the change goes on. Returns what the write raised."""
     errors, pids = [], []
 
     def theirs():
@@ -57,7 +64,7 @@ def _during_a_language_change(monkeypatch, *, article, user, write) -> list:
         return validate(**kwargs)
 
     monkeypatch.setattr(articles, "article_validate", validate_while_the_span_is_written)
-    services.article_update(article=article, user=user, language="ru")
+    services.article_update(article=article, user=user, **(changes or {"language": "ru"}))
     thread.join(timeout=10)
     assert not thread.is_alive()
     return errors
@@ -99,7 +106,7 @@ def test_a_span_written_while_its_article_changes_language_waits_and_both_land(
         "delete": ("DELETE FROM annotations_span WHERE id = %s", [span.pk]),
     }[write]
 
-    errors = _during_a_language_change(
+    errors = _during_an_article_update(
         monkeypatch, article=article, user=manager, write=_sql(sql, params)
     )
 
@@ -124,7 +131,38 @@ def test_a_span_made_while_its_article_changes_language_is_indexed_in_the_new_on
     def make():
         made.append(SpanFactory(article=article, label=label, annotator=annotator))
 
-    errors = _during_a_language_change(monkeypatch, article=article, user=manager, write=make)
+    errors = _during_an_article_update(monkeypatch, article=article, user=manager, write=make)
 
     assert errors == []
     assert _rows(article) == [(kept.pk, label.pk, "russian"), (made[0].pk, label.pk, "russian")]
+
+
+@pytest.mark.parametrize("way", ["one statement", "with an actor"])
+def test_a_span_made_while_the_body_changes_is_checked_against_the_new_body(
+    way, monkeypatch, project, manager, label, annotator
+):
+    """The first span of an article is made while a manager replaces its body: the span
+    waits for the change and is refused, its words not the new body's at its offsets
+    (without the lock it was checked against the old body and saved over the new one).
+    Both ways of ``span_create`` on PostgreSQL: the one statement, and the ORM's with an
+    actor (``role_and_slice``)."""
+    article = ArticleFactory(project=project, body="Belarus remains unlikely to join the war.")
+    new_body = "Minsk denies any plan to join the war."
+    extra = {}
+    if way == "with an actor":
+        extra["actors"] = [{"actor": ActorFactory().pk, "role": "source"}]
+
+    def make():
+        services.span_create(
+            article=article.pk, start=0, end=7, label=label.pk, annotator=annotator,
+            text="Belarus", **extra,
+        )  # fmt: skip
+
+    errors = _during_an_article_update(
+        monkeypatch, article=article, user=manager, write=make, body=new_body
+    )
+
+    assert Article.objects.get(pk=article.pk).body == new_body
+    assert not Span.objects.filter(article=article).exists()
+    assert [type(error) for error in errors] == [ValidationError]
+    assert "body[0:7] is 'Minsk d'" in str(errors[0])
