@@ -27,6 +27,7 @@ HEADLINE = (
     f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=30, MinWords=12, "
     'MaxFragments=2, FragmentDelimiter=" … "'
 )
+WHOLE = f"StartSel={MARK_START}, StopSel={MARK_STOP}, HighlightAll=true"  # every word kept
 
 
 def clean_search(text: str) -> str:
@@ -125,7 +126,7 @@ def _row_match(vectors: str, parsed: Parsed) -> tuple[str, list, str, list]:
     return " OR ".join(arms), params, row_query, row_params
 
 
-def _pg_search(queryset, kind, text, *, snippet_field):
+def _pg_search(queryset, kind, text, *, snippet_field, whole):
     """The search's tsquery in each configuration comes back from the database first and is
     passed as a constant: the planner then sees the words it estimates (three copies of one
     word OR-ed read as three times as common: a sequential scan), and where every language
@@ -158,14 +159,14 @@ def _pg_search(queryset, kind, text, *, snippet_field):
     if snippet_field:
         headline = RawSQL(
             f"ts_headline({vectors}.search_config, {table}.{snippet_field}, {row_query}, %s)",
-            [*row_params, HEADLINE],
+            [*row_params, WHOLE if whole else HEADLINE],
             output_field=TextField(),
         )
         queryset = queryset.annotate(search_snippet=headline)
     return queryset
 
 
-def _sqlite_search(queryset, kind, text, *, snippet_field):
+def _sqlite_search(queryset, kind, text, *, snippet_field, whole):
     table, columns = _TARGETS[kind]
     variant = spelling_variant(text)
     queries = [q for q in (sqlite.fts5_query(text), variant and sqlite.fts5_query(variant)) if q]
@@ -190,14 +191,19 @@ def _sqlite_search(queryset, kind, text, *, snippet_field):
     )
     if snippet_field:
         column = columns.index(snippet_field)
-        snippet = f"(SELECT snippet({fts}, {column}, %s, %s, ' … ', 24) FROM {fts} WHERE {where})"
+        marked = (
+            f"highlight({fts}, {column}, %s, %s)"
+            if whole
+            else (f"snippet({fts}, {column}, %s, %s, ' … ', 24)")
+        )
+        snippet = f"(SELECT {marked} FROM {fts} WHERE {where})"
         queryset = queryset.annotate(
             search_snippet=RawSQL(snippet, [MARK_START, MARK_STOP, match], TextField())
         )
     return queryset
 
 
-def _fallback_search(queryset, kind, text, *, snippet_field):
+def _fallback_search(queryset, kind, text, *, snippet_field, whole):
     _, columns = _TARGETS[kind]
     words = [w for w in sqlite._WORD.findall(text) if w.lower() != "or"]
     if not words:
@@ -214,7 +220,9 @@ def _fallback_search(queryset, kind, text, *, snippet_field):
     return queryset
 
 
-def _search(queryset: QuerySet, kind: str, text: str, snippet_field: str | None) -> QuerySet:
+def _search(
+    queryset: QuerySet, kind: str, text: str, snippet_field: str | None, whole: bool = False
+) -> QuerySet:
     text = clean_search(text)
     if not text:
         return _nothing(queryset, snippet_field)
@@ -224,7 +232,7 @@ def _search(queryset: QuerySet, kind: str, text: str, snippet_field: str | None)
         search = _sqlite_search
     else:
         search = _fallback_search
-    return search(queryset, kind, text, snippet_field=snippet_field)
+    return search(queryset, kind, text, snippet_field=snippet_field, whole=whole)
 
 
 def search_articles(queryset: QuerySet, text: str, *, snippet: str | None = None) -> QuerySet:
@@ -233,10 +241,14 @@ def search_articles(queryset: QuerySet, text: str, *, snippet: str | None = None
     return _search(queryset, "article", text, snippet)
 
 
-def search_spans(queryset: QuerySet, text: str, *, snippet: str | None = None) -> QuerySet:
+def search_spans(
+    queryset: QuerySet, text: str, *, snippet: str | None = None, whole: bool = False
+) -> QuerySet:
     """Spans of ``queryset`` whose text or note match ``text``, with ``search_rank`` and,
-    with ``snippet="text"`` or ``"note"``, ``search_snippet``."""
-    return _search(queryset, "span", text, snippet)
+    with ``snippet="text"`` or ``"note"``, ``search_snippet``: fragments around the hits,
+    or with ``whole=True`` the whole field, every hit marked (a span's words are quoted
+    whole: a fragment would cut them where the hits leave off)."""
+    return _search(queryset, "span", text, snippet, whole)
 
 
 def flush_pending_index_entries() -> None:

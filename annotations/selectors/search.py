@@ -71,7 +71,7 @@ def search_hits(
     span_page: object = 1,
 ) -> SearchHits:
     """Page ``article_page`` of the articles (snippet from the body) and page ``span_page``
-    of the spans (from the text) that match ``text`` in the user's projects (or
+    of the spans (their whole text, hits marked) that match ``text`` in the user's projects (or
     ``project``), ranked best first, ties by id, so that the pages neither repeat nor skip a
     hit. A page number as Django's ``Paginator.get_page`` reads it: not a number, the
     first; past the end, the last. Per kind, two queries (``KeyedPaginator``): the page's
@@ -86,7 +86,7 @@ def search_hits(
         .only("title", "source", "published_on", "project__slug", "project__name")
     )
     spans = (
-        search_spans(spans, text, snippet="text")
+        search_spans(spans, text, snippet="text", whole=True)
         .order_by("-search_rank", "id")
         .select_related("article", "label", "project", "annotator")
         .only(

@@ -156,3 +156,15 @@ def test_many_pages_are_elided(annotator, corpus, settings):
     nav = html.split('aria-label="Span hits pages"')[1].split("</nav>")[0]
     assert re.findall(r">(\d+)</a>", nav) == ["1", "5", "6", "7"]
     assert '<li>…</li>' in nav and current(html, "Span hits") == 7
+
+
+def test_a_span_hit_quotes_the_whole_span_with_its_hits_marked(annotator, project, label):
+    """A span's words are quoted whole, however far from the hit they lie (a fragment cut
+    them where the search's words left off: "the fact that Putin ..." read "fact that ...")."""
+    words = " ".join(f"word{n}" for n in range(40))
+    body = f"The fact that Putin appears {words} before the {WORD} of reservists ends here."
+    article = ArticleFactory(project=project, body=body)
+    span = SpanFactory(article=article, label=label, annotator=annotator, end=len(body))
+    html = get(annotator)
+    quoted = re.search(rf'\?span={span.pk}">(.*?)</a>', html, re.S).group(1)
+    assert quoted == body.replace(WORD, f"<mark>{WORD}</mark>")
