@@ -85,7 +85,7 @@ def project_analytics(request, slug):
         "source_rows": charts.step_counts(sources),
         "ranked": ranked,
         "steps": [(s, charts.STEP_LABELS[s]) for s in STEPS],
-        "timeline_chart": charts.timeline_chart(series),
+        "timeline_chart": charts.timeline_chart(series, interval),
         "distribution_chart": charts.distribution_chart(sources),
         "ranked_chart": charts.ranked_chart(ranked),
         "legend": charts.legend(),

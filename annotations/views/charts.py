@@ -2,6 +2,7 @@
 figures of ``metrics/analytics.py`` to rectangles, points and ticks. The templates draw them;
 colours come from CSS classes (``.step-0`` … ``.step-6``, ``.step-none``), never inline."""
 
+import datetime
 import math
 
 from annotations.metrics.analytics import STEPS
@@ -23,7 +24,15 @@ def _nice_step(value: int) -> int:
         scale *= 10
 
 
-def timeline_chart(series: list[dict]) -> dict:
+def _period_label(period: str, interval: str) -> str:
+    """A period's label on the axis: a month by its name ("Dec 2022"), a week or a day by
+    its first date, as the table lists it."""
+    if interval == "month":
+        return datetime.date.fromisoformat(period).strftime("%b %Y")
+    return period
+
+
+def timeline_chart(series: list[dict], interval: str = "month") -> dict:
     """Bars of the counts per period (left axis) and the mean probability as a line of
     points (right axis, 0–100 %)."""
     plot_w, plot_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
@@ -46,7 +55,9 @@ def timeline_chart(series: list[dict]) -> dict:
             lines.append(run)
             run = []
         if i % every == 0:
-            labels.append({"x": round(x + slot / 2, 2), "text": p["period"]})
+            labels.append(
+                {"x": round(x + slot / 2, 2), "text": _period_label(p["period"], interval)}
+            )
     lines.append(run)
     ticks = [
         {"y": round(PAD_TOP + plot_h * (1 - f), 2), "count": round(top * f), "pct": round(100 * f)}
