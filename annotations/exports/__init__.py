@@ -101,6 +101,8 @@ def export_stream(
         chunk_size=chunk_size,
         timestamps=export_format.timestamps,
     )
-    filename = f"{project.slug}-{fmt}.{export_format.extension}"
+    # The format in the name only where the extension does not say it (doccano's .jsonl).
+    named = "" if fmt == export_format.extension else f"-{fmt}"
+    filename = f"{project.slug}{named}.{export_format.extension}"
     chunks = export_format.write(_counted(articles, stats), stats)
     return export_format.content_type, filename, chunks, stats

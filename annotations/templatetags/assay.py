@@ -1,6 +1,10 @@
 """Template filters of Assay's pages."""
 
+import datetime
+
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from .. import colors
 
@@ -34,3 +38,14 @@ def label_cue(position: int) -> str:
     """The CSS variables of the underline of the label at ``position`` in its scheme."""
     style, width = colors.cue(position)
     return f"--ds:{style};--dw:{width}"
+
+
+@register.filter
+def ago(moment) -> str:
+    """How long ago ``moment`` was, as Django's ``timesince`` says it ("3 minutes ago"),
+    or "just now" under a minute (``timesince`` would say "0 minutes")."""
+    if moment is None:
+        return ""
+    if timezone.now() - moment < datetime.timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"

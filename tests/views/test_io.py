@@ -91,7 +91,7 @@ def test_download_streams_jsonl_with_a_file_name(client, annotator, project, dat
 
     assert response.status_code == 200 and response.streaming
     assert response["Content-Type"] == "application/x-ndjson; charset=utf-8"
-    assert response["Content-Disposition"] == f'attachment; filename="{project.slug}-jsonl.jsonl"'
+    assert response["Content-Disposition"] == f'attachment; filename="{project.slug}.jsonl"'
     lines = [json.loads(line) for line in _body(response).decode().splitlines()]
     assert [line["title"] for line in lines] == ["First", "Second"]
     assert [span["text"] for span in lines[0]["spans"]] == [
@@ -108,7 +108,7 @@ def test_download_applies_the_filters_in_each_format(client, annotator, project,
         download_url(project), {"format": "csv", "status": "accepted", "annotator": "alice"}
     )
 
-    assert response["Content-Disposition"].endswith(f'filename="{project.slug}-csv.csv"')
+    assert response["Content-Disposition"].endswith(f'filename="{project.slug}.csv"')
     rows = list(csv.DictReader(io.StringIO(_body(response).decode())))
     assert [(row["text"], row["status"], row["annotator"]) for row in rows] == [
         ("Lukashenko", "accepted", "alice")

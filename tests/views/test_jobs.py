@@ -1,6 +1,9 @@
 """The export page's job, a job's page (reload-proof), its file, and the recent jobs list."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from annotations.models import Job, JobStatus
 from annotations.services.jobs import job_run
@@ -54,6 +57,10 @@ def test_the_export_page_lists_my_recent_exports(corpus, client):
 
     assert "Your recent exports" in page
     assert "queued" in page
+    assert "csv</a>, just now:" in page  # not "0 minutes ago"
+    Job.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=5))
+    page = client.get(f"/projects/{corpus.project.slug}/export/").content.decode()
+    assert "csv</a>, 5\xa0minutes ago:" in page
 
 
 def test_someone_elses_job_page_is_not_found(corpus, client):
