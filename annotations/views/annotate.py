@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from .. import selectors, services
 from ..forms import SpanCreateForm
 from ..models import ArticleProgress, Span
+from ..permissions import REVIEW_ROLES
 from ..templatetags.assay import excerpt
 from .annotate_render import render_paragraph_window, span_groups
 from .annotate_suggestions import SUGGESTION_KINDS
@@ -39,10 +40,14 @@ def annotate(request, slug, article_id):
         )
         if panel_span is None:
             # Not the user's (a search hit: another annotator's span, or gold): its words
-            # are marked in the text (annotate.js), where the user may see it.
+            # are marked in the text (annotate.js), where the user may see it, and the panel
+            # says whose it is and, to a reviewer, where to compare it.
             visible = Span.objects.filter(pk=wanted, article=ws.article)
-            hit = selectors.hide_others_work(visible, user=request.user).values("start", "end")
-            hit = hit.first()
+            hit = (
+                selectors.hide_others_work(visible, user=request.user)
+                .values("pk", "start", "end", "gold", "label__name", "annotator__username")
+                .first()
+            )
     elif (find := request.GET.get("find", "").strip()[:FIND_MAX]) and (
         found := re.search(re.escape(find), ws.article.body, re.IGNORECASE)
     ):
@@ -66,6 +71,7 @@ def annotate(request, slug, article_id):
         done=bool(progress and progress.done_at),
         suggestion_kinds=SUGGESTION_KINDS,
         hit=hit,
+        may_compare=ws.role in REVIEW_ROLES,
     )
     if panel_span is not None:
         context.update(ws.panel_context(panel_span))

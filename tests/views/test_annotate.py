@@ -667,10 +667,16 @@ def test_opened_at_a_span_not_mine_marks_where_it_is(client, project, article, l
     html = client.get(url("annotate", article) + f"?span={theirs.pk}").content.decode()
     assert f'data-span="{theirs.pk}"' not in html  # no panel: not the reviewer's span
     assert f'data-hit-start="{theirs.start}" data-hit-end="{theirs.end}"' in html
+    # The panel says whose the words are, and a reviewer where to compare them.
+    owner = html.split('id="hit-owner">')[1].split("</p>")[0]
+    assert owner.startswith(f"The marked words are bob’s span ({label.name})")
+    assert f"compare/?span={theirs.pk}#s-{theirs.pk}\">Compare annotators</a>" in owner
     gold = services.span_promote(span=theirs, user=reviewer)
     client.force_login(bob)
     html = client.get(url("annotate", article) + f"?span={gold.pk}").content.decode()
     assert f'data-hit-start="{gold.start}"' in html
+    owner = html.split('id="hit-owner">')[1].split("</p>")[0]
+    assert owner.startswith("The marked words are a gold span") and "Compare" not in owner
     html = client.get(url("annotate", article) + f"?span={theirs.pk}").content.decode()
     assert f'data-span="{theirs.pk}"' in html and "data-hit-start" not in html  # bob's: a panel
     other = ArticleFactory(project=project, body="Elsewhere entirely.")
