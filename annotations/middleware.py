@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import resolve_url
+from django.shortcuts import render, resolve_url
 from django.template.loader import render_to_string
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -63,6 +63,31 @@ class RequestLogMiddleware:
                 },
             )
         return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page's address visited with a method it does not take (a form's target opened in
+    the browser: ``require_POST``'s 405 has no body, which a browser shows as its own bare
+    error): the same 405 and ``Allow``, drawn as a page that says what the address is for.
+    The API's answers, htmx requests and any 405 with a body of its own are left as they are."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code != 405
+            or response.streaming
+            or response.content
+            or request.path.startswith("/api/")
+            or request.headers.get("HX-Request")
+        ):
+            return response
+        page = render(request, "405.html", status=405)
+        if response.has_header("Allow"):
+            page["Allow"] = response["Allow"]
+        return page
 
 
 class DatabaseUnavailableMiddleware:

@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "annotations.middleware.ContentSecurityPolicyMiddleware",  # django-csp's
     "django_htmx.middleware.HtmxMiddleware",
     "annotations.middleware.HtmxSignInRedirectMiddleware",
+    "annotations.middleware.MethodNotAllowedPageMiddleware",
     "annotations.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out answer.
     "axes.middleware.AxesMiddleware",

@@ -49,3 +49,17 @@ def test_a_decorated_view_answers_the_inline_error_or_the_error_page(htmx, db):
     assert "Someone changed the span." in response.content.decode()
     if htmx:
         assert response["HX-Retarget"] == "#errors"
+
+
+@pytest.mark.django_db
+def test_a_form_target_visited_is_a_page_saying_so(client, annotator, project):
+    """``require_POST``'s 405 has no body (a browser shows its own bare error): the page says
+    what the address is for, with the same status and ``Allow``; the API's stays JSON."""
+    client.force_login(annotator)
+    response = client.get("/actors/1/merge/")
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert "<h1 id=\"err-title\">Not a page</h1>" in response.content.decode()
+    htmx = client.get("/actors/1/merge/", HTTP_HX_REQUEST="true")
+    assert htmx.status_code == 405 and htmx.content == b""
+    api = client.delete("/api/v1/projects/")
+    assert api.status_code == 405 and api["Content-Type"] == "application/json"
