@@ -670,7 +670,7 @@ def test_opened_at_a_span_not_mine_marks_where_it_is(client, project, article, l
     # The panel says whose the words are, and a reviewer where to compare them.
     owner = html.split('id="hit-owner">')[1].split("</p>")[0]
     assert owner.startswith(f"The marked words are bob’s span ({label.name})")
-    assert f"compare/?span={theirs.pk}#s-{theirs.pk}\">Compare annotators</a>" in owner
+    assert f'compare/?span={theirs.pk}#s-{theirs.pk}">Compare annotators</a>' in owner
     gold = services.span_promote(span=theirs, user=reviewer)
     client.force_login(bob)
     html = client.get(url("annotate", article) + f"?span={gold.pk}").content.decode()

@@ -58,7 +58,7 @@ def test_a_form_target_visited_is_a_page_saying_so(client, annotator, project):
     client.force_login(annotator)
     response = client.get("/actors/1/merge/")
     assert response.status_code == 405 and response["Allow"] == "POST"
-    assert "<h1 id=\"err-title\">Not a page</h1>" in response.content.decode()
+    assert '<h1 id="err-title">Not a page</h1>' in response.content.decode()
     htmx = client.get("/actors/1/merge/", HTTP_HX_REQUEST="true")
     assert htmx.status_code == 405 and htmx.content == b""
     api = client.delete("/api/v1/projects/")

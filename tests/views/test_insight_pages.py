@@ -94,7 +94,7 @@ def test_analytics_page(annotator, project, assessed, django_assert_max_num_quer
     assert html.count("<svg") == 3 and html.count("<table") == 3
     assert "ISW &lt;x&gt;" in html and "<x>" not in html
     assert "2026-02-01" in html  # the empty month between, in the table
-    assert "<h2 id=\"timeline-title\">Spans per month</h2>" in html
+    assert '<h2 id="timeline-title">Spans per month</h2>' in html
     timeline = html.split('id="timeline-title"')[1].split("</svg>")[0]
     axis = re.findall(r'<text class="axis" [^>]*text-anchor="middle">([^<]*)</text>', timeline)
     assert axis == ["Jan 2026", "Feb 2026", "Mar 2026"]  # months by their names

@@ -155,7 +155,7 @@ def test_many_pages_are_elided(annotator, corpus, settings):
     html = get(annotator, spage=7)
     nav = html.split('aria-label="Span hits pages"')[1].split("</nav>")[0]
     assert re.findall(r">(\d+)</a>", nav) == ["1", "5", "6", "7"]
-    assert '<li>…</li>' in nav and current(html, "Span hits") == 7
+    assert "<li>…</li>" in nav and current(html, "Span hits") == 7
 
 
 def test_a_span_hit_quotes_the_whole_span_with_its_hits_marked(annotator, project, label):
