@@ -231,7 +231,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": [
         "annotations.api.renderers.FastJSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "annotations.api.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
         "annotations.api.parsers.SafeJSONParser",

@@ -17,8 +17,14 @@
 
   const urlFor = (name, pk) => tools.dataset[`${name}Url`].replace(/\/0\/([a-z]+\/)$/, `/${pk}/$1`);
   const chips = () => Array.from(document.querySelectorAll("#cmp-rows .cspan"));
-  const setToolsHeight = () =>
-    document.documentElement.style.setProperty("--tools-h", `${tools.offsetHeight}px`);
+  const head = document.querySelector(".cmp-head");
+  // The two sticky bars' heights: the lanes' heads stick below the toolbar, and what is scrolled
+  // to (the address's #s-<pk>, a focus) lands below both (compare.css, scroll-padding-top).
+  const setToolsHeight = () => {
+    const root = document.documentElement.style;
+    root.setProperty("--tools-h", `${tools.offsetHeight}px`);
+    if (head) root.setProperty("--head-h", `${head.offsetHeight}px`);
+  };
 
   const describe = (chip) => {
     if (!chip) return null;

@@ -512,3 +512,34 @@ def test_screenshots_of_the_project_and_annotate_pages(page, workspace, live_ser
     screenshot(page, "project.png")
     page.get_by_label("Title contains").fill("daily update 1")
     expect(page.locator("table.articles tbody tr")).to_have_count(1)
+
+
+def test_the_shortcuts_dialog_opens_at_its_top(page, workspace):
+    """The list is longer than the window: ? opens it with its title and first rows in view and
+    the focus at the top (it was on Close, the last thing, so the dialog opened scrolled to its
+    end); Tab reaches the rows' end and Close, Esc closes it."""
+    page.goto(workspace.url)
+    page.keyboard.press("?")
+    dialog = page.locator("#help")
+    expect(dialog).to_be_visible()
+    geometry = dialog.evaluate(
+        """d => {
+          const below = (e) => e.getBoundingClientRect().top - d.getBoundingClientRect().top;
+          return {top: d.scrollTop, overflow: d.scrollHeight > d.clientHeight,
+            heading: below(d.querySelector("h2")), focus: below(document.activeElement),
+            inside: d.contains(document.activeElement)};
+        }"""
+    )
+    assert geometry["overflow"], "the dialog fits the window: the test proves nothing"
+    assert geometry["top"] == 0 and 0 <= geometry["heading"] < 100, geometry
+    assert geometry["inside"] and 0 <= geometry["focus"] < 100, geometry
+    expect(dialog.locator("#help-title")).to_be_in_viewport()
+    expect(dialog.locator("tbody tr").first).to_be_in_viewport()
+    close = dialog.get_by_role("button", name="Close")
+    expect(close).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    page.keyboard.press("?")
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()

@@ -234,3 +234,34 @@ def test_screenshot_of_the_compare_page(page, live_server, workspace):
     page.keyboard.press("n")
     expect(page.locator(".place.current")).to_have_count(1)
     screenshot(page, "compare.png", full_page=True)
+
+
+def test_a_span_in_the_address_shows_below_the_sticky_bars(page, live_server, workspace):
+    """?span=<pk>#s-<pk> (the review queue's "compare annotators" link) scrolls to the span:
+    it lands below the toolbar and the lanes' heads that stay at the top, not under them."""
+    people = team(workspace)
+    body = "\n\n".join(f"Paragraph {n}: Minsk denies the report." for n in range(30))
+    article = services.article_create(
+        project=workspace.project, user=workspace.user, body=body, title="Long"
+    )
+    for n in range(30):
+        start = body.index(f"Paragraph {n}:")
+        for who in people.values():
+            services.span_create(
+                article=article, start=start, end=start + 12, label=workspace.labels["Claim"],
+                annotator=who,
+            )  # fmt: skip
+    target = Span.objects.get(annotator=people["carol"], start=body.index("Paragraph 10:"))
+    base = f"{live_server.url}/projects/{workspace.project.slug}/articles/{article.pk}/compare/"
+    page.goto(f"{base}?span={target.pk}#s-{target.pk}")
+    expect(page.locator(f"#s-{target.pk}")).to_be_focused()
+    page.wait_for_load_state("networkidle")
+    where = page.evaluate(
+        """pk => ({y: scrollY, chip: document.getElementById(`s-${pk}`).getBoundingClientRect().top,
+          bars: Math.max(...[".cmp-tools", ".cmp-head"].map(
+            (s) => document.querySelector(s).getBoundingClientRect().bottom))})""",
+        target.pk,
+    )
+    assert where["y"] > 0, f"the page did not scroll: the test proves nothing {where}"
+    assert where["bars"] <= where["chip"] < 800, where
+    screenshot(page, "compare-span-in-address.png")
