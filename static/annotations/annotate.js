@@ -161,7 +161,7 @@
     createForm.elements.start.value = offsets.start;
     createForm.elements.end.value = offsets.end;
     createForm.elements.label.value = labelId;
-    const item = { start: offsets.start, end: offsets.end, label: String(labelId), sent: false };
+    const item = { start: offsets.start, end: offsets.end, label: String(labelId), sent: false, at: performance.now() };
     pending.push(item);
     drawPending(item);
     pendingCaret = offsets.end;
@@ -241,6 +241,7 @@
     const item = pending.find((p) => !p.sent);
     if (!item) return;
     item.sent = true;
+    if (item.at !== undefined) e.detail.assayActedAt = item.at; // app.js: errors since stay
     e.detail.parameters.start = item.start;
     e.detail.parameters.end = item.end;
     e.detail.parameters.label = item.label;
@@ -1637,6 +1638,7 @@
       role: s.actor ? s.role || "mentioned" : "",
       probability: s.probability || "",
       confidence: s.confidence || "",
+      at: performance.now(),
     };
     if (alreadyPending(item, label)) return;
     pending.push(item);

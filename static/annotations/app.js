@@ -2,6 +2,8 @@
 (function () {
   "use strict";
 
+  let errorShownAt = -Infinity; // when the error now shown was shown (performance.now())
+
   function showError(message) {
     const box = document.getElementById("errors");
     if (!box) return;
@@ -17,6 +19,7 @@
     dismiss.textContent = "×";
     p.append(span, " ", dismiss);
     box.replaceChildren(p);
+    errorShownAt = performance.now();
   }
   window.assayShowError = showError;
 
@@ -29,15 +32,25 @@
     else if (status === 403) showError("You are not allowed to do that.");
     else showError("The server could not do that (error " + status + "). Nothing was changed.");
   });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.xhr) event.detail.xhr.assaySentAt = performance.now();
+  });
   document.addEventListener("htmx:afterRequest", function (event) {
     const xhr = event.detail.xhr;
     const box = document.getElementById("errors");
-    // A fresh success clears an old error; an error answer retargeted here stays. What a page
-    // loads by itself (the X-Assay-Background header: a span's proposals) answers no act of
-    // the reader's and clears nothing.
+    // A fresh success clears an old error: one shown before the reader acted again. An error
+    // that came while this request was on its way (another of several spans saved at once,
+    // refused) is news this success does not answer: it stays. So does an error answer
+    // retargeted here. What a page loads by itself (the X-Assay-Background header: a span's
+    // proposals) answers no act of the reader's and clears nothing.
     const config = event.detail.requestConfig;
     if (config && config.headers && config.headers["X-Assay-Background"]) return;
-    if (box && xhr && xhr.status < 400 && event.detail.target !== box) box.replaceChildren();
+    if (!box || !xhr) return;
+    // When the reader acted: a page script may say (a span saved while others are queued
+    // was asked for at its key press, not when its turn came), else when it was sent.
+    const acted = config && config.assayActedAt !== undefined ? config.assayActedAt : xhr.assaySentAt;
+    if (event.detail.target === box) errorShownAt = performance.now();
+    else if (xhr.status < 400 && !(errorShownAt > acted)) box.replaceChildren();
   });
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-dismiss-error]")) {

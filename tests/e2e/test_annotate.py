@@ -451,6 +451,34 @@ def test_a_new_span_shows_at_the_keypress_and_a_refusal_takes_it_back(page, work
     assert Span.objects.count() == 1
 
 
+def test_a_span_refused_among_several_saved_at_once_stays_reported(page, workspace):
+    """Two spans saved at once (queued): the first is refused (503), the second saved. The
+    second's success must not clear the first's error (it was asked for before the error
+    came); a span saved after it, a fresh act of the reader's, does."""
+    page.goto(workspace.url)
+    routes = held_requests(page)
+    select(page, "Belarus remains unlikely")
+    page.keyboard.press("a")
+    select(page, "ISW assesses")
+    page.keyboard.press("c")
+    wait_for(page, lambda: len(routes) == 1)  # the second waits in the form's queue
+    routes[0].fulfill(status=503, body="The database is unavailable for a moment.")
+    errors = page.locator("#errors")
+    expect(errors).to_contain_text("error 503")
+    wait_for(page, lambda: len(routes) == 2)
+    routes[1].continue_()
+    expect(page.locator("#counters")).to_have_text("1 span by me")
+    expect(errors).to_contain_text("error 503")
+    assert [span.text for span in Span.objects.all()] == ["ISW assesses"]
+
+    select(page, "Peskov said")
+    page.keyboard.press("x")
+    wait_for(page, lambda: len(routes) == 3)
+    routes[2].continue_()
+    expect(page.locator("#counters")).to_have_text("2 spans by me")
+    expect(errors).to_be_empty()
+
+
 def test_spans_saved_in_quick_succession_each_keep_their_own_text(page, workspace):
     page.goto(workspace.url)
     routes = held_requests(page)
