@@ -98,3 +98,18 @@ def unicode_article(project):
         project=project,
         body=UNICODE_PREFIX + "ISW assesses that Belarus' involvement remains unlikely.\nEnd.",
     )
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite: the test database is a file, not Django's in-memory database. That one has a
+    shared cache, whose table locks fail a second connection at once ("database table is
+    locked") where a file's lock makes it wait (the settings' busy timeout): the browser
+    tests' live server answers the page's requests in threads of their own, and a span's
+    proposals read while the next span is saved came back 503."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        name = tmp_path_factory.mktemp("database") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(name)

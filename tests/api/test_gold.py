@@ -204,12 +204,6 @@ def test_curate_with_one_annotator_is_refused(article, label, annotator, reviewe
     assert not Span.objects.filter(gold=True).exists()
 
 
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="the SQLite test database is in memory with a shared cache, whose table locks fail "
-    "a second writer at once (database table is locked) instead of making it wait as a file "
-    "database does: the race is PostgreSQL's to settle",
-)
 @pytest.mark.django_db(transaction=True)
 def test_two_reviewers_promoting_at_once_make_one_gold_span(
     article, label, annotator, reviewer, make_member

@@ -165,12 +165,6 @@ def csp_refusal(message, refused: list) -> None:
 @pytest.fixture
 def worker(transactional_db):
     """The database worker, in a thread of this process (so a test may hold a job mid-way)."""
-    if connection.vendor == "sqlite":
-        pytest.skip(
-            "the SQLite test database is in memory with a shared cache, whose table locks fail "
-            "a reader at once while the worker writes (database table is locked) instead of "
-            "making it wait as a file database does: jobs beside pages are PostgreSQL's here"
-        )
     runner = Worker(
         queue_names=["default"],
         interval=0.1,

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.db import OperationalError
 from django.db.models import F
 from playwright.sync_api import expect
 
@@ -330,18 +329,10 @@ def held_requests(page):
 
 
 def wait_for(page, condition):
-    """Poll ``condition`` (often a read of the database) until it holds, for up to 2 s.
-
-    SQLite's in-memory test database has a shared cache, whose table locks fail a reader at
-    once while the live server writes that table: such a read is "not yet", polled again.
-    """
+    """Poll ``condition`` (often a read of the database) until it holds, for up to 2 s."""
     for _ in range(100):
-        try:
-            if condition():
-                return
-        except OperationalError as exc:
-            if "locked" not in str(exc):
-                raise
+        if condition():
+            return
         page.wait_for_timeout(20)
     pytest.fail("timed out")
 
