@@ -80,13 +80,15 @@ class MethodNotAllowedPageMiddleware:
             response.status_code != 405
             or response.streaming
             or response.content
-            or request.path.startswith("/api/")
+            or request.path_info.startswith("/api/")
             or request.headers.get("HX-Request")
         ):
             return response
-        page = render(request, "405.html", status=405)
-        if response.has_header("Allow"):
-            page["Allow"] = response["Allow"]
+        allowed = response.get("Allow", "")
+        form_target = "POST" in allowed and "GET" not in allowed
+        page = render(request, "405.html", {"form_target": form_target}, status=405)
+        if allowed:
+            page["Allow"] = allowed
         return page
 
 

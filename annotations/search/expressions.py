@@ -28,6 +28,7 @@ HEADLINE = (
     'MaxFragments=2, FragmentDelimiter=" … "'
 )
 WHOLE = f"StartSel={MARK_START}, StopSel={MARK_STOP}, HighlightAll=true"  # every word kept
+WHOLE_MAX = 1000  # characters quoted whole at most (``whole=True``); a longer text: fragments
 
 
 def clean_search(text: str) -> str:
@@ -157,12 +158,13 @@ def _pg_search(queryset, kind, text, *, snippet_field, whole):
     )
     queryset = queryset.filter(matches).annotate(search_rank=rank)
     if snippet_field:
-        headline = RawSQL(
-            f"ts_headline({vectors}.search_config, {table}.{snippet_field}, {row_query}, %s)",
-            [*row_params, WHOLE if whole else HEADLINE],
-            output_field=TextField(),
-        )
-        queryset = queryset.annotate(search_snippet=headline)
+        field = f"{table}.{snippet_field}"
+        one = f"ts_headline({vectors}.search_config, {field}, {row_query}, %s)"
+        sql, params = one, [*row_params, HEADLINE]
+        if whole:
+            sql = f"CASE WHEN length({field}) <= {WHOLE_MAX} THEN {one} ELSE {one} END"
+            params = [*row_params, WHOLE, *params]
+        queryset = queryset.annotate(search_snippet=RawSQL(sql, params, TextField()))
     return queryset
 
 
@@ -191,15 +193,15 @@ def _sqlite_search(queryset, kind, text, *, snippet_field, whole):
     )
     if snippet_field:
         column = columns.index(snippet_field)
-        marked = (
-            f"highlight({fts}, {column}, %s, %s)"
-            if whole
-            else (f"snippet({fts}, {column}, %s, %s, ' … ', 24)")
-        )
+        marked = f"snippet({fts}, {column}, %s, %s, ' … ', 24)"
+        if whole:
+            marked = (
+                f"CASE WHEN length({table}.{snippet_field}) <= {WHOLE_MAX} "
+                f"THEN highlight({fts}, {column}, %s, %s) ELSE {marked} END"
+            )
+        marks = [MARK_START, MARK_STOP] * (2 if whole else 1)
         snippet = f"(SELECT {marked} FROM {fts} WHERE {where})"
-        queryset = queryset.annotate(
-            search_snippet=RawSQL(snippet, [MARK_START, MARK_STOP, match], TextField())
-        )
+        queryset = queryset.annotate(search_snippet=RawSQL(snippet, [*marks, match], TextField()))
     return queryset
 
 
@@ -246,8 +248,9 @@ def search_spans(
 ) -> QuerySet:
     """Spans of ``queryset`` whose text or note match ``text``, with ``search_rank`` and,
     with ``snippet="text"`` or ``"note"``, ``search_snippet``: fragments around the hits,
-    or with ``whole=True`` the whole field, every hit marked (a span's words are quoted
-    whole: a fragment would cut them where the hits leave off)."""
+    or with ``whole=True`` the whole field (up to ``WHOLE_MAX`` characters), every hit
+    marked (a span's words are quoted whole: a fragment would cut them where the hits
+    leave off)."""
     return _search(queryset, "span", text, snippet, whole)
 
 

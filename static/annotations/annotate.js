@@ -161,7 +161,7 @@
     createForm.elements.start.value = offsets.start;
     createForm.elements.end.value = offsets.end;
     createForm.elements.label.value = labelId;
-    const item = { start: offsets.start, end: offsets.end, label: String(labelId), sent: false, at: performance.now() };
+    const item = { start: offsets.start, end: offsets.end, label: String(labelId), sent: false, at: performance.now(), moves };
     pending.push(item);
     drawPending(item);
     pendingCaret = offsets.end;
@@ -241,7 +241,10 @@
     const item = pending.find((p) => !p.sent);
     if (!item) return;
     item.sent = true;
-    if (item.at !== undefined) e.detail.assayActedAt = item.at; // app.js: errors since stay
+    // Asked for at the key press, not when its turn in the queue came: app.js keeps the
+    // errors shown since, and its panel does not take back a span chosen since.
+    e.detail.assayActedAt = item.at;
+    e.detail.assayMoves = item.moves;
     e.detail.parameters.start = item.start;
     e.detail.parameters.end = item.end;
     e.detail.parameters.label = item.label;
@@ -1123,6 +1126,7 @@
   const CONFIDENCE_KEYS = "890";
   const gradeQueue = [];
   let gradeFocus = null;
+  let gradePanel = null; // the panel the grade key was pressed in
 
   function gradeField(key) {
     if (PROBABILITY_KEYS.includes(key)) return ["id_probability", Number(key), "Probability"];
@@ -1155,6 +1159,7 @@
       e.preventDefault();
       e.stopPropagation();
       gradeFocus = document.activeElement && document.activeElement.id ? document.activeElement.id : "span-panel";
+      gradePanel = panel;
       applyGrade(e.key);
     },
     true
@@ -1253,13 +1258,15 @@
     // A grade key's field gets the focus back once its panel is re-drawn (the swap dropped
     // it on the body); a swap before that (the proposals) keeps it waiting, and a focus
     // the user moved out of the panel meanwhile (to the text, to go on with j) stays there.
+    // Once the new panel is in (htmx may have kept the focus on the field of the same id),
+    // nothing is left to wait for.
     if (gradeFocus && document.getElementById("span-edit-form")) {
       const focused = document.activeElement;
       if (!focused || focused === document.body) {
         const el = document.getElementById(gradeFocus);
         gradeFocus = null;
         if (el) el.focus({ preventScroll: true });
-      } else if (!focused.closest("#span-panel")) {
+      } else if (!focused.closest("#span-panel") || document.getElementById("span-panel") !== gradePanel) {
         gradeFocus = null;
       }
     }
@@ -1279,7 +1286,9 @@
   let panelShown = document.getElementById("span-panel");
   document.body.addEventListener("htmx:afterSwap", (e) => {
     const panel = document.getElementById("span-panel");
-    const movedSince = e.detail.xhr && e.detail.xhr.assayMoves !== undefined && e.detail.xhr.assayMoves !== moves;
+    const config = e.detail.requestConfig;
+    const asked = config && config.assayMoves !== undefined ? config.assayMoves : e.detail.xhr && e.detail.xhr.assayMoves;
+    const movedSince = asked !== undefined && asked !== moves;
     if (panel && panel !== panelShown && panel.dataset.span && !movedSince) current = panel.dataset.span;
     panelShown = panel;
     markCurrent();
@@ -1639,6 +1648,7 @@
       probability: s.probability || "",
       confidence: s.confidence || "",
       at: performance.now(),
+      moves,
     };
     if (alreadyPending(item, label)) return;
     pending.push(item);

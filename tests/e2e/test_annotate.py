@@ -442,6 +442,36 @@ def test_a_new_span_shows_at_the_keypress_and_a_refusal_takes_it_back(page, work
     assert Span.objects.count() == 1
 
 
+def test_queued_spans_panels_leave_the_span_clicked_meanwhile(page, workspace):
+    """Two spans saved at once (the second waits in the form's queue), then a click on
+    another span: neither new span's panel, when it comes, takes the current span back, the
+    queued one included (asked for at its key press, before the click, though sent after)."""
+    earlier = make_span(workspace, "Peskov said", "Assessment")
+    page.goto(workspace.url)
+    routes = held_requests(page)
+    select(page, "Belarus remains unlikely")
+    page.keyboard.press("a")
+    select(page, "ISW assesses")
+    page.keyboard.press("c")
+    wait_for(page, lambda: len(routes) == 1)
+    clicked = page.locator(f'#doc-text mark[data-spans~="{earlier.pk}"]')
+    clicked.first.click()
+    panel = page.locator("#span-panel")
+    expect(panel).to_have_attribute("data-span", str(earlier.pk))
+    routes[0].continue_()
+    wait_for(page, lambda: len(routes) == 2)
+    routes[1].continue_()
+    expect(page.locator("#counters")).to_have_text("3 spans by me")
+    expect(panel).not_to_have_attribute("data-span", str(earlier.pk))  # the last new span's
+    expect(clicked.first).to_have_class(re.compile(r"\bcurrent\b"))
+    page.keyboard.press("Delete")
+    expect(panel).to_contain_text("Span deleted")
+    assert sorted(Span.objects.values_list("text", flat=True)) == [
+        "Belarus remains unlikely",
+        "ISW assesses",
+    ]
+
+
 def test_a_span_refused_among_several_saved_at_once_stays_reported(page, workspace):
     """Two spans saved at once (queued): the first is refused (503), the second saved. The
     second's success must not clear the first's error (it was asked for before the error

@@ -28,10 +28,11 @@ pytestmark = [
 
 
 def _waiting_for_a_lock(pid: int) -> bool:
+    # From the lock table, not pg_stat_activity: that is read once per transaction, and
+    # this runs inside article_update's.
     with connection.cursor() as cursor:
-        cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
-        row = cursor.fetchone()
-    return row is not None and row[0] == "Lock"
+        cursor.execute("SELECT cardinality(pg_blocking_pids(%s)) > 0", [pid])
+        return cursor.fetchone()[0]
 
 
 def _during_an_article_update(monkeypatch, *, article, user, write, **changes) -> list:

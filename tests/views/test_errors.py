@@ -59,6 +59,9 @@ def test_a_form_target_visited_is_a_page_saying_so(client, annotator, project):
     response = client.get("/actors/1/merge/")
     assert response.status_code == 405 and response["Allow"] == "POST"
     assert '<h1 id="err-title">Not a page</h1>' in response.content.decode()
+    assert "takes a form’s submission" in response.content.decode()
+    page = client.post("/search/")  # a page (require_safe): GET and HEAD only
+    assert page.status_code == 405 and "open it as a page" in page.content.decode()
     htmx = client.get("/actors/1/merge/", HTTP_HX_REQUEST="true")
     assert htmx.status_code == 405 and htmx.content == b""
     api = client.delete("/api/v1/projects/")

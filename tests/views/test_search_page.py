@@ -168,3 +168,16 @@ def test_a_span_hit_quotes_the_whole_span_with_its_hits_marked(annotator, projec
     html = get(annotator)
     quoted = re.search(rf'\?span={span.pk}">(.*?)</a>', html, re.S).group(1)
     assert quoted == body.replace(WORD, f"<mark>{WORD}</mark>")
+
+
+def test_a_very_long_span_hit_is_quoted_in_fragments(annotator, project, label):
+    """Past ``WHOLE_MAX`` characters (a span over a whole article), fragments around the hits,
+    as an article's: the page does not carry the whole text."""
+    from annotations.search.expressions import WHOLE_MAX
+
+    words = " ".join(f"word{n}" for n in range(WHOLE_MAX // 5))
+    body = f"{words} before the {WORD} of reservists ends here."
+    article = ArticleFactory(project=project, body=body)
+    span = SpanFactory(article=article, label=label, annotator=annotator, end=len(body))
+    quoted = re.search(rf'\?span={span.pk}">(.*?)</a>', get(annotator), re.S).group(1)
+    assert f"<mark>{WORD}</mark>" in quoted and len(quoted) < 400
