@@ -442,11 +442,9 @@ def test_a_new_span_shows_at_the_keypress_and_a_refusal_takes_it_back(page, work
     assert Span.objects.count() == 1
 
 
-def test_queued_spans_panels_leave_the_span_clicked_meanwhile(page, workspace):
-    """Two spans saved at once (the second waits in the form's queue), then a click on
-    another span: neither new span's panel, when it comes, takes the current span back, the
-    queued one included (asked for at its key press, before the click, though sent after)."""
-    earlier = make_span(workspace, "Peskov said", "Assessment")
+def save_two_at_once(page, workspace):
+    """Open the article and save two spans at once: the first's request is held (in the
+    returned list), the second waits in the create form's queue behind it."""
     page.goto(workspace.url)
     routes = held_requests(page)
     select(page, "Belarus remains unlikely")
@@ -454,6 +452,15 @@ def test_queued_spans_panels_leave_the_span_clicked_meanwhile(page, workspace):
     select(page, "ISW assesses")
     page.keyboard.press("c")
     wait_for(page, lambda: len(routes) == 1)
+    return routes
+
+
+def test_queued_spans_panels_leave_the_span_clicked_meanwhile(page, workspace):
+    """Two spans saved at once (the second waits in the form's queue), then a click on
+    another span: neither new span's panel, when it comes, takes the current span back, the
+    queued one included (asked for at its key press, before the click, though sent after)."""
+    earlier = make_span(workspace, "Peskov said", "Assessment")
+    routes = save_two_at_once(page, workspace)
     clicked = page.locator(f'#doc-text mark[data-spans~="{earlier.pk}"]')
     clicked.first.click()
     panel = page.locator("#span-panel")
@@ -476,13 +483,7 @@ def test_a_span_refused_among_several_saved_at_once_stays_reported(page, workspa
     """Two spans saved at once (queued): the first is refused (503), the second saved. The
     second's success must not clear the first's error (it was asked for before the error
     came); a span saved after it, a fresh act of the reader's, does."""
-    page.goto(workspace.url)
-    routes = held_requests(page)
-    select(page, "Belarus remains unlikely")
-    page.keyboard.press("a")
-    select(page, "ISW assesses")
-    page.keyboard.press("c")
-    wait_for(page, lambda: len(routes) == 1)  # the second waits in the form's queue
+    routes = save_two_at_once(page, workspace)
     routes[0].fulfill(status=503, body="The database is unavailable for a moment.")
     errors = page.locator("#errors")
     expect(errors).to_contain_text("error 503")
