@@ -101,6 +101,9 @@ def test_a_style_set_from_outside_is_not_copied_by_htmx(page, workspace):
     panel = page.locator("#span-panel")
     page.locator("#doc-text mark", has_text="Belarus remains unlikely").click()
     expect(panel.locator("#panel-title")).to_have_text("Assessment")
+    # The create already drew this panel: wait for the click's own panel (and its proposals)
+    # to be swapped in, or it replaces the fields styled below, or lands after the next click.
+    page.wait_for_load_state("networkidle")
     # What Playwright's screenshot does to the fields: a style set and unset through the CSSOM
     # (which the policy allows), leaving an empty style attribute.
     page.evaluate(
